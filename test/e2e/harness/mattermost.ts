@@ -12,8 +12,8 @@
 // - `startMattermost()` resolves once `GET /api/v4/system/ping` answers 200; on any failure it
 //   kills the process, removes the temporary directory and rejects with the log tail.
 // - `stop()` is idempotent: SIGKILL (SIGTERM first, bounded, with MM_E2E_GRACEFUL_STOP=1), then the
-//   directory is removed (kept when MM_E2E_KEEP=1, for debugging). A process `exit` hook kills a server whose
-//   `stop()` was never called.
+//   directory is removed (kept when MM_E2E_KEEP=1, for debugging). A process exit/SIGINT/SIGTERM hook kills a
+//   server whose `stop()` was never reached (./cleanup.ts).
 import {spawn, type ChildProcess} from 'node:child_process';
 import {mkdtemp, mkdir, open, readFile, rm, access} from 'node:fs/promises';
 import {rmSync, constants as fsConstants} from 'node:fs';
@@ -21,6 +21,7 @@ import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {freePort} from './postgres.js';
+import {registerCleanup} from './cleanup.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const BUILD_SCRIPT = path.resolve(here, '..', 'mmserver', 'build.sh');
@@ -64,7 +65,7 @@ export async function ensureMattermostBuilt(): Promise<MattermostBuild> {
         });
     });
     const lines = out.trim().split('\n');
-    const runDir = lines[lines.length - 1].trim();
+    const runDir = (lines[lines.length - 1] ?? '').trim();
     const binary = path.join(runDir, '..', 'bin', 'mattermost');
     await access(binary, fsConstants.X_OK);
     return {binary, runDir, buildMs: Date.now() - started, cached: /build skipped/.test(out)};
@@ -231,7 +232,7 @@ export async function startMattermost(options: StartMattermostOptions): Promise<
             }
         }
     };
-    process.on('exit', onExit);
+    const unregister = registerCleanup(onExit);
 
     // Everything the server wrote is thrown away, so the default is SIGKILL: a graceful shutdown
     // spends ~10 s waiting for its job workers. MM_E2E_GRACEFUL_STOP=1 asks for SIGTERM first.
@@ -240,7 +241,7 @@ export async function startMattermost(options: StartMattermostOptions): Promise<
             return;
         }
         stopped = true;
-        process.off('exit', onExit);
+        unregister();
         if (alive()) {
             const exited = new Promise((r) => child!.once('exit', r));
             if (process.env.MM_E2E_GRACEFUL_STOP === '1') {
@@ -298,7 +299,7 @@ export async function startMattermost(options: StartMattermostOptions): Promise<
             if (state === 'ready') {
                 const bootMs = Date.now() - started;
                 console.error(`[e2e] Mattermost ready at ${url} in ${(bootMs / 1000).toFixed(1)}s`);
-                return {url, port, dir, logFile, stdoutFile, localSocket: env.MM_SERVICESETTINGS_LOCALMODESOCKETLOCATION, env, bootMs, stop};
+                return {url, port, dir, logFile, stdoutFile, localSocket: env.MM_SERVICESETTINGS_LOCALMODESOCKETLOCATION ?? '', env, bootMs, stop};
             }
             const tail = await logTail([stdoutFile, logFile]);
             if (state === 'exited' && /address already in use/i.test(tail) && attempt < 3) {

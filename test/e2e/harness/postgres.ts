@@ -9,16 +9,19 @@
 //   if anything fails on the way it stops what it started, removes the directory, and rejects with
 //   the server log's tail in the message.
 // - `stop()` is idempotent; it stops the server (fast shutdown, then SIGKILL after a bounded wait)
-//   and removes the directory. A process `exit` hook kills a server whose `stop()` was never called.
+//   and removes the directory. A process exit/SIGINT/SIGTERM hook kills a server whose `stop()` was never
+//   reached (./cleanup.ts).
 // - When running as root, `initdb` and `postgres` run as the `postgres` system user (PostgreSQL
 //   refuses to run as root); the temporary directory is handed to that user.
 import {spawn, execFile, type ChildProcess} from 'node:child_process';
 import {promisify} from 'node:util';
 import {mkdtemp, rm, chown, readdir, readFile, access, mkdir, open} from 'node:fs/promises';
-import {rmSync, constants as fsConstants} from 'node:fs';
+import {rmSync, readFileSync, constants as fsConstants} from 'node:fs';
 import {createServer} from 'node:net';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
+
+import {registerCleanup} from './cleanup.js';
 
 const execFileP = promisify(execFile);
 
@@ -39,6 +42,8 @@ export interface Postgres {
     host: '127.0.0.1';
     port: number;
     user: 'postgres';
+    /** The postmaster's process id. */
+    pid: number;
     /** The temporary directory (data, socket, log). Removed by `stop()`. */
     dir: string;
     /** Creates a database (name: letters, digits, `_`) and returns its connection URL. */
@@ -151,7 +156,9 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     let stopped = false;
 
     const killNow = (): void => {
-        for (const pid of [postmasterPid, child?.pid]) {
+        // Still starting: the postmaster's pid (child.pid may be runuser's) is in its pid file.
+        const pids = [postmasterPid ?? readPostmasterPidSync(dataDir), child?.pid];
+        for (const pid of pids) {
             if (pid && processAlive(pid)) {
                 try {
                     process.kill(pid, 'SIGKILL');
@@ -169,14 +176,14 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
             // best effort at process exit
         }
     };
-    process.on('exit', onExit);
+    const unregister = registerCleanup(onExit);
 
     const stop = async (): Promise<void> => {
         if (stopped) {
             return;
         }
         stopped = true;
-        process.off('exit', onExit);
+        unregister();
         // SIGINT = "fast" shutdown: disconnect clients, no checkpoint wait beyond what is needed.
         const pid = postmasterPid ?? child?.pid;
         if (pid && processAlive(pid)) {
@@ -251,6 +258,10 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
             throw new Error(`PostgreSQL did not start (${ready}); log tail:\n${tail}`);
         }
         postmasterPid = await readPostmasterPid(dataDir);
+        if (!postmasterPid) {
+            throw new Error(`PostgreSQL answers but ${dataDir}/postmaster.pid is unreadable`);
+        }
+        const pid = postmasterPid;
 
         const urlFor = (name: string): string =>
             `postgres://${SUPERUSER}@127.0.0.1:${port}/${encodeURIComponent(name)}?sslmode=disable`;
@@ -272,16 +283,25 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
         };
 
         const url = await createDatabase(database);
-        return {url, host: '127.0.0.1', port, user: SUPERUSER, dir, createDatabase, urlFor, stop};
+        return {url, host: '127.0.0.1', port, user: SUPERUSER, pid, dir, createDatabase, urlFor, stop};
     } catch (err) {
         await stop().catch(() => undefined);
         throw err;
     }
 }
 
+function readPostmasterPidSync(dataDir: string): number | undefined {
+    try {
+        const pid = Number.parseInt(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0] ?? '', 10);
+        return Number.isFinite(pid) && pid > 0 ? pid : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
 async function readPostmasterPid(dataDir: string): Promise<number | undefined> {
     try {
-        const pid = Number.parseInt((await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0], 10);
+        const pid = Number.parseInt((await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0] ?? '', 10);
         return Number.isFinite(pid) && pid > 0 ? pid : undefined;
     } catch {
         return undefined;

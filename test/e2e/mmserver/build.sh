@@ -55,6 +55,8 @@ else
   echo "mattermost $pin: build took $(( $(date +%s) - start ))s"
 fi
 
+# The binary may be cached while the module cache was cleaned: download (a no-op when present).
+go mod download "$mod"
 moddir="$(go list -m -f '{{.Dir}}' "$mod")"
 [ -d "$moddir/i18n" ] || { echo "build.sh: $moddir has no i18n/ (module cache incomplete?)" >&2; exit 1; }
 mkdir -p "$run"
