@@ -1,0 +1,68 @@
+import React from 'react';
+import {useDispatch, useSelector} from 'react-redux';
+
+import {format, useStrings} from '../../i18n';
+import {parseConversation} from '../../model/conversation';
+import {openConversation} from '../../rhs';
+import {selectorsFor} from '../../store/selectors';
+import type {HostState, PostTypeComponentProps} from '../../types/host';
+import ConversationFacts, {StatusPill} from '../conversation_facts/conversation_facts';
+import {IreserveIcon} from '../icons/icons';
+
+/**
+ * The root post of a mirrored conversation (`custom_ireserve_conversation`), in the channel and at
+ * the head of its thread. It reads the post it is given, so it re-renders when the bridge patches it.
+ */
+export default function ConversationCard({post, isRHS}: PostTypeComponentProps) {
+    const {strings} = useStrings();
+    const dispatch = useDispatch();
+    const loadedCount = useSelector((state: HostState) => selectorsFor(post.id).getSummary(state).messageCount);
+    const parsed = parseConversation(post);
+    const className = isRHS ? 'irsv-card irsv-card--rhs' : 'irsv-card';
+
+    if (!parsed.ok) {
+        return (
+            <section
+                className={className}
+                aria-label={strings.panelTitle}
+            >
+                <div className='irsv-card__header'>
+                    <IreserveIcon className='irsv-card__icon'/>
+                    <h4 className='irsv-card__title'>{strings.panelTitle}</h4>
+                </div>
+                {post.message && <p className='irsv-card__text'>{post.message}</p>}
+                <p className='irsv-card__notice'>{strings.unsupportedConversation}</p>
+            </section>
+        );
+    }
+
+    const {conversation} = parsed;
+    const name = conversation.visitorName || strings.unknownVisitor;
+    const title = format(strings.conversationHeading, {name});
+    return (
+        <section
+            className={className}
+            aria-label={title}
+        >
+            <div className='irsv-card__header'>
+                <IreserveIcon className='irsv-card__icon'/>
+                <h4 className='irsv-card__title'>{title}</h4>
+                <StatusPill status={conversation.status}/>
+            </div>
+            <ConversationFacts
+                conversation={conversation}
+                count={Math.max(loadedCount, post.reply_count ?? 0)}
+            />
+            <div className='irsv-card__footer'>
+                <button
+                    type='button'
+                    className='irsv-btn irsv-btn--primary'
+                    aria-label={format(strings.openConversationLabel, {name})}
+                    onClick={() => openConversation(dispatch, post.id, post.channel_id)}
+                >
+                    {strings.openConversation}
+                </button>
+            </div>
+        </section>
+    );
+}

@@ -1,0 +1,140 @@
+import React, {useEffect} from 'react';
+import {useDispatch, useSelector} from 'react-redux';
+
+import {format, useStrings} from '../../i18n';
+import {defaultReplyMode} from '../../model/conversation';
+import {openConversationList} from '../../rhs';
+import {loadThread} from '../../store/operations';
+import {getCurrentChannelId, getPanel, getPluginState, selectorsFor} from '../../store/selectors';
+import type {HostState} from '../../types/host';
+import Composer from '../composer/composer';
+import ConversationFacts from '../conversation_facts/conversation_facts';
+import ConversationList from '../conversation_list/conversation_list';
+import RecentReplies from '../recent_replies/recent_replies';
+import RelativeTime from '../relative_time/relative_time';
+import {useServices} from '../services';
+
+function LatestGuestMessage({rootId}: {rootId: string}) {
+    const {strings} = useStrings();
+    const latest = useSelector((state: HostState) => selectorsFor(rootId).getSummary(state).latestGuestMessage);
+    const headingId = `irsv-latest-${rootId}`;
+    return (
+        <section
+            className='irsv-section'
+            aria-labelledby={headingId}
+        >
+            <h3 id={headingId}>{strings.latestGuestMessage}</h3>
+            {latest ? (
+                <>
+                    <blockquote
+                        className='irsv-quote'
+                        data-testid='irsv-latest-guest-message'
+                    >
+                        {latest.text || (latest.hasFiles ? strings.attachmentOnly : '')}
+                    </blockquote>
+                    <span className='irsv-status'>
+                        {latest.senderName ? `${latest.senderName}, ` : ''}
+                        <RelativeTime at={latest.at}/>
+                    </span>
+                </>
+            ) : <p className='irsv-muted' style={{margin: 0}}>{strings.noGuestMessage}</p>}
+        </section>
+    );
+}
+
+function ConversationView({rootId}: {rootId: string}) {
+    const {strings} = useStrings();
+    const dispatch = useDispatch();
+    const {client} = useServices();
+    const summary = useSelector((state: HostState) => selectorsFor(rootId).getSummary(state));
+    const load = useSelector((state: HostState) => getPluginState(state).threads[rootId]);
+    const currentChannelId = useSelector(getCurrentChannelId);
+
+    useEffect(() => {
+        loadThread(dispatch, client, rootId);
+    }, [rootId, dispatch, client]);
+
+    const {root, conversation} = summary;
+    const name = conversation?.visitorName || strings.unknownVisitor;
+    const channelId = summary.channelId;
+
+    return (
+        <div
+            className='irsv-panel'
+            data-testid='irsv-panel'
+            data-root-id={rootId}
+        >
+            <div>
+                <button
+                    type='button'
+                    className='irsv-btn irsv-btn--link'
+                    onClick={() => openConversationList(dispatch, channelId ?? currentChannelId)}
+                >
+                    {`← ${strings.backToList}`}
+                </button>
+            </div>
+            {!root && load?.status !== 'error' && <p className='irsv-status'>{strings.loading}</p>}
+            {load?.status === 'error' && (
+                <p
+                    className='irsv-error'
+                    role='alert'
+                >
+                    {format(strings.loadFailed, {error: load.error ?? ''})}
+                    {' '}
+                    <button
+                        type='button'
+                        className='irsv-btn irsv-btn--link'
+                        onClick={() => loadThread(dispatch, client, rootId)}
+                    >
+                        {strings.retry}
+                    </button>
+                </p>
+            )}
+            {root && (
+                <>
+                    <section
+                        className='irsv-section'
+                        aria-labelledby={`irsv-heading-${rootId}`}
+                    >
+                        <h2 id={`irsv-heading-${rootId}`}>{format(strings.conversationHeading, {name})}</h2>
+                        {conversation ? (
+                            <ConversationFacts
+                                conversation={conversation}
+                                count={summary.messageCount}
+                                showStatus={true}
+                            />
+                        ) : <p className='irsv-card__notice'>{strings.unsupportedConversation}</p>}
+                    </section>
+                    <LatestGuestMessage rootId={rootId}/>
+                    {channelId && (
+                        <Composer
+                            key={rootId}
+                            rootId={rootId}
+                            channelId={channelId}
+                            visitorName={name}
+                            defaultMode={defaultReplyMode(conversation ? conversation.relayMode : 'unknown')}
+                        />
+                    )}
+                    <RecentReplies rootId={rootId}/>
+                </>
+            )}
+        </div>
+    );
+}
+
+/** The right-hand sidebar panel: the selected conversation, or the channel's conversations. */
+export default function ConversationPanel() {
+    const panel = useSelector(getPanel);
+    const currentChannelId = useSelector(getCurrentChannelId);
+    if (panel.view === 'conversation' && panel.rootId) {
+        return <ConversationView rootId={panel.rootId}/>;
+    }
+    return (
+        <div
+            className='irsv-panel'
+            data-testid='irsv-panel'
+        >
+            <ConversationList channelId={panel.channelId ?? currentChannelId ?? null}/>
+        </div>
+    );
+}

@@ -1,0 +1,73 @@
+// The plugin's entry: it only registers. What each registration shows lives in components/,
+// what it reads and does in store/.
+import React from 'react';
+
+import ChannelHeaderIcon from './components/channel_header_icon/channel_header_icon';
+import ConversationCard from './components/conversation_card/conversation_card';
+import ConversationPanel from './components/conversation_panel/conversation_panel';
+import PostDeliveryBadge from './components/delivery_badge/delivery_badge';
+import NotificationCard from './components/notification_card/notification_card';
+import {stringsFor} from './i18n';
+import manifest from './manifest';
+import {CONVERSATION_POST_TYPE, NOTIFICATION_POST_TYPE} from './model/conversation';
+import {openConversation, openConversationList, setRhsRegistration} from './rhs';
+import reducer from './store/reducers';
+import {getConversationRootId, getLocale, getPanel} from './store/selectors';
+import {loadThread} from './store/operations';
+import {WEBSOCKET_EVENTS, handleWebSocketEvent} from './store/websocket';
+import {getDefaultClient} from './client/mattermost_client';
+import {injectStyles} from './styles/styles';
+import type {HostStore, PluginRegistry} from './types/host';
+
+export class Plugin {
+    private removeStyles: (() => void) | null = null;
+
+    initialize(registry: PluginRegistry, store: HostStore): void {
+        const strings = stringsFor(getLocale(store.getState()));
+        this.removeStyles = injectStyles();
+
+        registry.registerReducer(reducer);
+
+        // Agent experience (DESIGN §6): cards, the panel and its ways in, delivery badges.
+        registry.registerPostTypeComponent(CONVERSATION_POST_TYPE, ConversationCard);
+        registry.registerPostTypeComponent(NOTIFICATION_POST_TYPE, NotificationCard);
+        setRhsRegistration(registry.registerRightHandSidebarComponent(ConversationPanel, strings.panelTitle));
+        registry.registerPostDropdownMenuAction(
+            strings.openInPanel,
+            (postId) => {
+                const rootId = getConversationRootId(store.getState(), postId);
+                if (rootId) {
+                    openConversation(store.dispatch, rootId, null);
+                }
+            },
+            (postId) => getConversationRootId(store.getState(), postId) !== null,
+        );
+        registry.registerChannelHeaderButtonAction(
+            <ChannelHeaderIcon/>,
+            (channel) => openConversationList(store.dispatch, channel?.id ?? null),
+            strings.channelHeaderDropdown,
+            strings.channelHeaderTooltip,
+        );
+        registry.registerPostMessageAttachmentComponent(PostDeliveryBadge);
+
+        for (const event of WEBSOCKET_EVENTS) {
+            registry.registerWebSocketEventHandler(event, (msg) => handleWebSocketEvent(store.dispatch, store.getState, msg));
+        }
+        registry.registerReconnectHandler(() => {
+            const panel = getPanel(store.getState());
+            if (panel.view === 'conversation' && panel.rootId) {
+                loadThread(store.dispatch, getDefaultClient(), panel.rootId);
+            }
+        });
+
+        // System Console (issue 5): the custom setting of plugin.json's settings_schema goes here.
+    }
+
+    uninitialize(): void {
+        setRhsRegistration(null);
+        this.removeStyles?.();
+        this.removeStyles = null;
+    }
+}
+
+window.registerPlugin(manifest.id, new Plugin());

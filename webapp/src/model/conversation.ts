@@ -1,0 +1,187 @@
+// Reads the props the bridge puts on its posts (DESIGN §7, the contract between bridge and webapp).
+// Everything here is untrusted input from a post: every field is checked, nothing throws.
+import type {Post} from '@mattermost/types/posts';
+
+export const CONVERSATION_POST_TYPE = 'custom_ireserve_conversation';
+export const NOTIFICATION_POST_TYPE = 'custom_ireserve_notification';
+
+/** The props version this plugin understands. */
+export const SUPPORTED_VERSION = 1;
+
+export type RelayMode = 'all_replies' | 'composer_only';
+export type ReplyMode = 'visitor' | 'note';
+export type ConversationStatus = 'open' | 'closed';
+export type SenderType = 'visitor' | 'agent' | 'system';
+
+export type Conversation = {
+    licence: string;
+    conversationId: string;
+    visitorName: string;
+    visitorEmail: string | null;
+    pageUrl: string | null;
+    /** Milliseconds since the epoch; the root post's create_at when the bridge sent none. */
+    startedAt: number;
+    status: ConversationStatus | null;
+    assignee: string | null;
+    /** null when the root carries none; 'unknown' for a value this plugin does not know. */
+    relayMode: RelayMode | 'unknown' | null;
+};
+
+export type ParsedConversation =
+    | {ok: true; conversation: Conversation}
+    | {ok: false; reason: 'not_a_conversation'}
+    | {ok: false; reason: 'unsupported_version'; version: unknown};
+
+export type ConversationMessage = {
+    messageId: string;
+    senderType: SenderType | null;
+    senderName: string | null;
+};
+
+export type Notification = {
+    notificationType: string;
+    title: string | null;
+    text: string | null;
+    url: string | null;
+};
+
+export type ParsedNotification =
+    | {ok: true; notification: Notification}
+    | {ok: false; reason: 'not_a_notification'}
+    | {ok: false; reason: 'unsupported_version'; version: unknown};
+
+function record(value: unknown): Record<string, unknown> | null {
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? value as Record<string, unknown> : null;
+}
+
+function text(value: unknown): string | null {
+    return typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
+}
+
+/** Only http(s) links are shown as links; anything else (javascript:, data:) is dropped. */
+export function safeHttpUrl(value: unknown): string | null {
+    const raw = text(value);
+    if (!raw) {
+        return null;
+    }
+    try {
+        const url = new URL(raw);
+        return url.protocol === 'http:' || url.protocol === 'https:' ? url.toString() : null;
+    } catch {
+        return null;
+    }
+}
+
+function timestamp(value: unknown): number | null {
+    if (typeof value === 'number' && Number.isFinite(value) && value > 0) {
+        // Seconds or milliseconds: anything before 2001-09-09 in ms is taken as seconds.
+        return value < 1e12 ? value * 1000 : value;
+    }
+    const raw = text(value);
+    if (raw) {
+        const parsed = Date.parse(raw);
+        return Number.isNaN(parsed) ? null : parsed;
+    }
+    return null;
+}
+
+function person(value: unknown): string | null {
+    const asText = text(value);
+    if (asText) {
+        return asText;
+    }
+    const obj = record(value);
+    return obj ? text(obj.name) ?? text(obj.email) : null;
+}
+
+export function ireserveProps(post: Pick<Post, 'props'> | undefined | null): Record<string, unknown> | null {
+    return record(post?.props?.ireserve);
+}
+
+/** A post's type as a plain string (@mattermost/types only lists the built-in ones). */
+export function postTypeOf(post: Pick<Post, 'type'> | undefined | null): string {
+    return typeof post?.type === 'string' ? post.type : '';
+}
+
+export function isConversationRoot(post: Pick<Post, 'type'> | undefined | null): boolean {
+    return postTypeOf(post) === CONVERSATION_POST_TYPE;
+}
+
+export function parseConversation(post: Pick<Post, 'type' | 'props' | 'create_at'>): ParsedConversation {
+    const props = ireserveProps(post);
+    if (!isConversationRoot(post) || !props) {
+        return {ok: false, reason: 'not_a_conversation'};
+    }
+    if (props.v !== SUPPORTED_VERSION) {
+        return {ok: false, reason: 'unsupported_version', version: props.v};
+    }
+    const status = props.status === 'open' || props.status === 'closed' ? props.status : null;
+    let relayMode: Conversation['relayMode'] = null;
+    if (props.relay_mode === 'all_replies' || props.relay_mode === 'composer_only') {
+        relayMode = props.relay_mode;
+    } else if (props.relay_mode !== undefined && props.relay_mode !== null) {
+        relayMode = 'unknown';
+    }
+    return {
+        ok: true,
+        conversation: {
+            licence: text(props.licence) ?? '',
+            conversationId: text(props.conversation_id) ?? '',
+            visitorName: text(props.visitor_name) ?? '',
+            visitorEmail: text(props.visitor_email),
+            pageUrl: safeHttpUrl(props.page_url),
+            startedAt: timestamp(props.started_at) ?? post.create_at,
+            status,
+            assignee: person(props.assignee),
+            relayMode,
+        },
+    };
+}
+
+/** A visitor/agent/system message the bridge mirrored into the thread, or null for any other post. */
+export function parseMessage(post: Pick<Post, 'props'>): ConversationMessage | null {
+    const props = ireserveProps(post);
+    const messageId = props ? text(props.message_id) : null;
+    if (!props || !messageId) {
+        return null;
+    }
+    const senderType = props.sender_type === 'visitor' || props.sender_type === 'agent' || props.sender_type === 'system' ? props.sender_type : null;
+    return {messageId, senderType, senderName: text(props.sender_name)};
+}
+
+export function parseNotification(post: Pick<Post, 'type' | 'props'>): ParsedNotification {
+    const props = ireserveProps(post);
+    if (postTypeOf(post) !== NOTIFICATION_POST_TYPE || !props) {
+        return {ok: false, reason: 'not_a_notification'};
+    }
+    if (props.v !== SUPPORTED_VERSION) {
+        return {ok: false, reason: 'unsupported_version', version: props.v};
+    }
+    return {
+        ok: true,
+        notification: {
+            notificationType: text(props.notification_type) ?? 'unknown',
+            title: text(props.title),
+            text: text(props.text),
+            url: safeHttpUrl(props.url),
+        },
+    };
+}
+
+/** The composer mode an agent post was sent with (props.ireserve_reply.mode), or null for a plain reply. */
+export function replyModeOf(post: Pick<Post, 'props'>): ReplyMode | null {
+    const mode = record(post.props?.ireserve_reply)?.mode;
+    return mode === 'visitor' || mode === 'note' ? mode : null;
+}
+
+/**
+ * The composer's initial *Reply to visitor* / *Internal note* choice. It matches what a plain
+ * thread reply does in the conversation, so the composer never surprises an agent who knows the
+ * team's setting: `all_replies` (plain replies reach the visitor; the classic behaviour, and the
+ * bridge's default when the root carries no relay mode) starts on *Reply to visitor*;
+ * `composer_only` (the thread is internal unless an agent explicitly chooses the visitor) and any
+ * mode this plugin does not know start on *Internal note*.
+ */
+export function defaultReplyMode(relayMode: Conversation['relayMode']): ReplyMode {
+    return relayMode === 'all_replies' || relayMode === null ? 'visitor' : 'note';
+}

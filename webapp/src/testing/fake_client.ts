@@ -1,0 +1,83 @@
+// A MattermostClient that records calls and answers as told: injected through ServicesProvider.
+import type {FileInfo} from '@mattermost/types/files';
+import type {Post, PostList} from '@mattermost/types/posts';
+
+import {MattermostError, type MattermostClient, type NewPost} from '../client/mattermost_client';
+
+import {makePost} from './fixtures';
+
+export class FakeClient implements MattermostClient {
+    created: NewPost[] = [];
+    uploads: Array<{channelId: string; fileName: string; clientId: string}> = [];
+    threadRequests: string[] = [];
+    channelRequests: string[] = [];
+    createPostFailure: MattermostError | null = null;
+    uploadFailure: MattermostError | null = null;
+    thread: PostList = {order: [], posts: {}, next_post_id: '', prev_post_id: '', first_inaccessible_post_time: 0};
+    channelPosts: PostList = {order: [], posts: {}, next_post_id: '', prev_post_id: '', first_inaccessible_post_time: 0};
+    private gate: Promise<void> | null = null;
+    private openGate: (() => void) | null = null;
+    private nextId = 0;
+
+    /** Makes createPost wait until release() is called. */
+    hold(): void {
+        this.gate = new Promise((resolve) => {
+            this.openGate = resolve;
+        });
+    }
+
+    release(): void {
+        this.openGate?.();
+        this.gate = null;
+    }
+
+    async createPost(post: NewPost): Promise<Post> {
+        this.created.push(post);
+        if (this.gate) {
+            await this.gate;
+        }
+        if (this.createPostFailure) {
+            throw this.createPostFailure;
+        }
+        this.nextId += 1;
+        return makePost({
+            id: `created${String(this.nextId).padStart(19, '0')}`,
+            channel_id: post.channel_id,
+            root_id: post.root_id,
+            message: post.message,
+            props: post.props,
+            file_ids: post.file_ids,
+            create_at: Date.now(),
+        });
+    }
+
+    async uploadFile(channelId: string, _file: Blob, fileName: string, clientId: string): Promise<FileInfo> {
+        this.uploads.push({channelId, fileName, clientId});
+        if (this.uploadFailure) {
+            throw this.uploadFailure;
+        }
+        return {id: `file-${this.uploads.length}`, name: fileName} as FileInfo;
+    }
+
+    async getPostThread(rootId: string): Promise<PostList> {
+        this.threadRequests.push(rootId);
+        return this.thread;
+    }
+
+    async getChannelRootPosts(channelId: string): Promise<PostList> {
+        this.channelRequests.push(channelId);
+        return this.channelPosts;
+    }
+}
+
+export function postList(posts: Post[]): PostList {
+    return {
+        order: posts.map((post) => post.id),
+        posts: Object.fromEntries(posts.map((post) => [post.id, post])),
+        next_post_id: '',
+        prev_post_id: '',
+        first_inaccessible_post_time: 0,
+    };
+}
+
+export {MattermostError};

@@ -1,0 +1,41 @@
+// Builds the webapp bundle Mattermost loads: webapp/dist/main.js.
+// React, ReactDOM, Redux, ReactRedux and PropTypes come from the host page (window globals).
+const path = require('path');
+
+const PLUGIN_ID = require('../plugin.json').id;
+
+module.exports = (env, argv) => ({
+    entry: './src/index.tsx',
+    mode: argv.mode === 'development' ? 'development' : 'production',
+    devtool: argv.mode === 'development' ? 'eval-source-map' : false,
+    resolve: {
+        extensions: ['.ts', '.tsx', '.js', '.jsx'],
+    },
+    module: {
+        rules: [
+            {
+                test: /\.(ts|tsx|js|jsx)$/,
+                exclude: /node_modules/,
+                use: {loader: 'babel-loader', options: {cacheDirectory: false}},
+            },
+        ],
+    },
+    externals: {
+        react: 'React',
+        'react-dom': 'ReactDOM',
+        redux: 'Redux',
+        'react-redux': 'ReactRedux',
+        'prop-types': 'PropTypes',
+    },
+    output: {
+        path: path.join(__dirname, 'dist'),
+        filename: 'main.js',
+        devtoolNamespace: PLUGIN_ID,
+        clean: true,
+    },
+    performance: {
+        hints: 'warning',
+        maxAssetSize: 200 * 1024,
+        maxEntrypointSize: 200 * 1024,
+    },
+});
