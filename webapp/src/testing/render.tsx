@@ -7,11 +7,12 @@ import {ServicesProvider} from '../components/services';
 
 import {FakeClient} from './fake_client';
 
+/** Renders inside the host's Redux Provider and with an injected Mattermost client; rerender keeps both. */
 export function renderWithStore(ui: React.ReactElement, store: Store, client: FakeClient = new FakeClient()) {
-    const result = render(
+    const wrapper = ({children}: {children: React.ReactNode}) => (
         <Provider store={store}>
-            <ServicesProvider services={{client}}>{ui}</ServicesProvider>
-        </Provider>,
+            <ServicesProvider services={{client}}>{children}</ServicesProvider>
+        </Provider>
     );
-    return {...result, client, store};
+    return {...render(ui, {wrapper}), client, store};
 }

@@ -132,6 +132,7 @@ export default function Composer({rootId, channelId, visitorName, defaultMode}: 
         setAttachments((current) => [...current, ...accepted]);
         setError(problems.length > 0 ? problems.join(' ') : null);
         pendingPostId.current = null;
+        textareaRef.current?.focus();
     };
 
     const removeAttachment = (key: string) => {

@@ -10,6 +10,8 @@ import {StatusPill} from '../conversation_facts/conversation_facts';
 import RelativeTime from '../relative_time/relative_time';
 import {useServices} from '../services';
 
+const NONE: ChannelConversation[] = [];
+
 function Item({item}: {item: ChannelConversation}) {
     const {strings} = useStrings();
     const dispatch = useDispatch();
@@ -43,7 +45,7 @@ export default function ConversationList({channelId}: {channelId: string | null}
     const dispatch = useDispatch();
     const {client} = useServices();
     const getChannelConversations = useMemo(makeGetChannelConversations, []);
-    const items = useSelector((state: HostState) => (channelId ? getChannelConversations(state, channelId) : []));
+    const items = useSelector((state: HostState) => (channelId ? getChannelConversations(state, channelId) : NONE));
     const load = useSelector((state: HostState) => (channelId ? getPluginState(state).channels[channelId] : undefined));
 
     useEffect(() => {

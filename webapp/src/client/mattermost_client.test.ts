@@ -1,0 +1,136 @@
+/**
+ * @jest-environment node
+ */
+// The client against a real local HTTP server: what goes over the wire and how failures are typed.
+import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http';
+import type {AddressInfo} from 'node:net';
+
+import {MattermostError, createMattermostClient, getSiteURL, readCookie} from './mattermost_client';
+
+type Seen = {method: string; url: string; headers: IncomingMessage['headers']; body: Buffer};
+type Handler = (req: Seen, res: ServerResponse) => void;
+
+let server: Server;
+let baseUrl: string;
+let handler: Handler;
+const seen: Seen[] = [];
+
+beforeAll(async () => {
+    server = createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (chunk: Buffer) => chunks.push(chunk));
+        req.on('end', () => {
+            const entry = {method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks)};
+            seen.push(entry);
+            handler(entry, res);
+        });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+beforeEach(() => {
+    seen.length = 0;
+});
+
+const json = (res: ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, {'Content-Type': 'application/json'});
+    res.end(JSON.stringify(body));
+};
+
+const client = () => createMattermostClient({siteURL: () => `${baseUrl}/mm`, csrfToken: () => 'csrf-token-1'});
+
+test('createPost: path under the site\'s sub-path, session headers, JSON body', async () => {
+    handler = (req, res) => json(res, 201, {id: 'newpost', ...JSON.parse(req.body.toString())});
+    const post = await client().createPost({
+        channel_id: 'c1',
+        root_id: 'r1',
+        message: 'Hello',
+        file_ids: ['f1'],
+        props: {ireserve_reply: {mode: 'visitor'}},
+        pending_post_id: 'u:1',
+    });
+    expect(post.id).toBe('newpost');
+    const [req] = seen;
+    expect(req).toMatchObject({method: 'POST', url: '/mm/api/v4/posts'});
+    expect(req!.headers['x-requested-with']).toBe('XMLHttpRequest');
+    expect(req!.headers['x-csrf-token']).toBe('csrf-token-1');
+    expect(JSON.parse(req!.body.toString())).toEqual({
+        channel_id: 'c1',
+        root_id: 'r1',
+        message: 'Hello',
+        file_ids: ['f1'],
+        props: {ireserve_reply: {mode: 'visitor'}},
+        pending_post_id: 'u:1',
+    });
+});
+
+test('uploadFile: multipart with channel_id first, then the file', async () => {
+    handler = (_req, res) => json(res, 201, {file_infos: [{id: 'file1', name: 'photo.png'}], client_ids: ['k1']});
+    const info = await client().uploadFile('c1', new Blob(['png-bytes'], {type: 'image/png'}), 'photo.png', 'k1');
+    expect(info.id).toBe('file1');
+    const [req] = seen;
+    expect(req).toMatchObject({method: 'POST', url: '/mm/api/v4/files'});
+    const body = req!.body.toString();
+    expect(body.indexOf('name="channel_id"')).toBeLessThan(body.indexOf('name="files"'));
+    expect(body).toContain('filename="photo.png"');
+    expect(body).toContain('png-bytes');
+    expect(req!.headers['x-csrf-token']).toBe('csrf-token-1');
+});
+
+test('getPostThread and getChannelRootPosts ask for the whole thread / collapsed roots', async () => {
+    handler = (_req, res) => json(res, 200, {order: [], posts: {}});
+    await client().getPostThread('r1');
+    await client().getChannelRootPosts('c1');
+    expect(seen[0]!.url).toMatch(/^\/mm\/api\/v4\/posts\/r1\/thread\?/);
+    expect(seen[0]!.url).toContain('collapsedThreads=false');
+    expect(seen[0]!.url).not.toContain('perPage');
+    expect(seen[1]!.url).toMatch(/^\/mm\/api\/v4\/channels\/c1\/posts\?page=0&per_page=200/);
+    expect(seen[1]!.url).toContain('collapsedThreads=true');
+    expect(seen[0]!.headers['x-csrf-token']).toBeUndefined(); // GET carries no CSRF token
+});
+
+test('a Mattermost JSON error keeps its status and id; not retryable', async () => {
+    handler = (_req, res) => json(res, 403, {id: 'api.context.permissions.app_error', message: 'You do not have the appropriate permissions.', status_code: 403});
+    const err = await client().createPost({channel_id: 'c', root_id: 'r', message: 'x', file_ids: [], props: {}}).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MattermostError);
+    expect(err).toMatchObject({kind: 'http', status: 403, serverErrorId: 'api.context.permissions.app_error', retryable: false});
+});
+
+test('a plain-text 429 keeps its real status and Retry-After; retryable', async () => {
+    handler = (_req, res) => {
+        res.writeHead(429, {'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '3'});
+        res.end('limit exceeded');
+    };
+    const err = await client().getPostThread('r').catch((e: unknown) => e);
+    expect(err).toMatchObject({kind: 'http', status: 429, message: 'limit exceeded', retryAfterSeconds: 3, retryable: true, serverErrorId: null});
+});
+
+test('a 502 from a proxy is retryable', async () => {
+    handler = (_req, res) => {
+        res.writeHead(502, {'Content-Type': 'text/html'});
+        res.end('<html>bad gateway</html>');
+    };
+    const err = await client().getPostThread('r').catch((e: unknown) => e);
+    expect(err).toMatchObject({status: 502, retryable: true});
+});
+
+test('no server at all: a network error, retryable', async () => {
+    const dead = createMattermostClient({siteURL: () => 'http://127.0.0.1:1', csrfToken: () => ''});
+    const err = await dead.getPostThread('r').catch((e: unknown) => e);
+    expect(err).toMatchObject({kind: 'network', status: 0, retryable: true});
+});
+
+test('site URL: page origin plus basename, no trailing slash', () => {
+    expect(getSiteURL({location: {origin: 'https://chat.example.com'} as Location, basename: '/mattermost/'})).toBe('https://chat.example.com/mattermost');
+    expect(getSiteURL({location: {origin: 'https://chat.example.com'} as Location})).toBe('https://chat.example.com');
+});
+
+test('readCookie', () => {
+    expect(readCookie('MMCSRF', {cookie: 'MMUSERID=u1; MMCSRF=abc%3D123; other=1'})).toBe('abc=123');
+    expect(readCookie('MMCSRF', {cookie: ''})).toBe('');
+});

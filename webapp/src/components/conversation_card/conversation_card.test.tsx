@@ -1,0 +1,95 @@
+import {screen, within} from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import React from 'react';
+
+import ConversationCard from './conversation_card';
+import {setRhsRegistration} from '../../rhs';
+import {getPanel} from '../../store/selectors';
+import {ROOT_ID, T0, CHANNEL_ID, conversationProps, makeGuestMessage, makeRoot} from '../../testing/fixtures';
+import {renderWithStore} from '../../testing/render';
+import {makeEntities, makeStore} from '../../testing/store';
+
+const SHOW = {type: 'HOST/SHOW_RHS_PLUGIN', pluggableId: 'rhs-1'};
+
+beforeEach(() => {
+    jest.useFakeTimers({now: T0 + 5 * 60_000, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask']});
+});
+afterEach(() => {
+    jest.useRealTimers();
+    setRhsRegistration(null);
+});
+
+test('shows every field of the conversation', () => {
+    const root = makeRoot();
+    const store = makeStore(makeEntities([root, makeGuestMessage('hi', T0 + 1), makeGuestMessage('there', T0 + 2)]));
+    renderWithStore(<ConversationCard post={root}/>, store);
+
+    const card = screen.getByRole('region', {name: 'Web chat with Anna de Vries'});
+    expect(within(card).getByRole('heading', {name: 'Web chat with Anna de Vries'})).toBeInTheDocument();
+    expect(within(card).getByRole('link', {name: 'anna@example.com'})).toHaveAttribute('href', 'mailto:anna@example.com');
+    const page = within(card).getByRole('link', {name: 'park.example.com/accommodations/beach-house'});
+    expect(page).toHaveAttribute('href', 'https://park.example.com/accommodations/beach-house');
+    expect(page).toHaveAttribute('target', '_blank');
+    expect(page).toHaveAttribute('rel', 'noopener noreferrer');
+    const started = card.querySelector('time')!;
+    expect(started).toHaveTextContent('5 minutes ago');
+    expect(started).toHaveAttribute('dateTime', new Date(T0).toISOString());
+    expect(started.getAttribute('title')).toMatch(/2025/); // exact time on hover
+    expect(within(card).getByText('Open')).toHaveClass('irsv-pill--open');
+    expect(within(card).getByText('Sam Support')).toBeInTheDocument();
+    expect(within(card).getByText('2 messages')).toBeInTheDocument();
+});
+
+test('missing optional fields read as such', () => {
+    const root = makeRoot({v: 1, licence: 'L-1', conversation_id: 'c', visitor_name: '', page_url: 'javascript:alert(1)', status: 'closed'}, {reply_count: 1});
+    renderWithStore(<ConversationCard post={root}/>, makeStore(makeEntities([root])));
+    expect(screen.getByRole('heading')).toHaveTextContent('Web chat with Unknown visitor');
+    expect(screen.queryByRole('link')).not.toBeInTheDocument();
+    expect(screen.getByText('Not provided')).toBeInTheDocument();
+    expect(screen.getByText('Unassigned')).toBeInTheDocument();
+    expect(screen.getByText('Closed')).toBeInTheDocument();
+    expect(screen.getByText('1 message')).toBeInTheDocument(); // the server's reply count when the thread is not loaded
+});
+
+test('an unknown props version falls back to the plain message', () => {
+    const root = makeRoot(conversationProps({v: 7}), {message: 'Web chat with Anna (fallback text)'});
+    renderWithStore(<ConversationCard post={root}/>, makeStore(makeEntities([root])));
+    expect(screen.getByText('Web chat with Anna (fallback text)')).toBeInTheDocument();
+    expect(screen.getByText(/Update the i-Reserve plugin/)).toBeInTheDocument();
+    expect(screen.queryByRole('button')).not.toBeInTheDocument();
+});
+
+test('Open conversation selects it and shows the panel', async () => {
+    const root = makeRoot();
+    const store = makeStore(makeEntities([root]));
+    const dispatched: unknown[] = [];
+    const origDispatch = store.dispatch;
+    store.dispatch = ((action: never) => {
+        dispatched.push(action);
+        return origDispatch(action);
+    }) as unknown as typeof store.dispatch;
+    setRhsRegistration({showRHSPlugin: SHOW});
+    renderWithStore(<ConversationCard post={root}/>, store);
+
+    const user = userEvent.setup({advanceTimers: jest.advanceTimersByTime});
+    await user.click(screen.getByRole('button', {name: 'Open the conversation with Anna de Vries in the i-Reserve panel'}));
+    expect(getPanel(store.getState())).toEqual({view: 'conversation', rootId: ROOT_ID, channelId: CHANNEL_ID});
+    expect(dispatched).toContainEqual(SHOW);
+});
+
+test('re-renders when the bridge patches the root post', () => {
+    const root = makeRoot();
+    const store = makeStore(makeEntities([root]));
+    const {rerender} = renderWithStore(<ConversationCard post={root}/>, store);
+    const patched = makeRoot(conversationProps({status: 'closed', assignee: {name: 'Kim'}}), {update_at: T0 + 9});
+    rerender(<ConversationCard post={patched}/>);
+    expect(screen.getByText('Closed')).toBeInTheDocument();
+    expect(screen.getByText('Kim')).toBeInTheDocument();
+});
+
+test('Dutch', () => {
+    const root = makeRoot();
+    renderWithStore(<ConversationCard post={root}/>, makeStore(makeEntities([root], [], {locale: 'nl'})));
+    expect(screen.getByRole('heading')).toHaveTextContent('Webchat met Anna de Vries');
+    expect(screen.getByRole('button')).toHaveTextContent('Gesprek openen');
+});

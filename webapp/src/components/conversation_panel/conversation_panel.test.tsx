@@ -1,0 +1,133 @@
+import {act, screen, waitFor, within} from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import React from 'react';
+
+import ConversationPanel from './conversation_panel';
+import {selectConversation} from '../../store/actions';
+import {getPanel, getPluginState} from '../../store/selectors';
+import {FakeClient, postList} from '../../testing/fake_client';
+import {
+    BOT_ID,
+    CHANNEL_ID,
+    ROOT_ID,
+    T0,
+    conversationProps,
+    makeAgentReply,
+    makeGuestMessage,
+    makePost,
+    makeRoot,
+    reaction,
+} from '../../testing/fixtures';
+import {renderWithStore} from '../../testing/render';
+import {hostReactionAdded, makeEntities, makeStore} from '../../testing/store';
+
+const guest1 = makeGuestMessage('Is the beach house free in July?', T0 + 60_000);
+const delivered = makeAgentReply('reply0000000000000000000001', 'Yes, from the 3rd.', T0 + 120_000);
+const failed = makeAgentReply('reply0000000000000000000002', 'Here is the link', T0 + 180_000, {props: {ireserve_reply: {mode: 'visitor'}}});
+const failureNote = makePost({id: 'botnote0000000000000000001', user_id: BOT_ID, root_id: ROOT_ID, create_at: T0 + 190_000, message: ':warning: i-Reserve refused the reply: conversation closed', props: {from_bot: 'true', ireserve_delivery: {post_id: failed.id, status: 'failed', reason: 'i-Reserve refused the reply: conversation closed'}}});
+const note = makeAgentReply('reply0000000000000000000003', 'Guest sounded unsure', T0 + 200_000, {props: {ireserve_reply: {mode: 'note'}}});
+const pending = makeAgentReply('reply0000000000000000000004', 'Anything else?', T0 + 210_000);
+const guest2 = makeGuestMessage('Do you allow dogs?', T0 + 240_000);
+
+async function setup(relayMode: string | null = 'all_replies', posts = [guest1, delivered, failed, failureNote, note, pending, guest2]) {
+    const root = makeRoot(conversationProps({relay_mode: relayMode ?? undefined}));
+    const store = makeStore(makeEntities([root, ...posts], [reaction(delivered.id, 'white_check_mark'), reaction(failed.id, 'warning')]));
+    const client = new FakeClient();
+    client.thread = postList([root, ...posts]);
+    store.dispatch(selectConversation(ROOT_ID, CHANNEL_ID));
+    const user = userEvent.setup();
+    renderWithStore(<ConversationPanel/>, store, client);
+    await waitFor(() => expect(getPluginState(store.getState()).threads[ROOT_ID]?.status).toBe('loaded'));
+    return {store, client, user};
+}
+
+test('shows the context, the latest guest message and loads the whole thread', async () => {
+    const {client} = await setup();
+    await waitFor(() => expect(client.threadRequests).toEqual([ROOT_ID]));
+    expect(screen.getByRole('heading', {name: 'Web chat with Anna de Vries'})).toBeInTheDocument();
+    expect(screen.getByText('Open')).toBeInTheDocument();
+    expect(screen.getByText('7 messages')).toBeInTheDocument();
+    expect(screen.getByTestId('irsv-latest-guest-message')).toHaveTextContent('Do you allow dogs?');
+});
+
+test.each([
+    ['all_replies', 'Reply to visitor'],
+    [null, 'Reply to visitor'],
+    ['composer_only', 'Internal note'],
+])('relay mode %s: the composer starts on %s', async (relayMode, checked) => {
+    await setup(relayMode);
+    expect(screen.getByRole('radio', {name: checked})).toBeChecked();
+});
+
+test('sends a reply to the visitor and an internal note into the thread', async () => {
+    const {client, user} = await setup('composer_only');
+    await user.click(screen.getByRole('radio', {name: 'Reply to visitor'}));
+    await user.type(screen.getByRole('textbox', {name: 'Reply to Anna de Vries'}), 'Dogs are welcome!{Enter}');
+    await waitFor(() => expect(client.created).toHaveLength(1));
+    await user.click(screen.getByRole('radio', {name: 'Internal note'}));
+    await user.type(screen.getByRole('textbox'), 'Booked the dog-friendly house{Enter}');
+    await waitFor(() => expect(client.created).toHaveLength(2));
+    expect(client.created.map(({channel_id, root_id, message, props, file_ids}) => ({channel_id, root_id, message, props, file_ids}))).toEqual([
+        {channel_id: CHANNEL_ID, root_id: ROOT_ID, message: 'Dogs are welcome!', props: {ireserve_reply: {mode: 'visitor'}}, file_ids: []},
+        {channel_id: CHANNEL_ID, root_id: ROOT_ID, message: 'Booked the dog-friendly house', props: {ireserve_reply: {mode: 'note'}}, file_ids: []},
+    ]);
+
+    // Both show up at once among the recent replies: pending, and internal note.
+    const recent = await screen.findByTestId('irsv-recent-replies');
+    await waitFor(() => expect(within(recent).getAllByRole('listitem')).toHaveLength(6));
+    expect(within(recent).getAllByRole('listitem')[0]).toHaveTextContent('Booked the dog-friendly house');
+    expect(within(recent).getAllByRole('listitem')[0]).toHaveAttribute('data-delivery', 'note');
+    expect(within(recent).getAllByRole('listitem')[1]).toHaveAttribute('data-delivery', 'pending');
+});
+
+test('recent replies show each delivery state, live', async () => {
+    const {store} = await setup();
+    const items = within(screen.getByTestId('irsv-recent-replies')).getAllByRole('listitem');
+    expect(items.map((item) => [item.getAttribute('data-post-id'), item.getAttribute('data-delivery')])).toEqual([
+        [pending.id, 'pending'],
+        [note.id, 'note'],
+        [failed.id, 'failed'],
+        [delivered.id, 'delivered'],
+    ]);
+    expect(items[0]).toHaveTextContent('Pending');
+    expect(items[1]).toHaveTextContent('Internal note');
+    expect(items[2]).toHaveTextContent('Not delivered');
+    expect(items[2]).toHaveTextContent('i-Reserve refused the reply: conversation closed');
+    expect(items[3]).toHaveTextContent('Delivered');
+
+    act(() => {
+        store.dispatch(hostReactionAdded(reaction(pending.id, 'white_check_mark')));
+    });
+    await waitFor(() => expect(screen.getByTestId('irsv-recent-replies').querySelector(`[data-post-id="${pending.id}"]`)).toHaveAttribute('data-delivery', 'delivered'));
+});
+
+test('a thread that cannot be loaded says so and can be retried', async () => {
+    const root = makeRoot();
+    const store = makeStore(makeEntities([]));
+    const client = new FakeClient();
+    client.getPostThread = jest.fn().mockRejectedValueOnce(new Error('offline')).mockResolvedValueOnce(postList([root]));
+    store.dispatch(selectConversation(ROOT_ID, CHANNEL_ID));
+    const user = userEvent.setup();
+    renderWithStore(<ConversationPanel/>, store, client);
+    expect(await screen.findByRole('alert')).toHaveTextContent('Could not load: offline');
+    await user.click(screen.getByRole('button', {name: 'Try again'}));
+    expect(await screen.findByRole('heading', {name: 'Web chat with Anna de Vries'})).toBeInTheDocument();
+});
+
+test('back to the list of the channel\'s conversations', async () => {
+    const {store, user} = await setup();
+    await user.click(screen.getByRole('button', {name: '← All conversations'}));
+    expect(getPanel(store.getState()).view).toBe('list');
+    expect(await screen.findByRole('heading', {name: 'Open conversations'})).toBeInTheDocument();
+    await user.click(screen.getByRole('button', {name: 'Open the conversation with Anna de Vries in the i-Reserve panel'}));
+    expect(getPanel(store.getState())).toMatchObject({view: 'conversation', rootId: ROOT_ID});
+});
+
+test('with nothing selected, the panel lists the current channel\'s conversations', async () => {
+    const store = makeStore(makeEntities([makeRoot()]));
+    const client = new FakeClient();
+    renderWithStore(<ConversationPanel/>, store, client);
+    expect(await screen.findByRole('heading', {name: 'Open conversations'})).toBeInTheDocument();
+    await waitFor(() => expect(getPluginState(store.getState()).channels[CHANNEL_ID]?.status).toBe('loaded'));
+    expect(client.channelRequests).toEqual([CHANNEL_ID]);
+});
