@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import {after, before, describe, it} from 'node:test';
 import type {FileInfo, FileUploadResponse} from '@mattermost/types/files';
-import type {Post} from '@mattermost/types/posts';
 import type {MattermostStandIn, Seed} from './index.js';
-import {clientFor, rejectsWith, startSeeded, type Client} from './test_helpers.js';
+import {clientFor, draft, rejectsWith, startSeeded, type Client} from './test_helpers.js';
 
-function form(channelId: string, files: {name: string; type: string; data: string | Uint8Array}[], clientIds?: string[]): FormData {
+function form(channelId: string, files: {name: string; type: string; data: string | Uint8Array<ArrayBuffer>}[], clientIds?: string[]): FormData {
     const fd = new FormData();
     fd.append('channel_id', channelId);
     for (const id of clientIds ?? []) {
@@ -44,14 +43,14 @@ describe('Mattermost stand-in: files', () => {
         assert.equal(txt.user_id, seed.bot.user.id);
         assert.equal(png.mime_type, 'image/png');
 
-        const post = await bot.createPost({channel_id: seed.channel.id, message: 'files', file_ids: [txt.id, png.id]} as Post);
+        const post = await bot.createPost(draft({channel_id: seed.channel.id, message: 'files', file_ids: [txt.id, png.id]}));
         assert.deepEqual(post.file_ids, [txt.id, png.id]);
         assert.deepEqual(post.metadata.files?.map((f) => f.id), [txt.id, png.id]);
 
         const infos = await anna.getFileInfosForPost(post.id);
         assert.deepEqual(infos.map((f) => f.post_id), [post.id, post.id]);
-        const info = await anna.doFetch<FileInfo>(`${anna.getFileRoute(txt.id)}/info`, {method: 'get'});
-        assert.equal(info.size, 10);
+        const infoRes = await fetch(`${anna.getFileRoute(txt.id)}/info`, {headers: {Authorization: `Bearer ${seed.agent.token}`}});
+        assert.equal(((await infoRes.json()) as FileInfo).size, 10);
 
         const res = await fetch(anna.getFileUrl(txt.id, 0), {headers: {Authorization: `Bearer ${seed.agent.token}`}});
         assert.equal(res.status, 200);
@@ -78,7 +77,7 @@ describe('Mattermost stand-in: files', () => {
 
         const up = await bot.uploadFile(form(seed.private_channel.id, [{name: 's.txt', type: 'text/plain', data: 'secret'}]));
         const id = up.file_infos[0]!.id;
-        await bot.createPost({channel_id: seed.private_channel.id, message: 's', file_ids: [id]} as Post);
+        await bot.createPost(draft({channel_id: seed.private_channel.id, message: 's', file_ids: [id]}));
         const denied = await fetch(nosy.getFileUrl(id, 0), {headers: {Authorization: `Bearer ${nosy.getToken()}`}});
         assert.equal(denied.status, 403);
         const missing = await fetch(nosy.getFileUrl('nosuchfilenosuchfilenosuch', 0), {headers: {Authorization: `Bearer ${nosy.getToken()}`}});
@@ -88,9 +87,9 @@ describe('Mattermost stand-in: files', () => {
     it('only attaches the author\'s own unattached files', async () => {
         const up = await anna.uploadFile(form(seed.channel.id, [{name: 'mine.txt', type: 'text/plain', data: 'anna'}]));
         const id = up.file_infos[0]!.id;
-        const stolen = await bot.createPost({channel_id: seed.channel.id, message: 'steal', file_ids: [id]} as Post);
+        const stolen = await bot.createPost(draft({channel_id: seed.channel.id, message: 'steal', file_ids: [id]}));
         assert.deepEqual(stolen.file_ids, []);
-        const own = await anna.createPost({channel_id: seed.channel.id, message: 'own', file_ids: [id]} as Post);
+        const own = await anna.createPost(draft({channel_id: seed.channel.id, message: 'own', file_ids: [id]}));
         assert.deepEqual(own.file_ids, [id]);
     });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import {after, before, describe, it} from 'node:test';
 import type {Post} from '@mattermost/types/posts';
 import type {MattermostStandIn, Seed} from './index.js';
-import {clientFor, rejectsWith, startSeeded, type Client} from './test_helpers.js';
+import {clientFor, draft, rejectsWith, startSeeded, type Client} from './test_helpers.js';
 
 describe('Mattermost stand-in: posts through Client4', () => {
     let standIn: MattermostStandIn;
@@ -18,7 +18,7 @@ describe('Mattermost stand-in: posts through Client4', () => {
     after(() => standIn.close());
 
     it('creates a post (201) with Mattermost fields and from_bot for bots', async () => {
-        const post = await bot.createPost({channel_id: seed.channel.id, message: 'hello', props: {a: 1}} as Post);
+        const post = await bot.createPost(draft({channel_id: seed.channel.id, message: 'hello', props: {a: 1}}));
         assert.match(post.id, /^[a-z0-9]{26}$/);
         assert.equal(post.user_id, seed.bot.user.id);
         assert.equal(post.channel_id, seed.channel.id);
@@ -32,57 +32,57 @@ describe('Mattermost stand-in: posts through Client4', () => {
         const status = standIn.requestLog().find((r) => r.key === 'POST /api/v4/posts')?.status;
         assert.equal(status, 201);
 
-        const human = await anna.createPost({channel_id: seed.channel.id, message: 'hi'} as Post);
+        const human = await anna.createPost(draft({channel_id: seed.channel.id, message: 'hi'}));
         assert.equal(human.props.from_bot, undefined);
     });
 
     it('refuses non-members with 403 api.context.permissions.app_error', async () => {
         standIn.removeChannelMember(seed.private_channel.id, seed.agent.user.id);
         try {
-            await rejectsWith(anna.createPost({channel_id: seed.private_channel.id, message: 'x'} as Post), 403, 'api.context.permissions.app_error');
-            await rejectsWith(anna.createPost({channel_id: 'unknownunknownunknownunkno', message: 'x'} as Post), 403, 'api.context.permissions.app_error');
+            await rejectsWith(anna.createPost(draft({channel_id: seed.private_channel.id, message: 'x'})), 403, 'api.context.permissions.app_error');
+            await rejectsWith(anna.createPost(draft({channel_id: 'unknownunknownunknownunkno', message: 'x'})), 403, 'api.context.permissions.app_error');
         } finally {
             standIn.addChannelMember(seed.private_channel.id, seed.agent.user.id);
         }
     });
 
     it('rejects replies to unknown, deleted, nested or foreign roots with 400', async () => {
-        await rejectsWith(bot.createPost({channel_id: seed.channel.id, message: 'r', root_id: 'aaaaaaaaaaaaaaaaaaaaaaaaaa'} as Post),
+        await rejectsWith(bot.createPost(draft({channel_id: seed.channel.id, message: 'r', root_id: 'aaaaaaaaaaaaaaaaaaaaaaaaaa'})),
             400, 'api.post.create_post.root_id.app_error');
-        const root = await bot.createPost({channel_id: seed.channel.id, message: 'root'} as Post);
-        const reply = await bot.createPost({channel_id: seed.channel.id, message: 'reply', root_id: root.id} as Post);
+        const root = await bot.createPost(draft({channel_id: seed.channel.id, message: 'root'}));
+        const reply = await bot.createPost(draft({channel_id: seed.channel.id, message: 'reply', root_id: root.id}));
         assert.equal(reply.root_id, root.id);
-        await rejectsWith(bot.createPost({channel_id: seed.channel.id, message: 'r', root_id: reply.id} as Post),
+        await rejectsWith(bot.createPost(draft({channel_id: seed.channel.id, message: 'r', root_id: reply.id})),
             400, 'api.post.create_post.root_id.app_error');
-        await rejectsWith(bot.createPost({channel_id: seed.notification_channel.id, message: 'r', root_id: root.id} as Post),
+        await rejectsWith(bot.createPost(draft({channel_id: seed.notification_channel.id, message: 'r', root_id: root.id})),
             400, 'api.post.create_post.channel_root_id.app_error');
         assert.equal(standIn.deletePost(root.id), true);
-        await rejectsWith(bot.createPost({channel_id: seed.channel.id, message: 'r', root_id: root.id} as Post),
+        await rejectsWith(bot.createPost(draft({channel_id: seed.channel.id, message: 'r', root_id: root.id})),
             400, 'api.post.create_post.root_id.app_error');
     });
 
     it('limits messages to 16,383 runes, counting code points', async () => {
-        const ok = await bot.createPost({channel_id: seed.channel.id, message: '😀'.repeat(16383)} as Post);
+        const ok = await bot.createPost(draft({channel_id: seed.channel.id, message: '😀'.repeat(16383)}));
         assert.equal([...ok.message].length, 16383);
-        await rejectsWith(bot.createPost({channel_id: seed.channel.id, message: 'a'.repeat(16384)} as Post),
+        await rejectsWith(bot.createPost(draft({channel_id: seed.channel.id, message: 'a'.repeat(16384)})),
             400, 'model.post.is_valid.message_length.app_error');
     });
 
     it('accepts custom_ types only', async () => {
-        const custom = await bot.createPost({channel_id: seed.channel.id, message: 'card', type: 'custom_ireserve_conversation'} as unknown as Post);
+        const custom = await bot.createPost(draft({channel_id: seed.channel.id, message: 'card', type: 'custom_ireserve_conversation'}));
         assert.equal(custom.type, 'custom_ireserve_conversation');
-        await rejectsWith(bot.createPost({channel_id: seed.channel.id, message: 'x', type: 'bogus'} as unknown as Post),
+        await rejectsWith(bot.createPost(draft({channel_id: seed.channel.id, message: 'x', type: 'bogus'})),
             400, 'model.post.is_valid.type.app_error');
-        await rejectsWith(bot.createPost({channel_id: seed.channel.id, message: 'x', type: 'system_join_channel'} as unknown as Post),
+        await rejectsWith(bot.createPost(draft({channel_id: seed.channel.id, message: 'x', type: 'system_join_channel'})),
             400, 'api.context.invalid_body_param.app_error');
     });
 
     it('de-duplicates a repeated pending_post_id within the TTL', async () => {
         const before = standIn.allPosts().length;
         const pending = `${seed.bot.user.id}:${Date.now()}`;
-        const first = await bot.createPost({channel_id: seed.channel.id, message: 'once', pending_post_id: pending} as Post);
+        const first = await bot.createPost(draft({channel_id: seed.channel.id, message: 'once', pending_post_id: pending}));
         assert.equal(first.pending_post_id, pending);
-        const again = await bot.createPost({channel_id: seed.channel.id, message: 'once', pending_post_id: pending} as Post);
+        const again = await bot.createPost(draft({channel_id: seed.channel.id, message: 'once', pending_post_id: pending}));
         assert.equal(again.id, first.id);
         assert.equal(again.pending_post_id, '');
         assert.equal(again.metadata, undefined);
@@ -93,8 +93,8 @@ describe('Mattermost stand-in: posts through Client4', () => {
         standIn.setConfig({pendingPostIdTtlMs: 0});
         try {
             const expiring = `${pending}-2`;
-            const a = await bot.createPost({channel_id: seed.channel.id, message: 'twice', pending_post_id: expiring} as Post);
-            const b = await bot.createPost({channel_id: seed.channel.id, message: 'twice', pending_post_id: expiring} as Post);
+            const a = await bot.createPost(draft({channel_id: seed.channel.id, message: 'twice', pending_post_id: expiring}));
+            const b = await bot.createPost(draft({channel_id: seed.channel.id, message: 'twice', pending_post_id: expiring}));
             assert.notEqual(a.id, b.id, 'after the TTL a repeat creates a new post');
         } finally {
             standIn.setConfig({pendingPostIdTtlMs: 30_000});
@@ -102,19 +102,19 @@ describe('Mattermost stand-in: posts through Client4', () => {
     });
 
     it('gets, patches (props replaced whole), deletes; 404 once deleted, 403 without access', async () => {
-        const post = await bot.createPost({channel_id: seed.channel.id, message: 'v1', props: {ireserve: {v: 1, status: 'open'}, keep: 'no'}} as unknown as Post);
+        const post = await bot.createPost(draft({channel_id: seed.channel.id, message: 'v1', props: {ireserve: {v: 1, status: 'open'}, keep: 'no'}}));
         const got = await anna.getPost(post.id);
         assert.equal(got.message, 'v1');
 
-        const patched = await bot.patchPost({id: post.id, props: {ireserve: {v: 1, status: 'closed'}}} as unknown as Post);
+        const patched = await bot.patchPost(draft({id: post.id, props: {ireserve: {v: 1, status: 'closed'}}}));
         assert.deepEqual(patched.props, {ireserve: {v: 1, status: 'closed'}, from_bot: 'true'});
         assert.equal(patched.edit_at, 0, 'props alone is not an edit');
-        const edited = await bot.patchPost({id: post.id, message: 'v2'} as Post);
+        const edited = await bot.patchPost(draft({id: post.id, message: 'v2'}));
         assert.equal(edited.message, 'v2');
         assert.ok(edited.edit_at > 0);
-        await rejectsWith(anna.patchPost({id: post.id, message: 'hijack'} as Post), 403, 'api.context.permissions.app_error');
+        await rejectsWith(anna.patchPost(draft({id: post.id, message: 'hijack'})), 403, 'api.context.permissions.app_error');
 
-        const secret = await bot.createPost({channel_id: seed.private_channel.id, message: 'secret'} as Post);
+        const secret = await bot.createPost(draft({channel_id: seed.private_channel.id, message: 'secret'}));
         standIn.removeChannelMember(seed.private_channel.id, seed.agent2.user.id);
         const ben = clientFor(standIn.url, seed.agent2.token);
         await rejectsWith(ben.getPost(secret.id), 403, 'api.context.permissions.app_error');
@@ -129,9 +129,9 @@ describe('Mattermost stand-in: posts through Client4', () => {
     });
 
     it('returns threads and channel pages as {order, posts}', async () => {
-        const root = await bot.createPost({channel_id: seed.notification_channel.id, message: 'root'} as Post);
-        const r1 = await anna.createPost({channel_id: seed.notification_channel.id, message: 'r1', root_id: root.id} as Post);
-        const r2 = await bot.createPost({channel_id: seed.notification_channel.id, message: 'r2', root_id: root.id} as Post);
+        const root = await bot.createPost(draft({channel_id: seed.notification_channel.id, message: 'root'}));
+        const r1 = await anna.createPost(draft({channel_id: seed.notification_channel.id, message: 'r1', root_id: root.id}));
+        const r2 = await bot.createPost(draft({channel_id: seed.notification_channel.id, message: 'r2', root_id: root.id}));
 
         const thread = await anna.getPostThread(root.id);
         assert.deepEqual(thread.order, [root.id, r1.id, r2.id]);
@@ -144,14 +144,14 @@ describe('Mattermost stand-in: posts through Client4', () => {
         assert.ok(page.posts[root.id], 'roots of replies are included');
         assert.equal(page.prev_post_id, root.id);
 
-        await anna.patchPost({id: r1.id, message: 'r1 edited'} as Post);
+        await anna.patchPost(draft({id: r1.id, message: 'r1 edited'}));
         const since = await anna.getPostsSince(seed.notification_channel.id, r2.create_at);
         assert.deepEqual(since.order, [r1.id]);
         assert.equal(since.posts[r1.id]!.message, 'r1 edited');
     });
 
     it('adds reactions (200) and shows them in post metadata', async () => {
-        const post = await anna.createPost({channel_id: seed.channel.id, message: 'please react'} as Post);
+        const post = await anna.createPost(draft({channel_id: seed.channel.id, message: 'please react'}));
         const reaction = await bot.addReaction(seed.bot.user.id, post.id, 'white_check_mark');
         assert.equal(reaction.emoji_name, 'white_check_mark');
         assert.equal(reaction.user_id, seed.bot.user.id);
@@ -162,20 +162,20 @@ describe('Mattermost stand-in: posts through Client4', () => {
         const list = await anna.getReactionsForPost(post.id);
         assert.equal(list.length, 1);
         const fetched = await anna.getPost(post.id);
-        assert.equal(fetched.has_reactions, true);
+        assert.equal((fetched as Post & {has_reactions?: boolean}).has_reactions, true);
         assert.equal(fetched.metadata.reactions?.[0]?.emoji_name, 'white_check_mark');
         assert.equal(standIn.reactions(post.id).length, 1);
     });
 
     it('limits file_ids like a real server (10) or stricter when configured', async () => {
         const ids = Array.from({length: 11}, (_, i) => `${String(i).padStart(2, '0')}${'a'.repeat(24)}`);
-        await rejectsWith(bot.createPost({channel_id: seed.channel.id, message: 'f', file_ids: ids} as Post),
+        await rejectsWith(bot.createPost(draft({channel_id: seed.channel.id, message: 'f', file_ids: ids})),
             400, 'model.post.is_valid.file_ids.app_error');
-        const ten = await bot.createPost({channel_id: seed.channel.id, message: 'f', file_ids: ids.slice(0, 10)} as Post);
+        const ten = await bot.createPost(draft({channel_id: seed.channel.id, message: 'f', file_ids: ids.slice(0, 10)}));
         assert.deepEqual(ten.file_ids, [], 'unknown file ids are silently dropped');
         standIn.setConfig({maxFileIdsPerPost: 5});
         try {
-            await rejectsWith(bot.createPost({channel_id: seed.channel.id, message: 'f', file_ids: ids.slice(0, 6)} as Post),
+            await rejectsWith(bot.createPost(draft({channel_id: seed.channel.id, message: 'f', file_ids: ids.slice(0, 6)})),
                 400, 'model.post.is_valid.file_ids.app_error');
         } finally {
             standIn.setConfig({maxFileIdsPerPost: null});

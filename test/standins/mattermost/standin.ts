@@ -512,7 +512,7 @@ export class MattermostStandIn {
     }
 
     /** Poll `check` until it returns a truthy value (returned), or throw after `timeoutMs`. */
-    async waitFor<T>(check: () => T | Promise<T>, opts: {timeoutMs?: number; intervalMs?: number; what?: string} = {}): Promise<T> {
+    async waitFor<T>(check: () => T | Promise<T>, opts: {timeoutMs?: number; intervalMs?: number; what?: string} = {}): Promise<NonNullable<T>> {
         return pollUntil(check, opts);
     }
 
@@ -559,12 +559,12 @@ function clone<T>(value: T): T {
 }
 
 /** Bounded polling: resolves with the first truthy value of `check`, rejects after `timeoutMs` (default 5 s). */
-export async function pollUntil<T>(check: () => T | Promise<T>, opts: {timeoutMs?: number; intervalMs?: number; what?: string} = {}): Promise<T> {
+export async function pollUntil<T>(check: () => T | Promise<T>, opts: {timeoutMs?: number; intervalMs?: number; what?: string} = {}): Promise<NonNullable<T>> {
     const deadline = Date.now() + (opts.timeoutMs ?? 5000);
     for (;;) {
         const value = await check();
         if (value) {
-            return value;
+            return value as NonNullable<T>;
         }
         if (Date.now() > deadline) {
             throw new Error(`timed out waiting for ${opts.what ?? 'condition'}`);

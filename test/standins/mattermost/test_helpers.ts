@@ -1,6 +1,7 @@
 // Shared helpers for the stand-in's own tests.
 import assert from 'node:assert/strict';
 import mm from '@mattermost/client';
+import type {Post} from '@mattermost/types/posts';
 import {MattermostStandIn, type Seed} from './index.js';
 
 export type Client = InstanceType<typeof mm.Client4>;
@@ -27,4 +28,9 @@ export async function rejectsWith(promise: Promise<unknown>, status: number, id:
         assert.equal(e.server_error_id, id);
         return true;
     });
+}
+
+/** A post draft for Client4.createPost/patchPost (which are typed with the full Post). */
+export function draft(fields: Record<string, unknown>): Post {
+    return fields as unknown as Post;
 }

@@ -3,7 +3,7 @@ import {after, before, describe, it} from 'node:test';
 import type {Post} from '@mattermost/types/posts';
 import {WebSocket} from 'ws';
 import {pollUntil, type MattermostStandIn, type Seed} from './index.js';
-import {clientFor, startSeeded, type Client} from './test_helpers.js';
+import {clientFor, draft, startSeeded, type Client} from './test_helpers.js';
 
 interface Msg {
     event?: string;
@@ -103,7 +103,7 @@ describe('Mattermost stand-in: websocket', () => {
         await member.waitFor('hello');
         await outsider.waitFor('hello');
 
-        const post = await bot.createPost({channel_id: seed.channel.id, message: 'live', pending_post_id: 'p-1'} as Post);
+        const post = await bot.createPost(draft({channel_id: seed.channel.id, message: 'live', pending_post_id: 'p-1'}));
         const [posted] = await member.waitFor('posted');
         assert.equal(typeof posted!.data!.post, 'string');
         const inner = JSON.parse(String(posted!.data!.post)) as Post;
@@ -116,7 +116,7 @@ describe('Mattermost stand-in: websocket', () => {
         assert.equal(posted!.broadcast!.channel_id, seed.channel.id);
         assert.equal(posted!.seq, 1);
 
-        await bot.patchPost({id: post.id, message: 'live, edited'} as Post);
+        await bot.patchPost(draft({id: post.id, message: 'live, edited'}));
         const [edited] = await member.waitFor('post_edited');
         assert.equal((JSON.parse(String(edited!.data!.post)) as Post).message, 'live, edited');
         await anna.addReaction(seed.agent.user.id, post.id, 'thumbsup');
@@ -131,14 +131,14 @@ describe('Mattermost stand-in: websocket', () => {
         const first = await open(seed.agent.token);
         const [hello] = await first.waitFor('hello');
         const connectionId = String(hello!.data!.connection_id);
-        await bot.createPost({channel_id: seed.channel.id, message: 'seen'} as Post);
+        await bot.createPost(draft({channel_id: seed.channel.id, message: 'seen'}));
         const [seen] = await first.waitFor('posted');
         const nextSeq = seen!.seq! + 1;
 
         standIn.dropWebsockets();
         await pollUntil(() => first.closed, {what: 'drop'});
-        await bot.createPost({channel_id: seed.channel.id, message: 'missed 1'} as Post);
-        await bot.createPost({channel_id: seed.channel.id, message: 'missed 2'} as Post);
+        await bot.createPost(draft({channel_id: seed.channel.id, message: 'missed 1'}));
+        await bot.createPost(draft({channel_id: seed.channel.id, message: 'missed 2'}));
 
         const resumed = await open(seed.agent.token, `?connection_id=${connectionId}&sequence_number=${nextSeq}`);
         const replayed = await resumed.waitFor('posted', 2);
