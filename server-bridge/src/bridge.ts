@@ -1,0 +1,128 @@
+import type {FastifyInstance} from 'fastify';
+import type {Logger} from 'pino';
+
+import type {Config} from './config/config.js';
+import {resolveSecretKey} from './crypto/secret_key.js';
+import {SecretBox} from './crypto/secret_box.js';
+import {buildApp} from './http/app.js';
+import {healthRoutes} from './http/routes/health.js';
+import {MattermostConnector} from './mattermost/connector.js';
+import {Metrics} from './observability/metrics.js';
+import {OutboxWorker, type JobHandler} from './outbox/worker.js';
+import {systemClock, type Clock} from './ports/clock.js';
+import {openDatabase, type DatabaseHandle} from './storage/database.js';
+import {IntegrationsRepository} from './storage/integrations_repository.js';
+import {OutboxRepository} from './storage/outbox_repository.js';
+
+export interface BridgeOptions {
+    config: Config;
+    logger: Logger;
+    clock?: Clock;
+    /** Random source for backoff jitter (tests pin it). */
+    random?: () => number;
+    /** Turn off default process metrics (tests start several bridges in one process). */
+    defaultMetrics?: boolean;
+}
+
+/** Everything the parts of the bridge are built from; created once in `createBridge`. */
+export interface BridgeContext {
+    config: Config;
+    logger: Logger;
+    clock: Clock;
+    database: DatabaseHandle;
+    box: SecretBox;
+    metrics: Metrics;
+    integrations: IntegrationsRepository;
+    outbox: OutboxRepository;
+    mattermost: MattermostConnector;
+    /** Wakes the delivery worker after an enqueue, so delivery starts at once. */
+    wakeWorker: () => void;
+}
+
+export interface Bridge {
+    readonly context: BridgeContext;
+    readonly app: FastifyInstance;
+    readonly worker: OutboxWorker;
+    /** Starts listening and delivering; resolves with the URL it listens on. */
+    start(): Promise<string>;
+    /** Stops accepting requests, finishes deliveries under way, closes the database. */
+    close(): Promise<void>;
+}
+
+/** The composition root: builds every part from the config. Throws StorageError on database trouble. */
+export async function createBridge(options: BridgeOptions): Promise<Bridge> {
+    const {config, logger} = options;
+    const clock = options.clock ?? systemClock;
+    const database = await openDatabase(config.database);
+    let worker: OutboxWorker | undefined;
+    try {
+        const box = new SecretBox(resolveSecretKey(config.secretKey, config.database.dataDir));
+        const outbox = new OutboxRepository(database.db, database.kind, clock);
+        const metrics = new Metrics({defaultMetrics: options.defaultMetrics, outboxTotals: () => outbox.totals()});
+        const context: BridgeContext = {
+            config,
+            logger,
+            clock,
+            database,
+            box,
+            metrics,
+            integrations: new IntegrationsRepository(database.db, box, clock),
+            outbox,
+            mattermost: new MattermostConnector(),
+            wakeWorker: () => worker?.wake(),
+        };
+
+        const handlers: Record<string, JobHandler> = {};
+        worker = new OutboxWorker({
+            repository: outbox,
+            handlers,
+            ...config.delivery,
+            logger,
+            clock,
+            random: options.random,
+            events: {
+                delivered: async (job) => {
+                    metrics.deliveries.inc({direction: job.direction, kind: job.kind, result: 'delivered'});
+                    metrics.deliveryDuration.observe({direction: job.direction}, Math.max(0, clock.now() - job.createdAt) / 1000);
+                    await context.integrations.recordDelivery(job.licence, true);
+                },
+                retrying: async (job) => {
+                    metrics.deliveries.inc({direction: job.direction, kind: job.kind, result: 'retry'});
+                },
+                parked: async (job, reason) => {
+                    metrics.deliveries.inc({direction: job.direction, kind: job.kind, result: 'failed'});
+                    await context.integrations.recordError(job.licence, reason);
+                },
+            },
+        });
+
+        const app = await buildApp({
+            logger,
+            bodyLimit: config.maxBodyBytes,
+            corsOrigins: config.corsOrigins,
+            routes: [
+                healthRoutes({ping: () => database.ping(), metrics}),
+            ],
+        });
+
+        const startedWorker = worker;
+        return {
+            context,
+            app,
+            worker: startedWorker,
+            async start() {
+                const url = await app.listen({host: config.host, port: config.port});
+                startedWorker.start();
+                return url;
+            },
+            async close() {
+                await app.close();
+                await startedWorker.stop();
+                await database.close();
+            },
+        };
+    } catch (error) {
+        await database.close().catch(() => undefined);
+        throw error;
+    }
+}

@@ -1,0 +1,149 @@
+import {z} from 'zod';
+
+/**
+ * The bridge's configuration, read from the environment once at start and frozen.
+ * `loadConfig` throws ConfigError (one line naming the variable) on any bad value; it never
+ * touches the disk — the data directory and secret key are checked by the composition root.
+ */
+export type Config = Readonly<{
+    host: string;
+    port: number;
+    publicUrl: string;
+    database: DatabaseConfig;
+    adminToken: string | undefined;
+    secretKey: Buffer | undefined;
+    corsOrigins: readonly string[];
+    logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+    delivery: Readonly<{
+        concurrency: number;
+        maxAttempts: number;
+        baseBackoffMs: number;
+        maxBackoffMs: number;
+        pollIntervalMs: number;
+        leaseMs: number;
+    }>;
+    maxAttachmentBytes: number;
+    maxBodyBytes: number;
+}>;
+
+export type DatabaseConfig =
+    | Readonly<{kind: 'sqlite'; file: string; dataDir: string}>
+    | Readonly<{kind: 'postgres'; url: string; dataDir: string}>;
+
+export class ConfigError extends Error {
+    constructor(readonly variable: string, detail: string) {
+        super(`${variable}: ${detail}`);
+        this.name = 'ConfigError';
+    }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+type Env = Record<string, string | undefined>;
+
+function read(env: Env, name: string): string | undefined {
+    const value = env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+    const raw = read(env, name);
+    if (raw === undefined) {
+        return fallback;
+    }
+    if (!/^\d+$/.test(raw)) {
+        throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+    }
+    const value = Number(raw);
+    if (value < min || value > max) {
+        throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+    }
+    return value;
+}
+
+function httpUrl(name: string, raw: string): string {
+    const parsed = z.url({protocol: /^https?$/}).safeParse(raw);
+    if (!parsed.success) {
+        throw new ConfigError(name, `must be an http(s) URL, got "${raw}"`);
+    }
+    return raw.replace(/\/+$/, '');
+}
+
+function database(env: Env): DatabaseConfig {
+    const raw = read(env, 'DATABASE_URL') ?? 'sqlite:./data/bridge.db';
+    if (raw.startsWith('sqlite:')) {
+        const file = raw.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+        if (file === '' || file.endsWith('/')) {
+            throw new ConfigError('DATABASE_URL', `must name a file, like sqlite:./data/bridge.db, got "${raw}"`);
+        }
+        const slash = file.lastIndexOf('/');
+        return {kind: 'sqlite', file, dataDir: slash > 0 ? file.slice(0, slash) : '.'};
+    }
+    if (raw.startsWith('postgres://') || raw.startsWith('postgresql://')) {
+        let url: URL;
+        try {
+            url = new URL(raw);
+        } catch {
+            throw new ConfigError('DATABASE_URL', 'is not a valid postgres:// URL');
+        }
+        if (url.hostname === '' || url.pathname.length <= 1) {
+            throw new ConfigError('DATABASE_URL', 'must name a host and a database, like postgres://user:pass@127.0.0.1:5432/bridge');
+        }
+        return {kind: 'postgres', url: raw, dataDir: read(env, 'BRIDGE_DATA_DIR') ?? './data'};
+    }
+    throw new ConfigError('DATABASE_URL', 'must start with sqlite: or postgres:// (the value is not shown, it may hold a password)');
+}
+
+/** Accepts 32 bytes as 64 hex characters or as base64. */
+export function parseSecretKey(raw: string, name = 'BRIDGE_SECRET_KEY'): Buffer {
+    const key = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
+    if (key.length !== 32) {
+        throw new ConfigError(name, 'must be 32 random bytes, as 64 hex characters or base64 (try: openssl rand -hex 32)');
+    }
+    return key;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+    const host = read(env, 'BRIDGE_HOST') ?? '127.0.0.1';
+    const port = integer(env, 'BRIDGE_PORT', 8080, 0, 65535);
+    const publicUrl = httpUrl('BRIDGE_PUBLIC_URL', read(env, 'BRIDGE_PUBLIC_URL') ?? `http://localhost:${port}`);
+    const adminToken = read(env, 'BRIDGE_ADMIN_TOKEN');
+    if (adminToken !== undefined && adminToken.length < 16) {
+        throw new ConfigError('BRIDGE_ADMIN_TOKEN', 'must be at least 16 characters long');
+    }
+    const rawKey = read(env, 'BRIDGE_SECRET_KEY');
+    const corsOrigins = (read(env, 'BRIDGE_CORS_ORIGINS') ?? '')
+        .split(',').map((origin) => origin.trim()).filter((origin) => origin !== '');
+    for (const origin of corsOrigins) {
+        if (origin !== '*') {
+            httpUrl('BRIDGE_CORS_ORIGINS', origin);
+        }
+    }
+    const logLevel = (read(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
+    if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+        throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+    }
+    const maxAttachmentBytes = integer(env, 'BRIDGE_MAX_ATTACHMENT_BYTES', 50 * 1024 * 1024, 1024, 1024 * 1024 * 1024);
+    const config: Config = {
+        host,
+        port,
+        publicUrl,
+        database: database(env),
+        adminToken,
+        secretKey: rawKey === undefined ? undefined : parseSecretKey(rawKey),
+        corsOrigins,
+        logLevel: logLevel as Config['logLevel'],
+        delivery: Object.freeze({
+            concurrency: integer(env, 'BRIDGE_DELIVERY_CONCURRENCY', 16, 1, 1000),
+            maxAttempts: integer(env, 'BRIDGE_DELIVERY_MAX_ATTEMPTS', 25, 1, 1000),
+            baseBackoffMs: integer(env, 'BRIDGE_DELIVERY_BASE_BACKOFF_MS', 500, 1, 3_600_000),
+            maxBackoffMs: integer(env, 'BRIDGE_DELIVERY_MAX_BACKOFF_MS', 300_000, 1, 86_400_000),
+            pollIntervalMs: integer(env, 'BRIDGE_DELIVERY_POLL_MS', 250, 10, 60_000),
+            leaseMs: integer(env, 'BRIDGE_DELIVERY_LEASE_MS', 60_000, 1000, 3_600_000),
+        }),
+        maxAttachmentBytes,
+        // Room for one attachment at the limit, base64-encoded, plus the rest of the event.
+        maxBodyBytes: integer(env, 'BRIDGE_MAX_BODY_BYTES', Math.ceil(maxAttachmentBytes * 4 / 3) + 1024 * 1024, 1024, 2 * 1024 * 1024 * 1024),
+    };
+    return Object.freeze(config);
+}

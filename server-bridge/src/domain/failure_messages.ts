@@ -1,0 +1,37 @@
+import type {FailureKind, Upstream} from './errors.js';
+
+/**
+ * Plain-language reasons shown to admins (status, failed deliveries) and agents (⚠️ replies).
+ * They say what is wrong and what to do, never a secret.
+ */
+export function describeFailure(upstream: Upstream, kind: FailureKind, detail?: string): string {
+    const where = upstream === 'mattermost' ? 'Mattermost' : upstream === 'ireserve' ? 'i-Reserve' : 'The incoming webhook';
+    switch (kind) {
+    case 'not_a_member':
+        return 'The bot is not a member of the channel. Add the bot to the channel in Mattermost, then retry the failed deliveries.';
+    case 'token_rejected':
+        return upstream === 'mattermost'
+            ? 'Mattermost rejected the bot token (revoked, expired or wrong). Create a new access token for the bot and save it in the settings.'
+            : `${where} rejected the request as unauthorised (401). Check the callback URL and the signing secret on the i-Reserve side.`;
+    case 'login_rejected':
+        return 'Mattermost rejected the bot login (e-mail or password wrong, or the account is deactivated). Fix the login in the settings.';
+    case 'forbidden':
+        return `${where} refused the request (403)${detail ? `: ${detail}` : ''}.`;
+    case 'not_found':
+        return upstream === 'mattermost'
+            ? 'The channel or post was not found in Mattermost. Check the channel in the settings.'
+            : `${where} answered 404 (not found)${detail ? `: ${detail}` : ''}. Check the URL in the settings.`;
+    case 'root_missing':
+        return 'The conversation\'s root post is gone in Mattermost.';
+    case 'too_large':
+        return `${where} refused the data as too large${detail ? `: ${detail}` : ''}.`;
+    case 'invalid':
+        return `${where} refused the request as invalid${detail ? `: ${detail}` : ''}.`;
+    case 'rate_limited':
+        return `${where} is rate limiting the bridge; it will retry after the time it asked for.`;
+    case 'server_error':
+        return `${where} had a server error${detail ? ` (${detail})` : ''}; the bridge will retry.`;
+    case 'unreachable':
+        return `${where} could not be reached${detail ? ` (${detail})` : ''}; the bridge will retry.`;
+    }
+}

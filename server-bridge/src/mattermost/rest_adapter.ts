@@ -1,0 +1,114 @@
+import type {Channel} from '@mattermost/types/channels';
+import type {FileInfo} from '@mattermost/types/files';
+import type {Post, PostList} from '@mattermost/types/posts';
+import type {Team} from '@mattermost/types/teams';
+import type {UserProfile} from '@mattermost/types/users';
+
+import {kindForStatus, UpstreamError} from '../domain/errors.js';
+import type {DownloadedFile, MattermostPort, NewPost, UploadFile} from '../ports/mattermost.js';
+
+import {createMattermostClient, type MattermostClient} from './client.js';
+
+/** MattermostPort over REST API v4 with Client4 (see client.ts for the error funnel). */
+export class MattermostRestAdapter implements MattermostPort {
+    readonly client: MattermostClient;
+    readonly serverUrl: string;
+
+    constructor(options: {serverUrl: string; token: string; timeoutMs?: number}) {
+        this.serverUrl = options.serverUrl.replace(/\/+$/, '');
+        this.client = createMattermostClient(options);
+    }
+
+    getMe(): Promise<UserProfile> {
+        return this.client.getMe();
+    }
+
+    getUser(userId: string): Promise<UserProfile> {
+        return this.client.getUser(userId);
+    }
+
+    createPost(post: NewPost): Promise<Post> {
+        return this.client.createPost(post as Post);
+    }
+
+    getPost(postId: string): Promise<Post> {
+        return this.client.getPost(postId);
+    }
+
+    patchPost(postId: string, patch: {message?: string; props?: Record<string, unknown>}): Promise<Post> {
+        return this.client.patchPost({id: postId, ...patch} as Partial<Post> & {id: string});
+    }
+
+    getPostThread(rootId: string): Promise<PostList> {
+        return this.client.getPostThread(rootId, false);
+    }
+
+    getPostsSince(channelId: string, sinceMs: number): Promise<PostList> {
+        return this.client.getPostsSince(channelId, sinceMs, false);
+    }
+
+    async uploadFile(channelId: string, file: UploadFile): Promise<FileInfo> {
+        const form = new FormData();
+        // Mattermost reads channel_id before the files: it must come first.
+        form.append('channel_id', channelId);
+        form.append('files', new Blob([new Uint8Array(file.data)], {type: file.contentType}), file.filename);
+        const result = await this.client.uploadFile(form) as {file_infos: FileInfo[]};
+        const info = result.file_infos[0];
+        if (!info) {
+            throw new UpstreamError('mattermost', 'invalid', 'Mattermost accepted the upload but returned no file');
+        }
+        return info;
+    }
+
+    getFileInfo(fileId: string): Promise<FileInfo> {
+        // Client4 has no public getter for one file's info; its (protected) funnel still applies.
+        const funnel = this.client as unknown as {doFetch<T>(url: string, options: RequestInit): Promise<T>};
+        return funnel.doFetch<FileInfo>(`${this.client.getFileRoute(fileId)}/info`, {method: 'get'});
+    }
+
+    async downloadFile(fileId: string, maxBytes: number): Promise<DownloadedFile> {
+        const info = await this.getFileInfo(fileId);
+        if (info.size > maxBytes) {
+            throw new UpstreamError('mattermost', 'too_large', `${info.name} is ${info.size} bytes, more than the limit of ${maxBytes}`);
+        }
+        // Client4 reads non-JSON bodies as text, which would corrupt binary files: fetch the bytes
+        // with Client4's own request options (auth header) and classify failures the same way.
+        let response: Response;
+        try {
+            response = await fetch(this.client.getFileRoute(fileId), {
+                ...this.client.getOptions({method: 'get'}),
+                signal: AbortSignal.timeout(120_000),
+            });
+        } catch (error) {
+            throw new UpstreamError('mattermost', 'unreachable', `Mattermost is unreachable: ${(error as Error).message}`);
+        }
+        if (!response.ok) {
+            throw new UpstreamError('mattermost', kindForStatus(response.status), `downloading file ${fileId} answered HTTP ${response.status}`, {status: response.status});
+        }
+        const data = Buffer.from(await response.arrayBuffer());
+        if (data.length > maxBytes) {
+            throw new UpstreamError('mattermost', 'too_large', `${info.name} is larger than the limit of ${maxBytes} bytes`);
+        }
+        return {filename: info.name, contentType: info.mime_type || 'application/octet-stream', size: data.length, data};
+    }
+
+    async addReaction(userId: string, postId: string, emojiName: string): Promise<void> {
+        await this.client.addReaction(userId, postId, emojiName);
+    }
+
+    getChannel(channelId: string): Promise<Channel> {
+        return this.client.getChannel(channelId);
+    }
+
+    getMyChannels(): Promise<Channel[]> {
+        return this.client.getAllTeamsChannels();
+    }
+
+    getMyTeams(): Promise<Team[]> {
+        return this.client.getMyTeams();
+    }
+
+    createDirectChannel(userIds: [string, string]): Promise<Channel> {
+        return this.client.createDirectChannel(userIds);
+    }
+}

@@ -1,0 +1,195 @@
+import {randomUUID} from 'node:crypto';
+
+import type {Logger} from 'pino';
+
+import {UpstreamError} from '../domain/errors.js';
+import {describeFailure} from '../domain/failure_messages.js';
+import type {Clock} from '../ports/clock.js';
+import type {Job, OutboxRepository} from '../storage/outbox_repository.js';
+
+import {backoffDelayMs} from './backoff.js';
+
+/**
+ * A job handler does one delivery. Contract: it must be safe to run again after a crash at any
+ * point (idempotent or reconciling), and it throws to say the attempt failed:
+ * - UpstreamError with `retryable` → retried with backoff (Retry-After honoured);
+ * - UpstreamError otherwise, or PermanentFailure → parked as failed with a plain-language reason;
+ * - anything else (a bug) → retried with backoff, like a transient failure, until maxAttempts.
+ */
+export type JobHandler = (job: Job) => Promise<void>;
+
+export class PermanentFailure extends Error {
+    override name = 'PermanentFailure';
+    constructor(message: string, readonly code = 'invalid') {
+        super(message);
+    }
+}
+
+export interface WorkerEvents {
+    /** Called after a job was delivered (not awaited by the worker's loop for correctness). */
+    delivered?(job: Job): Promise<void> | void;
+    /** Called after a job was parked as failed, with the reason shown to admins. */
+    parked?(job: Job, reason: string, code: string, error: unknown): Promise<void> | void;
+    /** Called after a failed attempt that will be retried. */
+    retrying?(job: Job, reason: string, code: string, delayMs: number): Promise<void> | void;
+}
+
+export interface WorkerOptions {
+    repository: OutboxRepository;
+    handlers: Readonly<Record<string, JobHandler>>;
+    concurrency: number;
+    pollIntervalMs: number;
+    leaseMs: number;
+    maxAttempts: number;
+    baseBackoffMs: number;
+    maxBackoffMs: number;
+    logger: Logger;
+    clock: Clock;
+    events?: WorkerEvents;
+    random?: () => number;
+    owner?: string;
+}
+
+export class OutboxWorker {
+    readonly owner: string;
+    readonly #options: WorkerOptions;
+    readonly #active = new Set<Promise<void>>();
+    #running = false;
+    #wake: (() => void) | undefined;
+    #loop: Promise<void> | undefined;
+    #pendingWake = false;
+
+    constructor(options: WorkerOptions) {
+        this.#options = options;
+        this.owner = options.owner ?? `${process.pid}-${randomUUID().slice(0, 8)}`;
+    }
+
+    start(): void {
+        if (this.#running) {
+            return;
+        }
+        this.#running = true;
+        this.#loop = this.#run();
+    }
+
+    /** Asks the loop to look for work now (e.g. right after an enqueue). */
+    wake(): void {
+        this.#pendingWake = true;
+        this.#wake?.();
+    }
+
+    /** Stops claiming, then waits for the deliveries under way to finish. */
+    async stop(): Promise<void> {
+        this.#running = false;
+        this.#wake?.();
+        await this.#loop;
+        await Promise.allSettled([...this.#active]);
+    }
+
+    get activeCount(): number {
+        return this.#active.size;
+    }
+
+    async #run(): Promise<void> {
+        const {repository, concurrency, pollIntervalMs, leaseMs, logger} = this.#options;
+        while (this.#running) {
+            this.#pendingWake = false;
+            const free = concurrency - this.#active.size;
+            let claimed = 0;
+            if (free > 0) {
+                try {
+                    const jobs = await repository.claim(this.owner, free, leaseMs);
+                    claimed = jobs.length;
+                    for (const job of jobs) {
+                        const run = this.#deliver(job).finally(() => {
+                            this.#active.delete(run);
+                            this.wake();
+                        });
+                        this.#active.add(run);
+                    }
+                } catch (error) {
+                    logger.error({err: error}, 'claiming from the outbox failed');
+                }
+            }
+            if (!this.#running) {
+                break;
+            }
+            const full = this.#active.size >= concurrency;
+            // A full claim may mean more work is waiting; a wake-up during the claim means new work.
+            if (!full && ((claimed > 0 && claimed === free) || this.#pendingWake)) {
+                continue;
+            }
+            await new Promise<void>((resolve) => {
+                const timer = setTimeout(resolve, pollIntervalMs);
+                this.#wake = () => {
+                    clearTimeout(timer);
+                    resolve();
+                };
+            });
+            this.#wake = undefined;
+        }
+    }
+
+    async #deliver(job: Job): Promise<void> {
+        const {repository, handlers, logger, events} = this.#options;
+        const handler = handlers[job.kind];
+        try {
+            if (!handler) {
+                throw new PermanentFailure(`no handler for job kind ${job.kind}`, 'unknown_kind');
+            }
+            await handler(job);
+        } catch (error) {
+            await this.#fail(job, error);
+            return;
+        }
+        try {
+            if (await repository.markDelivered(job.id, this.owner)) {
+                await events?.delivered?.(job);
+            } else {
+                logger.warn({job: job.id}, 'delivered, but the lease had passed to another worker');
+            }
+        } catch (error) {
+            logger.error({err: error, job: job.id}, 'recording a delivery failed; it will be reconciled on the next attempt');
+        }
+    }
+
+    async #fail(job: Job, error: unknown): Promise<void> {
+        const {repository, logger, events, maxAttempts} = this.#options;
+        let reason: string;
+        let code: string;
+        let retryable: boolean;
+        let retryAfter: number | undefined;
+        if (error instanceof UpstreamError) {
+            reason = describeFailure(error.upstream, error.kind, error.message);
+            code = error.kind;
+            retryable = error.retryable;
+            retryAfter = error.retryAfterMs;
+        } else if (error instanceof PermanentFailure) {
+            reason = error.message;
+            code = error.code;
+            retryable = false;
+        } else {
+            reason = `Internal error: ${(error as Error)?.message ?? String(error)}`;
+            code = 'internal';
+            retryable = true;
+            logger.error({err: error, job: job.id, kind: job.kind}, 'delivery handler threw an unexpected error');
+        }
+        try {
+            if (retryable && job.attempts < maxAttempts) {
+                const delay = backoffDelayMs(job.attempts, this.#options, this.#options.random, retryAfter);
+                if (await repository.reschedule(job.id, this.owner, delay, reason, code)) {
+                    logger.info({job: job.id, kind: job.kind, attempt: job.attempts, delayMs: delay, code}, 'delivery failed, will retry');
+                    await events?.retrying?.(job, reason, code, delay);
+                }
+                return;
+            }
+            const finalReason = retryable ? `Gave up after ${job.attempts} attempts. ${reason}` : reason;
+            if (await repository.park(job.id, this.owner, finalReason, code)) {
+                logger.warn({job: job.id, kind: job.kind, code}, 'delivery parked as failed');
+                await events?.parked?.(job, finalReason, code, error);
+            }
+        } catch (storageError) {
+            logger.error({err: storageError, job: job.id}, 'recording a failed attempt failed; the lease will expire and the job run again');
+        }
+    }
+}

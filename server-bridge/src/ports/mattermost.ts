@@ -1,0 +1,57 @@
+import type {Channel} from '@mattermost/types/channels';
+import type {FileInfo} from '@mattermost/types/files';
+import type {Post, PostList} from '@mattermost/types/posts';
+import type {Team} from '@mattermost/types/teams';
+import type {UserProfile} from '@mattermost/types/users';
+
+/**
+ * What the bridge needs from one Mattermost server, as the integration's bot. Every method throws
+ * UpstreamError (domain/errors.ts) on failure, with the real status and `retryable`; none retries
+ * by itself — retrying is the outbox's job.
+ */
+export interface NewPost {
+    channel_id: string;
+    message: string;
+    root_id?: string;
+    type?: string;
+    props?: Record<string, unknown>;
+    file_ids?: string[];
+    /** Mattermost returns the already created post for a repeat within 30 s. */
+    pending_post_id?: string;
+}
+
+export interface UploadFile {
+    filename: string;
+    contentType: string;
+    data: Buffer;
+}
+
+export interface DownloadedFile {
+    filename: string;
+    contentType: string;
+    size: number;
+    data: Buffer;
+}
+
+export interface MattermostPort {
+    getMe(): Promise<UserProfile>;
+    getUser(userId: string): Promise<UserProfile>;
+    createPost(post: NewPost): Promise<Post>;
+    getPost(postId: string): Promise<Post>;
+    /** `props` replaces the whole props map. Only the post's author (the bot) may patch. */
+    patchPost(postId: string, patch: {message?: string; props?: Record<string, unknown>}): Promise<Post>;
+    getPostThread(rootId: string): Promise<PostList>;
+    getPostsSince(channelId: string, sinceMs: number): Promise<PostList>;
+    uploadFile(channelId: string, file: UploadFile): Promise<FileInfo>;
+    getFileInfo(fileId: string): Promise<FileInfo>;
+    /** Downloads a file; throws UpstreamError kind `too_large` when it exceeds `maxBytes`. */
+    downloadFile(fileId: string, maxBytes: number): Promise<DownloadedFile>;
+    addReaction(userId: string, postId: string, emojiName: string): Promise<void>;
+    getChannel(channelId: string): Promise<Channel>;
+    /** Channels the bot is a member of, across its teams. */
+    getMyChannels(): Promise<Channel[]>;
+    getMyTeams(): Promise<Team[]>;
+    createDirectChannel(userIds: [string, string]): Promise<Channel>;
+    /** The server's URL, for permalinks. */
+    readonly serverUrl: string;
+}

@@ -1,0 +1,89 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+import SqliteDatabase from 'better-sqlite3';
+import {Kysely, Migrator, PostgresDialect, SqliteDialect, sql} from 'kysely';
+import pg from 'pg';
+
+import type {DatabaseConfig} from '../config/config.js';
+import {ensureWritableDir} from '../support/writable_dir.js';
+
+import {migrations, StaticMigrationProvider} from './migrations.js';
+import type {Database} from './schema.js';
+
+export type DatabaseKind = 'sqlite' | 'postgres';
+
+export type Db = Kysely<Database>;
+
+export interface DatabaseHandle {
+    readonly db: Db;
+    readonly kind: DatabaseKind;
+    /** Resolves when the database answers a trivial query; throws otherwise. */
+    ping(): Promise<void>;
+    close(): Promise<void>;
+}
+
+export class StorageError extends Error {
+    override name = 'StorageError';
+}
+
+// PostgreSQL returns BIGINT as strings by default; every BIGINT of ours is a millisecond time or an
+// id far below 2^53, so numbers are exact.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+
+function openSqlite(file: string): Db {
+    const dir = path.dirname(path.resolve(file));
+    try {
+        ensureWritableDir(dir);
+    } catch (error) {
+        throw new StorageError(`the data directory ${dir} cannot be created or is not writable (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    }
+    let sqlite: SqliteDatabase.Database;
+    try {
+        sqlite = new SqliteDatabase(file);
+    } catch (error) {
+        throw new StorageError(`cannot open the SQLite file ${file}: ${(error as Error).message}`);
+    }
+    // WAL + synchronous=NORMAL: a committed transaction survives a crash or SIGKILL of the process
+    // (the durability the outbox relies on); only an OS crash or power loss may drop the newest commits.
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('busy_timeout = 5000');
+    sqlite.pragma('foreign_keys = ON');
+    return new Kysely<Database>({dialect: new SqliteDialect({database: sqlite})});
+}
+
+function openPostgres(url: string): Db {
+    const pool = new pg.Pool({connectionString: url, max: 10});
+    // An idle client losing its connection must not crash the process; the next query reconnects.
+    pool.on('error', () => undefined);
+    return new Kysely<Database>({dialect: new PostgresDialect({pool})});
+}
+
+/** Opens the database and brings its schema up to date. Throws StorageError with a readable reason. */
+export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHandle> {
+    const db = config.kind === 'sqlite' ? openSqlite(config.file) : openPostgres(config.url);
+    const handle: DatabaseHandle = {
+        db,
+        kind: config.kind,
+        async ping() {
+            await sql`select 1`.execute(db);
+        },
+        async close() {
+            await db.destroy();
+        },
+    };
+    try {
+        await handle.ping();
+    } catch (error) {
+        await db.destroy().catch(() => undefined);
+        throw new StorageError(`cannot reach the database: ${(error as Error).message}`);
+    }
+    const migrator = new Migrator({db, provider: new StaticMigrationProvider(migrations(config.kind))});
+    const {error} = await migrator.migrateToLatest();
+    if (error) {
+        await db.destroy().catch(() => undefined);
+        throw new StorageError(`database migration failed: ${(error as Error).message}`);
+    }
+    return handle;
+}

@@ -1,0 +1,132 @@
+import {type Kysely, type Migration, type MigrationProvider} from 'kysely';
+
+import type {DatabaseKind} from './database.js';
+
+/**
+ * Migrations run at start, in name order, once each (kysely's Migrator keeps the ledger and a lock,
+ * so several processes starting at once on PostgreSQL are safe). Never edit a released migration:
+ * add a new one.
+ */
+export function migrations(kind: DatabaseKind): Record<string, Migration> {
+    const bigint = kind === 'postgres' ? 'bigint' : 'integer';
+    return {
+        '0001_initial': {
+            async up(db: Kysely<unknown>) {
+                await db.schema.createTable('integrations')
+                    .addColumn('licence', 'text', (c) => c.primaryKey())
+                    .addColumn('server_url', 'text', (c) => c.notNull())
+                    .addColumn('auth_mode', 'text', (c) => c.notNull().defaultTo('token'))
+                    .addColumn('bot_token_enc', 'text')
+                    .addColumn('login_id', 'text')
+                    .addColumn('password_enc', 'text')
+                    .addColumn('outgoing_webhook_token_enc', 'text')
+                    .addColumn('outgoing_webhook_token_hash', 'text')
+                    .addColumn('channel_id', 'text', (c) => c.notNull())
+                    .addColumn('notification_channels', 'text', (c) => c.notNull().defaultTo('{}'))
+                    .addColumn('relay_mode', 'text', (c) => c.notNull())
+                    .addColumn('inbound_mode', 'text', (c) => c.notNull())
+                    .addColumn('callback_url', 'text')
+                    .addColumn('signing_secret_enc', 'text', (c) => c.notNull())
+                    .addColumn('previous_signing_secret_enc', 'text')
+                    .addColumn('previous_signing_secret_expires_at', bigint)
+                    .addColumn('admin_key_hash', 'text', (c) => c.notNull())
+                    .addColumn('dm_settings', 'text', (c) => c.notNull().defaultTo('{}'))
+                    .addColumn('active', 'integer', (c) => c.notNull().defaultTo(0))
+                    .addColumn('bot_user_id', 'text')
+                    .addColumn('last_error', 'text')
+                    .addColumn('last_error_at', bigint)
+                    .addColumn('last_delivery_at', bigint)
+                    .addColumn('created_at', bigint, (c) => c.notNull())
+                    .addColumn('updated_at', bigint, (c) => c.notNull())
+                    .execute();
+                await db.schema.createIndex('integrations_outgoing_webhook_token_hash')
+                    .on('integrations').column('outgoing_webhook_token_hash').execute();
+
+                await db.schema.createTable('events')
+                    .addColumn('licence', 'text', (c) => c.notNull())
+                    .addColumn('webhook_id', 'text', (c) => c.notNull())
+                    .addColumn('event_type', 'text', (c) => c.notNull())
+                    .addColumn('received_at', bigint, (c) => c.notNull())
+                    .addPrimaryKeyConstraint('events_pk', ['licence', 'webhook_id'])
+                    .execute();
+
+                await db.schema.createTable('conversations')
+                    .addColumn('licence', 'text', (c) => c.notNull())
+                    .addColumn('conversation_id', 'text', (c) => c.notNull())
+                    .addColumn('channel_id', 'text')
+                    .addColumn('root_post_id', 'text')
+                    .addColumn('context', 'text', (c) => c.notNull().defaultTo('{}'))
+                    .addColumn('status', 'text', (c) => c.notNull().defaultTo('open'))
+                    .addColumn('created_at', bigint, (c) => c.notNull())
+                    .addColumn('updated_at', bigint, (c) => c.notNull())
+                    .addPrimaryKeyConstraint('conversations_pk', ['licence', 'conversation_id'])
+                    .execute();
+                await db.schema.createIndex('conversations_root_post')
+                    .on('conversations').columns(['licence', 'root_post_id']).execute();
+
+                await db.schema.createTable('messages')
+                    .addColumn('licence', 'text', (c) => c.notNull())
+                    .addColumn('conversation_id', 'text', (c) => c.notNull())
+                    .addColumn('message_id', 'text', (c) => c.notNull())
+                    .addColumn('post_ids', 'text')
+                    .addColumn('delivered_at', bigint)
+                    .addColumn('created_at', bigint, (c) => c.notNull())
+                    .addPrimaryKeyConstraint('messages_pk', ['licence', 'conversation_id', 'message_id'])
+                    .execute();
+
+                await db.schema.createTable('outbox')
+                    .addColumn('id', kind === 'postgres' ? 'bigserial' : 'integer', (c) =>
+                        kind === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement())
+                    .addColumn('licence', 'text', (c) => c.notNull())
+                    .addColumn('direction', 'text', (c) => c.notNull())
+                    .addColumn('kind', 'text', (c) => c.notNull())
+                    .addColumn('ordering_key', 'text', (c) => c.notNull())
+                    .addColumn('conversation_id', 'text')
+                    .addColumn('dedupe_key', 'text')
+                    .addColumn('payload', 'text', (c) => c.notNull())
+                    .addColumn('status', 'text', (c) => c.notNull())
+                    .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+                    .addColumn('next_attempt_at', bigint, (c) => c.notNull())
+                    .addColumn('lease_owner', 'text')
+                    .addColumn('lease_until', bigint)
+                    .addColumn('last_error', 'text')
+                    .addColumn('last_error_code', 'text')
+                    .addColumn('created_at', bigint, (c) => c.notNull())
+                    .addColumn('updated_at', bigint, (c) => c.notNull())
+                    .addColumn('delivered_at', bigint)
+                    .execute();
+                await db.schema.createIndex('outbox_order').on('outbox')
+                    .columns(['licence', 'ordering_key', 'id']).execute();
+                await db.schema.createIndex('outbox_due').on('outbox')
+                    .columns(['status', 'next_attempt_at']).execute();
+                await db.schema.createIndex('outbox_dedupe').on('outbox')
+                    .columns(['licence', 'dedupe_key']).unique().execute();
+
+                await db.schema.createTable('directory_users')
+                    .addColumn('licence', 'text', (c) => c.notNull())
+                    .addColumn('ireserve_user_id', 'text', (c) => c.notNull())
+                    .addColumn('email', 'text', (c) => c.notNull())
+                    .addColumn('email_lower', 'text', (c) => c.notNull())
+                    .addPrimaryKeyConstraint('directory_users_pk', ['licence', 'ireserve_user_id'])
+                    .execute();
+                await db.schema.createIndex('directory_users_email')
+                    .on('directory_users').columns(['licence', 'email_lower']).execute();
+
+                await db.schema.createTable('kv')
+                    .addColumn('licence', 'text', (c) => c.notNull())
+                    .addColumn('key', 'text', (c) => c.notNull())
+                    .addColumn('value', 'text', (c) => c.notNull())
+                    .addColumn('updated_at', bigint, (c) => c.notNull())
+                    .addPrimaryKeyConstraint('kv_pk', ['licence', 'key'])
+                    .execute();
+            },
+        },
+    };
+}
+
+export class StaticMigrationProvider implements MigrationProvider {
+    constructor(private readonly all: Record<string, Migration>) {}
+    async getMigrations(): Promise<Record<string, Migration>> {
+        return this.all;
+    }
+}

@@ -1,0 +1,226 @@
+import {sql, type Kysely, type Transaction} from 'kysely';
+
+import type {Clock} from '../ports/clock.js';
+
+import type {DatabaseKind, Db} from './database.js';
+import type {Database} from './schema.js';
+
+export type Direction = 'outbound' | 'inbound';
+export type OutboxStatus = 'pending' | 'in_flight' | 'delivered' | 'failed';
+
+export interface NewJob {
+    licence: string;
+    direction: Direction;
+    kind: string;
+    /** Jobs sharing (licence, orderingKey) run one at a time, in enqueue order. */
+    orderingKey: string;
+    conversationId?: string | null;
+    /** When set, a second job with the same (licence, dedupeKey) is not queued (enqueue returns null). */
+    dedupeKey?: string | null;
+    payload: unknown;
+    /** Run no earlier than this (ms); default now. */
+    notBefore?: number;
+}
+
+export interface Job {
+    id: number;
+    licence: string;
+    direction: Direction;
+    kind: string;
+    orderingKey: string;
+    conversationId: string | null;
+    dedupeKey: string | null;
+    payload: unknown;
+    /** Attempts including the current one. */
+    attempts: number;
+    createdAt: number;
+}
+
+export interface JobSummary {
+    id: number;
+    direction: Direction;
+    kind: string;
+    conversation_id: string | null;
+    attempts: number;
+    status: OutboxStatus;
+    last_error: string | null;
+    last_error_code: string | null;
+    created_at: number;
+    updated_at: number;
+}
+
+type Executor = Kysely<Database> | Transaction<Database>;
+
+type OutboxRow = {
+    id: number; licence: string; direction: string; kind: string; ordering_key: string;
+    conversation_id: string | null; dedupe_key: string | null; payload: string; attempts: number; created_at: number;
+};
+
+function toJob(row: OutboxRow): Job {
+    return {
+        id: Number(row.id),
+        licence: row.licence,
+        direction: row.direction as Direction,
+        kind: row.kind,
+        orderingKey: row.ordering_key,
+        conversationId: row.conversation_id,
+        dedupeKey: row.dedupe_key,
+        payload: JSON.parse(row.payload) as unknown,
+        attempts: Number(row.attempts),
+        createdAt: Number(row.created_at),
+    };
+}
+
+/**
+ * The durable outbox. Claiming hands out, per (licence, ordering_key), only the oldest job that is
+ * not yet delivered or parked, so order holds per conversation while different conversations run
+ * in parallel. A claim is a lease: a job whose owner died is handed out again after `lease_until`.
+ * On PostgreSQL the claim uses FOR UPDATE SKIP LOCKED so several processes share one outbox and
+ * no job is handed to two of them. Parked (failed) jobs do not block later jobs.
+ */
+export class OutboxRepository {
+    constructor(private readonly db: Db, private readonly kind: DatabaseKind, private readonly clock: Clock) {}
+
+    /** Queues a job inside the caller's transaction (or alone). Returns its id, or null for a dedupe hit. */
+    async enqueue(job: NewJob, executor: Executor = this.db): Promise<number | null> {
+        const now = this.clock.now();
+        const row = await executor.insertInto('outbox').values({
+            licence: job.licence,
+            direction: job.direction,
+            kind: job.kind,
+            ordering_key: job.orderingKey,
+            conversation_id: job.conversationId ?? null,
+            dedupe_key: job.dedupeKey ?? null,
+            payload: JSON.stringify(job.payload),
+            status: 'pending',
+            attempts: 0,
+            next_attempt_at: job.notBefore ?? now,
+            created_at: now,
+            updated_at: now,
+        }).onConflict((oc) => oc.columns(['licence', 'dedupe_key']).doNothing())
+            .returning('id').executeTakeFirst();
+        return row ? Number(row.id) : null;
+    }
+
+    /** Leases up to `limit` runnable jobs to `owner` for `leaseMs`. */
+    async claim(owner: string, limit: number, leaseMs: number): Promise<Job[]> {
+        if (limit <= 0) {
+            return [];
+        }
+        const now = this.clock.now();
+        const lock = this.kind === 'postgres' ? sql`for update skip locked` : sql``;
+        const query = sql<OutboxRow>`
+            update outbox set status = 'in_flight', lease_owner = ${owner}, lease_until = ${now + leaseMs},
+                attempts = attempts + 1, updated_at = ${now}
+            where id in (
+                select o.id from outbox o
+                where ((o.status = 'pending' and o.next_attempt_at <= ${now})
+                       or (o.status = 'in_flight' and o.lease_until < ${now}))
+                  and not exists (
+                      select 1 from outbox p
+                      where p.licence = o.licence and p.ordering_key = o.ordering_key and p.id < o.id
+                        and p.status in ('pending', 'in_flight'))
+                order by o.id
+                limit ${limit}
+                ${lock})
+            returning id, licence, direction, kind, ordering_key, conversation_id, dedupe_key, payload, attempts, created_at`;
+        const result = await this.db.transaction().execute((trx) => query.execute(trx));
+        return result.rows.map(toJob).sort((a, b) => a.id - b.id);
+    }
+
+    /** Ends a lease as delivered. False when the lease was lost (another owner took the job over). */
+    async markDelivered(id: number, owner: string): Promise<boolean> {
+        const now = this.clock.now();
+        const result = await this.db.updateTable('outbox')
+            .set({status: 'delivered', delivered_at: now, updated_at: now, lease_owner: null, lease_until: null, last_error: null, last_error_code: null})
+            .where('id', '=', id).where('lease_owner', '=', owner).where('status', '=', 'in_flight')
+            .executeTakeFirst();
+        return Number(result.numUpdatedRows) === 1;
+    }
+
+    /** Ends a lease with a retry after `delayMs`. */
+    async reschedule(id: number, owner: string, delayMs: number, error: string, code: string): Promise<boolean> {
+        const now = this.clock.now();
+        const result = await this.db.updateTable('outbox')
+            .set({status: 'pending', next_attempt_at: now + delayMs, updated_at: now, lease_owner: null, lease_until: null, last_error: error, last_error_code: code})
+            .where('id', '=', id).where('lease_owner', '=', owner).where('status', '=', 'in_flight')
+            .executeTakeFirst();
+        return Number(result.numUpdatedRows) === 1;
+    }
+
+    /** Ends a lease as failed (parked) with a plain-language reason; replayable with `retry`. */
+    async park(id: number, owner: string, error: string, code: string): Promise<boolean> {
+        const now = this.clock.now();
+        const result = await this.db.updateTable('outbox')
+            .set({status: 'failed', updated_at: now, lease_owner: null, lease_until: null, last_error: error, last_error_code: code})
+            .where('id', '=', id).where('lease_owner', '=', owner).where('status', '=', 'in_flight')
+            .executeTakeFirst();
+        return Number(result.numUpdatedRows) === 1;
+    }
+
+    /** Replays a parked job of this licence. False when there is no such failed job. */
+    async retry(licence: string, id: number): Promise<boolean> {
+        const now = this.clock.now();
+        const result = await this.db.updateTable('outbox')
+            .set({status: 'pending', attempts: 0, next_attempt_at: now, updated_at: now})
+            .where('licence', '=', licence).where('id', '=', id).where('status', '=', 'failed')
+            .executeTakeFirst();
+        return Number(result.numUpdatedRows) === 1;
+    }
+
+    /** Replays every parked job of this licence, in their original order. Returns how many. */
+    async retryAll(licence: string): Promise<number> {
+        const now = this.clock.now();
+        const result = await this.db.updateTable('outbox')
+            .set({status: 'pending', attempts: 0, next_attempt_at: now, updated_at: now})
+            .where('licence', '=', licence).where('status', '=', 'failed')
+            .executeTakeFirst();
+        return Number(result.numUpdatedRows);
+    }
+
+    async list(licence: string, filter: {status?: OutboxStatus; limit?: number} = {}): Promise<JobSummary[]> {
+        let query = this.db.selectFrom('outbox')
+            .select(['id', 'direction', 'kind', 'conversation_id', 'attempts', 'status', 'last_error', 'last_error_code', 'created_at', 'updated_at'])
+            .where('licence', '=', licence);
+        if (filter.status) {
+            query = query.where('status', '=', filter.status);
+        }
+        const rows = await query.orderBy('id', 'desc').limit(filter.limit ?? 100).execute();
+        return rows.map((row) => ({...row, id: Number(row.id), direction: row.direction as Direction, status: row.status as OutboxStatus}));
+    }
+
+    /** Jobs waiting or running, and jobs parked as failed, for one licence. */
+    async counts(licence: string): Promise<{queueDepth: number; failed: number}> {
+        const rows = await this.db.selectFrom('outbox')
+            .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+            .where('licence', '=', licence).where('status', 'in', ['pending', 'in_flight', 'failed'])
+            .groupBy('status').execute();
+        let queueDepth = 0;
+        let failed = 0;
+        for (const row of rows) {
+            if (row.status === 'failed') {
+                failed += Number(row.n);
+            } else {
+                queueDepth += Number(row.n);
+            }
+        }
+        return {queueDepth, failed};
+    }
+
+    /** Totals across all licences, for /metrics. */
+    async totals(): Promise<Array<{direction: string; status: string; n: number}>> {
+        const rows = await this.db.selectFrom('outbox')
+            .select(['direction', 'status', (eb) => eb.fn.countAll<number>().as('n')])
+            .where('status', 'in', ['pending', 'in_flight', 'failed'])
+            .groupBy(['direction', 'status']).execute();
+        return rows.map((row) => ({direction: row.direction, status: row.status, n: Number(row.n)}));
+    }
+
+    /** Deletes delivered jobs older than `olderThanMs`; returns how many. */
+    async prune(olderThanMs: number): Promise<number> {
+        const result = await this.db.deleteFrom('outbox')
+            .where('status', '=', 'delivered').where('delivered_at', '<', this.clock.now() - olderThanMs)
+            .executeTakeFirst();
+        return Number(result.numDeletedRows);
+    }
+}

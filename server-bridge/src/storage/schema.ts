@@ -1,0 +1,113 @@
+import type {Generated} from 'kysely';
+
+/**
+ * Tables of the bridge, identical on SQLite and PostgreSQL. Times are Unix milliseconds,
+ * booleans are 0/1 integers, JSON documents are TEXT. Every tenant table is keyed by licence.
+ */
+export interface IntegrationsTable {
+    licence: string;
+    server_url: string;
+    /** 'token' (bot access token) or 'login' (bot e-mail + password). */
+    auth_mode: string;
+    bot_token_enc: string | null;
+    login_id: string | null;
+    password_enc: string | null;
+    outgoing_webhook_token_enc: string | null;
+    /** HMAC of the outgoing-webhook token under the secret key: finds the integration for a token. */
+    outgoing_webhook_token_hash: string | null;
+    channel_id: string;
+    /** JSON: {notification_type: channel id | incoming-webhook URL | ''}. */
+    notification_channels: string;
+    relay_mode: string;
+    inbound_mode: string;
+    callback_url: string | null;
+    signing_secret_enc: string;
+    previous_signing_secret_enc: string | null;
+    previous_signing_secret_expires_at: number | null;
+    admin_key_hash: string;
+    /** JSON: settings for direct-message notifications. */
+    dm_settings: string;
+    active: number;
+    bot_user_id: string | null;
+    last_error: string | null;
+    last_error_at: number | null;
+    last_delivery_at: number | null;
+    created_at: number;
+    updated_at: number;
+}
+
+export interface EventsTable {
+    licence: string;
+    webhook_id: string;
+    event_type: string;
+    received_at: number;
+}
+
+export interface ConversationsTable {
+    licence: string;
+    conversation_id: string;
+    channel_id: string | null;
+    root_post_id: string | null;
+    /** JSON: the conversation's latest known context (visitor, page, status, assignee, ...). */
+    context: string;
+    status: string;
+    created_at: number;
+    updated_at: number;
+}
+
+export interface MessagesTable {
+    licence: string;
+    conversation_id: string;
+    message_id: string;
+    /** JSON array of the Mattermost post ids that carry this message, once delivered. */
+    post_ids: string | null;
+    delivered_at: number | null;
+    created_at: number;
+}
+
+export interface OutboxTable {
+    id: Generated<number>;
+    licence: string;
+    direction: string;
+    kind: string;
+    /** Jobs with the same (licence, ordering_key) are delivered strictly in id order. */
+    ordering_key: string;
+    conversation_id: string | null;
+    /** Unique per licence when set: the same thing is never queued twice (e.g. a Mattermost post id). */
+    dedupe_key: string | null;
+    payload: string;
+    status: string;
+    attempts: number;
+    next_attempt_at: number;
+    lease_owner: string | null;
+    lease_until: number | null;
+    last_error: string | null;
+    last_error_code: string | null;
+    created_at: number;
+    updated_at: number;
+    delivered_at: number | null;
+}
+
+export interface DirectoryUsersTable {
+    licence: string;
+    ireserve_user_id: string;
+    email: string;
+    email_lower: string;
+}
+
+export interface KeyValueTable {
+    licence: string;
+    key: string;
+    value: string;
+    updated_at: number;
+}
+
+export interface Database {
+    integrations: IntegrationsTable;
+    events: EventsTable;
+    conversations: ConversationsTable;
+    messages: MessagesTable;
+    outbox: OutboxTable;
+    directory_users: DirectoryUsersTable;
+    kv: KeyValueTable;
+}

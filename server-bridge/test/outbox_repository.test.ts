@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import {mkdtempSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import {after, describe, test} from 'node:test';
+
+import {loadConfig} from '../src/config/config.js';
+import type {Clock} from '../src/ports/clock.js';
+import {openDatabase, type DatabaseHandle} from '../src/storage/database.js';
+import {OutboxRepository} from '../src/storage/outbox_repository.js';
+
+import {ENGINES, freshDatabaseUrl, stopPostgresServer} from './support/bridge_harness.js';
+
+after(stopPostgresServer);
+
+async function open(engine: (typeof ENGINES)[number]): Promise<{handle: DatabaseHandle; clock: Clock & {t: number}; dir: string; url: string}> {
+    const dir = mkdtempSync(path.join(tmpdir(), 'outbox-test-'));
+    const url = await freshDatabaseUrl(engine, dir);
+    const config = loadConfig({DATABASE_URL: url, BRIDGE_DATA_DIR: dir});
+    const clock = {t: 1_000_000, now() {
+        return this.t;
+    }};
+    return {handle: await openDatabase(config.database), clock, dir, url};
+}
+
+for (const engine of ENGINES) {
+    describe(`outbox on ${engine}`, () => {
+        test('hands out only the head of each ordering key, in order, and other keys in parallel', async () => {
+            const {handle, clock, dir} = await open(engine);
+            const outbox = new OutboxRepository(handle.db, handle.kind, clock);
+            for (const key of ['a', 'b']) {
+                for (let i = 1; i <= 3; i++) {
+                    await outbox.enqueue({licence: 'L-1', direction: 'outbound', kind: 'k', orderingKey: key, payload: {key, i}});
+                }
+            }
+            const first = await outbox.claim('w1', 10, 1000);
+            assert.deepEqual(first.map((job) => job.payload), [{key: 'a', i: 1}, {key: 'b', i: 1}]);
+            assert.deepEqual(await outbox.claim('w2', 10, 1000), [], 'nothing else runnable while the heads are in flight');
+            assert.equal(await outbox.markDelivered(first[0]!.id, 'w1'), true);
+            const second = await outbox.claim('w1', 10, 1000);
+            assert.deepEqual(second.map((job) => job.payload), [{key: 'a', i: 2}]);
+            await handle.close();
+            rmSync(dir, {recursive: true, force: true});
+        });
+
+        test('dedupe key queues once; parked jobs do not block and replay in order', async () => {
+            const {handle, clock, dir} = await open(engine);
+            const outbox = new OutboxRepository(handle.db, handle.kind, clock);
+            assert.notEqual(await outbox.enqueue({licence: 'L-1', direction: 'inbound', kind: 'k', orderingKey: 'c', dedupeKey: 'post:1', payload: 1}), null);
+            assert.equal(await outbox.enqueue({licence: 'L-1', direction: 'inbound', kind: 'k', orderingKey: 'c', dedupeKey: 'post:1', payload: 1}), null);
+            assert.notEqual(await outbox.enqueue({licence: 'L-2', direction: 'inbound', kind: 'k', orderingKey: 'c', dedupeKey: 'post:1', payload: 1}), null, 'dedupe is per licence');
+            await outbox.enqueue({licence: 'L-1', direction: 'inbound', kind: 'k', orderingKey: 'c', payload: 2});
+            const [job] = await outbox.claim('w', 1, 1000);
+            assert.ok(job);
+            assert.equal(await outbox.park(job.id, 'w', 'The bot is not a member', 'not_a_member'), true);
+            const next = await outbox.claim('w', 10, 1000);
+            assert.deepEqual(next.map((entry) => [entry.licence, entry.payload]), [['L-2', 1], ['L-1', 2]]);
+            assert.deepEqual(await outbox.counts('L-1'), {queueDepth: 1, failed: 1});
+            const failed = await outbox.list('L-1', {status: 'failed'});
+            assert.equal(failed.length, 1);
+            assert.equal(failed[0]!.last_error, 'The bot is not a member');
+            assert.equal(await outbox.retry('L-2', job.id), false, 'another licence cannot replay it');
+            assert.equal(await outbox.retry('L-1', job.id), true);
+            assert.deepEqual(await outbox.counts('L-1'), {queueDepth: 2, failed: 0});
+            await handle.close();
+            rmSync(dir, {recursive: true, force: true});
+        });
+
+        test('a lease that runs out hands the job to another worker, and the old owner cannot complete it', async () => {
+            const {handle, clock, dir} = await open(engine);
+            const outbox = new OutboxRepository(handle.db, handle.kind, clock);
+            await outbox.enqueue({licence: 'L-1', direction: 'outbound', kind: 'k', orderingKey: 'a', payload: 1});
+            await outbox.enqueue({licence: 'L-1', direction: 'outbound', kind: 'k', orderingKey: 'a', payload: 2});
+            const [job] = await outbox.claim('dead', 5, 1000);
+            assert.equal(job?.attempts, 1);
+            clock.t += 999;
+            assert.deepEqual(await outbox.claim('w2', 5, 1000), []);
+            clock.t += 2;
+            const [again] = await outbox.claim('w2', 5, 1000);
+            assert.equal(again?.id, job!.id, 'the expired head comes back, not the job behind it');
+            assert.equal(again?.attempts, 2);
+            assert.equal(await outbox.markDelivered(job!.id, 'dead'), false);
+            assert.equal(await outbox.markDelivered(job!.id, 'w2'), true);
+            await handle.close();
+            rmSync(dir, {recursive: true, force: true});
+        });
+
+        test('reschedule waits for its time', async () => {
+            const {handle, clock, dir} = await open(engine);
+            const outbox = new OutboxRepository(handle.db, handle.kind, clock);
+            await outbox.enqueue({licence: 'L-1', direction: 'outbound', kind: 'k', orderingKey: 'a', payload: 1});
+            const [job] = await outbox.claim('w', 5, 1000);
+            await outbox.reschedule(job!.id, 'w', 500, 'Mattermost could not be reached', 'unreachable');
+            clock.t += 499;
+            assert.deepEqual(await outbox.claim('w', 5, 1000), []);
+            clock.t += 1;
+            assert.equal((await outbox.claim('w', 5, 1000)).length, 1);
+            await handle.close();
+            rmSync(dir, {recursive: true, force: true});
+        });
+    });
+}
+
+if (ENGINES.includes('postgres')) {
+    test('on PostgreSQL, concurrent claimers never get the same job and keep per-key order', async () => {
+        const {handle, clock, dir, url} = await open('postgres');
+        const outbox = new OutboxRepository(handle.db, handle.kind, clock);
+        const keys = 20;
+        const perKey = 10;
+        for (let i = 0; i < perKey; i++) {
+            for (let k = 0; k < keys; k++) {
+                await outbox.enqueue({licence: 'L-1', direction: 'outbound', kind: 'k', orderingKey: `c${k}`, payload: {k, i}});
+            }
+        }
+        // Three separate connection pools stand in for three bridge processes.
+        const others = await Promise.all([0, 1, 2].map(() => openDatabase(loadConfig({DATABASE_URL: url, BRIDGE_DATA_DIR: dir}).database)));
+        const seen: Array<{k: number; i: number}> = [];
+        const lastByKey = new Map<number, number>();
+        await Promise.all(others.map(async (db, index) => {
+            const repo = new OutboxRepository(db.db, db.kind, clock);
+            for (;;) {
+                const jobs = await repo.claim(`w${index}`, 4, 60_000);
+                if (jobs.length === 0 && seen.length === keys * perKey) {
+                    return;
+                }
+                for (const job of jobs) {
+                    const payload = job.payload as {k: number; i: number};
+                    assert.equal(lastByKey.get(payload.k) ?? -1, payload.i - 1, 'per-key order across claimers');
+                    lastByKey.set(payload.k, payload.i);
+                    seen.push(payload);
+                    assert.equal(await repo.markDelivered(job.id, `w${index}`), true);
+                }
+                if (jobs.length === 0) {
+                    await new Promise((resolve) => setTimeout(resolve, 5));
+                }
+            }
+        }));
+        assert.equal(seen.length, keys * perKey);
+        assert.equal(new Set(seen.map((entry) => `${entry.k}/${entry.i}`)).size, keys * perKey, 'no job twice');
+        for (const db of others) {
+            await db.close();
+        }
+        await handle.close();
+        rmSync(dir, {recursive: true, force: true});
+    });
+}
+
