@@ -11,6 +11,8 @@ import {Metrics} from './observability/metrics.js';
 import {OutboxWorker, type JobHandler} from './outbox/worker.js';
 import {systemClock, type Clock} from './ports/clock.js';
 import {openDatabase, type DatabaseHandle} from './storage/database.js';
+import {ConversationsRepository} from './storage/conversations_repository.js';
+import {DirectoryRepository} from './storage/directory_repository.js';
 import {IntegrationsRepository} from './storage/integrations_repository.js';
 import {OutboxRepository} from './storage/outbox_repository.js';
 
@@ -33,6 +35,8 @@ export interface BridgeContext {
     box: SecretBox;
     metrics: Metrics;
     integrations: IntegrationsRepository;
+    conversations: ConversationsRepository;
+    directory: DirectoryRepository;
     outbox: OutboxRepository;
     mattermost: MattermostConnector;
     /** Wakes the delivery worker after an enqueue, so delivery starts at once. */
@@ -67,6 +71,8 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
             box,
             metrics,
             integrations: new IntegrationsRepository(database.db, box, clock),
+            conversations: new ConversationsRepository(database.db, clock),
+            directory: new DirectoryRepository(database.db),
             outbox,
             mattermost: new MattermostConnector(),
             wakeWorker: () => worker?.wake(),

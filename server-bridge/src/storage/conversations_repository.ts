@@ -1,0 +1,88 @@
+import type {Transaction} from 'kysely';
+
+import type {Clock} from '../ports/clock.js';
+
+import type {Db} from './database.js';
+import type {Database} from './schema.js';
+
+/** What the bridge knows of a conversation: its root post link and its latest context. */
+export interface ConversationRecord {
+    licence: string;
+    conversationId: string;
+    channelId: string | null;
+    rootPostId: string | null;
+    /** Free-form context as last reported by i-Reserve (visitor, page_url, status, assignee, ...). */
+    context: Record<string, unknown>;
+    status: string;
+    createdAt: number;
+    updatedAt: number;
+}
+
+type Executor = Db | Transaction<Database>;
+
+/** Conversations of a licence and their link to a root post in Mattermost. */
+export class ConversationsRepository {
+    constructor(private readonly db: Db, private readonly clock: Clock) {}
+
+    async get(licence: string, conversationId: string, executor: Executor = this.db): Promise<ConversationRecord | undefined> {
+        const row = await executor.selectFrom('conversations').selectAll()
+            .where('licence', '=', licence).where('conversation_id', '=', conversationId).executeTakeFirst();
+        return row ? toRecord(row) : undefined;
+    }
+
+    /** The conversation whose root post this is, if any: how an agent's thread reply is recognised. */
+    async findByRootPost(licence: string, rootPostId: string): Promise<ConversationRecord | undefined> {
+        const row = await this.db.selectFrom('conversations').selectAll()
+            .where('licence', '=', licence).where('root_post_id', '=', rootPostId).executeTakeFirst();
+        return row ? toRecord(row) : undefined;
+    }
+
+    /**
+     * Creates the conversation or merges the new context into it (fields given win). Callers
+     * serialise per conversation (the outbox's ordering key), so read-then-write is safe here.
+     */
+    async upsertContext(licence: string, conversationId: string, context: Record<string, unknown>, status?: string, executor: Executor = this.db): Promise<void> {
+        const now = this.clock.now();
+        const existing = await this.get(licence, conversationId, executor);
+        if (!existing) {
+            await executor.insertInto('conversations').values({
+                licence, conversation_id: conversationId, channel_id: null, root_post_id: null,
+                context: JSON.stringify(context), status: status ?? 'open', created_at: now, updated_at: now,
+            }).execute();
+            return;
+        }
+        await executor.updateTable('conversations').set({
+            context: JSON.stringify({...existing.context, ...context}),
+            status: status ?? existing.status,
+            updated_at: now,
+        }).where('licence', '=', licence).where('conversation_id', '=', conversationId).execute();
+    }
+
+    /** Links the conversation to its (new) root post. */
+    async linkRoot(licence: string, conversationId: string, channelId: string, rootPostId: string): Promise<void> {
+        await this.db.updateTable('conversations')
+            .set({channel_id: channelId, root_post_id: rootPostId, updated_at: this.clock.now()})
+            .where('licence', '=', licence).where('conversation_id', '=', conversationId).execute();
+    }
+
+    /** Open conversations with a root post, for re-syncing their threads after a gap. */
+    async listOpenWithRoot(licence: string, limit = 500): Promise<ConversationRecord[]> {
+        const rows = await this.db.selectFrom('conversations').selectAll()
+            .where('licence', '=', licence).where('status', '=', 'open').where('root_post_id', 'is not', null)
+            .orderBy('updated_at', 'desc').limit(limit).execute();
+        return rows.map(toRecord);
+    }
+}
+
+function toRecord(row: Database['conversations']): ConversationRecord {
+    return {
+        licence: row.licence,
+        conversationId: row.conversation_id,
+        channelId: row.channel_id,
+        rootPostId: row.root_post_id,
+        context: JSON.parse(row.context) as Record<string, unknown>,
+        status: row.status,
+        createdAt: Number(row.created_at),
+        updatedAt: Number(row.updated_at),
+    };
+}
