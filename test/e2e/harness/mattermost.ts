@@ -199,6 +199,11 @@ function delay(ms: number): Promise<void> {
     return new Promise((r) => setTimeout(r, ms));
 }
 
+/** Like delay() but does not keep the process alive (for the losing side of a race). */
+function unrefDelay(ms: number): Promise<void> {
+    return new Promise((r) => setTimeout(r, ms).unref());
+}
+
 async function pingOnce(url: string): Promise<boolean> {
     try {
         const res = await fetch(`${url}/api/v4/system/ping`, {signal: AbortSignal.timeout(5000)});
@@ -246,11 +251,11 @@ export async function startMattermost(options: StartMattermostOptions): Promise<
             const exited = new Promise((r) => child!.once('exit', r));
             if (process.env.MM_E2E_GRACEFUL_STOP === '1') {
                 child!.kill('SIGTERM');
-                await Promise.race([exited, delay(20_000)]);
+                await Promise.race([exited, unrefDelay(20_000)]);
             }
             if (alive()) {
                 child!.kill('SIGKILL');
-                await Promise.race([exited, delay(5000)]);
+                await Promise.race([exited, unrefDelay(5000)]);
             }
         }
         if (keep) {
@@ -291,7 +296,7 @@ export async function startMattermost(options: StartMattermostOptions): Promise<
                     state = 'ready';
                     break;
                 }
-                const err = await Promise.race([spawnError, delay(250).then(() => undefined)]);
+                const err = await Promise.race([spawnError, unrefDelay(250).then(() => undefined)]);
                 if (err) {
                     throw new Error(`could not start ${build.binary}: ${err.message}`);
                 }

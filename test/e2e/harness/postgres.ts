@@ -129,6 +129,11 @@ function delay(ms: number): Promise<void> {
     return new Promise((r) => setTimeout(r, ms));
 }
 
+/** Like delay() but does not keep the process alive (for the losing side of a race). */
+function unrefDelay(ms: number): Promise<void> {
+    return new Promise((r) => setTimeout(r, ms).unref());
+}
+
 function processAlive(pid: number): boolean {
     try {
         process.kill(pid, 0);
@@ -199,7 +204,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
         killNow();
         // runuser waits for postgres; give it a moment so the directory is no longer in use.
         if (child && child.exitCode === null && child.signalCode === null) {
-            await Promise.race([new Promise((r) => child!.once('exit', r)), delay(5000)]);
+            await Promise.race([new Promise((r) => child!.once('exit', r)), unrefDelay(5000)]);
         }
         await rm(dir, {recursive: true, force: true});
     };
