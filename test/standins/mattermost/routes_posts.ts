@@ -6,7 +6,7 @@ import {isValidId} from './ids.js';
 import type {PostRec} from './records.js';
 import {fileInfoJson, postJson, reactionJson} from './serialize.js';
 import {requireCaller, type Deps} from './server.js';
-import {reactionKey, type Store} from './state.js';
+import type {Store} from './state.js';
 
 type P<T extends string> = {Params: Record<T, string>};
 
@@ -102,9 +102,8 @@ export function registerPostRoutes(app: FastifyInstance, {store, posts, hub}: De
         if (!/^[a-zA-Z0-9\-+_]+$/.test(emoji)) {
             throw new AppError(400, 'model.reaction.is_valid.emoji_name.app_error', 'Invalid emoji name.');
         }
-        const key = reactionKey(post.id, caller.user.id, emoji);
         const now = store.now();
-        const existing = store.reactions.get(key);
+        const existing = store.getReaction(post.id, caller.user.id, emoji);
         const reaction = existing && existing.delete_at === 0
             ? {...existing, update_at: now}
             : {
@@ -116,7 +115,7 @@ export function registerPostRoutes(app: FastifyInstance, {store, posts, hub}: De
                 update_at: now,
                 delete_at: 0,
             };
-        store.reactions.set(key, reaction);
+        store.setReaction(reaction);
         post.update_at = now;
         hub.publishToChannel(channel.id, 'reaction_added', {reaction: JSON.stringify(reactionJson(reaction))});
         return reactionJson(reaction);
@@ -141,13 +140,13 @@ export function registerPostRoutes(app: FastifyInstance, {store, posts, hub}: De
         }
         const emoji = req.params.emoji_name.toLowerCase();
         const now = store.now();
-        const existing = store.reactions.get(reactionKey(post.id, userId, emoji));
+        const existing = store.getReaction(post.id, userId, emoji);
         const removed = {
             user_id: userId, post_id: post.id, emoji_name: emoji, channel_id: channel.id,
             create_at: existing?.create_at ?? now, update_at: now, delete_at: now,
         };
         if (existing) {
-            store.reactions.set(reactionKey(post.id, userId, emoji), removed);
+            store.setReaction(removed);
         }
         post.update_at = now;
         hub.publishToChannel(channel.id, 'reaction_removed', {reaction: JSON.stringify(reactionJson(removed))});

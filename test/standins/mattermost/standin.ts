@@ -411,9 +411,7 @@ export class MattermostStandIn {
     /** Outage: 503s (default), socket resets, or hanging requests; websocket upgrades are refused too. */
     startOutage(options: OutageOptions = {}): void {
         this.faults.startOutage(options);
-        if ((options.mode ?? '503') !== '503') {
-            this.hub.dropAll();
-        }
+        this.hub.dropAll();
     }
 
     endOutage(): void {
@@ -480,8 +478,8 @@ export class MattermostStandIn {
 
     /** Live reactions (of one post, or all). */
     reactions(postId?: string): ReactionRec[] {
-        return [...this.store.reactions.values()]
-            .filter((r) => r.delete_at === 0 && (postId === undefined || r.post_id === postId))
+        return (postId === undefined ? this.store.allReactions() : this.store.reactionsOf(postId))
+            .filter((r) => r.delete_at === 0)
             .map((r) => ({...r}));
     }
 

@@ -30,7 +30,8 @@ export class Store {
     postsByChannel = new Map<string, string[]>();
     repliesByRoot = new Map<string, string[]>();
     files = new Map<string, FileRec>();
-    reactions = new Map<string, ReactionRec>();
+    /** post id → `user_id|emoji_name` → reaction (removed ones keep delete_at > 0). */
+    reactions = new Map<string, Map<string, ReactionRec>>();
     tokens = new Map<string, TokenRec>();
     outgoingHooks = new Map<string, OutgoingWebhookRec>();
     incomingHooks = new Map<string, IncomingWebhookRec>();
@@ -216,9 +217,26 @@ export class Store {
     }
 
     reactionsOf(postId: string): ReactionRec[] {
-        return [...this.reactions.values()]
-            .filter((r) => r.post_id === postId && r.delete_at === 0)
+        return [...(this.reactions.get(postId)?.values() ?? [])]
+            .filter((r) => r.delete_at === 0)
             .sort((a, b) => a.create_at - b.create_at);
+    }
+
+    getReaction(postId: string, userId: string, emoji: string): ReactionRec | undefined {
+        return this.reactions.get(postId)?.get(`${userId}|${emoji}`);
+    }
+
+    setReaction(rec: ReactionRec): void {
+        let byPost = this.reactions.get(rec.post_id);
+        if (!byPost) {
+            byPost = new Map();
+            this.reactions.set(rec.post_id, byPost);
+        }
+        byPost.set(`${rec.user_id}|${rec.emoji_name}`, rec);
+    }
+
+    allReactions(): ReactionRec[] {
+        return [...this.reactions.values()].flatMap((m) => [...m.values()]);
     }
 
     filesOf(post: PostRec): FileRec[] {
@@ -233,8 +251,4 @@ function pushTo(map: Map<string, string[]>, key: string, value: string): void {
     } else {
         map.set(key, [value]);
     }
-}
-
-export function reactionKey(postId: string, userId: string, emoji: string): string {
-    return `${postId}|${userId}|${emoji}`;
 }

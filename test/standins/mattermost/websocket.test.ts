@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import {after, before, describe, it} from 'node:test';
 import type {Post} from '@mattermost/types/posts';
+import mm from '@mattermost/client';
 import {WebSocket} from 'ws';
 import {pollUntil, type MattermostStandIn, type Seed} from './index.js';
 import {clientFor, draft, startSeeded, type Client} from './test_helpers.js';
@@ -169,5 +170,58 @@ describe('Mattermost stand-in: websocket', () => {
         standIn.refuseWebsockets(0);
         const s = await open(seed.bot.token);
         await s.waitFor('hello');
+    });
+
+    describe('with @mattermost/client WebSocketClient', () => {
+        // Node 20 has no global WebSocket; the client needs one (the `ws` package fits).
+        const g = globalThis as unknown as {WebSocket?: unknown};
+        g.WebSocket ??= WebSocket;
+
+        const connect = (token: string, withHeader: boolean) => {
+            const events: Msg[] = [];
+            let missed = 0;
+            const client = new mm.WebSocketClient({
+                minWebSocketRetryTime: 20,
+                reconnectJitterRange: 0,
+                newWebSocketFn: (url: string) => new WebSocket(url, withHeader ? {headers: {Authorization: `Bearer ${token}`}} : {}) as never,
+            });
+            client.addMessageListener((m) => events.push(m as unknown as Msg));
+            client.addMissedMessageListener(() => {
+                missed += 1;
+            });
+            client.initialize(standIn.wsUrl, token);
+            const posted = (): string[] => events.filter((m) => m.event === 'posted').map((m) => (JSON.parse(String(m.data!.post)) as Post).message);
+            const hellos = (): string[] => events.filter((m) => m.event === 'hello').map((m) => String(m.data!.connection_id));
+            return {client, events, posted, hellos, missed: () => missed};
+        };
+
+        it('resumes after a drop when authenticated by header: nothing missed', async () => {
+            const c = connect(seed.agent.token, true);
+            try {
+                await pollUntil(() => c.events.some((m) => m.event === 'hello'), {what: 'hello'});
+                standIn.dropWebsockets();
+                standIn.createPost(seed.bot.user.id, {channel_id: seed.channel.id, message: 'while away (header)'});
+                await pollUntil(() => c.posted().includes('while away (header)'), {what: 'replayed post'});
+                assert.equal(c.missed(), 0);
+                assert.equal(c.hellos().length, 1, 'same connection, no new hello');
+            } finally {
+                c.client.close();
+            }
+        });
+
+        it('gets a new hello after a drop when authenticated by challenge: re-sync needed', async () => {
+            const c = connect(seed.agent.token, false);
+            try {
+                await pollUntil(() => c.events.some((m) => m.event === 'hello'), {what: 'hello'});
+                standIn.dropWebsockets();
+                standIn.createPost(seed.bot.user.id, {channel_id: seed.channel.id, message: 'while away (challenge)'});
+                await pollUntil(() => c.missed() === 1, {what: 'missed-message callback'});
+                const [first, second] = c.hellos();
+                assert.ok(first && second && first !== second, 'a new connection id');
+                assert.equal(c.posted().includes('while away (challenge)'), false);
+            } finally {
+                c.client.close();
+            }
+        });
     });
 });
