@@ -53,6 +53,11 @@ describe('Mattermost stand-in: HTTP control surface and CLI', () => {
         assert.equal(counts['POST /api/v4/posts'], 1);
         assert.equal(Object.keys(counts).some((k) => k.includes('_standin')), false);
 
+        await control('POST', '/faults/outage', {mode: 'reset'});
+        await assert.rejects(fetch(`${standIn.url}/api/v4/system/ping`));
+        await control('DELETE', '/faults/outage');
+        assert.equal((await fetch(`${standIn.url}/api/v4/system/ping`)).status, 200);
+
         await control('POST', '/reset');
         assert.equal((await control<unknown[]>('GET', '/posts')).length, 0);
     });

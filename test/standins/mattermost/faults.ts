@@ -18,7 +18,7 @@ export interface RequestInfo {
     route?: string;
 }
 
-/** `503`: answer with a proxy-style status (default 503); `reset`: close sockets, refuse connections; `hang`: never answer. */
+/** `503`: answer with a proxy-style status (default 503); `reset`: close the socket without an answer; `hang`: never answer (sockets are closed when the outage ends). */
 export type OutageMode = '503' | 'reset' | 'hang';
 
 export interface OutageOptions {
@@ -78,7 +78,16 @@ export class Faults {
 
     startOutage(options: OutageOptions = {}): void {
         const until = options.durationMs !== undefined ? Date.now() + options.durationMs : Number.POSITIVE_INFINITY;
-        this.outage = {mode: options.mode ?? '503', until, status: options.status ?? 503};
+        const outage = {mode: options.mode ?? '503', until, status: options.status ?? 503};
+        this.outage = outage;
+        if (options.durationMs !== undefined) {
+            // End it on time even if no request comes, so that hung requests are released.
+            setTimeout(() => {
+                if (this.outage === outage) {
+                    this.endOutage();
+                }
+            }, options.durationMs).unref();
+        }
     }
 
     endOutage(): void {

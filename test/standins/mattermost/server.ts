@@ -248,11 +248,6 @@ export function buildServer(deps: Deps, controls: Controls): FastifyInstance {
     registerHookRoutes(app, deps);
     registerControlRoutes(app, controls);
 
-    app.server.on('connection', (socket: Socket) => {
-        if (faults.activeOutage()?.mode === 'reset') {
-            socket.destroy();
-        }
-    });
     app.server.on('upgrade', (req, socket, head) => deps.hub.handleUpgrade(req, socket, head));
     return app;
 }
