@@ -195,11 +195,7 @@ async function logTail(files: string[], lines = 40): Promise<string> {
     return parts.join('\n') || '(no output)';
 }
 
-function delay(ms: number): Promise<void> {
-    return new Promise((r) => setTimeout(r, ms));
-}
-
-/** Like delay() but does not keep the process alive (for the losing side of a race). */
+/** A delay that does not keep the process alive (for the losing side of a race). */
 function unrefDelay(ms: number): Promise<void> {
     return new Promise((r) => setTimeout(r, ms).unref());
 }
