@@ -1,0 +1,254 @@
+// The one place the webapp talks to the i-Reserve bridge: its admin API (DESIGN §5), used by
+// System Console only. Every request goes to `<BridgeURL>/api/v1/integrations/<licence>…` with
+// `Authorization: Bearer <admin key>` (the integration's own key: it reaches this licence only).
+// The bridge is another origin, so it must list this Mattermost site in BRIDGE_CORS_ORIGINS.
+//
+// Errors: every failure is thrown as a BridgeError carrying the real HTTP status (0 when no
+// response arrived) and, when the bridge answered with application/problem+json, its `title`,
+// `detail` and `field` (the dotted path of the offending request field). Nothing here retries.
+import axios, {AxiosError, type AxiosAdapter, type AxiosInstance, type Method} from 'axios';
+
+export type RelayMode = 'all_replies' | 'composer_only';
+export type InboundMode = 'outgoing_webhook' | 'websocket';
+
+export type IntegrationStatus = {
+    state: 'ok' | 'error';
+    last_error: string | null;
+
+    /** ISO 8601 text or epoch milliseconds, as the bridge sends it; null before the first delivery. */
+    last_delivery_at: string | number | null;
+    queue_depth: number;
+    failed: number;
+};
+
+/** GET /api/v1/integrations/{licence}: the settings without secrets. */
+export type IntegrationView = {
+    licence: string;
+    mattermost: {server_url: string; bot_token_set: boolean; outgoing_webhook_token_set: boolean};
+    channel_id: string;
+
+    /** notification type → channel id, or an http(s) incoming-webhook URL; '' = not sent. */
+    notification_channels: Record<string, string>;
+    relay_mode: RelayMode;
+    inbound_mode: InboundMode;
+    active: boolean;
+
+    /** Read-only: where a Mattermost outgoing webhook must post. */
+    inbound_webhook_url: string;
+    status: IntegrationStatus;
+};
+
+/** PATCH /api/v1/integrations/{licence}: only the fields present change. Secrets are write-only. */
+export type IntegrationPatch = {
+    mattermost?: {server_url?: string; bot_token?: string; outgoing_webhook_token?: string};
+    channel_id?: string;
+    notification_channels?: Record<string, string>;
+    relay_mode?: RelayMode;
+    inbound_mode?: InboundMode;
+    active?: boolean;
+};
+
+export type BridgeChannel = {
+    id: string;
+    name: string;
+    display_name: string;
+    type: string;
+    team_id: string;
+    team_name: string;
+
+    /** false: the saved channel the bot has left (listed so it stays selectable). */
+    member: boolean;
+    selected: boolean;
+};
+
+export type TestErrorCode = 'not_a_member' | 'channel_not_found' | 'token_rejected' | 'unreachable';
+
+export type TestResult = {
+    channel_id: string;
+
+    /** 'mirror' or 'notification:<type>'. */
+    purpose: string;
+    ok: boolean;
+    error?: TestErrorCode | string;
+
+    /** The plain-language fix (or what was posted). */
+    message?: string;
+
+    /** Link to the sample post, when one was made. */
+    permalink?: string;
+};
+
+export type Delivery = {
+    id: string;
+    direction: 'outbound' | 'inbound';
+    conversation_id: string | null;
+    attempts: number;
+    status: string;
+    last_error: string | null;
+};
+
+export interface BridgeAdminClient {
+
+    /** The bridge URL requests go to (for messages). */
+    readonly baseUrl: string;
+
+    /** GET …/{licence}. 404: no integration for the licence; 401/403: the key was refused. */
+    getIntegration(): Promise<IntegrationView>;
+
+    /** PATCH …/{licence}. Not retried; the bridge validates the whole result before storing anything. */
+    patchIntegration(patch: IntegrationPatch): Promise<IntegrationView>;
+
+    /** GET …/{licence}/channels. */
+    listChannels(): Promise<BridgeChannel[]>;
+
+    /** POST …/{licence}/test: posts a sample message to every configured channel (not idempotent). */
+    runTest(): Promise<TestResult[]>;
+
+    /** GET …/{licence}/deliveries?status=failed. */
+    listFailedDeliveries(): Promise<Delivery[]>;
+
+    /** POST …/{licence}/deliveries/{id}/retry → 202. Retrying an already re-queued delivery is harmless. */
+    retryDelivery(id: string): Promise<void>;
+}
+
+export type BridgeErrorKind = 'config' | 'network' | 'http' | 'invalid_response';
+
+export class BridgeError extends Error {
+    override readonly name = 'BridgeError';
+
+    constructor(
+        readonly kind: BridgeErrorKind,
+        readonly status: number,
+        message: string,
+        readonly problem: {title?: string; detail?: string; field?: string} = {},
+    ) {
+        super(message);
+    }
+
+    get title(): string | undefined {
+        return this.problem.title;
+    }
+
+    get detail(): string | undefined {
+        return this.problem.detail;
+    }
+
+    /** The request field the bridge blamed, dotted (e.g. `mattermost.bot_token`). */
+    get field(): string | undefined {
+        return this.problem.field;
+    }
+
+    /** True when the same request may succeed later without anyone changing anything. */
+    get retryable(): boolean {
+        if (this.kind === 'network') {
+            return true;
+        }
+        return this.kind === 'http' && (this.status === 408 || this.status === 429 || (this.status >= 500 && this.status !== 501));
+    }
+}
+
+export type BridgeClientOptions = {
+    bridgeUrl: string;
+    licence: string;
+    adminKey: string;
+
+    /** An axios adapter to use instead of the network (tests). */
+    adapter?: AxiosAdapter;
+};
+
+export type BridgeClientFactory = (options: BridgeClientOptions) => BridgeAdminClient;
+
+/** The bridge URL without trailing slashes, or null when it is not an http(s) URL. */
+export function normalizeBridgeUrl(value: string): string | null {
+    const trimmed = value.trim();
+    if (!/^https?:\/\//i.test(trimmed)) {
+        return null;
+    }
+    try {
+        const url = new URL(trimmed);
+        return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+    } catch {
+        return null;
+    }
+}
+
+function problemOf(data: unknown): {title?: string; detail?: string; field?: string} {
+    let body = data;
+    if (typeof body === 'string') {
+        try {
+            body = JSON.parse(body);
+        } catch {
+            return {};
+        }
+    }
+    if (typeof body !== 'object' || body === null) {
+        return {};
+    }
+    const record = body as Record<string, unknown>;
+    const text = (key: string) => (typeof record[key] === 'string' && record[key] !== '' ? record[key] as string : undefined);
+    return {title: text('title'), detail: text('detail'), field: text('field')};
+}
+
+function errorFrom(err: unknown, baseUrl: string): BridgeError {
+    if (err instanceof BridgeError) {
+        return err;
+    }
+    if (err instanceof AxiosError && err.response) {
+        const problem = problemOf(err.response.data);
+        const status = err.response.status;
+        const message = problem.detail ?? problem.title ?? `The bridge answered HTTP ${status}.`;
+        return new BridgeError('http', status, message, problem);
+    }
+    return new BridgeError('network', 0, `cannot reach the bridge at ${baseUrl} (check BRIDGE_CORS_ORIGINS includes this site)`);
+}
+
+function expectObject<T>(data: unknown, what: string, key?: string): T {
+    const ok = typeof data === 'object' && data !== null && (key === undefined || Array.isArray((data as Record<string, unknown>)[key]));
+    if (!ok) {
+        throw new BridgeError('invalid_response', 200, `The bridge sent an unexpected answer to ${what}. Is the Bridge URL the bridge's address?`);
+    }
+    return data as T;
+}
+
+export function createBridgeClient({bridgeUrl, licence, adminKey, adapter}: BridgeClientOptions): BridgeAdminClient {
+    const baseUrl = normalizeBridgeUrl(bridgeUrl);
+    const shownUrl = baseUrl ?? bridgeUrl.trim();
+    const http: AxiosInstance = axios.create({
+        headers: {Authorization: `Bearer ${adminKey}`, Accept: 'application/json, application/problem+json'},
+        timeout: 60_000,
+        withCredentials: false,
+        ...(adapter ? {adapter} : {}),
+    });
+
+    // One request funnel: URL built with URL, every failure classified once.
+    const call = async <T>(method: Method, path: string, body?: unknown, query?: Record<string, string>): Promise<T> => {
+        if (!baseUrl) {
+            throw new BridgeError('config', 0, `The Bridge URL "${bridgeUrl}" is not an http(s) address.`);
+        }
+        if (!licence.trim() || !adminKey.trim()) {
+            throw new BridgeError('config', 0, 'The licence and the admin key are needed to reach the bridge.');
+        }
+        const url = new URL(`${baseUrl}/api/v1/integrations/${encodeURIComponent(licence.trim())}${path}`);
+        for (const [key, value] of Object.entries(query ?? {})) {
+            url.searchParams.set(key, value);
+        }
+        try {
+            const response = await http.request<T>({method, url: url.toString(), data: body});
+            return response.data;
+        } catch (err) {
+            throw errorFrom(err, shownUrl);
+        }
+    };
+
+    return {
+        baseUrl: shownUrl,
+        getIntegration: async () => expectObject<IntegrationView>(await call('GET', ''), 'GET integration', undefined),
+        patchIntegration: async (patch) => expectObject<IntegrationView>(await call('PATCH', '', patch), 'PATCH integration'),
+        listChannels: async () => expectObject<{channels: BridgeChannel[]}>(await call('GET', '/channels'), 'GET channels', 'channels').channels,
+        runTest: async () => expectObject<{results: TestResult[]}>(await call('POST', '/test', {}), 'POST test', 'results').results,
+        listFailedDeliveries: async () => expectObject<{deliveries: Delivery[]}>(await call('GET', '/deliveries', undefined, {status: 'failed'}), 'GET deliveries', 'deliveries').deliveries,
+        retryDelivery: async (id) => {
+            await call('POST', `/deliveries/${encodeURIComponent(id)}/retry`, {});
+        },
+    };
+}
