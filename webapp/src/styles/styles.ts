@@ -14,7 +14,7 @@ export const css = `
 .irsv-card{box-sizing:border-box;max-width:560px;margin:4px 0;padding:12px 16px;border:1px solid ${c(0.16)};border-radius:8px;background:var(--center-channel-bg, #fff);color:var(--center-channel-color, #3f4350);font-size:14px;line-height:20px;box-shadow:0 2px 3px rgba(0,0,0,0.04)}
 .irsv-card--rhs{max-width:none}
 .irsv-card__header{display:flex;align-items:center;gap:8px;margin-bottom:8px;flex-wrap:wrap}
-.irsv-card__title{margin:0;font-size:15px;line-height:22px;font-weight:600;flex:1 1 auto;min-width:0;overflow-wrap:anywhere}
+.irsv-card__title{margin:0;font-size:15px;line-height:22px;font-weight:600;flex:1 1 0;min-width:0;overflow-wrap:anywhere}
 .irsv-card__icon{flex:none;width:20px;height:20px;color:var(--button-bg, #1c58d9)}
 .irsv-card__footer{display:flex;gap:8px;margin-top:12px;flex-wrap:wrap}
 .irsv-card__text{margin:4px 0 0;white-space:pre-wrap;overflow-wrap:anywhere}
@@ -23,6 +23,7 @@ export const css = `
 .irsv-facts dt{color:${c(0.64)};font-weight:400}
 .irsv-facts dd{margin:0;min-width:0;overflow-wrap:anywhere}
 .irsv-facts a,.irsv-link{color:var(--link-color, #386fe5)}
+.irsv-ellipsis{display:block;max-width:100%;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 .irsv-muted{color:${c(0.64)}}
 .irsv-pill{display:inline-flex;align-items:center;gap:4px;padding:0 8px;border-radius:10px;font-size:12px;line-height:20px;font-weight:600;white-space:nowrap;background:${c(0.08)};color:${c(0.8)}}
 .irsv-pill--open,.irsv-pill--delivered{background:${ok(0.16)};color:var(--center-channel-color, #3f4350)}
@@ -76,7 +77,7 @@ export const css = `
 .irsv-list__item{box-sizing:border-box;display:flex;flex-direction:column;gap:2px;width:100%;padding:8px 12px;border:1px solid ${c(0.12)};border-radius:6px;background:var(--center-channel-bg, #fff);color:inherit;font:inherit;text-align:left;cursor:pointer}
 .irsv-list__item:hover{background:${c(0.04)};border-color:${c(0.24)}}
 .irsv-list__title{font-weight:600;display:flex;gap:8px;align-items:center;justify-content:space-between}
-.irsv-list__meta{font-size:12px;color:${c(0.64)}}
+.irsv-list__meta{font-size:12px;color:${c(0.64)};overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 .irsv-details summary{cursor:pointer;color:${c(0.72)};font-size:13px}
 `;
 

@@ -30,16 +30,20 @@ export default function ConversationFacts({conversation, count, showStatus = fal
             <dd>
                 {conversation.visitorName || strings.unknownVisitor}
                 {conversation.visitorEmail && (
-                    <>
-                        {' · '}
-                        <a href={`mailto:${conversation.visitorEmail}`}>{conversation.visitorEmail}</a>
-                    </>
+                    <a
+                        className='irsv-ellipsis'
+                        href={`mailto:${conversation.visitorEmail}`}
+                        title={conversation.visitorEmail}
+                    >
+                        {conversation.visitorEmail}
+                    </a>
                 )}
             </dd>
             <dt>{strings.page}</dt>
             <dd>
                 {conversation.pageUrl ? (
                     <a
+                        className='irsv-ellipsis'
                         href={conversation.pageUrl}
                         target='_blank'
                         rel='noopener noreferrer'

@@ -1,0 +1,417 @@
+// The agent experience in a real browser: the BUILT plugin bundle (webapp/dist/main.js) loaded by
+// the harness page (a stand-in for the Mattermost web app) in headless Chromium, its API calls
+// going to the Mattermost stand-in with the agent's session cookie, live over the WebSocket.
+// Opens the panel from the card, replies to the visitor and adds an internal note, checks what
+// reached Mattermost and the badges shown, measures a 500-message thread, and saves screenshots
+// (light and dark theme) under test/artifacts/.
+import assert from 'node:assert/strict';
+import {spawnSync} from 'node:child_process';
+import {mkdirSync, mkdtempSync, readdirSync, rmSync, statSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {after, before, describe, test} from 'node:test';
+
+import mm from '@mattermost/client';
+import {chromium, type BrowserContext, type Page} from 'playwright-core';
+
+import {MattermostStandIn, pollUntil, type Seed} from '../standins/mattermost/index.js';
+
+import {startHarness, type Harness} from './harness/server.js';
+import {repoRoot} from './harness/vendor.js';
+
+const PLUGIN_ID = 'net.ireserve.mattermost';
+const BASENAME = '/mm';
+const artifacts = join(repoRoot, 'test', 'artifacts');
+const bundle = join(repoRoot, 'webapp', 'dist', 'main.js');
+
+/** Builds the webapp bundle when it is missing or older than any source file. */
+function ensureBundle(): void {
+    const newest = (dir: string): number => readdirSync(dir, {withFileTypes: true}).reduce((latest, entry) => {
+        const full = join(dir, entry.name);
+        return Math.max(latest, entry.isDirectory() ? newest(full) : statSync(full).mtimeMs);
+    }, 0);
+    let built = 0;
+    try {
+        built = statSync(bundle).mtimeMs;
+    } catch {
+        built = 0;
+    }
+    if (built < Math.max(newest(join(repoRoot, 'webapp', 'src')), statSync(join(repoRoot, 'plugin.json')).mtimeMs)) {
+        const result = spawnSync('npm', ['run', 'build', '-w', 'webapp'], {cwd: repoRoot, encoding: 'utf8'});
+        assert.equal(result.status, 0, `webapp build failed:\n${result.stdout}\n${result.stderr}`);
+    }
+}
+
+function conversationProps(overrides: Record<string, unknown> = {}) {
+    return {
+        v: 1,
+        licence: 'L-1001',
+        conversation_id: 'conv-1',
+        visitor_name: 'Lotte Jansen',
+        visitor_email: 'lotte.jansen@example.com',
+        page_url: 'https://park.example.com/accommodations/beach-house-6',
+        started_at: new Date(Date.now() - 12 * 60_000).toISOString(),
+        status: 'open',
+        assignee: {name: 'Anna Agent', email: 'anna@example.com'},
+        relay_mode: 'all_replies',
+        ...overrides,
+    };
+}
+
+let standIn: MattermostStandIn;
+let seed: Seed;
+let harness: Harness;
+let context: BrowserContext;
+let page: Page;
+let profileDir: string;
+let botClient: InstanceType<typeof mm.Client4>;
+let rootId = '';
+let session: {token: string; csrf: string};
+const figures: string[] = [];
+
+function createAs(userId: string, input: Record<string, unknown>): {id: string} {
+    return standIn.createPost(userId, input) as {id: string};
+}
+
+function guestMessage(channelId: string, root: string, text: string, n: number, createAt?: number, senderName = 'Lotte Jansen') {
+    return createAs(seed.bot.user.id, {
+        channel_id: channelId,
+        root_id: root,
+        message: text,
+        props: {ireserve: {v: 1, message_id: `msg-${root}-${n}`, sender_type: 'visitor', sender_name: senderName}},
+        ...(createAt ? {create_at: createAt} : {}),
+    });
+}
+
+async function shot(name: string): Promise<void> {
+    await page.screenshot({path: join(artifacts, name), fullPage: false});
+}
+
+before(async () => {
+    ensureBundle();
+    mkdirSync(artifacts, {recursive: true});
+    standIn = await MattermostStandIn.start();
+    seed = standIn.seedDefault();
+    botClient = new mm.Client4();
+    botClient.setUrl(standIn.url);
+    botClient.setToken(seed.bot.token);
+
+    // A conversation mirrored by the bot: the root card and the visitor's first messages.
+    const channelId = seed.channel.id;
+    rootId = createAs(seed.bot.user.id, {
+        channel_id: channelId,
+        type: 'custom_ireserve_conversation',
+        message: 'Web chat with Lotte Jansen (lotte.jansen@example.com) from https://park.example.com/accommodations/beach-house-6',
+        props: {ireserve: conversationProps()},
+    }).id;
+    guestMessage(channelId, rootId, 'Hello! Is the beach house free from 3 to 10 July?', 1);
+    guestMessage(channelId, rootId, 'We are two adults and a small dog.', 2);
+    createAs(seed.agent.user.id, {channel_id: channelId, message: 'Good morning team, lunch at 12?'});
+
+    // A second open conversation and a closed one, for the channel-header list.
+    createAs(seed.bot.user.id, {
+        channel_id: channelId,
+        type: 'custom_ireserve_conversation',
+        message: 'Web chat with Peter de Boer',
+        props: {ireserve: conversationProps({conversation_id: 'conv-2', visitor_name: 'Peter de Boer', visitor_email: undefined, page_url: 'https://park.example.com/camping/pitch-12', assignee: undefined, started_at: new Date(Date.now() - 3 * 60_000).toISOString()})},
+    });
+    createAs(seed.bot.user.id, {
+        channel_id: channelId,
+        type: 'custom_ireserve_conversation',
+        message: 'Web chat with Chris Vermeulen',
+        props: {ireserve: conversationProps({conversation_id: 'conv-0', visitor_name: 'Chris Vermeulen', visitor_email: 'chris@example.net', status: 'closed', started_at: new Date(Date.now() - 86_400_000).toISOString()})},
+    });
+
+    harness = await startHarness({mattermostUrl: standIn.url, basename: BASENAME});
+    session = standIn.createSession(seed.agent.user.id);
+    profileDir = mkdtempSync(join(tmpdir(), 'ireserve-chromium-'));
+    context = await chromium.launchPersistentContext(profileDir, {
+        executablePath: '/usr/bin/chromium',
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+            '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+        viewport: {width: 1360, height: 1000},
+        locale: 'en-GB',
+    });
+    await context.addCookies([
+        {name: 'MMAUTHTOKEN', value: session.token, url: harness.origin, httpOnly: true},
+        {name: 'MMCSRF', value: session.csrf, url: harness.origin},
+    ]);
+    page = context.pages()[0] ?? await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (err) => errors.push(err.message));
+    page.on('console', (msg) => {
+        if (msg.type() === 'error') {
+            errors.push(`${msg.text()} ${msg.location().url}`);
+        }
+    });
+    await page.goto(harness.pageUrl);
+    await page.evaluate(() => (window as any).harness.boot());
+    await page.evaluate((id) => (window as any).harness.openChannel(id), channelId);
+    assert.deepEqual(errors, [], 'no errors while loading the plugin');
+});
+
+after(async () => {
+    await context?.close();
+    await harness?.close();
+    await standIn?.close();
+    if (profileDir) {
+        rmSync(profileDir, {recursive: true, force: true});
+    }
+});
+
+const center = () => page.getByTestId('post-list');
+const rhs = () => page.getByTestId('rhs');
+const postById = (id: string) => center().locator(`[data-post-id="${id}"]`);
+
+async function agentPostWith(text: string): Promise<{id: string; root_id: string; channel_id: string; user_id: string; message: string; props: Record<string, any>; file_ids?: string[]}> {
+    return pollUntil(() => standIn.thread(rootId).find((post) => post.message === text) as any, {what: `the post "${text}" at the stand-in`});
+}
+
+describe('agent UI in the browser', () => {
+    test('the bundle registers its parts with the host', async () => {
+        const calls: string[] = await page.evaluate(() => (window as any).harness.registered.calls);
+        for (const call of [
+            'registerReducer',
+            'registerPostTypeComponent:custom_ireserve_conversation',
+            'registerPostTypeComponent:custom_ireserve_notification',
+            'registerRightHandSidebarComponent',
+            'registerPostDropdownMenuAction',
+            'registerChannelHeaderButtonAction',
+            'registerPostMessageAttachmentComponent',
+            'registerWebSocketEventHandler:posted',
+            'registerWebSocketEventHandler:reaction_added',
+            'registerReconnectHandler',
+        ]) {
+            assert.ok(calls.includes(call), `${call} in ${calls.join(', ')}`);
+        }
+        const state = await page.evaluate((id) => (window as any).harness.pluginState(id), PLUGIN_ID);
+        assert.equal(state.panel.view, 'list');
+    });
+
+    test('the conversation card shows the visitor, the page, the status and the message count', async () => {
+        const card = center().getByRole('region', {name: 'Web chat with Lotte Jansen'});
+        await card.waitFor();
+        const text = await card.innerText();
+        for (const expected of ['lotte.jansen@example.com', 'park.example.com/accommodations/beach-house-6', '12 minutes ago', 'Open', 'Anna Agent', '2 messages']) {
+            assert.ok(text.includes(expected), `card shows ${expected}: ${text}`);
+        }
+        assert.equal(await card.getByRole('link', {name: 'park.example.com/accommodations/beach-house-6'}).getAttribute('target'), '_blank');
+        await card.scrollIntoViewIfNeeded();
+        await shot('agent-ui-channel-light.png');
+    });
+
+    test('the card opens the panel: context, latest guest message, composer on "Reply to visitor"', async () => {
+        await center().getByRole('button', {name: 'Open the conversation with Lotte Jansen in the i-Reserve panel'}).click();
+        const panel = rhs();
+        await panel.getByRole('heading', {name: 'Web chat with Lotte Jansen'}).waitFor();
+        assert.match(await panel.locator('.rhs__header').innerText(), /^i-Reserve/);
+        assert.match(await panel.getByTestId('irsv-latest-guest-message').innerText(), /two adults and a small dog/);
+        assert.equal(await panel.getByRole('radio', {name: 'Reply to visitor'}).isChecked(), true);
+        const threadRequests = harness.requests.filter((r) => r.path.startsWith(`${BASENAME}/api/v4/posts/${rootId}/thread`));
+        assert.equal(threadRequests.length, 1, 'the panel loads the whole thread once');
+    });
+
+    test('a reply to the visitor reaches Mattermost in the thread, with its mode, and shows "Delivered" once the bot confirms', async () => {
+        const panel = rhs();
+        const box = panel.getByRole('textbox', {name: 'Reply to Lotte Jansen'});
+        await box.fill('Hello Lotte, yes: the beach house is free from 3 to 10 July.');
+        await box.press('Shift+Enter');
+        await box.pressSequentially('Dogs are welcome.');
+        await box.press('Enter');
+        const post = await agentPostWith('Hello Lotte, yes: the beach house is free from 3 to 10 July.\nDogs are welcome.');
+        assert.equal(post.root_id, rootId);
+        assert.equal(post.channel_id, seed.channel.id);
+        assert.equal(post.user_id, seed.agent.user.id);
+        assert.deepEqual(post.props.ireserve_reply, {mode: 'visitor'});
+        await pollUntil(async () => (await box.inputValue()) === '', {what: 'the composer to clear'});
+        assert.equal(await box.evaluate((el) => el === document.activeElement), true, 'focus is back in the composer');
+
+        // The request rode on the agent's session like the web app's own: sub-path, XHR header, CSRF token.
+        const create = harness.requests.find((r) => r.method === 'POST' && r.path === `${BASENAME}/api/v4/posts`);
+        assert.ok(create, 'POST /mm/api/v4/posts');
+        assert.equal(create.headers['x-requested-with'], 'XMLHttpRequest');
+        assert.equal(create.headers['x-csrf-token'], session.csrf);
+        assert.equal(create.headers.authorization, undefined, 'no token in headers: the session cookie');
+
+        // Pending until the bridge's bot reacts ✅, then delivered — under the post and in the panel.
+        const badge = postById(post.id).getByTestId('irsv-delivery-badge');
+        await pollUntil(async () => (await badge.innerText()).includes('Pending'), {what: 'pending badge'});
+        await botClient.addReaction(seed.bot.user.id, post.id, 'white_check_mark');
+        await pollUntil(async () => (await badge.innerText()).includes('Delivered'), {what: 'delivered badge'});
+        const recent = panel.locator(`[data-testid="irsv-recent-replies"] [data-post-id="${post.id}"]`);
+        await pollUntil(async () => (await recent.getAttribute('data-delivery')) === 'delivered', {what: 'delivered in the panel'});
+    });
+
+    test('an internal note stays a note: mode "note" at Mattermost, "Internal note" badges', async () => {
+        const panel = rhs();
+        await panel.getByText('Internal note', {exact: true}).click();
+        const box = panel.getByRole('textbox', {name: 'Internal note about the conversation with Lotte Jansen'});
+        await box.fill('Guest asked twice about dogs: offer the dog-friendly house 8 if 6 is taken.');
+        await shot('agent-ui-note-mode-light.png');
+        await page.evaluate(() => (window as any).harness.setTheme('dark'));
+        await shot('agent-ui-note-mode-dark.png');
+        await page.evaluate(() => (window as any).harness.setTheme('light'));
+        await box.press('Enter');
+        const post = await agentPostWith('Guest asked twice about dogs: offer the dog-friendly house 8 if 6 is taken.');
+        assert.equal(post.root_id, rootId);
+        assert.deepEqual(post.props.ireserve_reply, {mode: 'note'});
+        await pollUntil(async () => (await postById(post.id).getByTestId('irsv-delivery-badge').innerText()).includes('Internal note'), {what: 'note badge'});
+        const recent = panel.locator(`[data-testid="irsv-recent-replies"] [data-post-id="${post.id}"]`);
+        assert.equal(await recent.getAttribute('data-delivery'), 'note');
+    });
+
+    test('a failed delivery shows the bot\'s reason', async () => {
+        const panel = rhs();
+        await panel.getByText('Reply to visitor', {exact: true}).click();
+        const box = panel.getByRole('textbox', {name: 'Reply to Lotte Jansen'});
+        await box.fill('Shall I call you to confirm?');
+        await box.press('Enter');
+        const post = await agentPostWith('Shall I call you to confirm?');
+        await botClient.addReaction(seed.bot.user.id, post.id, 'warning');
+        createAs(seed.bot.user.id, {
+            channel_id: seed.channel.id,
+            root_id: rootId,
+            message: ':warning: Not delivered to the visitor: i-Reserve answered 410, the chat was closed by the visitor.',
+            props: {ireserve_delivery: {post_id: post.id, status: 'failed', reason: 'i-Reserve answered 410: the visitor closed the chat.'}},
+        });
+        const badge = postById(post.id).getByTestId('irsv-delivery-badge');
+        await pollUntil(async () => (await badge.innerText()).includes('the visitor closed the chat'), {what: 'failed badge with reason'});
+        assert.match(await badge.innerText(), /Not delivered/);
+        await shot('agent-ui-panel-light.png');
+        await page.evaluate(() => (window as any).harness.setTheme('dark'));
+        await shot('agent-ui-panel-dark.png');
+        await page.evaluate(() => (window as any).harness.setTheme('light'));
+    });
+
+    test('the post menu opens the panel from any post of the thread, and only there', async () => {
+        await page.evaluate(() => (window as any).harness.closeRhs());
+        const lunch = center().locator('[data-post-id]', {hasText: 'lunch at 12?'});
+        await lunch.hover();
+        await lunch.getByRole('button', {name: 'More actions'}).click();
+        assert.equal(await page.getByRole('menuitem', {name: 'Open in i-Reserve panel'}).count(), 0);
+        await lunch.getByRole('button', {name: 'More actions'}).click();
+
+        const guest = center().locator('[data-post-id]', {hasText: 'small dog'});
+        await guest.hover();
+        await guest.getByRole('button', {name: 'More actions'}).click();
+        await page.getByRole('menuitem', {name: 'Open in i-Reserve panel'}).click();
+        await rhs().getByRole('heading', {name: 'Web chat with Lotte Jansen'}).waitFor();
+    });
+
+    test('the channel-header button lists the channel\'s open conversations', async () => {
+        await page.getByRole('button', {name: 'Open conversations of this channel'}).click();
+        const list = rhs().getByTestId('irsv-open-conversations');
+        await list.waitFor();
+        const items = await list.getByRole('button').allInnerTexts();
+        assert.equal(items.length, 2);
+        assert.match(items[0]!, /Peter de Boer/);
+        assert.match(items[1]!, /Lotte Jansen/);
+        assert.match(await rhs().innerText(), /Closed conversations \(1\)/);
+        await shot('agent-ui-list-light.png');
+        await page.evaluate(() => (window as any).harness.setTheme('dark'));
+        await shot('agent-ui-list-dark.png');
+        await page.evaluate(() => (window as any).harness.setTheme('light'));
+        await list.getByRole('button', {name: /Lotte Jansen/}).click();
+        await rhs().getByRole('heading', {name: 'Web chat with Lotte Jansen'}).waitFor();
+    });
+
+    test('the card heads the thread in the right-hand sidebar', async () => {
+        await page.evaluate((id) => (window as any).harness.loadThread(id), rootId);
+        await page.evaluate((id) => (window as any).harness.openThread(id), rootId);
+        const card = rhs().getByRole('region', {name: 'Web chat with Lotte Jansen'});
+        await card.waitFor();
+        assert.match(await card.innerText(), /6 messages/); // 2 from the visitor, 3 agent replies, the bot's failure note
+        await shot('agent-ui-thread-light.png');
+        await page.evaluate(() => (window as any).harness.setTheme('dark'));
+        await shot('agent-ui-thread-dark.png');
+        await page.evaluate(() => (window as any).harness.setTheme('light'));
+    });
+
+    test('a 500-message thread: render figures', async (t) => {
+        // Seeded straight into the stand-in: 350 visitor messages mirrored by the bot, 150 agent
+        // replies (100 delivered, 10 failed, the rest pending) in the private channel.
+        const channelId = seed.private_channel.id;
+        const start = Date.now() - 3 * 3_600_000;
+        const bigRoot = createAs(seed.bot.user.id, {
+            channel_id: channelId,
+            type: 'custom_ireserve_conversation',
+            message: 'Web chat with Sanne Bakker',
+            props: {ireserve: conversationProps({conversation_id: 'conv-big', visitor_name: 'Sanne Bakker', visitor_email: 'sanne.bakker@example.org', started_at: new Date(start).toISOString()})},
+            create_at: start,
+        }).id;
+        const agentReplies: string[] = [];
+        for (let i = 1; i <= 500; i++) {
+            const at = start + i * 20_000;
+            if (i % 10 < 3) {
+                agentReplies.push(createAs(seed.agent.user.id, {channel_id: channelId, root_id: bigRoot, message: `Agent answer ${i}: let me check that for you.`, create_at: at, props: {ireserve_reply: {mode: 'visitor'}}}).id);
+            } else {
+                guestMessage(channelId, bigRoot, `Visitor question ${i}: what about the ${i % 2 ? 'sauna' : 'bike rental'}?`, i, at, 'Sanne Bakker');
+            }
+        }
+        assert.equal(standIn.thread(bigRoot).length, 501);
+        await Promise.all(agentReplies.slice(0, 110).map((id, i) => botClient.addReaction(seed.bot.user.id, id, i < 100 ? 'white_check_mark' : 'warning')));
+
+        await page.evaluate(() => (window as any).harness.closeRhs());
+        await page.evaluate((id) => (window as any).harness.openChannel(id), channelId);
+
+        // 1. Opening the panel on it from the post menu of a visitor message, cold: the host holds
+        //    only the channel's latest 200 posts, so the plugin fetches the 501 posts itself and
+        //    derives context, latest guest message and deliveries.
+        const guest = center().locator('[data-post-id]', {hasText: 'Visitor question 499'});
+        await guest.hover();
+        await guest.getByRole('button', {name: 'More actions'}).click();
+        const panelMs: number = await page.evaluate(async () => {
+            const h = (window as any).harness;
+            const item = [...document.querySelectorAll('[role="menuitem"]')].find((el) => el.textContent === 'Open in i-Reserve panel') as HTMLButtonElement;
+            const t0 = performance.now();
+            item.click();
+            for (;;) {
+                await h.nextFrame();
+                const panel = document.querySelector('[data-testid="irsv-panel"]');
+                if (panel?.textContent?.includes('500 messages') && panel.querySelector('[data-testid="irsv-recent-replies"]')) {
+                    return performance.now() - t0;
+                }
+                if (performance.now() - t0 > 20_000) {
+                    throw new Error('panel did not render');
+                }
+            }
+        });
+        assert.equal(await rhs().locator('[data-testid="irsv-recent-replies"] li').count(), 10);
+        assert.match(await rhs().getByTestId('irsv-latest-guest-message').innerText(), /Visitor question 499/);
+        await shot('agent-ui-500-panel-light.png');
+
+        // 2. The host's thread view: the card and 500 replies, each with the plugin's badge pluggable.
+        await page.evaluate((id) => (window as any).harness.loadThread(id), bigRoot);
+        const threadMs: number = await page.evaluate((id) => (window as any).harness.openThread(id), bigRoot);
+        assert.equal(await rhs().getByTestId('irsv-delivery-badge').count(), 150);
+        assert.equal(await rhs().locator('[data-delivery="delivered"]').count(), 100);
+        assert.equal(await rhs().locator('[data-delivery="failed"]').count(), 10);
+
+        // 3. A live update in that thread: one more ✅ arrives; every badge of the thread re-derives.
+        const updateMs: number = await page.evaluate(({postId, botId}) => {
+            const h = (window as any).harness;
+            const reaction = {post_id: postId, user_id: botId, emoji_name: 'white_check_mark', create_at: Date.now()};
+            return h.measure(() => h.store.dispatch({type: 'HOST/REACTION_ADDED', reaction}));
+        }, {postId: agentReplies[120]!, botId: seed.bot.user.id});
+        await pollUntil(async () => (await rhs().locator('[data-delivery="delivered"]').count()) === 101, {what: 'the live update'});
+
+        // 4. The same thread view without the plugin's badges, for comparison.
+        await page.evaluate(() => (window as any).harness.closeRhs());
+        await page.evaluate(() => {
+            (window as any).harness.pluggablesOff = true;
+        });
+        const baselineMs: number = await page.evaluate((id) => (window as any).harness.openThread(id), bigRoot);
+        assert.equal(await rhs().getByTestId('irsv-delivery-badge').count(), 0);
+        await page.evaluate(() => {
+            (window as any).harness.pluggablesOff = false;
+        });
+
+        figures.push(`500-message thread: i-Reserve panel opened cold (fetch of 501 posts included) in ${panelMs.toFixed(0)} ms`);
+        figures.push(`500-message thread: host thread view with 500 replies and 150 delivery badges rendered in ${threadMs.toFixed(0)} ms (${baselineMs.toFixed(0)} ms without the plugin's badge pluggable)`);
+        figures.push(`500-message thread: live reaction update re-rendered in ${updateMs.toFixed(0)} ms`);
+        for (const line of figures) {
+            t.diagnostic(line);
+        }
+        await shot('agent-ui-500-thread-light.png');
+    });
+});
