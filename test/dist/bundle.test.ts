@@ -12,7 +12,7 @@ import {gzipSync} from 'node:zlib';
 import * as tar from 'tar';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const repoManifest = JSON.parse(readFileSync(join(root, 'plugin.json'), 'utf8')) as Record<string, any>;
+const repoManifest = JSON.parse(readFileSync(join(root, 'plugin.json'), 'utf8')) as {version: string};
 const ID = 'net.ireserve.mattermost';
 const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
 const SETTING_TYPES = new Set(['bool', 'dropdown', 'generated', 'radio', 'text', 'longtext', 'number', 'username', 'custom']);

@@ -1,6 +1,6 @@
 // A Redux store shaped like the Mattermost web app's (the parts the plugin reads), with the
 // plugin's reducer registered under its key, plus test actions that play the host's part.
-import {combineReducers, legacy_createStore as createStore, type UnknownAction} from 'redux';
+import {combineReducers, legacy_createStore as createStore, type Store, type UnknownAction} from 'redux';
 
 import type {Post} from '@mattermost/types/posts';
 import type {Reaction} from '@mattermost/types/reactions';
@@ -67,5 +67,5 @@ export function makeStore(entities: Entities = makeEntities()) {
         entities: entitiesReducer(entities),
         [`plugins-${manifest.id}`]: reducer,
     });
-    return createStore(rootReducer as never) as unknown as import('redux').Store<HostState, UnknownAction>;
+    return createStore(rootReducer as never) as unknown as Store<HostState, UnknownAction>;
 }

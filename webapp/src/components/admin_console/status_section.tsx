@@ -1,0 +1,165 @@
+// The integration's health as the bridge reports it (ok/error, last error, last delivery, queue
+// depth, failed count) and the failed deliveries, each replayable once the admin fixed the cause.
+import React, {useState} from 'react';
+
+import type {BridgeAdminClient, Delivery, IntegrationStatus} from '../../client/bridge_client';
+import {format, useStrings} from '../../i18n';
+import RelativeTime from '../relative_time/relative_time';
+
+import {errorMessage} from './messages';
+
+export type DeliveriesState =
+    | {state: 'loading'}
+    | {state: 'error'; message: string}
+    | {state: 'ready'; deliveries: Delivery[]};
+
+type Props = {
+    idPrefix: string;
+    client: BridgeAdminClient;
+    status: IntegrationStatus | null;
+    deliveries: DeliveriesState;
+    refreshing: boolean;
+    disabled: boolean;
+    onRefresh: () => Promise<void>;
+};
+
+/** Epoch milliseconds from the bridge's ISO text or number (seconds are recognised as such). */
+export function toMillis(value: string | number | null | undefined): number | null {
+    if (value === null || value === undefined || value === '') {
+        return null;
+    }
+    if (typeof value === 'number') {
+        return value < 1e11 ? value * 1000 : value;
+    }
+    const parsed = Date.parse(value);
+    return Number.isNaN(parsed) ? null : parsed;
+}
+
+export default function StatusSection({idPrefix, client, status, deliveries, refreshing, disabled, onRefresh}: Props) {
+    const {strings} = useStrings();
+    const [retrying, setRetrying] = useState<Set<string>>(new Set());
+    const [notice, setNotice] = useState<{ok: boolean; text: string} | null>(null);
+
+    const retry = async (ids: string[]) => {
+        setRetrying(new Set(ids));
+        setNotice(null);
+        let failure: string | null = null;
+        for (const id of ids) {
+            try {
+                // One at a time: the bridge re-queues in the order asked, and a failure stops the rest.
+                await client.retryDelivery(id);
+            } catch (err) {
+                failure = errorMessage(strings, err, client.baseUrl);
+                break;
+            }
+        }
+        setNotice(failure ? {ok: false, text: format(strings.adminRetryFailed, {message: failure})} : {ok: true, text: strings.adminRetried});
+        await onRefresh();
+        setRetrying(new Set());
+    };
+
+    const lastDelivery = toMillis(status?.last_delivery_at);
+    const list = deliveries.state === 'ready' ? deliveries.deliveries : [];
+    const busy = retrying.size > 0;
+    return (
+        <section
+            className='irsv-admin__section'
+            aria-labelledby={`${idPrefix}-status-heading`}
+        >
+            <div className='irsv-admin__status-head'>
+                <h3 id={`${idPrefix}-status-heading`}>{strings.adminStatusHeading}</h3>
+                {status ? (
+                    <span
+                        className={status.state === 'ok' ? 'irsv-pill irsv-admin__pill--ok' : 'irsv-pill irsv-admin__pill--error'}
+                        data-testid='status-state'
+                    >
+                        {status.state === 'ok' ? strings.adminStatusOk : strings.adminStatusError}
+                    </span>
+                ) : null}
+                <button
+                    type='button'
+                    className='irsv-btn'
+                    disabled={refreshing}
+                    onClick={() => onRefresh()}
+                >
+                    {refreshing ? strings.adminRefreshing : strings.adminRefresh}
+                </button>
+            </div>
+            {status ? (
+                <dl className='irsv-admin__facts'>
+                    <dt>{strings.adminLastError}</dt>
+                    <dd data-testid='status-last-error'>{status.last_error || strings.adminNone}</dd>
+                    <dt>{strings.adminLastDelivery}</dt>
+                    <dd>{lastDelivery ? <RelativeTime at={lastDelivery}/> : strings.adminNever}</dd>
+                    <dt>{strings.adminQueueDepth}</dt>
+                    <dd data-testid='status-queue'>{status.queue_depth ?? 0}</dd>
+                    <dt>{strings.adminFailedCount}</dt>
+                    <dd data-testid='status-failed'>{status.failed ?? 0}</dd>
+                </dl>
+            ) : null}
+
+            <h4 className='irsv-admin__subheading'>{strings.adminFailedHeading}</h4>
+            <p className='irsv-admin__help'>{strings.adminFailedHelp}</p>
+            {deliveries.state === 'loading' ? <p className='irsv-admin__state' role='status'>{strings.loading}</p> : null}
+            {deliveries.state === 'error' ? <p className='irsv-error' role='alert'>{format(strings.adminFailedLoadFailed, {message: deliveries.message})}</p> : null}
+            {deliveries.state === 'ready' && list.length === 0 ? <p className='irsv-admin__state'>{strings.adminNoFailed}</p> : null}
+            {list.length > 0 ? (
+                <>
+                    <div className='irsv-admin__table-wrap'>
+                        <table className='irsv-admin__table'>
+                            <thead>
+                                <tr>
+                                    <th scope='col'>{strings.adminDirection}</th>
+                                    <th scope='col'>{strings.adminConversation}</th>
+                                    <th scope='col'>{strings.adminAttempts}</th>
+                                    <th scope='col'>{strings.adminReason}</th>
+                                    <th scope='col'><span className='irsv-sr-only'>{strings.adminRetry}</span></th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {list.map((delivery) => (
+                                    <tr
+                                        key={delivery.id}
+                                        data-testid='failed-delivery'
+                                    >
+                                        <td>{delivery.direction === 'inbound' ? strings.adminDirectionInbound : strings.adminDirectionOutbound}</td>
+                                        <td><code>{delivery.conversation_id || '—'}</code></td>
+                                        <td>{delivery.attempts}</td>
+                                        <td className='irsv-admin__reason'>{delivery.last_error || '—'}</td>
+                                        <td>
+                                            <button
+                                                type='button'
+                                                className='irsv-btn'
+                                                aria-label={format(strings.adminRetryLabel, {id: delivery.id})}
+                                                disabled={disabled || busy}
+                                                onClick={() => retry([delivery.id])}
+                                            >
+                                                {retrying.has(delivery.id) ? strings.adminRetrying : strings.adminRetry}
+                                            </button>
+                                        </td>
+                                    </tr>
+                                ))}
+                            </tbody>
+                        </table>
+                    </div>
+                    <div className='irsv-admin__actions'>
+                        <button
+                            type='button'
+                            className='irsv-btn'
+                            disabled={disabled || busy}
+                            onClick={() => retry(list.map((delivery) => delivery.id))}
+                        >
+                            {busy && retrying.size > 1 ? strings.adminRetrying : strings.adminRetryAll}
+                        </button>
+                    </div>
+                </>
+            ) : null}
+            <p
+                className={notice && !notice.ok ? 'irsv-admin__field-error' : 'irsv-admin__state'}
+                role='status'
+            >
+                {notice?.text}
+            </p>
+        </section>
+    );
+}

@@ -1,0 +1,163 @@
+// The Test button: the bridge posts a sample message to every configured channel and answers per
+// channel; each result shows what was tested, whether it worked (with a link to the sample post)
+// and otherwise the plain-language fix the bridge gave.
+import React, {useState} from 'react';
+
+import type {BridgeAdminClient, BridgeChannel, TestResult} from '../../client/bridge_client';
+import {format, notificationTypeLabel, useStrings, type Strings} from '../../i18n';
+
+import {errorMessage} from './messages';
+
+type Props = {
+    client: BridgeAdminClient;
+    channels: BridgeChannel[];
+    dirty: boolean;
+    disabled: boolean;
+    idPrefix: string;
+
+    /** Called after a test ran (the bridge's status may have changed). */
+    onTested: () => void;
+};
+
+type TestState =
+    | {state: 'idle'}
+    | {state: 'running'}
+    | {state: 'done'; results: TestResult[]}
+    | {state: 'failed'; message: string};
+
+function purposeLabel(strings: Strings, purpose: string): string {
+    if (purpose === 'mirror') {
+        return strings.adminPurposeMirror;
+    }
+    if (purpose.startsWith('notification:')) {
+        return format(strings.adminPurposeNotification, {type: notificationTypeLabel(strings, purpose.slice('notification:'.length))});
+    }
+    return purpose;
+}
+
+function targetLabel(channels: BridgeChannel[], channelId: string): string {
+    const channel = channels.find((c) => c.id === channelId);
+    if (channel) {
+        return channel.team_name ? `${channel.team_name} / ${channel.display_name || channel.name}` : channel.display_name || channel.name;
+    }
+    return channelId;
+}
+
+function safeLink(url: string | undefined): string | null {
+    return url && /^https?:\/\//i.test(url) ? url : null;
+}
+
+export function TestResults({results, channels}: {results: TestResult[]; channels: BridgeChannel[]}) {
+    const {strings} = useStrings();
+    const failed = results.filter((result) => !result.ok).length;
+    let summary = format(strings.adminTestSummaryOk, {count: results.length});
+    if (results.length === 0) {
+        summary = strings.adminTestNoResults;
+    } else if (failed > 0) {
+        summary = format(strings.adminTestSummaryFailed, {failed, count: results.length});
+    }
+    return (
+        <>
+            <p className='irsv-admin__summary'>{summary}</p>
+            <ul
+                className='irsv-admin__results'
+                aria-label={strings.adminTestHeading}
+            >
+                {results.map((result, index) => {
+                    const target = targetLabel(channels, result.channel_id);
+                    const link = safeLink(result.permalink);
+                    const title = target ? `${purposeLabel(strings, result.purpose)} — ${target}` : purposeLabel(strings, result.purpose);
+                    return (
+                        <li
+                            key={`${result.purpose}-${result.channel_id}-${index}`}
+                            className={result.ok ? 'irsv-admin__result irsv-admin__result--ok' : 'irsv-admin__result irsv-admin__result--failed'}
+                            data-testid='test-result'
+                        >
+                            <span
+                                className='irsv-admin__result-icon'
+                                aria-hidden='true'
+                            >
+                                {result.ok ? '✓' : '✕'}
+                            </span>
+                            <span className='irsv-admin__result-title'>{title}</span>
+                            <span className='irsv-admin__result-body'>
+                                {result.ok ? (
+                                    <>
+                                        <span className='irsv-sr-only'>{'OK: '}</span>
+                                        {strings.adminTestOk}
+                                        {link ? (
+                                            <>
+                                                {' '}
+                                                <a
+                                                    href={link}
+                                                    target='_blank'
+                                                    rel='noopener noreferrer'
+                                                >
+                                                    {strings.adminViewPost}
+                                                </a>
+                                            </>
+                                        ) : null}
+                                    </>
+                                ) : (
+                                    <>
+                                        <strong>{(result.error && strings.adminTestErrors[result.error]) || strings.adminTestErrorUnknown}</strong>
+                                        {result.message ? `: ${result.message}` : null}
+                                    </>
+                                )}
+                            </span>
+                        </li>
+                    );
+                })}
+            </ul>
+        </>
+    );
+}
+
+export default function TestSection({client, channels, dirty, disabled, idPrefix, onTested}: Props) {
+    const {strings} = useStrings();
+    const [test, setTest] = useState<TestState>({state: 'idle'});
+
+    const run = async () => {
+        setTest({state: 'running'});
+        try {
+            const results = await client.runTest();
+            setTest({state: 'done', results});
+        } catch (err) {
+            setTest({state: 'failed', message: errorMessage(strings, err, client.baseUrl)});
+        }
+        onTested();
+    };
+
+    return (
+        <section
+            className='irsv-admin__section'
+            aria-labelledby={`${idPrefix}-test-heading`}
+        >
+            <h3 id={`${idPrefix}-test-heading`}>{strings.adminTestHeading}</h3>
+            <p className='irsv-admin__intro'>{strings.adminTestHelp}</p>
+            {dirty ? <p className='irsv-admin__warning'>{strings.adminTestUnsaved}</p> : null}
+            <div className='irsv-admin__actions'>
+                <button
+                    type='button'
+                    className='irsv-btn'
+                    disabled={disabled || test.state === 'running'}
+                    onClick={run}
+                >
+                    {test.state === 'running' ? strings.adminTesting : strings.adminTest}
+                </button>
+            </div>
+            <div
+                role='status'
+                aria-live='polite'
+            >
+                {test.state === 'done' ? (
+                    <TestResults
+                        results={test.results}
+                        channels={channels}
+                    />
+                ) : null}
+            </div>
+            {test.state === 'failed' ? <p className='irsv-error' role='alert'>{format(strings.adminTestFailed, {message: test.message})}</p> : null}
+        </section>
+    );
+}
