@@ -294,6 +294,12 @@ export class MattermostStandIn {
         return this.store.removeChannelMember(channelId, userId);
     }
 
+    /** Delete a channel permanently (as `DELETE /api/v4/channels/{id}?permanent=true`): it answers 404 afterwards. */
+    deleteChannel(channelId: string): boolean {
+        this.store.channelMembers.delete(channelId);
+        return this.store.channels.delete(channelId);
+    }
+
     createOutgoingWebhook(input: NewOutgoingWebhook): OutgoingWebhookRec {
         const channel = input.channel_id ? this.store.channels.get(input.channel_id) : undefined;
         if (input.channel_id && !channel) {
