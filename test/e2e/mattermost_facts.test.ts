@@ -1,0 +1,483 @@
+// More pins of ../shared/MATTERMOST.md against the real server (mmserver.test.ts has the first 8):
+// every Mattermost behaviour the bridge or the webapp relies on should fail here if Mattermost
+// behaved otherwise.
+//
+//   cd test && node --import tsx --test e2e/mattermost_facts.test.ts
+import {describe, it, before, after} from 'node:test';
+import assert from 'node:assert/strict';
+import {randomBytes} from 'node:crypto';
+import WebSocket from 'ws';
+import type {Post} from '@mattermost/types/posts';
+import type {FileUploadResponse} from '@mattermost/types/files';
+import {bootRealMattermost, clientFor, type RealMattermost} from './harness/index.js';
+import {expectClientError, startReceiver, suiteTimer, waitFor, type Receiver} from './support/util.js';
+
+const tag = (): string => randomBytes(3).toString('hex');
+
+/** Multipart upload as the bridge does it: `channel_id` first, then one `files` part per file. */
+async function uploadFiles(url: string, token: string, channelId: string, files: Array<{name: string; type: string; data: Buffer}>, order: 'channel-first' | 'files-first' = 'channel-first'): Promise<{status: number; body: unknown}> {
+    const form = new FormData();
+    if (order === 'channel-first') {
+        form.append('channel_id', channelId);
+    }
+    for (const f of files) {
+        form.append('files', new Blob([new Uint8Array(f.data)], {type: f.type}), f.name);
+    }
+    if (order === 'files-first') {
+        form.append('channel_id', channelId);
+    }
+    const res = await fetch(`${url}/api/v4/files`, {method: 'POST', headers: {Authorization: `Bearer ${token}`}, body: form});
+    const text = await res.text();
+    let body: unknown = text;
+    try {
+        body = JSON.parse(text);
+    } catch {
+        // keep text
+    }
+    return {status: res.status, body};
+}
+
+type WsEvent = {event?: string; data?: Record<string, unknown>; seq?: number; seq_reply?: number; status?: string; broadcast?: Record<string, unknown>};
+
+/** A websocket connection that records every message. */
+function openWs(url: string, headers: Record<string, string> = {}): {ws: WebSocket; events: WsEvent[]; opened: Promise<void>} {
+    const ws = new WebSocket(url, {headers});
+    const events: WsEvent[] = [];
+    ws.on('message', (raw) => events.push(JSON.parse(raw.toString()) as WsEvent));
+    ws.on('error', () => undefined);
+    const opened = new Promise<void>((resolve, reject) => {
+        ws.once('open', () => resolve());
+        ws.once('error', reject);
+    });
+    return {ws, events, opened};
+}
+
+const postedIds = (events: WsEvent[]): string[] =>
+    events.filter((e) => e.event === 'posted').map((e) => (JSON.parse(String(e.data?.post)) as Post).id);
+
+describe('Mattermost facts (real server)', () => {
+    let mm: RealMattermost;
+    let receiver: Receiver;
+    const timer = suiteTimer('mattermost_facts.test.ts');
+
+    before(async () => {
+        mm = await bootRealMattermost();
+        timer.booted(mm);
+        receiver = await startReceiver();
+    }, {timeout: 45 * 60_000});
+
+    after(async () => {
+        await receiver?.close();
+        await mm?.stop();
+        timer.report();
+    });
+
+    describe('outgoing webhooks', () => {
+        const payloads = (channelId?: string): Array<{ct: string; fields: Record<string, unknown>}> => receiver.received.map((r) => ({
+            ct: r.contentType,
+            fields: r.contentType.startsWith('application/json')
+                ? JSON.parse(r.body) as Record<string, unknown>
+                : Object.fromEntries(new URLSearchParams(r.body)),
+        })).filter((p) => !channelId || p.fields.channel_id === channelId);
+
+        it('form-encoded (any content type but application/json): token in the body, timestamp in seconds, file_ids comma-joined', async () => {
+            // A channel of its own, so that the JSON hook on the public channel does not interfere.
+            const ch = await mm.admin.client.createChannel({team_id: mm.team.id, name: `form-${mm.suffix}`, display_name: 'Form hook', type: 'O'});
+            await mm.admin.client.addToChannel(mm.agents.agent1.id, ch.id);
+            const hook = await mm.createOutgoingWebhook(receiver.url, {contentType: 'application/x-www-form-urlencoded', channelId: ch.id});
+            const up = await uploadFiles(mm.url, mm.agents.agent1.token, ch.id, [
+                {name: 'a.txt', type: 'text/plain', data: Buffer.from('a')},
+                {name: 'b.txt', type: 'text/plain', data: Buffer.from('b')},
+            ]);
+            assert.equal(up.status, 201);
+            const ids = (up.body as FileUploadResponse).file_infos.map((f) => f.id);
+            const before = Date.now();
+            const post = await mm.agents.agent1.client.createPost({channel_id: ch.id, message: 'with two files', file_ids: ids});
+            const got = await waitFor('the form-encoded webhook call', () => payloads(ch.id).find((p) => p.fields.post_id === post.id));
+            assert.match(got.ct, /^application\/x-www-form-urlencoded/);
+            assert.equal(got.fields.token, hook.token);
+            assert.equal(typeof got.fields.file_ids, 'string');
+            assert.deepEqual(String(got.fields.file_ids).split(',').sort(), [...ids].sort(), 'file_ids: one comma-joined string (any order)');
+            const ts = Number(got.fields.timestamp);
+            assert.ok(Math.abs(ts - before / 1000) < 120, `timestamp ${ts} is in seconds`);
+            assert.equal('root_id' in got.fields, false);
+        });
+
+        it('JSON: timestamp in milliseconds, file_ids comma-joined string', async () => {
+            const hook = await mm.createOutgoingWebhook(receiver.url, {contentType: 'application/json'});
+            const up = await uploadFiles(mm.url, mm.agents.agent1.token, mm.channels.public.id, [
+                {name: 'c.txt', type: 'text/plain', data: Buffer.from('c')},
+                {name: 'd.txt', type: 'text/plain', data: Buffer.from('d')},
+            ]);
+            const ids = (up.body as FileUploadResponse).file_infos.map((f) => f.id);
+            const before = Date.now();
+            const post = await mm.agents.agent1.client.createPost({channel_id: mm.channels.public.id, message: 'json with files', file_ids: ids});
+            const got = await waitFor('the JSON webhook call', () => payloads(mm.channels.public.id)
+                .find((p) => p.fields.post_id === post.id && p.fields.token === hook.token));
+            assert.equal(typeof got.fields.file_ids, 'string');
+            assert.deepEqual(String(got.fields.file_ids).split(',').sort(), [...ids].sort());
+            assert.ok(Math.abs(Number(got.fields.timestamp) - before) < 120_000, 'timestamp in ms');
+        });
+
+        it('cannot be bound to a private channel, and a team-wide trigger-word hook does not fire in private channels', async () => {
+            await expectClientError(mm.createOutgoingWebhook(receiver.url, {channelId: mm.channels.private.id}), 403);
+            const word = `zz${tag()}`;
+            const hook = await mm.admin.client.createOutgoingWebhook({
+                team_id: mm.team.id, channel_id: '', display_name: 'team hook', description: '', trigger_words: [word], trigger_when: 0,
+                callback_urls: [receiver.url], content_type: 'application/json',
+            } as never);
+            const inPrivate = await mm.agents.agent1.client.createPost({channel_id: mm.channels.private.id, message: `${word} private`});
+            const inPublic = await mm.agents.agent1.client.createPost({channel_id: mm.channels.public.id, message: `${word} public`});
+            // The public post's call is the sentinel: by then the private one would have come too.
+            await waitFor('the trigger-word call for the public post', () => payloads().find((p) => p.fields.post_id === inPublic.id && p.fields.token === hook.token));
+            assert.equal(payloads().some((p) => p.fields.post_id === inPrivate.id), false, 'no call for the private-channel post');
+        });
+
+        it('edits never fire; a thread reply does', async () => {
+            const hook = await mm.createOutgoingWebhook(receiver.url);
+            const post = await mm.agents.agent1.client.createPost({channel_id: mm.channels.public.id, message: 'to be edited'});
+            await waitFor('the call for the new post', () => payloads().find((p) => p.fields.post_id === post.id && p.fields.token === hook.token));
+            await mm.agents.agent1.client.patchPost({id: post.id, message: 'edited'});
+            const reply = await mm.agents.agent1.client.createPost({channel_id: mm.channels.public.id, message: 'sentinel reply', root_id: post.id});
+            await waitFor('the call for the reply', () => payloads().find((p) => p.fields.post_id === reply.id && p.fields.token === hook.token));
+            assert.equal(payloads().filter((p) => p.fields.post_id === post.id && p.fields.token === hook.token).length, 1, 'one call for the post, none for its edit');
+        });
+
+        it('the answer: {} posts nothing, {"text"} is posted by the hook\'s creator; a 500 is not retried', async () => {
+            const ch = await mm.admin.client.createChannel({team_id: mm.team.id, name: `answers-${mm.suffix}`, display_name: 'Answers', type: 'O'});
+            await mm.admin.client.addToChannel(mm.agents.agent1.id, ch.id);
+            const r2 = await startReceiver();
+            try {
+                await mm.createOutgoingWebhook(r2.url, {channelId: ch.id});
+                r2.respond = (req) => {
+                    const msg = String((JSON.parse(req.body) as {text?: string}).text);
+                    if (msg === 'answer text') {
+                        return {status: 200, body: JSON.stringify({text: 'echo from hook'})};
+                    }
+                    if (msg === 'answer 500') {
+                        return {status: 500, body: 'boom', contentType: 'text/plain'};
+                    }
+                    return {status: 200, body: '{}'};
+                };
+                const quiet = await mm.agents.agent1.client.createPost({channel_id: ch.id, message: 'answer empty'});
+                const fail = await mm.agents.agent1.client.createPost({channel_id: ch.id, message: 'answer 500'});
+                const loud = await mm.agents.agent1.client.createPost({channel_id: ch.id, message: 'answer text'});
+                const echo = await waitFor('the echo post', async () => {
+                    const list = await mm.admin.client.getPosts(ch.id, 0, 50);
+                    return Object.values(list.posts).find((p) => p.message === 'echo from hook');
+                });
+                assert.equal(echo.user_id, mm.admin.id, 'posted as the creator of the hook');
+                const all = Object.values((await mm.admin.client.getPosts(ch.id, 0, 50)).posts).filter((p) => !p.type);
+                // The channel holds the three agent posts and the one echo: nothing for {} or for the 500.
+                assert.deepEqual(all.map((p) => p.message).sort(), ['answer 500', 'answer empty', 'answer text', 'echo from hook']);
+                const calls = (id: string) => r2.received.filter((r) => (JSON.parse(r.body) as {post_id: string}).post_id === id).length;
+                assert.equal(calls(quiet.id), 1);
+                assert.equal(calls(loud.id), 1);
+                assert.equal(calls(fail.id), 1, 'a 500 answer is not retried');
+            } finally {
+                await r2.close();
+            }
+        });
+    });
+
+    describe('posts', () => {
+        it('reply to an unknown root id → 400 api.post.create_post.root_id.app_error', async () => {
+            await expectClientError(
+                mm.bot.client.createPost({channel_id: mm.channels.public.id, message: 'x', root_id: 'a'.repeat(26)}),
+                400, 'api.post.create_post.root_id.app_error');
+        });
+
+        it('PUT /posts/{id}/patch: props replace the whole map; the bot can patch its own posts only', async () => {
+            const root = await mm.bot.client.createPost({
+                channel_id: mm.channels.public.id, message: 'card', type: 'custom_e2e_card' as Post['type'],
+                props: {ireserve: {v: 1, status: 'open'}, other: 'kept?'},
+            });
+            const patched = await mm.bot.client.patchPost({id: root.id, props: {ireserve: {v: 1, status: 'closed'}}} as never);
+            assert.deepEqual(patched.props.ireserve, {v: 1, status: 'closed'});
+            assert.equal('other' in patched.props, false, 'props not in the patch are gone');
+            assert.equal(patched.type, 'custom_e2e_card');
+            const reread = await mm.admin.client.getPost(root.id);
+            assert.equal('other' in reread.props, false);
+
+            const agentPost = await mm.agents.agent1.client.createPost({channel_id: mm.channels.public.id, message: 'mine'});
+            await expectClientError(mm.bot.client.patchPost({id: agentPost.id, message: 'hijack'}), 403, 'api.context.permissions.app_error');
+        });
+
+        it('a non-standard post type must start with custom_', async () => {
+            await expectClientError(
+                mm.bot.client.createPost({channel_id: mm.channels.public.id, message: 'x', type: 'ireserve_card' as Post['type']}),
+                400, 'model.post.is_valid.type.app_error');
+            const ok = await mm.bot.client.createPost({channel_id: mm.channels.public.id, message: 'n', type: 'custom_e2e_notice' as Post['type'], props: {ireserve: {v: 1}}});
+            assert.equal(ok.type, 'custom_e2e_notice');
+            assert.equal(ok.props.from_bot, 'true');
+        });
+
+        it('a post type is stored in 26 characters at most: a longer one → 500 app.post.save.app_error (not a 400)', async () => {
+            const ok = await mm.bot.client.createPost({channel_id: mm.channels.public.id, message: '26', type: `custom_${'x'.repeat(19)}` as Post['type']});
+            assert.equal(ok.type.length, 26);
+            await expectClientError(
+                mm.bot.client.createPost({channel_id: mm.channels.public.id, message: '27', type: `custom_${'x'.repeat(20)}` as Post['type']}),
+                500, 'app.post.save.app_error');
+        });
+
+        it('the product\'s post types (bridge post_formats.ts, webapp model/conversation.ts) fit in 26 characters and are accepted', async () => {
+            const bridge = await import('../../server-bridge/src/domain/outbound/post_formats.js');
+            const webapp = await import('../../webapp/src/model/conversation.js');
+            assert.equal(webapp.CONVERSATION_POST_TYPE, bridge.CONVERSATION_POST_TYPE, 'bridge and webapp agree (root)');
+            assert.equal(webapp.NOTIFICATION_POST_TYPE, bridge.NOTIFICATION_POST_TYPE, 'bridge and webapp agree (notification)');
+            const problems: string[] = [];
+            for (const type of [bridge.CONVERSATION_POST_TYPE, bridge.NOTIFICATION_POST_TYPE] as string[]) {
+                try {
+                    const p = await mm.bot.client.createPost({channel_id: mm.channels.public.id, message: type, type: type as Post['type']});
+                    assert.equal(p.type, type);
+                } catch (err) {
+                    const e = err as {status_code?: number; server_error_id?: string; detailed_error?: string};
+                    problems.push(`${type} (${type.length} chars) → ${e.status_code} ${e.server_error_id} ${e.detailed_error ?? ''}`);
+                }
+            }
+            assert.deepEqual(problems, [], 'Mattermost stores Posts.Type as VARCHAR(26)');
+        });
+
+        it('file_ids: 5 per post are kept; the server\'s own limit is 300 characters of JSON (10 ids), 11 → 400', async () => {
+            const upload = async (n: number): Promise<string[]> => {
+                const r = await uploadFiles(mm.url, mm.bot.token, mm.channels.public.id,
+                    Array.from({length: n}, (_, i) => ({name: `f${i}.txt`, type: 'text/plain', data: Buffer.from(String(i))})));
+                assert.equal(r.status, 201, JSON.stringify(r.body));
+                return (r.body as FileUploadResponse).file_infos.map((f) => f.id);
+            };
+            const five = await mm.bot.client.createPost({channel_id: mm.channels.public.id, message: 'five', file_ids: await upload(5)});
+            assert.equal(five.file_ids?.length, 5);
+            const ten = await mm.bot.client.createPost({channel_id: mm.channels.public.id, message: 'ten', file_ids: await upload(10)});
+            assert.equal(ten.file_ids?.length, 10);
+            await expectClientError(
+                mm.bot.client.createPost({channel_id: mm.channels.public.id, message: 'eleven', file_ids: await upload(11)}),
+                400, 'model.post.is_valid.file_ids.app_error');
+        });
+
+        it('a file id already on a post, or uploaded by another user, is silently dropped from a new post (201, no file)', async () => {
+            const r = await uploadFiles(mm.url, mm.bot.token, mm.channels.public.id, [{name: 'once.txt', type: 'text/plain', data: Buffer.from('once')}]);
+            const [id] = (r.body as FileUploadResponse).file_infos.map((f) => f.id);
+            const first = await mm.bot.client.createPost({channel_id: mm.channels.public.id, message: 'first', file_ids: [id!]});
+            assert.deepEqual(first.file_ids, [id]);
+            const second = await mm.bot.client.createPost({channel_id: mm.channels.public.id, message: 'second', file_ids: [id!]});
+            assert.deepEqual((await mm.admin.client.getPost(second.id)).file_ids ?? [], [], 'reused id dropped');
+
+            const byAgent = await uploadFiles(mm.url, mm.agents.agent1.token, mm.channels.public.id, [{name: 'agent.txt', type: 'text/plain', data: Buffer.from('x')}]);
+            const agentFile = (byAgent.body as FileUploadResponse).file_infos[0]!.id;
+            const third = await mm.bot.client.createPost({channel_id: mm.channels.public.id, message: 'third', file_ids: [agentFile]});
+            assert.deepEqual((await mm.admin.client.getPost(third.id)).file_ids ?? [], [], 'another user\'s file dropped');
+        });
+    });
+
+    describe('files', () => {
+        it('POST /files: channel_id first → 201 {file_infos, client_ids} (channel_id after the files is accepted too)', async () => {
+            const ok = await uploadFiles(mm.url, mm.bot.token, mm.channels.public.id, [{name: 'hello.txt', type: 'text/plain', data: Buffer.from('hello')}]);
+            assert.equal(ok.status, 201);
+            const body = ok.body as FileUploadResponse;
+            assert.equal(body.file_infos.length, 1);
+            assert.ok(Array.isArray(body.client_ids));
+            assert.equal(body.file_infos[0]!.name, 'hello.txt');
+            assert.equal(body.file_infos[0]!.size, 5);
+
+            // MATTERMOST.md asks for channel_id first (the streaming reader needs it); this server
+            // also accepts it last. The bridge keeps it first, which works on both.
+            const late = await uploadFiles(mm.url, mm.bot.token, mm.channels.public.id, [{name: 'late.txt', type: 'text/plain', data: Buffer.from('late')}], 'files-first');
+            assert.equal(late.status, 201, JSON.stringify(late.body));
+        });
+
+        it('GET /files/{id} and /info need read access to the channel; /info has name, size, mime type', async () => {
+            const r = await uploadFiles(mm.url, mm.bot.token, mm.channels.notifications.id, [{name: 'n.png', type: 'image/png', data: Buffer.from('not really a png')}]);
+            const id = (r.body as FileUploadResponse).file_infos[0]!.id;
+            await mm.bot.client.createPost({channel_id: mm.channels.notifications.id, message: 'file', file_ids: [id]});
+            const info = await mm.bot.client.getFileInfo?.(id) ?? await (await fetch(`${mm.url}/api/v4/files/${id}/info`, {headers: {Authorization: `Bearer ${mm.bot.token}`}})).json() as {name: string};
+            assert.equal((info as {name: string}).name, 'n.png');
+            // agent2 is not a member of the notification channel (private-by-membership reads are checked for files).
+            await mm.admin.client.removeFromChannel(mm.agents.agent2.id, mm.channels.notifications.id).catch(() => undefined);
+            const res = await fetch(`${mm.url}/api/v4/files/${id}`, {headers: {Authorization: `Bearer ${mm.agents.agent2.token}`}});
+            await res.arrayBuffer();
+            // The notification channel is public: team members may read it, so agent2 can download.
+            assert.equal(res.status, 200);
+            // A private channel's file is not readable by a non-member.
+            const priv = await mm.admin.client.createChannel({team_id: mm.team.id, name: `files-${mm.suffix}`, display_name: 'Files', type: 'P'});
+            await mm.admin.client.addToChannel(mm.bot.id, priv.id);
+            const r2 = await uploadFiles(mm.url, mm.bot.token, priv.id, [{name: 'secret.txt', type: 'text/plain', data: Buffer.from('secret')}]);
+            const id2 = (r2.body as FileUploadResponse).file_infos[0]!.id;
+            await mm.bot.client.createPost({channel_id: priv.id, message: 'secret', file_ids: [id2]});
+            const denied = await fetch(`${mm.url}/api/v4/files/${id2}`, {headers: {Authorization: `Bearer ${mm.agents.agent2.token}`}});
+            await denied.arrayBuffer();
+            assert.equal(denied.status, 403);
+            const allowed = await fetch(`${mm.url}/api/v4/files/${id2}`, {headers: {Authorization: `Bearer ${mm.bot.token}`}});
+            assert.equal(allowed.status, 200);
+            assert.equal(Buffer.from(await allowed.arrayBuffer()).toString(), 'secret');
+        });
+
+        it('an upload larger than FileSettings.MaxFileSize → 413', async () => {
+            await mm.admin.client.patchConfig({FileSettings: {MaxFileSize: 1024}} as never);
+            try {
+                const big = await uploadFiles(mm.url, mm.bot.token, mm.channels.public.id, [{name: 'big.bin', type: 'application/octet-stream', data: Buffer.alloc(4096, 1)}]);
+                assert.equal(big.status, 413, JSON.stringify(big.body));
+            } finally {
+                await mm.admin.client.patchConfig({FileSettings: {MaxFileSize: 104_857_600}} as never);
+            }
+        });
+    });
+
+    describe('users, channels, tokens', () => {
+        it('GET /users/me/channels lists the bot\'s channels across teams; per team with /users/me/teams/{id}/channels', async () => {
+            const other = await mm.admin.client.createTeam({name: `other-${mm.suffix}`, display_name: 'Other', type: 'O'} as never);
+            await mm.admin.client.addToTeam(other.id, mm.bot.id);
+            const elsewhere = await mm.admin.client.createChannel({team_id: other.id, name: `elsewhere-${mm.suffix}`, display_name: 'Elsewhere', type: 'P'});
+            await mm.admin.client.addToChannel(mm.bot.id, elsewhere.id);
+            const res = await fetch(`${mm.url}/api/v4/users/me/channels`, {headers: {Authorization: `Bearer ${mm.bot.token}`}});
+            assert.equal(res.status, 200);
+            const all = await res.json() as Array<{id: string; team_id: string; type: string}>;
+            const ids = all.map((c) => c.id);
+            for (const ch of [mm.channels.public, mm.channels.private, mm.channels.notifications, elsewhere]) {
+                assert.ok(ids.includes(ch.id), `${ch.display_name} listed`);
+            }
+            const perTeam = await mm.bot.client.getMyChannels(mm.team.id);
+            assert.ok(perTeam.some((c) => c.id === mm.channels.private.id));
+            assert.equal(perTeam.some((c) => c.id === elsewhere.id), false);
+        });
+
+        it('GET /users/{id}: the bot sees e-mails while ShowEmailAddress is on (default), blank when it is off', async () => {
+            const seen = await mm.bot.client.getUser(mm.agents.agent1.id);
+            assert.equal(seen.email, mm.agents.agent1.email);
+            await mm.admin.client.patchConfig({PrivacySettings: {ShowEmailAddress: false}} as never);
+            try {
+                const hidden = await mm.bot.client.getUser(mm.agents.agent1.id);
+                assert.equal(hidden.email ?? '', '');
+                const admin = await mm.admin.client.getUser(mm.agents.agent1.id);
+                assert.equal(admin.email, mm.agents.agent1.email, 'a system admin still sees it');
+            } finally {
+                await mm.admin.client.patchConfig({PrivacySettings: {ShowEmailAddress: true}} as never);
+            }
+        });
+
+        it('invalid or revoked token → 401 api.context.session_expired.app_error', async () => {
+            const t = await mm.admin.client.createUserAccessToken(mm.bot.id, 'to revoke');
+            const c = clientFor(mm.url, t.token);
+            assert.equal((await c.getMe()).id, mm.bot.id);
+            await mm.admin.client.revokeUserAccessToken(t.id);
+            await expectClientError(c.getMe(), 401, 'api.context.session_expired.app_error');
+            await expectClientError(c.createPost({channel_id: mm.channels.public.id, message: 'x'}), 401, 'api.context.session_expired.app_error');
+            await expectClientError(clientFor(mm.url, 'x'.repeat(26)).getMe(), 401, 'api.context.session_expired.app_error');
+        });
+    });
+
+    describe('websocket', () => {
+        const wsUrl = (): string => `${mm.url.replace(/^http/, 'ws')}/api/v4/websocket`;
+
+        it('authenticates with an authentication_challenge message', async () => {
+            const {ws, events, opened} = openWs(wsUrl());
+            try {
+                await opened;
+                ws.send(JSON.stringify({seq: 1, action: 'authentication_challenge', data: {token: mm.bot.token}}));
+                const reply = await waitFor('the challenge reply', () => events.find((e) => e.seq_reply === 1));
+                assert.equal(reply.status, 'OK');
+                const hello = await waitFor('hello', () => events.find((e) => e.event === 'hello'));
+                assert.ok(typeof hello.data?.connection_id === 'string' && hello.data.connection_id !== '');
+                const post = await mm.agents.agent1.client.createPost({channel_id: mm.channels.private.id, message: 'ws challenge'});
+                await waitFor('posted', () => postedIds(events).includes(post.id));
+            } finally {
+                ws.close();
+            }
+        });
+
+        it('post_edited carries data.post as a JSON string too', async () => {
+            const {ws, events} = openWs(wsUrl(), {Authorization: `Bearer ${mm.bot.token}`});
+            try {
+                await waitFor('hello', () => events.find((e) => e.event === 'hello'));
+                const post = await mm.agents.agent1.client.createPost({channel_id: mm.channels.private.id, message: 'to edit'});
+                await mm.agents.agent1.client.patchPost({id: post.id, message: 'edited'});
+                const ev = await waitFor('post_edited', () => events.find((e) => e.event === 'post_edited'
+                    && typeof e.data?.post === 'string' && (JSON.parse(e.data.post) as Post).id === post.id));
+                assert.equal((JSON.parse(String(ev.data!.post)) as Post).message, 'edited');
+            } finally {
+                ws.close();
+            }
+        });
+
+        it('reconnecting with connection_id + sequence_number replays the events missed meanwhile; an unknown id gets a new connection', async () => {
+            const first = openWs(wsUrl(), {Authorization: `Bearer ${mm.bot.token}`});
+            const hello = await waitFor('hello', () => first.events.find((e) => e.event === 'hello'));
+            const connectionId = String(hello.data!.connection_id);
+            const warm = await mm.agents.agent1.client.createPost({channel_id: mm.channels.private.id, message: 'before the gap'});
+            await waitFor('posted before the gap', () => postedIds(first.events).includes(warm.id));
+            const lastSeq = Math.max(...first.events.map((e) => e.seq ?? -1));
+            const closed = new Promise((r) => first.ws.once('close', r));
+            first.ws.close();
+            await closed;
+
+            const missed: string[] = [];
+            for (let i = 0; i < 3; i++) {
+                missed.push((await mm.agents.agent1.client.createPost({channel_id: mm.channels.private.id, message: `missed ${i}`})).id);
+            }
+            const second = openWs(`${wsUrl()}?connection_id=${encodeURIComponent(connectionId)}&sequence_number=${lastSeq + 1}`, {Authorization: `Bearer ${mm.bot.token}`});
+            try {
+                await waitFor('the missed posts replayed', () => missed.every((id) => postedIds(second.events).includes(id)));
+                assert.deepEqual(postedIds(second.events).filter((id) => missed.includes(id)), missed, 'in order');
+                const seqs = second.events.filter((e) => e.event && e.event !== 'hello').map((e) => e.seq ?? -1);
+                assert.equal(seqs[0], lastSeq + 1, 'sequence continues where it stopped');
+                const helloAgain = second.events.find((e) => e.event === 'hello');
+                if (helloAgain) {
+                    assert.equal(helloAgain.data?.connection_id, connectionId, 'same connection resumed');
+                }
+            } finally {
+                second.ws.close();
+            }
+
+            const third = openWs(`${wsUrl()}?connection_id=${'z'.repeat(26)}&sequence_number=5`, {Authorization: `Bearer ${mm.bot.token}`});
+            try {
+                const fresh = await waitFor('a new hello', () => third.events.find((e) => e.event === 'hello'));
+                assert.notEqual(fresh.data?.connection_id, 'z'.repeat(26));
+                assert.notEqual(fresh.data?.connection_id, connectionId);
+            } finally {
+                third.ws.close();
+            }
+        });
+    });
+});
+
+describe('Mattermost rate limiting (a second real server, limits on)', {skip: process.env.MM_URL ? 'needs a server booted with rate limiting on (not MM_URL)' : false}, () => {
+    let mm: RealMattermost;
+
+    before(async () => {
+        // Defaults (10 per second, burst 100, per remote address): the bootstrap stays under them.
+        mm = await bootRealMattermost({env: {MM_RATELIMITSETTINGS_ENABLE: 'true'}});
+    }, {timeout: 45 * 60_000});
+
+    after(async () => {
+        await mm?.stop();
+    });
+
+    it('answers 429 with a plain-text "limit exceeded" body, X-RateLimit-* headers and Retry-After (seconds)', async () => {
+        let limited: {status: number; contentType: string; body: string; headers: Headers} | undefined;
+        for (let round = 0; round < 20 && !limited; round++) {
+            const answers = await Promise.all(Array.from({length: 40}, async () => {
+                const res = await fetch(`${mm.url}/api/v4/users/me`, {headers: {Authorization: `Bearer ${mm.bot.token}`}});
+                return {status: res.status, contentType: res.headers.get('content-type') ?? '', body: await res.text(), headers: res.headers};
+            }));
+            limited = answers.find((a) => a.status === 429);
+        }
+        assert.ok(limited, 'some request was limited');
+        assert.match(limited.contentType, /^text\/plain/);
+        assert.equal(limited.body.trim(), 'limit exceeded');
+        for (const h of ['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'retry-after']) {
+            assert.ok(limited.headers.get(h) !== null, `${h} header`);
+        }
+        assert.match(limited.headers.get('retry-after')!, /^\d+$/);
+        assert.match(limited.headers.get('x-ratelimit-reset')!, /^\d+$/);
+    });
+
+    it('Client4 turns that 429 into a ClientError with no status_code (it reads the status from the JSON body)', async () => {
+        let error: {status_code?: number; message?: string} | undefined;
+        for (let round = 0; round < 20 && !error; round++) {
+            const results = await Promise.allSettled(Array.from({length: 40}, () => mm.bot.client.getMe()));
+            const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+            error = rejected?.reason as typeof error;
+        }
+        assert.ok(error, 'some Client4 call was limited');
+        assert.equal(error.status_code, undefined, 'no status on the error: the bridge\'s funnel must read the Response itself');
+    });
+});
