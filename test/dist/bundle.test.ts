@@ -121,6 +121,10 @@ describe('plugin bundle', () => {
         for (const global of ['React', 'ReactRedux']) {
             assert.match(text, new RegExp(`\\b${global}\\b`), `uses window.${global}`);
         }
+        // Mattermost shipped React 17 as window.React up to v10: no React-18-only hooks.
+        for (const api of ['useId', 'useSyncExternalStore', 'useTransition', 'useDeferredValue', 'useInsertionEffect']) {
+            assert.doesNotMatch(text, new RegExp(`\\.${api}\\b`), `main.js uses React 18's ${api}`);
+        }
         const gzipped = gzipSync(main, {level: 9}).length;
         process.stdout.write(`# main.js: ${main.length} bytes raw, ${gzipped} bytes gzipped\n`);
         assert.ok(gzipped <= GZIP_BUDGET, `main.js is ${gzipped} bytes gzipped, over the ${GZIP_BUDGET}-byte budget`);

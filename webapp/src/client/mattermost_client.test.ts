@@ -119,6 +119,19 @@ test('a 502 from a proxy is retryable', async () => {
     expect(err).toMatchObject({status: 502, retryable: true});
 });
 
+test('JSON with a charset is read; a success without JSON is an invalid response', async () => {
+    handler = (_req, res) => {
+        res.writeHead(200, {'Content-Type': 'application/json; charset=utf-8'});
+        res.end(JSON.stringify({order: ['a'], posts: {}}));
+    };
+    expect(await client().getPostThread('r')).toEqual({order: ['a'], posts: {}});
+    handler = (_req, res) => {
+        res.writeHead(200, {'Content-Type': 'text/html'});
+        res.end('<html>login page</html>');
+    };
+    await expect(client().getPostThread('r')).rejects.toMatchObject({kind: 'invalid_response', status: 200, retryable: false});
+});
+
 test('no server at all: a network error, retryable', async () => {
     const dead = createMattermostClient({siteURL: () => 'http://127.0.0.1:1', csrfToken: () => ''});
     const err = await dead.getPostThread('r').catch((e: unknown) => e);

@@ -1,4 +1,4 @@
-import React, {useCallback, useEffect, useId, useRef, useState} from 'react';
+import React, {useCallback, useEffect, useRef, useState} from 'react';
 import {useDispatch, useSelector} from 'react-redux';
 
 import {format, formatFileSize, useStrings} from '../../i18n';
@@ -24,6 +24,7 @@ type Props = {
 };
 
 let attachmentCounter = 0;
+let composerCounter = 0;
 
 /**
  * Writes a reply into the conversation thread: to the visitor, or as an internal note. Enter sends,
@@ -46,7 +47,8 @@ export default function Composer({rootId, channelId, visitorName, defaultMode}: 
     const fileInputRef = useRef<HTMLInputElement>(null);
     const pendingPostId = useRef<string | null>(null);
     const mounted = useRef(true);
-    const ids = useId();
+    // Element ids for labels; not React 18's useId, so the plugin also runs on React 17 hosts.
+    const [ids] = useState(() => `irsv-composer-${++composerCounter}`);
 
     useEffect(() => {
         mounted.current = true;

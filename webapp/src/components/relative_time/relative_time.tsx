@@ -1,4 +1,4 @@
-import React, {useSyncExternalStore} from 'react';
+import React, {useEffect, useState} from 'react';
 
 import {useStrings} from '../../i18n';
 
@@ -29,6 +29,13 @@ function subscribe(listener: () => void): () => void {
 
 const getNow = () => (timer === null ? Date.now() : now);
 
+/** The shared clock's time, re-rendering on every tick. (No useSyncExternalStore: hosts on React 17.) */
+function useNow(): number {
+    const [current, setCurrent] = useState(getNow);
+    useEffect(() => subscribe(() => setCurrent(getNow())), []);
+    return current;
+}
+
 export function formatRelative(at: number, reference: number, locale: string): string {
     const rtf = new Intl.RelativeTimeFormat(locale, {numeric: 'auto'});
     const seconds = Math.round((at - reference) / 1000);
@@ -57,7 +64,7 @@ type Props = {at: number; className?: string};
 /** "5 minutes ago", with the exact date and time on hover and for screen readers. */
 export default function RelativeTime({at, className}: Props) {
     const {locale} = useStrings();
-    const current = useSyncExternalStore(subscribe, getNow);
+    const current = useNow();
     const exact = formatExact(at, locale);
     return (
         <time
