@@ -2,6 +2,7 @@
 // what it reads and does in store/.
 import React from 'react';
 
+import IntegrationSetup from './components/admin_console/integration_setup';
 import ChannelHeaderIcon from './components/channel_header_icon/channel_header_icon';
 import ConversationCard from './components/conversation_card/conversation_card';
 import ConversationPanel from './components/conversation_panel/conversation_panel';
@@ -60,7 +61,8 @@ export class Plugin {
             }
         });
 
-        // System Console (issue 5): the custom setting of plugin.json's settings_schema goes here.
+        // System Console (issue 5): the custom setting of plugin.json's settings_schema.
+        registry.registerAdminConsoleCustomSetting('IntegrationSetup', IntegrationSetup, {showTitle: true});
     }
 
     uninitialize(): void {

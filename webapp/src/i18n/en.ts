@@ -102,7 +102,6 @@ const en = {
     adminUnreachable: 'Cannot reach the bridge at {url}. Check the Bridge URL above, that the bridge is running, and that its BRIDGE_CORS_ORIGINS includes this site ({origin}).',
     adminNotFound: 'The bridge has no integration for licence {licence}. Only the bridge operator can create one: ask them to create it and to give you its admin key.',
     adminKeyRefused: 'The bridge refused the admin key for licence {licence}. Check the licence and the admin key above (the bridge operator can give you a new key).',
-    adminBridgeError: 'The bridge answered with an error: {message}',
     adminUnexpectedAnswer: 'The address {url} did not answer like an i-Reserve bridge. Check the Bridge URL above.',
     adminReload: 'Load again',
     adminDisabled: 'Enable the plugin and save to change these settings.',

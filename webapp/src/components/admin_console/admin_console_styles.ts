@@ -37,7 +37,9 @@ export const adminCss = `
 .irsv-admin__warning{margin:0;padding:8px 12px;border-radius:4px;background:${warn(0.16)};font-size:13px}
 .irsv-admin__notice{margin:0;padding:12px 16px;border-radius:8px;border:1px solid ${btn(0.24)};background:${btn(0.06)};font-size:14px}
 .irsv-admin__notice--error{border-color:${err(0.32)};background:${err(0.06)};color:${fg}}
+.irsv-admin__notice p{margin:0}
 .irsv-admin__notice .irsv-btn{margin-top:8px}
+.irsv-admin__section>.irsv-admin__warning,.irsv-admin__section>.irsv-error{margin-top:12px}
 .irsv-admin__pill--set{background:${ok(0.16)};color:${fg}}
 .irsv-admin__choices{display:flex;flex-direction:column;gap:8px}
 .irsv-admin__choice{display:flex;gap:10px;align-items:flex-start;margin:0;padding:8px 12px;border:1px solid ${c(0.16)};border-radius:4px;cursor:pointer;font-weight:400}
