@@ -1,10 +1,12 @@
 import type {FastifyInstance} from 'fastify';
 import type {Logger} from 'pino';
 
+import {createAdminApi} from './admin/index.js';
 import type {Config} from './config/config.js';
 import {resolveSecretKey} from './crypto/secret_key.js';
 import {SecretBox} from './crypto/secret_box.js';
 import {buildApp} from './http/app.js';
+import {adminRoutes} from './http/routes/admin/index.js';
 import {healthRoutes} from './http/routes/health.js';
 import {MattermostConnector} from './mattermost/connector.js';
 import {Metrics} from './observability/metrics.js';
@@ -108,6 +110,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
             corsOrigins: config.corsOrigins,
             routes: [
                 healthRoutes({ping: () => database.ping(), metrics}),
+                adminRoutes(createAdminApi(context)),
             ],
         });
 

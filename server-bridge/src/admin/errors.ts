@@ -1,0 +1,57 @@
+import type {FailureKind} from '../domain/errors.js';
+
+/**
+ * Typed outcomes of the admin service, mapped to HTTP by the admin routes (http/routes/admin/).
+ * Messages are plain language for an admin and never carry a secret.
+ */
+
+export interface FieldIssue {
+    /** Dotted path of the field at fault, as sent (e.g. `mattermost.bot_token`). */
+    field: string;
+    message: string;
+}
+
+/**
+ * The settings cannot be saved: a field is malformed, or Mattermost refused what it names
+ * (token rejected, not a bot, channel not found…). Nothing was saved. → 400.
+ */
+export class InvalidSettings extends Error {
+    override name = 'InvalidSettings';
+    readonly issues: FieldIssue[];
+    constructor(readonly field: string, message: string, readonly code = 'invalid', issues?: FieldIssue[]) {
+        super(message);
+        this.issues = issues ?? [{field, message}];
+    }
+}
+
+/** No integration for this licence (operators only ever see this: others get 403 first). → 404. */
+export class IntegrationNotFound extends Error {
+    override name = 'IntegrationNotFound';
+    constructor(readonly licence: string) {
+        super(`There is no integration for licence ${licence}.`);
+    }
+}
+
+/** No delivery with this id (in the state the operation needs) for this licence. → 404. */
+export class DeliveryNotFound extends Error {
+    override name = 'DeliveryNotFound';
+    constructor(readonly id: number) {
+        super(`There is no failed delivery ${id} for this licence.`);
+    }
+}
+
+/** Mattermost could not answer a read the admin asked for (channel list). → 502. */
+export class MattermostUnavailable extends Error {
+    override name = 'MattermostUnavailable';
+    constructor(readonly kind: FailureKind, message: string) {
+        super(message);
+    }
+}
+
+/** Creating an integration needs the operator token; an admin key can only replace its own. → 403. */
+export class CreateRefused extends Error {
+    override name = 'CreateRefused';
+    constructor() {
+        super('Creating an integration needs the operator token (BRIDGE_ADMIN_TOKEN).');
+    }
+}

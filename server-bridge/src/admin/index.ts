@@ -1,0 +1,57 @@
+import type {Logger} from 'pino';
+
+import type {Config} from '../config/config.js';
+import type {Clock} from '../ports/clock.js';
+import type {DirectoryRepository} from '../storage/directory_repository.js';
+import type {IntegrationsRepository} from '../storage/integrations_repository.js';
+import type {OutboxRepository} from '../storage/outbox_repository.js';
+
+import type {AuthDeps} from './auth.js';
+import {AdminService, type AdminDeps} from './service.js';
+
+export {AdminService} from './service.js';
+export type {AuthDeps, Principal} from './auth.js';
+
+/** The parts of the bridge's context the admin API is built from. */
+export interface AdminContext {
+    config: Pick<Config, 'adminToken' | 'publicUrl'>;
+    logger: Logger;
+    clock: Clock;
+    integrations: IntegrationsRepository;
+    outbox: OutboxRepository;
+    directory: DirectoryRepository;
+    mattermost: AdminDeps['mattermost'];
+    wakeWorker(): void;
+    /** The inbound relay, when the bridge has one: its websocket listeners follow settings changes. */
+    inbound?: {refresh(licence: string): Promise<void> | void};
+}
+
+export interface AdminApi {
+    service: AdminService;
+    auth: AuthDeps;
+}
+
+/**
+ * Builds the admin API's service and authorisation from the bridge's context. After a save, rotate
+ * or delete it tells the Mattermost connector to forget the licence's port and, when present,
+ * the inbound relay to refresh (`options.settingsChanged` replaces the latter).
+ */
+export function createAdminApi(context: AdminContext, options: {settingsChanged?: AdminDeps['settingsChanged']} = {}): AdminApi {
+    return {
+        service: new AdminService({
+            integrations: context.integrations,
+            outbox: context.outbox,
+            directory: context.directory,
+            mattermost: context.mattermost,
+            clock: context.clock,
+            logger: context.logger,
+            publicUrl: context.config.publicUrl,
+            wakeWorker: () => context.wakeWorker(),
+            settingsChanged: options.settingsChanged ?? (context.inbound ? (licence) => context.inbound?.refresh(licence) : undefined),
+        }),
+        auth: {
+            adminToken: context.config.adminToken,
+            adminKeyHash: (licence) => context.integrations.adminKeyHash(licence),
+        },
+    };
+}

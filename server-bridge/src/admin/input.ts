@@ -1,0 +1,155 @@
+import {z} from 'zod';
+
+import {INBOUND_MODES, NOTIFICATION_TYPES, RELAY_MODES, isIncomingWebhookTarget} from '../domain/integration.js';
+
+import {InvalidSettings, type FieldIssue} from './errors.js';
+
+/**
+ * The admin API's request bodies (DESIGN §5) and their parsing into InvalidSettings naming the
+ * field. Unknown fields are refused (a typo must not be silently ignored), except the read-only
+ * fields of the GET answer, which a client may send back unchanged and which are ignored.
+ */
+
+export const LICENCE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** Mattermost ids: 26 lowercase letters and digits. */
+export const MATTERMOST_ID_PATTERN = /^[a-z0-9]{26}$/;
+
+export function isHttpUrl(value: string): boolean {
+    try {
+        const url = new URL(value);
+        return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+    } catch {
+        return false;
+    }
+}
+
+const httpUrl = z.string().trim().refine(isHttpUrl, {message: 'must be an http(s) URL, like https://mattermost.example.com'});
+const secret = z.string().trim().min(1, {message: 'must not be empty'}).max(1024, {message: 'is too long'});
+const readOnly = z.unknown().optional();
+const channelId = z.string().trim().regex(MATTERMOST_ID_PATTERN, {message: 'must be a Mattermost channel id (26 lowercase letters and digits)'});
+
+const NOTIFICATION_TARGET_HINT = 'must be a Mattermost channel id (26 lowercase letters and digits), an http(s) incoming-webhook URL, or "" (not sent)';
+
+const notificationChannels = z.record(z.string(), z.union([z.string(), z.null()], {message: NOTIFICATION_TARGET_HINT}))
+    .superRefine((map, ctx) => {
+        for (const [type, raw] of Object.entries(map)) {
+            if (!(NOTIFICATION_TYPES as readonly string[]).includes(type)) {
+                ctx.addIssue({code: 'custom', path: [type], message: `is not a known notification type (known: ${NOTIFICATION_TYPES.join(', ')})`});
+                continue;
+            }
+            const value = (raw ?? '').trim();
+            if (value !== '' && !(isIncomingWebhookTarget(value) ? isHttpUrl(value) : MATTERMOST_ID_PATTERN.test(value))) {
+                ctx.addIssue({code: 'custom', path: [type], message: NOTIFICATION_TARGET_HINT});
+            }
+        }
+    })
+    .transform((map) => Object.fromEntries(Object.entries(map).map(([type, value]) => [type, (value ?? '').trim()])) as NotificationChannelsInput);
+
+export type NotificationChannelsInput = Partial<Record<(typeof NOTIFICATION_TYPES)[number], string>>;
+
+/**
+ * `mattermost.auth` is `"token"` (a bot access token, the default). Issue 9 adds `"login"` with
+ * `login_id` and `password` next to it in this same object.
+ */
+const mattermostSchema = z.strictObject({
+    server_url: httpUrl,
+    auth: z.literal('token', {message: 'must be "token" (a bot access token); password login is not supported yet'}).optional(),
+    bot_token: secret.optional(),
+    /** '' or null removes it. */
+    outgoing_webhook_token: z.string().trim().max(1024, {message: 'is too long'}).nullable().optional(),
+    bot_token_set: readOnly,
+    outgoing_webhook_token_set: readOnly,
+    bot_user_id: readOnly,
+}, {message: 'must be an object'});
+
+const putSchema = z.strictObject({
+    mattermost: mattermostSchema,
+    channel_id: channelId,
+    notification_channels: notificationChannels.optional(),
+    relay_mode: z.enum(RELAY_MODES).optional(),
+    inbound_mode: z.enum(INBOUND_MODES).optional(),
+    ireserve: z.strictObject({
+        callback_url: z.union([z.literal(''), httpUrl, z.null()], {message: 'must be an http(s) URL, or null'}).optional(),
+    }, {message: 'must be an object'}).optional(),
+    active: z.boolean({message: 'must be true or false'}).optional(),
+    licence: z.string().optional(),
+    inbound_webhook_url: readOnly,
+    status: readOnly,
+    created_at: readOnly,
+    updated_at: readOnly,
+}, {message: 'the body must be a JSON object'});
+
+const patchSchema = putSchema.extend({mattermost: mattermostSchema.partial()}).partial();
+
+export type SettingsInput = z.infer<typeof patchSchema>;
+export type FullSettingsInput = z.infer<typeof putSchema>;
+
+const usersSchema = z.strictObject({
+    users: z.array(z.strictObject({
+        ireserve_user_id: z.union([z.string(), z.number()], {message: 'must be a string'})
+            .transform((value) => String(value).trim())
+            .pipe(z.string().min(1, {message: 'must not be empty'}).max(200, {message: 'is too long'})),
+        email: z.string().trim().pipe(z.email({message: 'must be an e-mail address'})),
+    }), {message: 'must be a list of {ireserve_user_id, email}'}).max(50_000, {message: 'has more than 50000 users'}),
+}, {message: 'the body must be a JSON object'});
+
+export type UsersInput = z.infer<typeof usersSchema>;
+
+function issuesOf(error: z.ZodError): FieldIssue[] {
+    return error.issues.map((issue) => {
+        const path = issue.path.map(String);
+        if (issue.code === 'unrecognized_keys') {
+            return {field: [...path, issue.keys[0] ?? ''].join('.'), message: 'is not a known field'};
+        }
+        return {field: path.join('.'), message: issue.message};
+    });
+}
+
+function parse<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
+    const result = schema.safeParse(body ?? null);
+    if (result.success) {
+        return result.data;
+    }
+    const issues = issuesOf(result.error);
+    const first = issues[0] ?? {field: '', message: 'invalid request body'};
+    throw new InvalidSettings(first.field, first.message, 'invalid', issues);
+}
+
+function checkLicenceEcho(licence: string, input: {licence?: string}): void {
+    if (input.licence !== undefined && input.licence !== licence) {
+        throw new InvalidSettings('licence', `does not match the licence in the URL (${licence})`);
+    }
+}
+
+export function parseFullSettings(licence: string, body: unknown): FullSettingsInput {
+    const input = parse(putSchema, body);
+    checkLicenceEcho(licence, input);
+    return input;
+}
+
+export function parsePartialSettings(licence: string, body: unknown): SettingsInput {
+    const input = parse(patchSchema, body);
+    checkLicenceEcho(licence, input);
+    return input;
+}
+
+/** Also refuses an ireserve_user_id listed twice. */
+export function parseUsers(body: unknown): UsersInput {
+    const input = parse(usersSchema, body);
+    const seen = new Map<string, number>();
+    input.users.forEach((user, index) => {
+        const first = seen.get(user.ireserve_user_id);
+        if (first !== undefined) {
+            throw new InvalidSettings(`users.${index}.ireserve_user_id`, `is listed twice (also at users.${first})`);
+        }
+        seen.set(user.ireserve_user_id, index);
+    });
+    return input;
+}
+
+export function parseLicence(licence: string): string {
+    if (!LICENCE_PATTERN.test(licence)) {
+        throw new InvalidSettings('licence', 'must be 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit');
+    }
+    return licence;
+}

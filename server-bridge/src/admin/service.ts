@@ -1,0 +1,430 @@
+import type {Logger} from 'pino';
+
+import {hashAdminKey, randomToken} from '../crypto/secret_box.js';
+import {generateSigningSecret} from '../crypto/standard_webhooks.js';
+import {
+    DEFAULT_DM_SETTINGS,
+    NOTIFICATION_TYPES,
+    isIncomingWebhookTarget,
+    type InboundMode,
+    type Integration,
+    type NotificationType,
+    type RelayMode,
+} from '../domain/integration.js';
+import type {Clock} from '../ports/clock.js';
+import type {MattermostPort} from '../ports/mattermost.js';
+import type {DirectoryRepository, DirectoryUser} from '../storage/directory_repository.js';
+import type {IntegrationRecord, IntegrationsRepository} from '../storage/integrations_repository.js';
+import type {JobSummary, OutboxRepository, OutboxStatus} from '../storage/outbox_repository.js';
+
+import {listChannels, type ChannelView} from './channels.js';
+import {CreateRefused, DeliveryNotFound, IntegrationNotFound, InvalidSettings} from './errors.js';
+import type {FullSettingsInput, SettingsInput, UsersInput} from './input.js';
+import {checkBot, checkChannel} from './mattermost_checks.js';
+import {runTest, type TestResult} from './test_run.js';
+
+/** How long a rotated-out signing secret still verifies events. */
+export const PREVIOUS_SECRET_VALIDITY_MS = 24 * 60 * 60 * 1000;
+
+export interface AdminDeps {
+    integrations: IntegrationsRepository;
+    outbox: OutboxRepository;
+    directory: DirectoryRepository;
+    mattermost: {
+        for(integration: Integration): MattermostPort;
+        create(integration: Pick<Integration, 'serverUrl' | 'auth'>): MattermostPort;
+        forget(licence: string): void;
+    };
+    clock: Clock;
+    logger: Logger;
+    /** BRIDGE_PUBLIC_URL, without a trailing slash. */
+    publicUrl: string;
+    wakeWorker(): void;
+    /** Told after an integration's settings were saved, rotated or deleted (e.g. to reconnect a websocket). */
+    settingsChanged?(licence: string): void | Promise<void>;
+}
+
+export interface StatusView {
+    state: 'ok' | 'error';
+    /** Plain language; null when all is well. */
+    last_error: string | null;
+    last_error_at: string | null;
+    last_delivery_at: string | null;
+    /** Deliveries waiting or under way. */
+    queue_depth: number;
+    /** Deliveries parked as failed (replayable). */
+    failed: number;
+}
+
+export interface IntegrationView {
+    licence: string;
+    mattermost: {
+        server_url: string;
+        auth: 'token';
+        bot_token_set: boolean;
+        outgoing_webhook_token_set: boolean;
+        bot_user_id: string | null;
+    };
+    channel_id: string;
+    /** Every known notification type; '' = not sent. */
+    notification_channels: Record<NotificationType, string>;
+    relay_mode: RelayMode;
+    inbound_mode: InboundMode;
+    ireserve: {callback_url: string | null};
+    active: boolean;
+    inbound_webhook_url: string;
+    status: StatusView;
+    created_at: string;
+    updated_at: string;
+}
+
+export interface NewSecrets {
+    /** Standard Webhooks secret (`whsec_…`) i-Reserve signs events with. */
+    signing_secret: string;
+    /** The integration's admin key for System Console. */
+    admin_key: string;
+}
+
+export interface DeliveryView {
+    id: number;
+    direction: 'outbound' | 'inbound';
+    kind: string;
+    conversation_id: string | null;
+    attempts: number;
+    status: OutboxStatus;
+    last_error: string | null;
+    last_error_code: string | null;
+    created_at: string;
+    updated_at: string;
+}
+
+function iso(ms: number | null): string | null {
+    return ms === null ? null : new Date(ms).toISOString();
+}
+
+function newAdminKey(): string {
+    return `irak_${randomToken(32)}`;
+}
+
+function normaliseServerUrl(url: string): string {
+    return url.trim().replace(/\/+$/, '');
+}
+
+function compactChannels(map: Partial<Record<NotificationType, string>>): Partial<Record<NotificationType, string>> {
+    const out: Partial<Record<NotificationType, string>> = {};
+    for (const type of NOTIFICATION_TYPES) {
+        const value = map[type]?.trim() ?? '';
+        if (value !== '') {
+            out[type] = value;
+        }
+    }
+    return out;
+}
+
+/** What to verify against Mattermost before saving. */
+interface CheckScope {
+    bot: boolean;
+    channel: boolean;
+    notificationTypes: NotificationType[];
+}
+
+const EVERYTHING: Readonly<CheckScope> = Object.freeze({bot: true, channel: true, notificationTypes: [...NOTIFICATION_TYPES]});
+
+/**
+ * The admin API's logic (DESIGN §5), independent of HTTP. Methods throw InvalidSettings,
+ * IntegrationNotFound, DeliveryNotFound or MattermostUnavailable; nothing is saved when one is
+ * thrown. Secrets never leave except the two created or rotated ones, returned once.
+ */
+export class AdminService {
+    constructor(private readonly deps: AdminDeps) {}
+
+    async listIntegrations(): Promise<Array<{licence: string; active: boolean; server_url: string; channel_id: string; status: StatusView}>> {
+        const out = [];
+        for (const licence of await this.deps.integrations.listLicences()) {
+            const integration = await this.deps.integrations.get(licence);
+            if (integration) {
+                out.push({licence, active: integration.active, server_url: integration.serverUrl, channel_id: integration.channelId, status: await this.#status(integration)});
+            }
+        }
+        return out;
+    }
+
+    async get(licence: string): Promise<IntegrationView> {
+        return this.#view(await this.#integration(licence));
+    }
+
+    /**
+     * Creates (needs the bot token; returns the new secrets) or replaces the integration's settings.
+     * Omitted secrets are kept on replace; the signing secret and admin key never change here.
+     * Everything is checked against Mattermost first.
+     */
+    async put(licence: string, input: FullSettingsInput, options: {mayCreate: boolean}): Promise<{created: boolean; view: IntegrationView; secrets?: NewSecrets}> {
+        const existing = await this.deps.integrations.getRecord(licence);
+        if (!existing && !options.mayCreate) {
+            throw new CreateRefused();
+        }
+        const botToken = input.mattermost.bot_token ?? (existing?.auth.mode === 'token' ? existing.auth.botToken : undefined);
+        if (botToken === undefined) {
+            throw new InvalidSettings('mattermost.bot_token', 'is required when creating an integration', 'required');
+        }
+        const callback = input.ireserve?.callback_url;
+        const record: IntegrationRecord = {
+            licence,
+            serverUrl: normaliseServerUrl(input.mattermost.server_url),
+            auth: {mode: 'token', botToken},
+            outgoingWebhookToken: input.mattermost.outgoing_webhook_token === undefined
+                ? existing?.outgoingWebhookToken ?? null
+                : input.mattermost.outgoing_webhook_token || null,
+            channelId: input.channel_id,
+            notificationChannels: compactChannels(input.notification_channels ?? {}),
+            relayMode: input.relay_mode ?? 'all_replies',
+            inboundMode: input.inbound_mode ?? 'outgoing_webhook',
+            callbackUrl: callback ? callback : null,
+            signingSecret: existing?.signingSecret ?? '',
+            previousSigningSecret: existing?.previousSigningSecret ?? null,
+            adminKeyHash: existing?.adminKeyHash ?? '',
+            dmSettings: existing?.dmSettings ?? DEFAULT_DM_SETTINGS,
+            active: input.active ?? true,
+            botUserId: existing?.botUserId ?? null,
+        };
+        record.botUserId = await this.#checkAgainstMattermost(record, EVERYTHING);
+
+        let secrets: NewSecrets | undefined;
+        if (!existing) {
+            secrets = {signing_secret: generateSigningSecret(), admin_key: newAdminKey()};
+            record.signingSecret = secrets.signing_secret;
+            record.adminKeyHash = hashAdminKey(secrets.admin_key);
+        }
+        const created = await this.deps.integrations.save(record);
+        this.deps.logger.info({licence, created}, created ? 'integration created' : 'integration replaced');
+        await this.#changed(licence);
+        return {created, view: await this.get(licence), ...(secrets && created ? {secrets} : {})};
+    }
+
+    /** Changes the given fields only; checks against Mattermost only what the change touches. */
+    async patch(licence: string, input: SettingsInput): Promise<IntegrationView> {
+        const existing = await this.deps.integrations.getRecord(licence);
+        if (!existing) {
+            throw new IntegrationNotFound(licence);
+        }
+        const record: IntegrationRecord = {...existing, notificationChannels: {...existing.notificationChannels}};
+        // A new server or token is checked in full; otherwise only what changed.
+        let everything = false;
+        const scope: CheckScope = {bot: false, channel: false, notificationTypes: []};
+        const mm = input.mattermost;
+        if (mm?.server_url !== undefined && normaliseServerUrl(mm.server_url) !== existing.serverUrl) {
+            record.serverUrl = normaliseServerUrl(mm.server_url);
+            everything = true;
+        }
+        if (mm?.bot_token !== undefined && !(existing.auth.mode === 'token' && existing.auth.botToken === mm.bot_token)) {
+            record.auth = {mode: 'token', botToken: mm.bot_token};
+            everything = true;
+        }
+        if (mm?.outgoing_webhook_token !== undefined) {
+            record.outgoingWebhookToken = mm.outgoing_webhook_token || null;
+        }
+        if (input.channel_id !== undefined && input.channel_id !== existing.channelId) {
+            record.channelId = input.channel_id;
+            scope.channel = true;
+        }
+        for (const [type, value] of Object.entries(input.notification_channels ?? {}) as Array<[NotificationType, string]>) {
+            if (value === '') {
+                delete record.notificationChannels[type];
+            } else if (value !== existing.notificationChannels[type]) {
+                record.notificationChannels[type] = value;
+                scope.notificationTypes.push(type);
+            }
+        }
+        record.relayMode = input.relay_mode ?? existing.relayMode;
+        record.inboundMode = input.inbound_mode ?? existing.inboundMode;
+        if (input.ireserve?.callback_url !== undefined) {
+            record.callbackUrl = input.ireserve.callback_url || null;
+        }
+        record.active = input.active ?? existing.active;
+        record.botUserId = await this.#checkAgainstMattermost(record, everything ? EVERYTHING : scope);
+
+        await this.deps.integrations.save(record);
+        this.deps.logger.info({licence}, 'integration updated');
+        await this.#changed(licence);
+        return this.get(licence);
+    }
+
+    /** Deletes the integration and everything stored for its licence. */
+    async delete(licence: string): Promise<void> {
+        if (!await this.deps.integrations.delete(licence)) {
+            throw new IntegrationNotFound(licence);
+        }
+        this.deps.logger.info({licence}, 'integration deleted');
+        await this.#changed(licence);
+    }
+
+    /** New signing secret and admin key; the old signing secret still verifies for 24 hours. */
+    async rotate(licence: string): Promise<NewSecrets & {previous_signing_secret_expires_at: string}> {
+        const record = await this.deps.integrations.getRecord(licence);
+        if (!record) {
+            throw new IntegrationNotFound(licence);
+        }
+        const secrets: NewSecrets = {signing_secret: generateSigningSecret(), admin_key: newAdminKey()};
+        const expiresAt = this.deps.clock.now() + PREVIOUS_SECRET_VALIDITY_MS;
+        await this.deps.integrations.save({
+            ...record,
+            previousSigningSecret: {secret: record.signingSecret, expiresAt},
+            signingSecret: secrets.signing_secret,
+            adminKeyHash: hashAdminKey(secrets.admin_key),
+        });
+        this.deps.logger.info({licence}, 'integration secrets rotated');
+        await this.#changed(licence);
+        return {...secrets, previous_signing_secret_expires_at: new Date(expiresAt).toISOString()};
+    }
+
+    async channels(licence: string): Promise<ChannelView[]> {
+        const integration = await this.#integration(licence);
+        return listChannels(integration, this.deps.mattermost.for(integration));
+    }
+
+    async test(licence: string): Promise<TestResult[]> {
+        const integration = await this.#integration(licence);
+        const results = await runTest(integration, this.deps.mattermost.for(integration));
+        this.deps.logger.info({licence, ok: results.filter((r) => r.ok).length, failed: results.filter((r) => !r.ok).length}, 'integration test run');
+        return results;
+    }
+
+    async replaceUsers(licence: string, input: UsersInput): Promise<{count: number}> {
+        await this.#integration(licence);
+        await this.deps.directory.replace(licence, input.users);
+        this.deps.logger.info({licence, count: input.users.length}, 'user directory replaced');
+        return {count: input.users.length};
+    }
+
+    async users(licence: string): Promise<DirectoryUser[]> {
+        await this.#integration(licence);
+        return this.deps.directory.list(licence);
+    }
+
+    async deliveries(licence: string, filter: {status?: OutboxStatus; limit?: number}): Promise<DeliveryView[]> {
+        await this.#integration(licence);
+        return (await this.deps.outbox.list(licence, filter)).map(deliveryView);
+    }
+
+    async retryDelivery(licence: string, id: number): Promise<void> {
+        await this.#integration(licence);
+        if (!await this.deps.outbox.retry(licence, id)) {
+            throw new DeliveryNotFound(id);
+        }
+        this.deps.logger.info({licence, job: id}, 'failed delivery replayed');
+        this.deps.wakeWorker();
+    }
+
+    async retryFailed(licence: string): Promise<{retried: number}> {
+        await this.#integration(licence);
+        const retried = await this.deps.outbox.retryAll(licence);
+        this.deps.logger.info({licence, retried}, 'failed deliveries replayed');
+        if (retried > 0) {
+            this.deps.wakeWorker();
+        }
+        return {retried};
+    }
+
+    async #integration(licence: string): Promise<Integration> {
+        const integration = await this.deps.integrations.get(licence);
+        if (!integration) {
+            throw new IntegrationNotFound(licence);
+        }
+        return integration;
+    }
+
+    /** Returns the bot's user id (checked when the scope includes the bot). */
+    async #checkAgainstMattermost(record: IntegrationRecord, scope: CheckScope): Promise<string | null> {
+        const targets: Array<[string, string]> = [];
+        if (scope.channel) {
+            targets.push(['channel_id', record.channelId]);
+        }
+        for (const type of scope.notificationTypes) {
+            const value = record.notificationChannels[type];
+            if (value && !isIncomingWebhookTarget(value)) {
+                targets.push([`notification_channels.${type}`, value]);
+            }
+        }
+        if (!scope.bot && targets.length === 0) {
+            return record.botUserId;
+        }
+        const port = this.deps.mattermost.create({serverUrl: record.serverUrl, auth: record.auth});
+        const botUserId = scope.bot ? (await checkBot(port)).id : record.botUserId;
+        const checked = new Set<string>();
+        for (const [field, channelId] of targets) {
+            if (!checked.has(channelId)) {
+                await checkChannel(port, channelId, field);
+                checked.add(channelId);
+            }
+        }
+        return botUserId;
+    }
+
+    async #changed(licence: string): Promise<void> {
+        this.deps.mattermost.forget(licence);
+        try {
+            await this.deps.settingsChanged?.(licence);
+        } catch (error) {
+            this.deps.logger.warn({licence, err: error}, 'applying new integration settings failed');
+        }
+    }
+
+    async #status(integration: Integration): Promise<StatusView> {
+        const {queueDepth, failed} = await this.deps.outbox.counts(integration.licence);
+        let lastError = integration.lastError;
+        let lastErrorAt = integration.lastErrorAt;
+        if (lastError === null && failed > 0) {
+            // A later success cleared the integration's last error, but failures still wait for a retry.
+            const [latest] = await this.deps.outbox.list(integration.licence, {status: 'failed', limit: 1});
+            lastError = latest?.last_error ?? null;
+            lastErrorAt = latest?.updated_at ?? null;
+        }
+        return {
+            state: lastError !== null || failed > 0 ? 'error' : 'ok',
+            last_error: lastError,
+            last_error_at: iso(lastErrorAt),
+            last_delivery_at: iso(integration.lastDeliveryAt),
+            queue_depth: queueDepth,
+            failed,
+        };
+    }
+
+    async #view(integration: Integration): Promise<IntegrationView> {
+        const notificationChannels = Object.fromEntries(NOTIFICATION_TYPES.map((type) => [type, integration.notificationChannels[type] ?? ''])) as Record<NotificationType, string>;
+        return {
+            licence: integration.licence,
+            mattermost: {
+                server_url: integration.serverUrl,
+                auth: 'token',
+                bot_token_set: integration.auth.mode === 'token' && integration.auth.botToken !== '',
+                outgoing_webhook_token_set: integration.outgoingWebhookToken !== null,
+                bot_user_id: integration.botUserId,
+            },
+            channel_id: integration.channelId,
+            notification_channels: notificationChannels,
+            relay_mode: integration.relayMode,
+            inbound_mode: integration.inboundMode,
+            ireserve: {callback_url: integration.callbackUrl},
+            active: integration.active,
+            inbound_webhook_url: `${this.deps.publicUrl.replace(/\/+$/, '')}/api/v1/mattermost/outgoing-webhook`,
+            status: await this.#status(integration),
+            created_at: new Date(integration.createdAt).toISOString(),
+            updated_at: new Date(integration.updatedAt).toISOString(),
+        };
+    }
+}
+
+function deliveryView(job: JobSummary): DeliveryView {
+    return {
+        id: job.id,
+        direction: job.direction,
+        kind: job.kind,
+        conversation_id: job.conversation_id,
+        attempts: Number(job.attempts),
+        status: job.status,
+        last_error: job.last_error,
+        last_error_code: job.last_error_code,
+        created_at: new Date(Number(job.created_at)).toISOString(),
+        updated_at: new Date(Number(job.updated_at)).toISOString(),
+    };
+}

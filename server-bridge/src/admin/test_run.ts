@@ -1,0 +1,202 @@
+import type {Channel} from '@mattermost/types/channels';
+import type {Team} from '@mattermost/types/teams';
+import axios from 'axios';
+
+import {UpstreamError, type FailureKind} from '../domain/errors.js';
+import {NOTIFICATION_TYPES, isIncomingWebhookTarget, type Integration} from '../domain/integration.js';
+import type {MattermostPort} from '../ports/mattermost.js';
+
+/**
+ * The Test button: posts a sample message to the mirror channel and to every mapped notification
+ * target (a channel, or an incoming-webhook URL), and says per target whether it worked, and if
+ * not, what to do. Nothing is retried and nothing is recorded: it only reports.
+ */
+
+export type TestError = 'not_a_member' | 'channel_not_found' | 'token_rejected' | 'unreachable' | 'rejected';
+
+export interface TestResult {
+    /** The configured target: a channel id, or for an incoming webhook its URL. */
+    channel_id: string;
+    /** `mirror` or `notification:<type>`. */
+    purpose: string;
+    target: 'channel' | 'incoming_webhook';
+    ok: boolean;
+    error?: TestError;
+    /** Plain language: what happened and, on failure, how to fix it. */
+    message: string;
+    /** On success in a channel: `<server>/<team>/pl/<post id>`. */
+    permalink?: string;
+    /** The channel's name (without ~) when Mattermost showed it. */
+    channel_name?: string;
+}
+
+interface Target {
+    purpose: string;
+    value: string;
+}
+
+function targetsOf(integration: Integration): Target[] {
+    const targets: Target[] = [{purpose: 'mirror', value: integration.channelId}];
+    for (const type of NOTIFICATION_TYPES) {
+        const value = integration.notificationChannels[type]?.trim() ?? '';
+        if (value !== '') {
+            targets.push({purpose: `notification:${type}`, value});
+        }
+    }
+    return targets;
+}
+
+function sampleText(licence: string, purpose: string): string {
+    return purpose === 'mirror'
+        ? `:white_check_mark: Test message from the i-Reserve bridge (licence ${licence}): web-chat conversations will be mirrored here.`
+        : `:bell: Test notification from the i-Reserve bridge (licence ${licence}): \`${purpose.slice('notification:'.length)}\` notifications will be posted here.`;
+}
+
+function errorFor(kind: FailureKind): TestError {
+    switch (kind) {
+    case 'token_rejected':
+    case 'login_rejected':
+        return 'token_rejected';
+    case 'not_a_member':
+    case 'forbidden':
+        return 'not_a_member';
+    case 'not_found':
+        return 'channel_not_found';
+    case 'unreachable':
+    case 'server_error':
+    case 'rate_limited':
+        return 'unreachable';
+    default:
+        return 'rejected';
+    }
+}
+
+interface Context {
+    port: MattermostPort;
+    licence: string;
+    botUsername: string;
+    teams: Map<string, Team>;
+}
+
+function channelMessage(error: TestError, context: Context, channelId: string, channel: Channel | undefined, detail: string): string {
+    const where = channel ? `~${channel.name}` : `channel ${channelId}`;
+    const bot = context.botUsername ? `@${context.botUsername}` : 'the bot';
+    switch (error) {
+    case 'not_a_member':
+        return `The bot ${bot} is not a member of ${where} (Mattermost answered 403). In Mattermost, open ${where} and add the bot (type /invite ${bot} in the channel), then press Test again.`;
+    case 'channel_not_found':
+        return `Channel ${channelId} does not exist on the Mattermost server (it was deleted, or the id is wrong). Pick another channel in the settings.`;
+    case 'token_rejected':
+        return 'Mattermost rejected the bot token (401: wrong, revoked or expired). Create a new access token for the bot (System Console → Integrations → Bot Accounts) and save it in the settings.';
+    case 'unreachable':
+        return `The bridge could not reach Mattermost at ${context.port.serverUrl} (${detail}). Check the server URL and the network between the bridge and Mattermost, then press Test again.`;
+    case 'rejected':
+        return `Mattermost refused the test message in ${where} (${detail}).`;
+    }
+}
+
+function permalink(context: Context, channel: Channel, postId: string): string {
+    const team = context.teams.get(channel.team_id)?.name ?? '_redirect';
+    return `${context.port.serverUrl}/${encodeURIComponent(team)}/pl/${postId}`;
+}
+
+function detailOf(error: UpstreamError): string {
+    return error.status ? `HTTP ${error.status}: ${error.message}` : error.message;
+}
+
+async function testChannel(context: Context, target: Target): Promise<TestResult> {
+    const base = {channel_id: target.value, purpose: target.purpose, target: 'channel' as const};
+    let channel: Channel | undefined;
+    try {
+        // Looked up first: posting to an unknown channel answers 403, like a channel without the bot.
+        channel = await context.port.getChannel(target.value);
+        const post = await context.port.createPost({
+            channel_id: target.value,
+            message: sampleText(context.licence, target.purpose),
+            props: {ireserve_test: true},
+        });
+        return {
+            ...base,
+            ok: true,
+            message: `Posted a test message to ~${channel.name}.`,
+            permalink: permalink(context, channel, post.id),
+            channel_name: channel.name,
+        };
+    } catch (error) {
+        if (!(error instanceof UpstreamError)) {
+            throw error;
+        }
+        const code = errorFor(error.kind);
+        return {
+            ...base,
+            ok: false,
+            error: code,
+            message: channelMessage(code, context, target.value, channel, detailOf(error)),
+            ...(channel ? {channel_name: channel.name} : {}),
+        };
+    }
+}
+
+async function testIncomingWebhook(context: Context, target: Target): Promise<TestResult> {
+    const base = {channel_id: target.value, purpose: target.purpose, target: 'incoming_webhook' as const};
+    try {
+        const response = await axios.post(target.value, {text: sampleText(context.licence, target.purpose)}, {
+            timeout: 15_000,
+            validateStatus: () => true,
+            responseType: 'text',
+            maxRedirects: 0,
+        });
+        if (response.status >= 200 && response.status < 300) {
+            return {...base, ok: true, message: 'Posted a test message through the incoming webhook.'};
+        }
+        if (response.status === 400 || response.status === 404 || response.status === 410) {
+            return {...base, ok: false, error: 'channel_not_found', message: `The incoming webhook was refused (HTTP ${response.status}): it does not exist or was deleted. Create an incoming webhook in Mattermost (Integrations → Incoming Webhooks) and paste its URL in the settings.`};
+        }
+        if (response.status >= 500 || response.status === 429 || response.status === 408) {
+            return {...base, ok: false, error: 'unreachable', message: `The incoming webhook answered HTTP ${response.status}; Mattermost may be down. Press Test again later.`};
+        }
+        return {...base, ok: false, error: 'rejected', message: `The incoming webhook refused the test message (HTTP ${response.status}). Check the webhook in Mattermost (Integrations → Incoming Webhooks).`};
+    } catch (error) {
+        const detail = (error as {code?: string}).code ?? (error as Error).message;
+        return {...base, ok: false, error: 'unreachable', message: `The bridge could not reach the incoming webhook (${detail}). Check the URL and the network between the bridge and Mattermost.`};
+    }
+}
+
+/** Runs the Test for an integration with its saved settings. Never throws on Mattermost failures. */
+export async function runTest(integration: Integration, port: MattermostPort): Promise<TestResult[]> {
+    const targets = targetsOf(integration);
+    const context: Context = {port, licence: integration.licence, botUsername: '', teams: new Map()};
+    const channelTargets = targets.filter((target) => !isIncomingWebhookTarget(target.value));
+    if (channelTargets.length > 0) {
+        try {
+            context.botUsername = (await port.getMe()).username;
+        } catch (error) {
+            if (!(error instanceof UpstreamError)) {
+                throw error;
+            }
+            const code = errorFor(error.kind);
+            // No point trying each channel when the bot itself is refused or the server is down.
+            if (code === 'token_rejected' || code === 'unreachable') {
+                const failed = new Map(channelTargets.map((target) => [target, {
+                    channel_id: target.value, purpose: target.purpose, target: 'channel' as const, ok: false, error: code,
+                    message: channelMessage(code, context, target.value, undefined, detailOf(error)),
+                }]));
+                const results: TestResult[] = [];
+                for (const target of targets) {
+                    results.push(failed.get(target) ?? await testIncomingWebhook(context, target));
+                }
+                return results;
+            }
+        }
+        try {
+            context.teams = new Map((await port.getMyTeams()).map((team) => [team.id, team]));
+        } catch {
+            // Only the permalinks' team names depend on it; they fall back to /_redirect/pl/<id>.
+        }
+    }
+    const results: TestResult[] = [];
+    for (const target of targets) {
+        results.push(isIncomingWebhookTarget(target.value) ? await testIncomingWebhook(context, target) : await testChannel(context, target));
+    }
+    return results;
+}
