@@ -269,6 +269,37 @@ describe('Mattermost facts (real server)', () => {
         });
     });
 
+    describe('mentions (why and how the bridge neutralises visitor text)', () => {
+        let ch: {id: string};
+        const mentions = async (): Promise<number> => (await mm.agents.agent1.client.getMyChannelMember(ch.id)).mention_count;
+
+        before(async () => {
+            ch = await mm.admin.client.createChannel({team_id: mm.team.id, name: `mentions-${mm.suffix}`, display_name: 'Mentions', type: 'O'});
+            await mm.admin.client.addToChannel(mm.bot.id, ch.id);
+            await mm.admin.client.addToChannel(mm.agents.agent1.id, ch.id);
+            await mm.admin.client.addToChannel(mm.agents.agent2.id, ch.id);
+        });
+
+        it('a bot\'s post with @channel or @username counts as a mention for agents, by the time the create answers', async () => {
+            const start = await mentions();
+            await mm.bot.client.createPost({channel_id: ch.id, message: 'Visitor says: @channel please help'});
+            assert.equal(await mentions(), start + 1, '@channel');
+            await mm.bot.client.createPost({channel_id: ch.id, message: `hey @${mm.agents.agent1.username}, look`});
+            assert.equal(await mentions(), start + 2, '@username');
+            await mm.bot.client.createPost({channel_id: ch.id, message: '@all and @here too'});
+            assert.equal(await mentions(), start + 3, '@all/@here');
+        });
+
+        it('a zero-width joiner right after "@" (the bridge\'s neutralisation) mentions nobody; e-mail addresses mention nobody', async () => {
+            const start = await mentions();
+            const zwj = '\u200D';
+            await mm.bot.client.createPost({channel_id: ch.id, message: `@${zwj}channel @${zwj}all @${zwj}here @${zwj}${mm.agents.agent1.username} (${mm.agents.agent1.email})`});
+            // Positive control after it: counts are settled when the create answers (see above).
+            await mm.bot.client.createPost({channel_id: ch.id, message: `control @${mm.agents.agent1.username}`});
+            assert.equal(await mentions(), start + 1, 'only the control post mentioned agent1');
+        });
+    });
+
     describe('files', () => {
         it('POST /files: channel_id first → 201 {file_infos, client_ids} (channel_id after the files is accepted too)', async () => {
             const ok = await uploadFiles(mm.url, mm.bot.token, mm.channels.public.id, [{name: 'hello.txt', type: 'text/plain', data: Buffer.from('hello')}]);
