@@ -8,6 +8,8 @@ import {SecretBox} from './crypto/secret_box.js';
 import {buildApp} from './http/app.js';
 import {adminRoutes} from './http/routes/admin/index.js';
 import {healthRoutes} from './http/routes/health.js';
+import {outgoingWebhookRoutes} from './http/routes/outgoing_webhook.js';
+import {createInbound, type Inbound} from './inbound/index.js';
 import {MattermostConnector} from './mattermost/connector.js';
 import {Metrics} from './observability/metrics.js';
 import {OutboxWorker, type JobHandler} from './outbox/worker.js';
@@ -43,6 +45,8 @@ export interface BridgeContext {
     mattermost: MattermostConnector;
     /** Wakes the delivery worker after an enqueue, so delivery starts at once. */
     wakeWorker: () => void;
+    /** Inbound relay (Mattermost → i-Reserve). Call `inbound.refresh(licence)` after an integration is saved or deleted. */
+    inbound: Inbound;
 }
 
 export interface Bridge {
@@ -78,9 +82,10 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
             outbox,
             mattermost: new MattermostConnector(),
             wakeWorker: () => worker?.wake(),
+            inbound: createInbound(() => context),
         };
 
-        const handlers: Record<string, JobHandler> = {};
+        const handlers: Record<string, JobHandler> = {...context.inbound.handlers};
         worker = new OutboxWorker({
             repository: outbox,
             handlers,
@@ -110,6 +115,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
             corsOrigins: config.corsOrigins,
             routes: [
                 healthRoutes({ping: () => database.ping(), metrics}),
+                outgoingWebhookRoutes({integrations: context.integrations, relay: context.inbound.relay}),
                 adminRoutes(createAdminApi(context)),
             ],
         });
@@ -122,10 +128,12 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
             async start() {
                 const url = await app.listen({host: config.host, port: config.port});
                 startedWorker.start();
+                await context.inbound.start();
                 return url;
             },
             async close() {
                 await app.close();
+                await context.inbound.stop();
                 await startedWorker.stop();
                 await database.close();
             },

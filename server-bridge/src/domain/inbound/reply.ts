@@ -1,0 +1,76 @@
+import {createHash} from 'node:crypto';
+
+import type {ReplyAuthor} from './author.js';
+
+/**
+ * The `conversation.reply` callback to i-Reserve (DESIGN §5). Pure. Its Standard Webhooks
+ * `webhook-id` is derived from the licence and the Mattermost post id, so every retry — and any
+ * second bridge process — sends the same id and i-Reserve can drop repeats.
+ */
+export interface ReplyAttachment {
+    filename: string;
+    content_type: string;
+    size: number;
+    /** base64 */
+    data: string;
+}
+
+export interface ConversationReply {
+    type: 'conversation.reply';
+    licence: string;
+    data: {
+        conversation_id: string;
+        /** The Mattermost post id. */
+        reply_id: string;
+        text: string;
+        author: ReplyAuthor;
+        attachments: ReplyAttachment[];
+        /** ISO 8601, the post's creation time in Mattermost. */
+        created_at: string;
+    };
+}
+
+export function buildReply(input: {
+    licence: string;
+    conversationId: string;
+    postId: string;
+    text: string;
+    author: ReplyAuthor;
+    attachments: ReplyAttachment[];
+    createdAtMs: number;
+}): ConversationReply {
+    return {
+        type: 'conversation.reply',
+        licence: input.licence,
+        data: {
+            conversation_id: input.conversationId,
+            reply_id: input.postId,
+            text: input.text,
+            author: input.author,
+            attachments: input.attachments,
+            created_at: new Date(input.createdAtMs).toISOString(),
+        },
+    };
+}
+
+/** `msg_` + 32 url-safe characters, the same for the same (licence, post) forever. */
+export function replyWebhookId(licence: string, postId: string): string {
+    return `msg_${createHash('sha256').update(`conversation.reply\n${licence}\n${postId}`).digest('base64url').slice(0, 32)}`;
+}
+
+/** The bridge's thread reply when a reply could not be delivered; the webapp reads `ireserve_delivery`. */
+export interface DeliveryNotice {
+    post_id: string;
+    status: 'failed';
+    reason: string;
+}
+
+export function failureNotice(postId: string, reason: string): {message: string; props: {ireserve_delivery: DeliveryNotice}} {
+    return {
+        message: `:warning: This reply did not reach the visitor. ${reason}`,
+        props: {ireserve_delivery: {post_id: postId, status: 'failed', reason}},
+    };
+}
+
+export const DELIVERED_EMOJI = 'white_check_mark';
+export const FAILED_EMOJI = 'warning';

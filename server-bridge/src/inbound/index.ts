@@ -1,0 +1,40 @@
+import type {JobHandler} from '../outbox/worker.js';
+import {IReserveCallbackClient} from '../ireserve/callback_client.js';
+import type {IReservePort} from '../ireserve/port.js';
+
+import {InboundListeners, type ListenerOptions, type ListenerStatus} from './listeners.js';
+import {InboundRelay, type InboundDeps} from './relay.js';
+
+/**
+ * The inbound relay (Mattermost → i-Reserve) as the composition root sees it. `refresh(licence)`
+ * is what the admin API calls after an integration was created, changed or deleted, so the
+ * websocket listeners follow the settings.
+ */
+export interface Inbound {
+    readonly relay: InboundRelay;
+    readonly listeners: InboundListeners;
+    /** Outbox handlers for the inbound job kinds. */
+    readonly handlers: Record<string, JobHandler>;
+    refresh(licence: string): Promise<void>;
+    status(licence: string): ListenerStatus | undefined;
+    start(): Promise<void>;
+    stop(): Promise<void>;
+}
+
+export function createInbound(deps: () => InboundDeps, options: {ireserve?: IReservePort; listeners?: ListenerOptions} = {}): Inbound {
+    const ireserve = options.ireserve ?? new IReserveCallbackClient({userAgent: 'ireserve-bridge'});
+    const relay = new InboundRelay(deps, ireserve);
+    const listeners = new InboundListeners(deps, relay, options.listeners);
+    return {
+        relay,
+        listeners,
+        handlers: relay.handlers(),
+        refresh: (licence) => listeners.refresh(licence),
+        status: (licence) => listeners.status(licence),
+        start: () => listeners.start(),
+        stop: () => listeners.stop(),
+    };
+}
+
+export type {InboundDeps} from './relay.js';
+export type {ListenerStatus} from './listeners.js';

@@ -1,0 +1,399 @@
+import type {Logger} from 'pino';
+
+import type {Config} from '../config/config.js';
+import {signedHeaders} from '../crypto/standard_webhooks.js';
+import {UpstreamError} from '../domain/errors.js';
+import {describeFailure} from '../domain/failure_messages.js';
+import {describeAuthorMatch, mapAuthor} from '../domain/inbound/author.js';
+import {decideRelay, screenPost, type IgnoreReason, type InboundPost} from '../domain/inbound/decision.js';
+import {buildReply, DELIVERED_EMOJI, FAILED_EMOJI, failureNotice, replyWebhookId, type ReplyAttachment} from '../domain/inbound/reply.js';
+import type {Integration} from '../domain/integration.js';
+import type {IReservePort} from '../ireserve/port.js';
+import type {MattermostConnector} from '../mattermost/connector.js';
+import type {Metrics} from '../observability/metrics.js';
+import {PermanentFailure, type JobHandler} from '../outbox/worker.js';
+import type {Clock} from '../ports/clock.js';
+import type {MattermostPort} from '../ports/mattermost.js';
+import type {DatabaseHandle} from '../storage/database.js';
+import type {ConversationsRepository} from '../storage/conversations_repository.js';
+import type {DirectoryRepository} from '../storage/directory_repository.js';
+import type {IntegrationsRepository} from '../storage/integrations_repository.js';
+import type {Job, OutboxRepository} from '../storage/outbox_repository.js';
+
+import {
+    JOB_FEEDBACK, JOB_REPLY, JOB_RESOLVE,
+    type FeedbackPayload, type InboundSource, type ReplyPayload, type ResolvePayload,
+} from './jobs.js';
+
+/** The parts of the bridge context the relay uses (the BridgeContext fits). */
+export interface InboundDeps {
+    config: Config;
+    logger: Logger;
+    database: DatabaseHandle;
+    clock: Clock;
+    metrics: Metrics;
+    integrations: IntegrationsRepository;
+    conversations: ConversationsRepository;
+    directory: DirectoryRepository;
+    outbox: OutboxRepository;
+    mattermost: MattermostConnector;
+    wakeWorker: () => void;
+}
+
+/**
+ * What happened to an arriving post:
+ * `queued` (a reply job was created), `duplicate` (one already existed for this post),
+ * `internal` (a note, or a plain reply under `composer_only`), `ignored` (not an agent's reply in a
+ * conversation thread), `deferred` (could not be looked at now; a resolve job will).
+ */
+export type Outcome = 'queued' | 'duplicate' | 'internal' | 'ignored' | 'deferred';
+
+class DeadlineExceeded extends Error {}
+
+function isGone(error: unknown): boolean {
+    return error instanceof UpstreamError && error.kind === 'not_found';
+}
+
+function formatBytes(bytes: number): string {
+    if (bytes >= 1024 * 1024) {
+        return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+    }
+    return bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} KB` : `${bytes} bytes`;
+}
+
+/**
+ * The inbound relay: turns agents' thread replies in Mattermost into signed `conversation.reply`
+ * callbacks to i-Reserve, and shows the outcome on the agent's post.
+ *
+ * Arrival (`acceptWebhook`, `acceptPost`) never loses a post to upstream trouble: when Mattermost
+ * cannot be asked in time, an `inbound.resolve` job asks later. The reply job's dedupe key
+ * `post:<id>` makes a post relayed at most once per licence, whatever path and however often it came.
+ * Job handlers are idempotent: a re-run re-sends the callback with the same `webhook-id`, and the
+ * follow-ups (reaction, thread notice) check before they act.
+ */
+export class InboundRelay {
+    readonly #deps: () => InboundDeps;
+    readonly #ireserve: IReservePort;
+    readonly #botIds = new Map<string, string>();
+    /** How long arrival waits for Mattermost before handing the post to a resolve job. */
+    inlineDeadlineMs: number;
+
+    constructor(deps: () => InboundDeps, ireserve: IReservePort, options: {inlineDeadlineMs?: number} = {}) {
+        this.#deps = deps;
+        this.#ireserve = ireserve;
+        this.inlineDeadlineMs = options.inlineDeadlineMs ?? 5000;
+    }
+
+    handlers(): Record<string, JobHandler> {
+        return {
+            [JOB_RESOLVE]: (job) => this.#resolve(job),
+            [JOB_REPLY]: (job) => this.#reply(job),
+            [JOB_FEEDBACK]: (job) => this.#feedback(job),
+        };
+    }
+
+    /**
+     * An outgoing-webhook call for `postId` (the payload has no root id: the post is fetched).
+     * Throws only when the post cannot even be queued for later (database trouble).
+     */
+    async acceptWebhook(integration: Integration, hook: {postId: string; userId: string}): Promise<Outcome> {
+        if (integration.botUserId !== null && hook.userId === integration.botUserId) {
+            return this.#count('outgoing_webhook', 'ignored', {postId: hook.postId, reason: 'own_post'}, integration.licence);
+        }
+        const work = (async (): Promise<Outcome> => {
+            let post: InboundPost;
+            try {
+                post = await this.#deps().mattermost.for(integration).getPost(hook.postId);
+            } catch (error) {
+                if (isGone(error)) {
+                    return this.#count('outgoing_webhook', 'ignored', {postId: hook.postId, reason: 'deleted'}, integration.licence);
+                }
+                throw error;
+            }
+            return this.#process(integration, post, 'outgoing_webhook');
+        })();
+        return this.#withFallback(integration, work, {postId: hook.postId, source: 'outgoing_webhook'});
+    }
+
+    /** A post that arrived whole (websocket event, re-sync). Throws only on database trouble. */
+    async acceptPost(integration: Integration, post: InboundPost, source: InboundSource): Promise<Outcome> {
+        return this.#withFallback(integration, this.#process(integration, post, source), {postId: post.id, source, post});
+    }
+
+    async #withFallback(integration: Integration, work: Promise<Outcome>, resolve: ResolvePayload): Promise<Outcome> {
+        const {logger} = this.#deps();
+        let timer: NodeJS.Timeout | undefined;
+        const deadline = new Promise<never>((_resolve, reject) => {
+            timer = setTimeout(() => reject(new DeadlineExceeded()), this.inlineDeadlineMs);
+        });
+        try {
+            return await Promise.race([work, deadline]);
+        } catch (error) {
+            // The work may still finish; the resolve job then meets the dedupe key and does nothing.
+            work.catch(() => undefined);
+            logger.info({licence: integration.licence, post: resolve.postId, source: resolve.source,
+                reason: error instanceof DeadlineExceeded ? 'Mattermost did not answer in time' : (error as Error).message},
+            'inbound post handed to a resolve job');
+            await this.#deps().outbox.enqueue({
+                licence: integration.licence,
+                direction: 'inbound',
+                kind: JOB_RESOLVE,
+                orderingKey: `resolve:${resolve.postId}`,
+                dedupeKey: `resolve:${resolve.postId}`,
+                payload: resolve,
+            });
+            this.#deps().wakeWorker();
+            return this.#count(resolve.source, 'deferred');
+        } finally {
+            clearTimeout(timer);
+        }
+    }
+
+    /** Screens, decides, maps the author and queues the reply. Throws UpstreamError on Mattermost trouble. */
+    async #process(integration: Integration, post: InboundPost, source: InboundSource): Promise<Outcome> {
+        const deps = this.#deps();
+        const {licence} = integration;
+        const ignore = (reason: IgnoreReason) => this.#count(source, 'ignored', {postId: post.id, reason}, licence);
+        const early = screenPost(post, integration.botUserId);
+        if (!early.relevant) {
+            return ignore(early.reason);
+        }
+        const port = deps.mattermost.for(integration);
+        const screen = screenPost(post, await this.#botUserId(integration, port));
+        if (!screen.relevant) {
+            return ignore(screen.reason);
+        }
+        const conversation = await deps.conversations.findByRootPost(licence, post.root_id);
+        if (!conversation) {
+            return ignore('not_a_conversation');
+        }
+        const decision = decideRelay(post, integration.relayMode);
+        if (!decision.relay) {
+            return this.#count(source, 'internal', {postId: post.id, reason: decision.reason, conversation: conversation.conversationId}, licence);
+        }
+        const user = await port.getUser(post.user_id);
+        if (user.is_bot) {
+            return ignore('bot_post');
+        }
+        const entry = user.email ? await deps.directory.findByEmail(licence, user.email) : undefined;
+        const {author, match} = mapAuthor(user, entry);
+        const payload: ReplyPayload = {
+            postId: post.id,
+            rootId: post.root_id,
+            channelId: post.channel_id,
+            conversationId: conversation.conversationId,
+            text: post.message,
+            fileIds: [...(post.file_ids ?? [])],
+            createdAt: post.create_at,
+            author,
+            authorMatch: match,
+            authorNote: describeAuthorMatch(match),
+            via: decision.via,
+            source,
+        };
+        const id = await deps.outbox.enqueue({
+            licence,
+            direction: 'inbound',
+            kind: JOB_REPLY,
+            orderingKey: `reply:${conversation.conversationId}`,
+            conversationId: conversation.conversationId,
+            dedupeKey: `post:${post.id}`,
+            payload,
+        });
+        if (id === null) {
+            return this.#count(source, 'duplicate', {postId: post.id}, licence);
+        }
+        deps.wakeWorker();
+        deps.logger.info({licence, post: post.id, conversation: conversation.conversationId, job: id, source, via: decision.via,
+            author_match: match, ...(match === 'matched' ? {} : {author_note: payload.authorNote})}, 'agent reply queued for i-Reserve');
+        return this.#count(source, 'queued');
+    }
+
+    #count(source: InboundSource, outcome: Outcome, detail?: Record<string, unknown>, licence?: string): Outcome {
+        const deps = this.#deps();
+        deps.metrics.inboundPosts.inc({source, decision: outcome});
+        if (detail && outcome !== 'queued') {
+            deps.logger.debug({licence, source, outcome, ...detail}, 'inbound post not relayed');
+        }
+        return outcome;
+    }
+
+    /** The bot's user id: stored, else learnt once with getMe and stored. */
+    async #botUserId(integration: Integration, port: MattermostPort): Promise<string> {
+        if (integration.botUserId !== null) {
+            return integration.botUserId;
+        }
+        const key = `${integration.licence}\n${integration.updatedAt}`;
+        const known = this.#botIds.get(key);
+        if (known !== undefined) {
+            return known;
+        }
+        const me = await port.getMe();
+        await this.#deps().integrations.setBotUserId(integration.licence, me.id);
+        this.#botIds.set(key, me.id);
+        return me.id;
+    }
+
+    // ---- job handlers
+
+    async #resolve(job: Job): Promise<void> {
+        const payload = job.payload as ResolvePayload;
+        const integration = await this.#deps().integrations.get(job.licence);
+        if (!integration) {
+            return;
+        }
+        let post = payload.post;
+        if (!post) {
+            try {
+                post = await this.#deps().mattermost.for(integration).getPost(payload.postId);
+            } catch (error) {
+                if (isGone(error)) {
+                    return; // deleted before anyone could look: nothing to relay
+                }
+                throw error;
+            }
+        }
+        await this.#process(integration, post, payload.source);
+    }
+
+    async #reply(job: Job): Promise<void> {
+        const deps = this.#deps();
+        const payload = job.payload as ReplyPayload;
+        const integration = await deps.integrations.get(job.licence);
+        if (!integration) {
+            throw new PermanentFailure('The integration was deleted, so the reply cannot be delivered.', 'integration_missing');
+        }
+        try {
+            if (!integration.callbackUrl) {
+                throw new PermanentFailure('No i-Reserve callback URL is set for this integration. Set it in the settings, then retry the failed deliveries.', 'no_callback_url');
+            }
+            const secret = integration.signingSecrets[0];
+            if (!secret) {
+                throw new PermanentFailure('The integration has no signing secret.', 'no_signing_secret');
+            }
+            const port = deps.mattermost.for(integration);
+            const attachments = await this.#attachments(port, payload.fileIds);
+            const body = JSON.stringify(buildReply({
+                licence: integration.licence,
+                conversationId: payload.conversationId,
+                postId: payload.postId,
+                text: payload.text,
+                author: payload.author,
+                attachments,
+                createdAtMs: payload.createdAt,
+            }));
+            const webhookId = replyWebhookId(integration.licence, payload.postId);
+            const headers = signedHeaders(secret, webhookId, Math.floor(deps.clock.now() / 1000), body);
+            await this.#ireserve.deliver({url: integration.callbackUrl, body, headers});
+            deps.logger.info({licence: integration.licence, post: payload.postId, conversation: payload.conversationId, webhook_id: webhookId,
+                attempt: job.attempts, author_match: payload.authorMatch}, 'agent reply delivered to i-Reserve');
+        } catch (error) {
+            if (this.#willPark(job, error)) {
+                await this.#queueFeedback(job, payload, 'failed', this.#reason(job, error));
+            }
+            throw error;
+        }
+        await this.#queueFeedback(job, payload, 'delivered');
+    }
+
+    /** Mirrors the worker: permanent failures and the last attempt park the job. */
+    #willPark(job: Job, error: unknown): boolean {
+        if (error instanceof PermanentFailure) {
+            return true;
+        }
+        if (error instanceof UpstreamError && !error.retryable) {
+            return true;
+        }
+        return job.attempts >= this.#deps().config.delivery.maxAttempts;
+    }
+
+    #reason(job: Job, error: unknown): string {
+        let reason: string;
+        let retryable = true;
+        if (error instanceof UpstreamError) {
+            reason = describeFailure(error.upstream, error.kind, error.message);
+            retryable = error.retryable;
+        } else if (error instanceof PermanentFailure) {
+            reason = error.message;
+            retryable = false;
+        } else {
+            reason = `Internal error: ${(error as Error)?.message ?? String(error)}`;
+        }
+        return retryable ? `Gave up after ${job.attempts} attempts. ${reason}` : reason;
+    }
+
+    async #attachments(port: MattermostPort, fileIds: readonly string[]): Promise<ReplyAttachment[]> {
+        const max = this.#deps().config.maxAttachmentBytes;
+        const tooLarge = (name: string, size?: number) => new PermanentFailure(
+            `The attachment "${name}"${size === undefined ? '' : ` (${formatBytes(size)})`} is larger than the bridge's limit of ${formatBytes(max)} per file, so the reply was not sent. Send a smaller file or a link.`,
+            'too_large');
+        const attachments: ReplyAttachment[] = [];
+        for (const fileId of fileIds) {
+            try {
+                const info = await port.getFileInfo(fileId);
+                if (info.size > max) {
+                    throw tooLarge(info.name, info.size);
+                }
+                const file = await port.downloadFile(fileId, max);
+                attachments.push({filename: file.filename, content_type: file.contentType, size: file.size, data: file.data.toString('base64')});
+            } catch (error) {
+                if (error instanceof UpstreamError && error.kind === 'too_large') {
+                    throw tooLarge(fileId);
+                }
+                if (isGone(error)) {
+                    throw new PermanentFailure('An attachment of this reply was deleted in Mattermost, so the reply was not sent.', 'attachment_missing');
+                }
+                throw error;
+            }
+        }
+        return attachments;
+    }
+
+    async #queueFeedback(job: Job, reply: ReplyPayload, outcome: FeedbackPayload['outcome'], reason?: string): Promise<void> {
+        const deps = this.#deps();
+        const payload: FeedbackPayload = {postId: reply.postId, rootId: reply.rootId, channelId: reply.channelId, outcome, ...(reason ? {reason} : {})};
+        const id = await deps.outbox.enqueue({
+            licence: job.licence,
+            direction: 'inbound',
+            kind: JOB_FEEDBACK,
+            orderingKey: `feedback:${reply.postId}`,
+            conversationId: reply.conversationId,
+            dedupeKey: `feedback:${reply.postId}:${outcome}`,
+            payload,
+        });
+        if (id !== null) {
+            deps.wakeWorker();
+        }
+    }
+
+    async #feedback(job: Job): Promise<void> {
+        const deps = this.#deps();
+        const payload = job.payload as FeedbackPayload;
+        const integration = await deps.integrations.get(job.licence);
+        if (!integration) {
+            return;
+        }
+        const port = deps.mattermost.for(integration);
+        const botUserId = await this.#botUserId(integration, port);
+        try {
+            await port.addReaction(botUserId, payload.postId, payload.outcome === 'delivered' ? DELIVERED_EMOJI : FAILED_EMOJI);
+            if (payload.outcome === 'delivered') {
+                return;
+            }
+            const reason = payload.reason ?? 'The reply could not be delivered.';
+            const thread = await port.getPostThread(payload.rootId);
+            const noticed = Object.values(thread.posts).some((post) => {
+                const notice = post.props?.ireserve_delivery as {post_id?: unknown} | undefined;
+                return post.user_id === botUserId && notice?.post_id === payload.postId;
+            });
+            if (!noticed) {
+                await port.createPost({channel_id: payload.channelId, root_id: payload.rootId, ...failureNotice(payload.postId, reason)});
+            }
+        } catch (error) {
+            if (isGone(error)) {
+                return; // the agent's post or the thread is gone: nobody to tell
+            }
+            throw error;
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import axios, {type AxiosInstance} from 'axios';
+
+import {kindForStatus, retryAfterMs, UpstreamError} from '../domain/errors.js';
+
+import type {IReservePort, SignedCallback} from './port.js';
+
+/**
+ * The one request funnel to i-Reserve (axios). Every failure is classified once, from the HTTP
+ * status alone, into UpstreamError('ireserve', kind) carrying the real status and Retry-After:
+ * 2xx delivered; 408/429/5xx and network errors/timeouts retryable; any other status permanent.
+ * Redirects are not followed (a POST must not silently change target): a 3xx is permanent.
+ */
+export class IReserveCallbackClient implements IReservePort {
+    readonly #http: AxiosInstance;
+
+    constructor(options: {timeoutMs?: number; maxBodyBytes?: number; userAgent?: string} = {}) {
+        this.#http = axios.create({
+            timeout: options.timeoutMs ?? 30_000,
+            maxRedirects: 0,
+            maxBodyLength: options.maxBodyBytes ?? Number.POSITIVE_INFINITY,
+            maxContentLength: 1024 * 1024,
+            responseType: 'text',
+            transformResponse: [(data: unknown) => data],
+            validateStatus: () => true,
+            headers: {'User-Agent': options.userAgent ?? 'ireserve-bridge'},
+        });
+    }
+
+    async deliver(callback: SignedCallback): Promise<{status: number}> {
+        let url: URL;
+        try {
+            url = new URL(callback.url);
+        } catch {
+            throw new UpstreamError('ireserve', 'invalid', 'the callback URL is not a valid URL');
+        }
+        if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+            throw new UpstreamError('ireserve', 'invalid', 'the callback URL must start with http:// or https://');
+        }
+        let response;
+        try {
+            response = await this.#http.post<string>(url.toString(), callback.body, {
+                headers: {...callback.headers, 'Content-Type': 'application/json', Accept: 'application/json'},
+            });
+        } catch (error) {
+            const code = (error as {code?: string}).code;
+            const detail = code === 'ECONNABORTED' || code === 'ETIMEDOUT' ? 'timed out' : code ?? (error as Error).message;
+            throw new UpstreamError('ireserve', 'unreachable', detail);
+        }
+        const {status} = response;
+        if (status >= 200 && status < 300) {
+            return {status};
+        }
+        const detail = `HTTP ${status}${summarise(response.data)}`;
+        const header = (name: string) => {
+            const value = response.headers[name] as unknown;
+            return typeof value === 'string' ? value : undefined;
+        };
+        throw new UpstreamError('ireserve', status >= 300 && status < 400 ? 'invalid' : kindForStatus(status), detail, {
+            status,
+            retryAfterMs: retryAfterMs(header('retry-after')),
+        });
+    }
+}
+
+/** A short, printable excerpt of the answer: problem+json `detail`/`title`, a `message`/`error`, or text. */
+function summarise(body: unknown): string {
+    if (typeof body !== 'string' || body.trim() === '') {
+        return '';
+    }
+    let text = body.trim();
+    try {
+        const parsed = JSON.parse(text) as Record<string, unknown>;
+        const field = ['detail', 'message', 'error', 'title'].map((key) => parsed?.[key]).find((value) => typeof value === 'string' && value.trim() !== '');
+        if (typeof field !== 'string') {
+            return '';
+        }
+        text = field.trim();
+    } catch {
+        if (/^\s*</.test(text)) {
+            return ''; // an HTML error page says nothing useful
+        }
+    }
+    // eslint-disable-next-line no-control-regex
+    text = text.replace(/[\u0000-\u001f]+/g, ' ');
+    return `: ${text.length > 200 ? `${text.slice(0, 200)}…` : text}`;
+}
