@@ -1,0 +1,67 @@
+// 2. Delivery: events → posts in the Mattermost stand-in answering every request after 20 ms,
+// 200 conversations × 20 messages (SQLite). Rate against the ideal concurrency / latency; every
+// message checked in the stand-in's posts: delivered once, in its conversation's order.
+import type {BenchContext} from '../lib/context.js';
+import {waitDrained} from '../lib/drain.js';
+import {sendTraffic} from '../lib/traffic.js';
+import {correct, steadyRate, verificationSummary, verifyDelivery} from '../lib/verify.js';
+import {median, round} from '../lib/stats.js';
+
+export async function delivery(ctx: BenchContext): Promise<void> {
+    const conversations = ctx.quick ? 40 : 200;
+    const messages = ctx.quick ? 10 : 20;
+    const runs = ctx.quick ? 1 : 3;
+    const latencyMs = 20;
+    const concurrency = 16;
+    const ideal = concurrency / (latencyMs / 1000);
+    const rates: number[] = [];
+    const endToEnd: number[] = [];
+    const requestsPerEvent: number[] = [];
+    const details = [];
+    for (let run = 1; run <= runs; run++) {
+        const dir = ctx.dir(`delivery-${run}`);
+        const {info, control} = await ctx.standIn(`delivery-${run}`);
+        const bridge = await ctx.bridge(`delivery-${run}`, {
+            DATABASE_URL: `sqlite:${dir}/bridge.db`, BRIDGE_DATA_DIR: dir, BRIDGE_DELIVERY_CONCURRENCY: String(concurrency),
+        });
+        try {
+            const {licence, signingSecret} = await ctx.integration(bridge, info, `L-BENCH-DELIVERY-${run}`);
+            await control.latency(latencyMs);
+            await control.clearRequests();
+            const traffic = await sendTraffic([bridge.url], {run: `d${run}`, licence, secret: signingSecret, conversations, messagesPerConversation: messages});
+            const drainedAt = await waitDrained(() => [bridge.url], 300_000);
+            const posts = await control.posts();
+            const counts = await control.requestCounts();
+            const v = verifyDelivery(posts, traffic.expected);
+            const ours = posts.filter((p) => p.create_at >= traffic.startedAt - 1000);
+            const rate = steadyRate(ours.map((p) => p.create_at));
+            const total = traffic.events;
+            const e2e = total / ((Math.max(v.lastPostAt, 0) - traffic.startedAt) / 1000);
+            const apiRequests = Object.values(counts).reduce((a, b) => a + b, 0);
+            rates.push(round(rate, 0));
+            endToEnd.push(round(e2e, 0));
+            requestsPerEvent.push(round(apiRequests / total, 2));
+            details.push({run, events: total, posts: ours.length, steady_rate: round(rate, 0), end_to_end_rate: round(e2e, 0), drained_after_ms: drainedAt - traffic.startedAt,
+                intake_ms: traffic.finishedAt - traffic.startedAt, request_counts: counts, verification: verificationSummary(v)});
+            ctx.log(`delivery run ${run}/${runs}: ${round(rate, 0)} posts/s steady (ideal ${ideal}), ${round(e2e, 0)}/s end to end; lost ${v.lost}, duplicated ${v.duplicated}, out of order ${v.out_of_order}`);
+            if (!correct(v)) {
+                ctx.failures.push(`delivery run ${run}: lost ${v.lost}, duplicated ${v.duplicated}, out of order ${v.out_of_order}, duplicate roots ${v.duplicate_roots}: ${v.examples.join('; ')}`);
+            }
+        } finally {
+            await bridge.stop();
+            await info.stop();
+        }
+    }
+    const conditions = {database: 'sqlite', conversations, messages_per_conversation: messages, events_per_run: conversations * (messages + 1),
+        standin_latency_ms: latencyMs, delivery_concurrency: concurrency, ideal_per_s: ideal, runs};
+    const rate = median(rates);
+    ctx.figure('delivery', {name: 'posts_per_s', value: rate, unit: 'posts/s', runs: rates, conditions, note: 'middle 80 % of posts over the time they took'});
+    ctx.figure('delivery', {name: 'vs_ideal', value: round((rate / ideal) * 100, 1), unit: '% of concurrency/latency', target: '>= 80 % of concurrency / latency', met: rate / ideal >= 0.8, conditions});
+    ctx.figure('delivery', {name: 'end_to_end_per_s', value: median(endToEnd), unit: 'events/s', runs: endToEnd, conditions, note: 'first event sent to last post'});
+    ctx.figure('delivery', {name: 'api_requests_per_event', value: median(requestsPerEvent), unit: 'requests', runs: requestsPerEvent, conditions});
+    const all = details.map((d) => d.verification);
+    for (const key of ['lost', 'duplicated', 'out_of_order'] as const) {
+        ctx.figure('delivery', {name: key, value: all.reduce((sum, v) => sum + v[key], 0), unit: 'messages', target: '0', met: all.every((v) => v[key] === 0), conditions});
+    }
+    ctx.details.delivery = details;
+}

@@ -1,0 +1,140 @@
+// 1. Intake: signed conversation.message events accepted per second at the events endpoint
+// (SQLite, the default), side by side with a raw Fastify server in the same run, rounds
+// interleaved; then the 202 latency at half of the bridge's measured maximum rate (open loop).
+// Deliveries are held (the stand-in hangs every request) so intake is measured alone.
+import {readdirSync} from 'node:fs';
+import path from 'node:path';
+
+import type {BenchContext} from '../lib/context.js';
+import {FeatureMissing} from '../lib/errors.js';
+import {conversationId, messageEvent, signedEvent, type SignedRequest} from '../lib/events.js';
+import {closedLoop, openLoop} from '../lib/load.js';
+import {TEST_DIR, readCpuMs, sleep, startScript} from '../lib/processes.js';
+import {summariseProfile} from '../lib/profile.js';
+import {median, round} from '../lib/stats.js';
+
+export async function intake(ctx: BenchContext): Promise<void> {
+    const rounds = ctx.quick ? 2 : 5;
+    const durationMs = ctx.quick ? 1500 : 5000;
+    const warmupMs = ctx.quick ? 300 : 1000;
+    const connections = 32;
+    const latencyRounds = ctx.quick ? 1 : 3;
+    const latencyDurationMs = ctx.quick ? 2000 : 10_000;
+    const conversations = 1000;
+
+    const {info, control} = await ctx.standIn('intake');
+    const hello = await startScript(path.join(TEST_DIR, 'bench/hello_server.ts'), [], path.join(ctx.logs, 'intake-hello.log'));
+    const bridge = await ctx.bridge('intake', {DATABASE_URL: `sqlite:${ctx.dir('intake')}/bridge.db`, BRIDGE_DATA_DIR: ctx.dir('intake')});
+    try {
+        const {licence, signingSecret} = await ctx.integration(bridge, info, 'L-BENCH-INTAKE');
+        // Hold deliveries: every Mattermost request hangs, so the worker's slots fill once and stay idle.
+        await control.outage({mode: 'hang'});
+        let n = 0;
+        const next = (): SignedRequest => {
+            n += 1;
+            const conversation = conversationId('intake', n % conversations);
+            return signedEvent(licence, signingSecret, messageEvent(conversation, 100_000 + n));
+        };
+        const helloGet = (): SignedRequest => ({path: '/', headers: {}, body: ''});
+        const runs: {bridge: number[]; helloPost: number[]; helloGet: number[]; bridgeCpuPct: number[]; bridgeP99: number[]; statuses: Record<string, number>[]} = {
+            bridge: [], helloPost: [], helloGet: [], bridgeCpuPct: [], bridgeP99: [], statuses: [],
+        };
+        for (let round = 0; round < rounds; round++) {
+            const order = round % 2 === 0 ? ['hello-get', 'hello-post', 'bridge'] : ['bridge', 'hello-post', 'hello-get'];
+            for (const which of order) {
+                if (which === 'bridge') {
+                    const cpu0 = readCpuMs(bridge.pid) ?? 0;
+                    const t0 = Date.now();
+                    const result = await closedLoop({origin: bridge.url, connections, warmupMs, durationMs, next});
+                    const cpuPct = (((readCpuMs(bridge.pid) ?? 0) - cpu0) / (Date.now() - t0)) * 100;
+                    const accepted = result.statuses['202'] ?? 0;
+                    if ((result.statuses['404'] ?? 0) > result.requests / 2) {
+                        throw new FeatureMissing('the events endpoint answers 404: not built yet');
+                    }
+                    if (accepted < result.requests * 0.99) {
+                        throw new Error(`intake: the bridge accepted only ${accepted} of ${result.requests} events: ${JSON.stringify(result.statuses)} (see ${bridge.options.logFile})`);
+                    }
+                    runs.bridge.push(result.rate);
+                    runs.bridgeCpuPct.push(round1(cpuPct));
+                    runs.bridgeP99.push(result.latency_ms.p99);
+                    runs.statuses.push(result.statuses);
+                } else if (which === 'hello-post') {
+                    runs.helloPost.push((await closedLoop({origin: hello.url, connections, warmupMs, durationMs, next})).rate);
+                } else {
+                    runs.helloGet.push((await closedLoop({origin: hello.url, connections, warmupMs, durationMs, next: helloGet, method: 'GET'})).rate);
+                }
+            }
+            ctx.log(`intake round ${round + 1}/${rounds}: bridge ${runs.bridge.at(-1)}/s, fastify POST ${runs.helloPost.at(-1)}/s, fastify GET hello ${runs.helloGet.at(-1)}/s`);
+        }
+        const bridgeRate = median(runs.bridge);
+        const ratioGet = median(runs.bridge.map((b, i) => b / runs.helloGet[i]!));
+        const ratioPost = median(runs.bridge.map((b, i) => b / runs.helloPost[i]!));
+        const conditions = {database: 'sqlite', connections, duration_ms: durationMs, warmup_ms: warmupMs, rounds, deliveries: 'held (stand-in hangs)', bridge_runner: bridge.runner, log_level: 'info'};
+        ctx.figure('intake', {name: 'bridge_events_per_s', value: bridgeRate, unit: 'events/s', runs: runs.bridge, conditions});
+        ctx.figure('intake', {name: 'fastify_hello_get_per_s', value: median(runs.helloGet), unit: 'requests/s', runs: runs.helloGet, conditions: {...conditions, note: 'GET / -> {"hello":"world"}'}});
+        ctx.figure('intake', {name: 'fastify_post_202_per_s', value: median(runs.helloPost), unit: 'requests/s', runs: runs.helloPost, conditions: {...conditions, note: 'same signed POST bodies, parsed, constant 202'}});
+        ctx.figure('intake', {
+            name: 'bridge_vs_fastify_hello', value: round(ratioGet * 100, 1), unit: '% of ceiling',
+            target: '>= 25 % of the raw Fastify hello throughput', met: ratioGet >= 0.25, conditions,
+            runs: runs.bridge.map((b, i) => round((b / runs.helloGet[i]!) * 100, 1)),
+        });
+        ctx.figure('intake', {name: 'bridge_vs_fastify_post', value: round(ratioPost * 100, 1), unit: '% of ceiling', conditions,
+            runs: runs.bridge.map((b, i) => round((b / runs.helloPost[i]!) * 100, 1))});
+        ctx.figure('intake', {name: 'bridge_cpu_at_max', value: median(runs.bridgeCpuPct), unit: '% of one core', runs: runs.bridgeCpuPct, conditions});
+        ctx.figure('intake', {name: 'p99_at_max_closed_loop', value: median(runs.bridgeP99), unit: 'ms', runs: runs.bridgeP99, conditions: {...conditions, note: `${connections} requests always in flight`}});
+
+        // Latency at half of the maximum rate: open loop, from each request's due time.
+        const rate = Math.max(10, Math.round(bridgeRate / 2));
+        const latency = [];
+        for (let round = 0; round < latencyRounds; round++) {
+            await sleep(500);
+            latency.push(await openLoop({origin: bridge.url, rate, connections: 64, warmupMs, durationMs: latencyDurationMs, next}));
+            ctx.log(`intake latency round ${round + 1}/${latencyRounds} at ${rate}/s: p50 ${latency.at(-1)!.latency_ms.p50} ms, p99 ${latency.at(-1)!.latency_ms.p99} ms`);
+        }
+        const p99s = latency.map((l) => l.latency_ms.p99);
+        const latencyConditions = {...conditions, rate_per_s: rate, duration_ms: latencyDurationMs, rounds: latencyRounds, load: 'open loop, latency from due time'};
+        ctx.figure('intake', {name: 'p99_at_half_max', value: median(p99s), unit: 'ms', target: '<= 10 ms at half of the maximum rate', met: median(p99s) <= 10, runs: p99s, conditions: latencyConditions});
+        ctx.figure('intake', {name: 'p50_at_half_max', value: median(latency.map((l) => l.latency_ms.p50)), unit: 'ms', runs: latency.map((l) => l.latency_ms.p50), conditions: latencyConditions});
+        ctx.figure('intake', {name: 'p999_at_half_max', value: median(latency.map((l) => l.latency_ms.p999)), unit: 'ms', runs: latency.map((l) => l.latency_ms.p999), conditions: latencyConditions});
+        ctx.details.intake = {runs, latency, statuses: runs.statuses};
+    } finally {
+        await control.clearFaults().catch(() => undefined);
+        await bridge.stop();
+        await hello.stop();
+        await info.stop();
+    }
+
+    if (!ctx.quick) {
+        await intakeProfile(ctx);
+    }
+}
+
+function round1(value: number): number {
+    return round(value, 1);
+}
+
+/** A CPU profile of the bridge while it takes events at its maximum rate (full mode only). */
+async function intakeProfile(ctx: BenchContext): Promise<void> {
+    const dir = ctx.dir('intake-profile');
+    const profDir = path.join(ctx.logs, 'profiles');
+    const {info, control} = await ctx.standIn('intake-profile');
+    const bridge = await ctx.bridge('intake-profile', {DATABASE_URL: `sqlite:${dir}/bridge.db`, BRIDGE_DATA_DIR: dir}, ['--cpu-prof', `--cpu-prof-dir=${profDir}`, '--cpu-prof-name=intake-bridge.cpuprofile']);
+    try {
+        const {licence, signingSecret} = await ctx.integration(bridge, info, 'L-BENCH-PROFILE');
+        await control.outage({mode: 'hang'});
+        let n = 0;
+        const result = await closedLoop({
+            origin: bridge.url, connections: 32, warmupMs: 500, durationMs: 8000,
+            next: () => signedEvent(licence, signingSecret, messageEvent(conversationId('profile', ++n % 1000), n)),
+        });
+        ctx.log(`intake profile: ${result.rate}/s under --cpu-prof`);
+    } finally {
+        await control.clearFaults().catch(() => undefined);
+        await bridge.stop();
+        await info.stop();
+    }
+    const file = readdirSync(profDir).find((f) => f === 'intake-bridge.cpuprofile');
+    if (file) {
+        ctx.details.intake_profile = summariseProfile(path.join(profDir, file), 20);
+    }
+}

@@ -1,0 +1,71 @@
+// 4. Memory: RSS of one bridge (SQLite) while 10,000 conversations and 100,000 messages go through
+// it (intake and delivery to the stand-in), sampled from /proc/<pid>/status along the way.
+import type {BenchContext} from '../lib/context.js';
+import {waitDrained} from '../lib/drain.js';
+import {sleep} from '../lib/processes.js';
+import {sendTraffic} from '../lib/traffic.js';
+import {correct, verificationSummary, verifyDelivery} from '../lib/verify.js';
+import {round} from '../lib/stats.js';
+
+const MB = 1024 * 1024;
+
+export async function memory(ctx: BenchContext): Promise<void> {
+    const conversations = 10_000;
+    const messages = 10;
+    const dir = ctx.dir('memory');
+    const {info, control} = await ctx.standIn('memory');
+    const bridge = await ctx.bridge('memory', {DATABASE_URL: `sqlite:${dir}/bridge.db`, BRIDGE_DATA_DIR: dir});
+    const samples: Array<{t_s: number; rss_mb: number; accepted: number}> = [];
+    let accepted = 0;
+    const t0 = Date.now();
+    let sampling = true;
+    const sampler = (async () => {
+        while (sampling) {
+            const rss = bridge.rss();
+            if (rss) {
+                samples.push({t_s: round((Date.now() - t0) / 1000, 1), rss_mb: round(rss.rss / MB, 1), accepted});
+            }
+            await sleep(1000);
+        }
+    })();
+    try {
+        const idle = bridge.rss()!;
+        const {licence, signingSecret} = await ctx.integration(bridge, info, 'L-BENCH-MEMORY');
+        const progress = setInterval(() => ctx.log(`memory: ${accepted} events stored, bridge RSS ${round((bridge.rss()?.rss ?? 0) / MB, 1)} MB`), 30_000);
+        let traffic;
+        try {
+            traffic = await sendTraffic([bridge.url], {
+                run: 'mem', licence, secret: signingSecret, conversations, messagesPerConversation: messages, concurrency: 64,
+                gapMs: () => {
+                    accepted += 1;
+                    return 0;
+                },
+            });
+        } finally {
+            clearInterval(progress);
+        }
+        await waitDrained(() => [bridge.url], 900_000, 500);
+        await sleep(3000);
+        const settled = bridge.rss()!;
+        sampling = false;
+        await sampler;
+        const posts = await control.posts();
+        const v = verifyDelivery(posts, traffic.expected);
+        if (!correct(v)) {
+            ctx.failures.push(`memory run: lost ${v.lost}, duplicated ${v.duplicated}, out of order ${v.out_of_order}: ${v.examples.join('; ')}`);
+        }
+        const conditions = {database: 'sqlite', conversations, messages_per_conversation: messages, events: traffic.events, standin_latency_ms: 0, sample_interval_ms: 1000, duration_s: round((Date.now() - t0) / 1000, 0)};
+        const peak = Math.max(...samples.map((s) => s.rss_mb), settled.hwm / MB);
+        ctx.figure('memory', {name: 'rss_idle', value: round(idle.rss / MB, 1), unit: 'MB', conditions});
+        ctx.figure('memory', {name: 'rss_after_100k', value: round(settled.rss / MB, 1), unit: 'MB', target: '<= 200 MB', met: settled.rss / MB <= 200, conditions});
+        ctx.figure('memory', {name: 'rss_peak', value: round(peak, 1), unit: 'MB', conditions, note: 'VmHWM or the highest sample'});
+        ctx.figure('memory', {name: 'lost_duplicated_out_of_order', value: v.lost + v.duplicated + v.out_of_order, unit: 'messages', target: '0', met: correct(v), conditions});
+        ctx.details.memory = {samples, verification: verificationSummary(v), drained_after_s: round((Date.now() - t0) / 1000, 0)};
+        ctx.log(`memory: idle ${round(idle.rss / MB, 1)} MB, after ${traffic.events} events ${round(settled.rss / MB, 1)} MB, peak ${round(peak, 1)} MB`);
+    } finally {
+        sampling = false;
+        await sampler;
+        await bridge.stop();
+        await info.stop();
+    }
+}

@@ -1,0 +1,21 @@
+// 6. Webapp: size of the built bundle, raw and gzipped (what the browser downloads).
+import {existsSync, readFileSync} from 'node:fs';
+import path from 'node:path';
+import {gzipSync} from 'node:zlib';
+
+import type {BenchContext} from '../lib/context.js';
+import {ROOT} from '../lib/processes.js';
+import {round} from '../lib/stats.js';
+
+export async function webapp(ctx: BenchContext): Promise<void> {
+    const file = path.join(ROOT, 'webapp/dist/main.js');
+    if (!existsSync(file)) {
+        ctx.skipped.push({scenario: 'webapp', reason: 'webapp/dist/main.js is missing: run `npm run build -w webapp` (make bench builds it)'});
+        return;
+    }
+    const raw = readFileSync(file);
+    const gz = gzipSync(raw, {level: 9});
+    const conditions = {file: 'webapp/dist/main.js', gzip_level: 9};
+    ctx.figure('webapp', {name: 'main_js_raw', value: round(raw.length / 1024, 1), unit: 'KB', conditions});
+    ctx.figure('webapp', {name: 'main_js_gzip', value: round(gz.length / 1024, 1), unit: 'KB', target: '<= 60 KB gzipped', met: gz.length / 1024 <= 60, conditions});
+}
