@@ -16,6 +16,8 @@ import {chromium, type BrowserContext, type Page} from 'playwright-core';
 
 import {MattermostStandIn, pollUntil, type PostRec, type Seed} from '../standins/mattermost/index.js';
 
+import {CONVERSATION_POST_TYPE, NOTIFICATION_POST_TYPE} from '../../webapp/src/model/conversation.js';
+
 import {startHarness, type Harness} from './harness/server.js';
 import {repoRoot} from './harness/vendor.js';
 
@@ -122,7 +124,7 @@ before(async () => {
     const channelId = seed.channel.id;
     rootId = createAs(seed.bot.user.id, {
         channel_id: channelId,
-        type: 'custom_ireserve_conversation',
+        type: CONVERSATION_POST_TYPE,
         message: 'Web chat with Lotte Jansen (lotte.jansen@example.com) from https://park.example.com/accommodations/beach-house-6',
         props: {ireserve: conversationProps()},
     }).id;
@@ -133,13 +135,13 @@ before(async () => {
     // A second open conversation and a closed one, for the channel-header list.
     createAs(seed.bot.user.id, {
         channel_id: channelId,
-        type: 'custom_ireserve_conversation',
+        type: CONVERSATION_POST_TYPE,
         message: 'Web chat with Peter de Boer',
         props: {ireserve: conversationProps({conversation_id: 'conv-2', visitor_name: 'Peter de Boer', visitor_email: undefined, page_url: 'https://park.example.com/camping/pitch-12', assignee: undefined, started_at: new Date(Date.now() - 3 * 60_000).toISOString()})},
     });
     createAs(seed.bot.user.id, {
         channel_id: channelId,
-        type: 'custom_ireserve_conversation',
+        type: CONVERSATION_POST_TYPE,
         message: 'Web chat with Chris Vermeulen',
         props: {ireserve: conversationProps({conversation_id: 'conv-0', visitor_name: 'Chris Vermeulen', visitor_email: 'chris@example.net', status: 'closed', started_at: new Date(Date.now() - 86_400_000).toISOString()})},
     });
@@ -194,8 +196,8 @@ describe('agent UI in the browser', () => {
         const calls: string[] = await page.evaluate(() => window.harness.registered.calls);
         for (const call of [
             'registerReducer',
-            'registerPostTypeComponent:custom_ireserve_conversation',
-            'registerPostTypeComponent:custom_ireserve_notification',
+            `registerPostTypeComponent:${CONVERSATION_POST_TYPE}`,
+            `registerPostTypeComponent:${NOTIFICATION_POST_TYPE}`,
             'registerRightHandSidebarComponent',
             'registerPostDropdownMenuAction',
             'registerChannelHeaderButtonAction',
@@ -349,6 +351,27 @@ describe('agent UI in the browser', () => {
         await page.evaluate(() => window.harness.setTheme('light'));
     });
 
+    test('a booking notification renders as a card in its channel', async () => {
+        const channelId = seed.notification_channel.id;
+        createAs(seed.bot.user.id, {
+            channel_id: channelId,
+            type: NOTIFICATION_POST_TYPE,
+            message: 'Booking confirmed: B-20931, Lotte Jansen, beach house 6, 3–10 July. https://ireserve.example/bookings/B-20931',
+            props: {ireserve: {v: 1, notification_type: 'booking.confirmed', title: 'Booking B-20931 confirmed', text: 'Lotte Jansen · Beach house 6 · 3–10 July · 2 adults, 1 dog', url: 'https://ireserve.example/bookings/B-20931'}},
+        });
+        await page.evaluate(() => window.harness.closeRhs());
+        await page.evaluate((id) => window.harness.openChannel(id), channelId);
+        const card = center().getByRole('region', {name: 'Booking B-20931 confirmed'});
+        await card.waitFor();
+        assert.match(await card.innerText(), /Booking confirmed/);
+        assert.match(await card.innerText(), /Beach house 6 · 3–10 July/);
+        assert.equal(await card.getByRole('link', {name: 'Open in i-Reserve'}).getAttribute('href'), 'https://ireserve.example/bookings/B-20931');
+        await shot('agent-ui-notification-light.png');
+        await page.evaluate(() => window.harness.setTheme('dark'));
+        await shot('agent-ui-notification-dark.png');
+        await page.evaluate(() => window.harness.setTheme('light'));
+    });
+
     test('a 500-message thread: render figures', async (t) => {
         // Seeded straight into the stand-in: 350 visitor messages mirrored by the bot, 150 agent
         // replies (100 delivered, 10 failed, the rest pending) in the private channel.
@@ -356,7 +379,7 @@ describe('agent UI in the browser', () => {
         const start = Date.now() - 3 * 3_600_000;
         const bigRoot = createAs(seed.bot.user.id, {
             channel_id: channelId,
-            type: 'custom_ireserve_conversation',
+            type: CONVERSATION_POST_TYPE,
             message: 'Web chat with Sanne Bakker',
             props: {ireserve: conversationProps({conversation_id: 'conv-big', visitor_name: 'Sanne Bakker', visitor_email: 'sanne.bakker@example.org', started_at: new Date(start).toISOString()})},
             create_at: start,

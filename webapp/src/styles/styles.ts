@@ -34,8 +34,8 @@ export const css = `
 .irsv-badge{display:flex;align-items:center;gap:6px;margin-top:4px;font-size:12px;line-height:16px;color:${c(0.72)}}
 .irsv-badge .irsv-pill{font-weight:600}
 .irsv-badge__reason{color:var(--error-text, #d24b4e);overflow-wrap:anywhere}
-.irsv-btn{display:inline-flex;align-items:center;justify-content:center;gap:6px;min-height:32px;padding:0 16px;border:0;border-radius:4px;font:inherit;font-size:13px;font-weight:600;cursor:pointer;background:${btn(0.08)};color:var(--button-bg, #1c58d9)}
-.irsv-btn:hover{background:${btn(0.12)}}
+.irsv-btn{display:inline-flex;align-items:center;justify-content:center;gap:6px;min-height:32px;padding:0 16px;border:0;border-radius:4px;font:inherit;font-size:13px;font-weight:600;cursor:pointer;text-decoration:none;background:${btn(0.08)};color:var(--button-bg, #1c58d9)}
+.irsv-btn:hover{background:${btn(0.12)};text-decoration:none}
 .irsv-btn:focus-visible,.irsv-input:focus-visible,.irsv-mode input:focus-visible+span,.irsv-list__item:focus-visible{outline:2px solid ${btn(0.6)};outline-offset:2px}
 .irsv-btn--primary{background:var(--button-bg, #1c58d9);color:var(--button-color, #fff)}
 .irsv-btn--primary:hover{background:${btn(0.88)}}
