@@ -82,6 +82,8 @@ test('channels, test, failed deliveries and retry hit their endpoints', async ()
             send(res, 200, {channels: [{id: 'c1', name: 'support', display_name: 'Support', type: 'O', team_id: 't', team_name: 'park', member: true, selected: true}]});
         } else if (req.url.endsWith('/test')) {
             send(res, 200, {results: [{channel_id: 'c1', purpose: 'mirror', ok: true}]});
+        } else if (req.url.endsWith('/retry-failed')) {
+            send(res, 202, {retried: 4});
         } else if (req.url.includes('/deliveries?')) {
             send(res, 200, {deliveries: [{id: 'd 1', direction: 'outbound', conversation_id: 'conv', attempts: 3, status: 'failed', last_error: 'x'}]});
         } else {
@@ -93,19 +95,32 @@ test('channels, test, failed deliveries and retry hit their endpoints', async ()
     expect(await c.runTest()).toEqual([{channel_id: 'c1', purpose: 'mirror', ok: true}]);
     const [delivery] = await c.listFailedDeliveries();
     await c.retryDelivery(delivery!.id);
+    expect(await c.retryAllFailed()).toBe(4);
     expect(seen.map((req) => `${req.method} ${req.url}`)).toEqual([
         'GET /bridge/api/v1/integrations/L-1001/channels',
         'POST /bridge/api/v1/integrations/L-1001/test',
         'GET /bridge/api/v1/integrations/L-1001/deliveries?status=failed',
         'POST /bridge/api/v1/integrations/L-1001/deliveries/d%201/retry',
+        'POST /bridge/api/v1/integrations/L-1001/deliveries/retry-failed',
     ]);
 });
 
 test('a problem+json answer becomes a BridgeError with status, title, detail and field', async () => {
-    handler = (_req, res) => send(res, 400, {type: 'about:blank', title: 'Invalid request', status: 400, detail: 'mattermost.bot_token: token rejected', field: 'mattermost.bot_token'}, 'application/problem+json');
+    handler = (_req, res) => send(res, 400, {
+        type: 'about:blank',
+        title: 'Invalid settings',
+        status: 400,
+        detail: 'mattermost.bot_token: token rejected',
+        field: 'mattermost.bot_token',
+        code: 'token_rejected',
+        errors: [{field: 'mattermost.bot_token', message: 'token rejected'}],
+    }, 'application/problem+json');
     const error = await client().patchIntegration({mattermost: {bot_token: 'bad'}}).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(BridgeError);
-    expect(error).toMatchObject({kind: 'http', status: 400, title: 'Invalid request', detail: 'mattermost.bot_token: token rejected', field: 'mattermost.bot_token', message: 'mattermost.bot_token: token rejected'});
+    expect(error).toMatchObject({kind: 'http', status: 400, title: 'Invalid settings', detail: 'mattermost.bot_token: token rejected', field: 'mattermost.bot_token', message: 'mattermost.bot_token: token rejected'});
+    expect((error as BridgeError).problem.code).toBe('token_rejected');
+    expect((error as BridgeError).messageFor('mattermost.bot_token')).toBe('token rejected');
+    expect((error as BridgeError).messageFor('channel_id')).toBe('mattermost.bot_token: token rejected');
     expect((error as BridgeError).retryable).toBe(false);
 });
 

@@ -14,6 +14,7 @@ export type InboundMode = 'outgoing_webhook' | 'websocket';
 export type IntegrationStatus = {
     state: 'ok' | 'error';
     last_error: string | null;
+    last_error_at?: string | null;
 
     /** ISO 8601 text or epoch milliseconds, as the bridge sends it; null before the first delivery. */
     last_delivery_at: string | number | null;
@@ -56,35 +57,45 @@ export type BridgeChannel = {
     team_id: string;
     team_name: string;
 
-    /** false: the saved channel the bot has left (listed so it stays selectable). */
+    /** false: the saved channel the bot has left (listed so it stays selectable; names empty when hidden). */
     member: boolean;
     selected: boolean;
+    notification_types?: string[];
 };
 
-export type TestErrorCode = 'not_a_member' | 'channel_not_found' | 'token_rejected' | 'unreachable';
+export type TestErrorCode = 'not_a_member' | 'channel_not_found' | 'token_rejected' | 'unreachable' | 'rejected';
 
 export type TestResult = {
+
+    /** The configured target: a channel id, or an incoming-webhook URL. */
     channel_id: string;
 
     /** 'mirror' or 'notification:<type>'. */
     purpose: string;
+    target?: 'channel' | 'incoming_webhook';
     ok: boolean;
     error?: TestErrorCode | string;
 
-    /** The plain-language fix (or what was posted). */
+    /** Plain language: what was posted, or on failure how to fix it. */
     message?: string;
 
-    /** Link to the sample post, when one was made. */
+    /** Link to the sample post, when one was made in a channel. */
     permalink?: string;
+    channel_name?: string;
 };
 
 export type Delivery = {
-    id: string;
+    id: number | string;
     direction: 'outbound' | 'inbound';
+
+    /** The job kind, e.g. `conversation.message`. */
+    kind?: string;
     conversation_id: string | null;
     attempts: number;
     status: string;
     last_error: string | null;
+    last_error_code?: string | null;
+    updated_at?: string;
 };
 
 export interface BridgeAdminClient {
@@ -107,11 +118,26 @@ export interface BridgeAdminClient {
     /** GET …/{licence}/deliveries?status=failed. */
     listFailedDeliveries(): Promise<Delivery[]>;
 
-    /** POST …/{licence}/deliveries/{id}/retry → 202. Retrying an already re-queued delivery is harmless. */
-    retryDelivery(id: string): Promise<void>;
+    /** POST …/{licence}/deliveries/{id}/retry → 202. 404 when it is no longer failed. */
+    retryDelivery(id: number | string): Promise<void>;
+
+    /** POST …/{licence}/deliveries/retry-failed → 202 {retried}: every failed delivery queued again. */
+    retryAllFailed(): Promise<number>;
 }
 
 export type BridgeErrorKind = 'config' | 'network' | 'http' | 'invalid_response';
+
+export type Problem = {
+    title?: string;
+    detail?: string;
+    field?: string;
+
+    /** A machine-readable reason some answers carry (e.g. `token_rejected`). */
+    code?: string;
+
+    /** Every field at fault, each with its own message (without the field's name). */
+    errors?: Array<{field: string; message: string}>;
+};
 
 export class BridgeError extends Error {
     override readonly name = 'BridgeError';
@@ -120,7 +146,7 @@ export class BridgeError extends Error {
         readonly kind: BridgeErrorKind,
         readonly status: number,
         message: string,
-        readonly problem: {title?: string; detail?: string; field?: string} = {},
+        readonly problem: Problem = {},
     ) {
         super(message);
     }
@@ -136,6 +162,12 @@ export class BridgeError extends Error {
     /** The request field the bridge blamed, dotted (e.g. `mattermost.bot_token`). */
     get field(): string | undefined {
         return this.problem.field;
+    }
+
+    /** The message for one field: its own entry in `errors`, else the detail. */
+    messageFor(field: string): string {
+        const own = this.problem.errors?.find((entry) => entry.field === field)?.message;
+        return own ?? this.problem.detail ?? this.message;
     }
 
     /** True when the same request may succeed later without anyone changing anything. */
@@ -172,7 +204,7 @@ export function normalizeBridgeUrl(value: string): string | null {
     }
 }
 
-function problemOf(data: unknown): {title?: string; detail?: string; field?: string} {
+function problemOf(data: unknown): Problem {
     let body = data;
     if (typeof body === 'string') {
         try {
@@ -186,7 +218,10 @@ function problemOf(data: unknown): {title?: string; detail?: string; field?: str
     }
     const record = body as Record<string, unknown>;
     const text = (key: string) => (typeof record[key] === 'string' && record[key] !== '' ? record[key] as string : undefined);
-    return {title: text('title'), detail: text('detail'), field: text('field')};
+    const errors = Array.isArray(record.errors)
+        ? record.errors.filter((entry): entry is {field: string; message: string} => typeof entry?.field === 'string' && typeof entry?.message === 'string')
+        : undefined;
+    return {title: text('title'), detail: text('detail'), field: text('field'), code: text('code'), ...(errors && errors.length > 0 ? {errors} : {})};
 }
 
 function errorFrom(err: unknown, baseUrl: string): BridgeError {
@@ -248,7 +283,11 @@ export function createBridgeClient({bridgeUrl, licence, adminKey, adapter}: Brid
         runTest: async () => expectObject<{results: TestResult[]}>(await call('POST', '/test', {}), 'POST test', 'results').results,
         listFailedDeliveries: async () => expectObject<{deliveries: Delivery[]}>(await call('GET', '/deliveries', undefined, {status: 'failed'}), 'GET deliveries', 'deliveries').deliveries,
         retryDelivery: async (id) => {
-            await call('POST', `/deliveries/${encodeURIComponent(id)}/retry`, {});
+            await call('POST', `/deliveries/${encodeURIComponent(String(id))}/retry`, {});
+        },
+        retryAllFailed: async () => {
+            const answer = await call<{retried?: number}>('POST', '/deliveries/retry-failed', {});
+            return typeof answer?.retried === 'number' ? answer.retried : 0;
         },
     };
 }

@@ -179,12 +179,14 @@ const en = {
     adminPurposeMirror: 'Conversations',
     adminPurposeNotification: 'Notification: {type}',
     adminTestOk: 'Sample message posted.',
+    adminIncomingWebhook: 'incoming webhook',
     adminViewPost: 'View the test post',
     adminTestErrors: {
         not_a_member: 'The bot is not a member of this channel',
         channel_not_found: 'Channel not found',
         token_rejected: 'Bot token rejected',
         unreachable: 'Mattermost unreachable',
+        rejected: 'Refused by Mattermost',
     } as Record<string, string>,
     adminTestErrorUnknown: 'Failed',
 

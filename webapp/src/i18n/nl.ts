@@ -179,12 +179,14 @@ const nl: Partial<Strings> = {
     adminPurposeMirror: 'Gesprekken',
     adminPurposeNotification: 'Melding: {type}',
     adminTestOk: 'Voorbeeldbericht geplaatst.',
+    adminIncomingWebhook: 'inkomende webhook',
     adminViewPost: 'Testbericht bekijken',
     adminTestErrors: {
         not_a_member: 'De bot is geen lid van dit kanaal',
         channel_not_found: 'Kanaal niet gevonden',
         token_rejected: 'Token van de bot geweigerd',
         unreachable: 'Mattermost niet bereikbaar',
+        rejected: 'Geweigerd door Mattermost',
     },
     adminTestErrorUnknown: 'Mislukt',
 

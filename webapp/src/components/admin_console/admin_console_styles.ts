@@ -88,6 +88,7 @@ export const adminCss = `
 .irsv-admin__table th,.irsv-admin__table td{padding:8px;border-bottom:1px solid ${c(0.12)};text-align:left;vertical-align:top}
 .irsv-admin__table th{font-weight:600;color:${c(0.72)};white-space:nowrap}
 .irsv-admin__table td.irsv-admin__reason{color:var(--error-text, #d24b4e);overflow-wrap:anywhere;min-width:160px}
+.irsv-admin__kind{display:block;font-size:12px;color:${c(0.64)}}
 .irsv-admin__table code{font-size:12px;overflow-wrap:anywhere}
 .irsv-admin__pill--ok{background:${ok(0.16)};color:${fg}}
 .irsv-admin__pill--ok::before{content:'';width:8px;height:8px;border-radius:50%;background:var(--online-indicator, #3db887)}

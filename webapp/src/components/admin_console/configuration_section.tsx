@@ -27,7 +27,7 @@ type Props = {
 };
 
 function channelLabel(strings: Strings, channel: BridgeChannel): string {
-    const name = channel.display_name || channel.name || channel.id;
+    const name = channel.display_name || channel.name || format(strings.adminSavedChannel, {id: channel.id});
     const withType = channel.type === 'P' ? format(strings.adminPrivateChannel, {name}) : name;
     return channel.member === false ? format(strings.adminChannelLeft, {name: withType}) : withType;
 }
@@ -44,7 +44,14 @@ function ChannelOptions({channels, selected}: {channels: BridgeChannel[]; select
     return (
         <>
             {selected && !known ? <option value={selected}>{format(strings.adminSavedChannel, {id: selected})}</option> : null}
-            {[...teams.entries()].map(([team, list]) => (
+            {[...teams.entries()].map(([team, list]) => (team === '' ? list.map((channel) => (
+                <option
+                    key={channel.id}
+                    value={channel.id}
+                >
+                    {channelLabel(strings, channel)}
+                </option>
+            )) : (
                 <optgroup
                     key={team}
                     label={team}
@@ -58,7 +65,7 @@ function ChannelOptions({channels, selected}: {channels: BridgeChannel[]; select
                         </option>
                     ))}
                 </optgroup>
-            ))}
+            )))}
         </>
     );
 }

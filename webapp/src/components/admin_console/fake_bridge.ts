@@ -42,8 +42,10 @@ export function makeChannel(id: string, displayName: string, overrides: Partial<
     };
 }
 
-export function problem(status: number, title: string, detail: string, field?: string): Answer {
-    return {status, body: {type: 'about:blank', title, status, detail, ...(field ? {field} : {})}};
+/** An application/problem+json answer shaped like the bridge's (a field error carries `errors`). */
+export function problem(status: number, title: string, detail: string, field?: string, fieldMessage?: string): Answer {
+    const errors = field ? {field, errors: [{field, message: fieldMessage ?? detail}]} : {};
+    return {status, body: {type: 'about:blank', title, status, detail: field ? `${field}: ${fieldMessage ?? detail}` : detail, ...errors}};
 }
 
 export class FakeBridge {
@@ -135,11 +137,19 @@ export class FakeBridge {
         if (method === 'GET' && sub === '/deliveries') {
             return {status: 200, body: {deliveries: this.deliveries}};
         }
+        if (method === 'POST' && sub === '/deliveries/retry-failed') {
+            const retried = this.deliveries.length;
+            this.deliveries = [];
+            return {status: 202, body: {retried}};
+        }
         const retry = /^\/deliveries\/([^/]+)\/retry$/.exec(sub);
         if (method === 'POST' && retry) {
             const id = decodeURIComponent(retry[1]!);
-            this.deliveries = this.deliveries.filter((d) => d.id !== id);
-            return {status: 202, body: {status: 'queued'}};
+            if (!this.deliveries.some((d) => String(d.id) === id)) {
+                return problem(404, 'Not found', `There is no failed delivery ${id} for this licence.`);
+            }
+            this.deliveries = this.deliveries.filter((d) => String(d.id) !== id);
+            return {status: 202, body: {id: Number(id), status: 'pending'}};
         }
         return problem(404, 'Not found', `There is no ${method} ${url.pathname}.`) as Answer;
     }

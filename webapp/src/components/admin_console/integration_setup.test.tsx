@@ -173,7 +173,7 @@ test('a field error from the bridge is shown at that field and nothing typed is 
     const bridge = new FakeBridge();
     const {user} = renderSetup(bridge);
     await loaded();
-    bridge.answerNext('PATCH', problem(400, 'Invalid request', 'mattermost.bot_token: the token was rejected by Mattermost (401). Create a new access token for the bot.', 'mattermost.bot_token'));
+    bridge.answerNext('PATCH', problem(400, 'Invalid settings', '', 'mattermost.bot_token', 'token rejected: Mattermost answered 401 to this bot token (wrong, revoked or expired).'));
 
     await user.selectOptions(screen.getByLabelText('Conversations channel'), 'chan-bookings');
     await user.type(screen.getByLabelText(/Bot access token/), 'wrong-token');
@@ -181,9 +181,9 @@ test('a field error from the bridge is shown at that field and nothing typed is 
 
     const token = screen.getByLabelText(/Bot access token/);
     await waitFor(() => expect(token).toHaveAttribute('aria-invalid', 'true'));
-    expect(token).toHaveAccessibleDescription(/the token was rejected by Mattermost \(401\)/);
+    expect(token).toHaveAccessibleDescription(/^System Console.*paste it here\. token rejected: Mattermost answered 401 to this bot token \(wrong, revoked or expired\)\.$/);
     expect(token).toHaveFocus();
-    expect(screen.getByRole('alert')).toHaveTextContent(/^Not saved: mattermost.bot_token: the token was rejected.*Your changes are kept/);
+    expect(screen.getByRole('alert')).toHaveTextContent('Not saved: Bot access token: token rejected: Mattermost answered 401 to this bot token (wrong, revoked or expired). Your changes are kept; correct them and save again.');
     expect(token).toHaveValue('wrong-token');
     expect(screen.getByLabelText('Conversations channel')).toHaveValue('chan-bookings');
 
@@ -239,33 +239,43 @@ test('unsaved changes are pointed out before testing', async () => {
     expect(screen.getByText(/You have unsaved changes: save them first/)).toBeInTheDocument();
 });
 
-test('failed deliveries: Retry posts to that delivery\'s retry endpoint, Retry all to each', async () => {
+test('failed deliveries: Retry posts to that delivery\'s retry endpoint, Retry all to retry-failed', async () => {
     const bridge = new FakeBridge();
     bridge.view = makeView({status: {state: 'error', last_error: 'x', last_delivery_at: null, queue_depth: 0, failed: 3}});
     bridge.deliveries = [
-        {id: 'd-1', direction: 'outbound', conversation_id: 'conv-1', attempts: 1, status: 'failed', last_error: 'The bot is not a member of the channel.'},
-        {id: 'd-2', direction: 'inbound', conversation_id: 'conv-2', attempts: 8, status: 'failed', last_error: 'i-Reserve answered 410.'},
-        {id: 'd-3', direction: 'outbound', conversation_id: null, attempts: 2, status: 'failed', last_error: null},
+        {id: 11, direction: 'outbound', kind: 'conversation.message', conversation_id: 'conv-1', attempts: 1, status: 'failed', last_error: 'The bot is not a member of the channel.'},
+        {id: 12, direction: 'inbound', kind: 'conversation.reply', conversation_id: 'conv-2', attempts: 8, status: 'failed', last_error: 'i-Reserve answered 410.'},
+        {id: 13, direction: 'outbound', conversation_id: null, attempts: 2, status: 'failed', last_error: null},
     ];
     const {user} = renderSetup(bridge);
     await loaded();
     const rows = await screen.findAllByTestId('failed-delivery');
     expect(rows).toHaveLength(3);
     expect(rows[1]).toHaveTextContent('To i-Reserve');
+    expect(rows[1]).toHaveTextContent('conversation.reply');
     expect(rows[1]).toHaveTextContent('i-Reserve answered 410.');
 
-    await user.click(screen.getByRole('button', {name: 'Retry delivery d-1'}));
+    await user.click(screen.getByRole('button', {name: 'Retry delivery 11'}));
     await waitFor(() => expect(screen.getAllByTestId('failed-delivery')).toHaveLength(2));
-    expect(bridge.calls('POST', '/retry').map((r) => r.path)).toEqual([`/api/v1/integrations/${LICENCE}/deliveries/d-1/retry`]);
+    expect(bridge.calls('POST', '/retry').map((r) => r.path)).toEqual([`/api/v1/integrations/${LICENCE}/deliveries/11/retry`]);
     expect(screen.getByText('Queued again.')).toBeInTheDocument();
 
     await user.click(screen.getByRole('button', {name: 'Retry all'}));
     await screen.findByText('No failed deliveries.');
     expect(bridge.calls('POST', '/retry').map((r) => r.path)).toEqual([
-        `/api/v1/integrations/${LICENCE}/deliveries/d-1/retry`,
-        `/api/v1/integrations/${LICENCE}/deliveries/d-2/retry`,
-        `/api/v1/integrations/${LICENCE}/deliveries/d-3/retry`,
+        `/api/v1/integrations/${LICENCE}/deliveries/11/retry`,
+        `/api/v1/integrations/${LICENCE}/deliveries/retry-failed`,
     ]);
+});
+
+test('a retry the bridge refuses says why', async () => {
+    const bridge = new FakeBridge();
+    bridge.deliveries = [{id: 21, direction: 'outbound', conversation_id: 'c', attempts: 1, status: 'failed', last_error: 'x'}];
+    const {user} = renderSetup(bridge);
+    await loaded();
+    bridge.answerNext('POST /deliveries/21', problem(404, 'Not found', 'There is no failed delivery 21 for this licence.'));
+    await user.click(await screen.findByRole('button', {name: 'Retry delivery 21'}));
+    expect(await screen.findByText('Retry failed: There is no failed delivery 21 for this licence.')).toBeInTheDocument();
 });
 
 test('an unreachable bridge is named with what to check, and loading again recovers', async () => {
@@ -321,11 +331,11 @@ test('System Console\'s own Save runs the registered save action', async () => {
     expect(bridge.calls('PATCH')).toHaveLength(0);
 
     await user.click(screen.getByRole('radio', {name: /WebSocket/}));
-    bridge.answerNext('PATCH', problem(400, 'Invalid request', 'inbound_mode: needs a bot token', 'inbound_mode'));
+    bridge.answerNext('PATCH', problem(400, 'Invalid settings', '', 'inbound_mode', 'needs a bot token'));
     await act(async () => {
         result = await action!();
     });
-    expect(result).toEqual({error: {message: 'inbound_mode: needs a bot token'}});
+    expect(result).toEqual({error: {message: 'How replies reach the bridge: needs a bot token'}});
 
     await act(async () => {
         result = await action!();

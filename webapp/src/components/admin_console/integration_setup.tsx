@@ -9,7 +9,7 @@
 import React, {useCallback, useEffect, useMemo, useRef, useState} from 'react';
 
 import {BridgeError, type BridgeAdminClient, type IntegrationStatus, type IntegrationView} from '../../client/bridge_client';
-import {format, useStrings} from '../../i18n';
+import {format, notificationTypeLabel, useStrings, type Strings} from '../../i18n';
 
 import {useAdminStyles} from './admin_console_styles';
 import AuthenticationSection from './authentication_section';
@@ -65,6 +65,22 @@ function elementIdFor(key: FieldKey, form: FormState): string {
         return form.webhookTypes.includes(type as never) ? `${base}-url` : base;
     }
     return `${ID}-${key}`;
+}
+
+function fieldLabel(strings: Strings, key: FieldKey): string {
+    if (key.startsWith('notification:')) {
+        return notificationTypeLabel(strings, key.slice('notification:'.length));
+    }
+    const labels: Record<string, string> = {
+        serverUrl: strings.adminServerUrl,
+        botToken: strings.adminBotToken,
+        outgoingWebhookToken: strings.adminOutgoingToken,
+        channelId: strings.adminChannel,
+        relayMode: strings.adminRelayMode,
+        inboundMode: strings.adminInboundMode,
+        active: strings.adminActive,
+    };
+    return labels[key] ?? key;
 }
 
 type EditorProps = {
@@ -216,14 +232,17 @@ function IntegrationEditor({client, licence, initialView, siteUrl, disabled, set
                 return {ok: false, message};
             }
             const key = err instanceof BridgeError ? fieldKeyForProblem(err.field) : null;
-            if (key) {
-                setErrors({[key]: message});
+            let summary = message;
+            if (key && err instanceof BridgeError && err.field) {
+                const own = err.messageFor(err.field);
+                setErrors({[key]: own});
+                summary = `${fieldLabel(strings, key)}: ${own}`;
             }
-            setSave({state: 'failed', message: format(strings.adminSaveFailed, {message: /[.!?]$/.test(message) ? message : `${message}.`})});
+            setSave({state: 'failed', message: format(strings.adminSaveFailed, {message: /[.!?]$/.test(summary) ? summary : `${summary}.`})});
             if (key) {
                 focusField(key);
             }
-            return {ok: false, message};
+            return {ok: false, message: summary};
         }
     };
 

@@ -37,30 +37,27 @@ export function toMillis(value: string | number | null | undefined): number | nu
 
 export default function StatusSection({idPrefix, client, status, deliveries, refreshing, disabled, onRefresh}: Props) {
     const {strings} = useStrings();
-    const [retrying, setRetrying] = useState<Set<string>>(new Set());
+    // What is being retried: one delivery's id, 'all', or nothing.
+    const [retrying, setRetrying] = useState<string | null>(null);
     const [notice, setNotice] = useState<{ok: boolean; text: string} | null>(null);
 
-    const retry = async (ids: string[]) => {
-        setRetrying(new Set(ids));
+    const retry = async (target: string, work: () => Promise<unknown>) => {
+        setRetrying(target);
         setNotice(null);
-        let failure: string | null = null;
-        for (const id of ids) {
-            try {
-                // One at a time: the bridge re-queues in the order asked, and a failure stops the rest.
-                await client.retryDelivery(id);
-            } catch (err) {
-                failure = errorMessage(strings, err, client.baseUrl);
-                break;
-            }
+        try {
+            await work();
+            setNotice({ok: true, text: strings.adminRetried});
+        } catch (err) {
+            setNotice({ok: false, text: format(strings.adminRetryFailed, {message: errorMessage(strings, err, client.baseUrl)})});
         }
-        setNotice(failure ? {ok: false, text: format(strings.adminRetryFailed, {message: failure})} : {ok: true, text: strings.adminRetried});
         await onRefresh();
-        setRetrying(new Set());
+        setRetrying(null);
     };
 
     const lastDelivery = toMillis(status?.last_delivery_at);
     const list = deliveries.state === 'ready' ? deliveries.deliveries : [];
-    const busy = retrying.size > 0;
+    const busy = retrying !== null;
+    const lastErrorAt = toMillis(status?.last_error_at);
     return (
         <section
             className='irsv-admin__section'
@@ -88,7 +85,16 @@ export default function StatusSection({idPrefix, client, status, deliveries, ref
             {status ? (
                 <dl className='irsv-admin__facts'>
                     <dt>{strings.adminLastError}</dt>
-                    <dd data-testid='status-last-error'>{status.last_error || strings.adminNone}</dd>
+                    <dd data-testid='status-last-error'>
+                        {status.last_error || strings.adminNone}
+                        {status.last_error && lastErrorAt ? (
+                            <span className='irsv-admin__state'>
+                                {' ('}
+                                <RelativeTime at={lastErrorAt}/>
+                                {')'}
+                            </span>
+                        ) : null}
+                    </dd>
                     <dt>{strings.adminLastDelivery}</dt>
                     <dd>{lastDelivery ? <RelativeTime at={lastDelivery}/> : strings.adminNever}</dd>
                     <dt>{strings.adminQueueDepth}</dt>
@@ -119,10 +125,13 @@ export default function StatusSection({idPrefix, client, status, deliveries, ref
                             <tbody>
                                 {list.map((delivery) => (
                                     <tr
-                                        key={delivery.id}
+                                        key={String(delivery.id)}
                                         data-testid='failed-delivery'
                                     >
-                                        <td>{delivery.direction === 'inbound' ? strings.adminDirectionInbound : strings.adminDirectionOutbound}</td>
+                                        <td>
+                                            {delivery.direction === 'inbound' ? strings.adminDirectionInbound : strings.adminDirectionOutbound}
+                                            {delivery.kind ? <span className='irsv-admin__kind'>{delivery.kind}</span> : null}
+                                        </td>
                                         <td><code>{delivery.conversation_id || '—'}</code></td>
                                         <td>{delivery.attempts}</td>
                                         <td className='irsv-admin__reason'>{delivery.last_error || '—'}</td>
@@ -132,9 +141,9 @@ export default function StatusSection({idPrefix, client, status, deliveries, ref
                                                 className='irsv-btn'
                                                 aria-label={format(strings.adminRetryLabel, {id: delivery.id})}
                                                 disabled={disabled || busy}
-                                                onClick={() => retry([delivery.id])}
+                                                onClick={() => retry(String(delivery.id), () => client.retryDelivery(delivery.id))}
                                             >
-                                                {retrying.has(delivery.id) ? strings.adminRetrying : strings.adminRetry}
+                                                {retrying === String(delivery.id) ? strings.adminRetrying : strings.adminRetry}
                                             </button>
                                         </td>
                                     </tr>
@@ -147,9 +156,9 @@ export default function StatusSection({idPrefix, client, status, deliveries, ref
                             type='button'
                             className='irsv-btn'
                             disabled={disabled || busy}
-                            onClick={() => retry(list.map((delivery) => delivery.id))}
+                            onClick={() => retry('all', () => client.retryAllFailed())}
                         >
-                            {busy && retrying.size > 1 ? strings.adminRetrying : strings.adminRetryAll}
+                            {retrying === 'all' ? strings.adminRetrying : strings.adminRetryAll}
                         </button>
                     </div>
                 </>

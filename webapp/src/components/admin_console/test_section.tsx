@@ -35,12 +35,16 @@ function purposeLabel(strings: Strings, purpose: string): string {
     return purpose;
 }
 
-function targetLabel(channels: BridgeChannel[], channelId: string): string {
-    const channel = channels.find((c) => c.id === channelId);
-    if (channel) {
-        return channel.team_name ? `${channel.team_name} / ${channel.display_name || channel.name}` : channel.display_name || channel.name;
+function targetLabel(strings: Strings, channels: BridgeChannel[], result: TestResult): string {
+    if (result.target === 'incoming_webhook' || /^https?:\/\//i.test(result.channel_id)) {
+        return strings.adminIncomingWebhook;
     }
-    return channelId;
+    const channel = channels.find((c) => c.id === result.channel_id);
+    const name = channel?.display_name || channel?.name || (result.channel_name ? `~${result.channel_name}` : '');
+    if (channel?.team_name && name) {
+        return `${channel.team_name} / ${name}`;
+    }
+    return name || result.channel_id;
 }
 
 function safeLink(url: string | undefined): string | null {
@@ -64,7 +68,7 @@ export function TestResults({results, channels}: {results: TestResult[]; channel
                 aria-label={strings.adminTestHeading}
             >
                 {results.map((result, index) => {
-                    const target = targetLabel(channels, result.channel_id);
+                    const target = targetLabel(strings, channels, result);
                     const link = safeLink(result.permalink);
                     const title = target ? `${purposeLabel(strings, result.purpose)} — ${target}` : purposeLabel(strings, result.purpose);
                     return (
@@ -84,7 +88,7 @@ export function TestResults({results, channels}: {results: TestResult[]; channel
                                 {result.ok ? (
                                     <>
                                         <span className='irsv-sr-only'>{'OK: '}</span>
-                                        {strings.adminTestOk}
+                                        {result.message || strings.adminTestOk}
                                         {link ? (
                                             <>
                                                 {' '}
