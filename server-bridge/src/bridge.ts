@@ -7,17 +7,23 @@ import {resolveSecretKey} from './crypto/secret_key.js';
 import {SecretBox} from './crypto/secret_box.js';
 import {buildApp} from './http/app.js';
 import {adminRoutes} from './http/routes/admin/index.js';
+import {eventRoutes} from './http/routes/events.js';
 import {healthRoutes} from './http/routes/health.js';
 import {outgoingWebhookRoutes} from './http/routes/outgoing_webhook.js';
 import {createInbound, type Inbound} from './inbound/index.js';
 import {MattermostConnector} from './mattermost/connector.js';
 import {Metrics} from './observability/metrics.js';
+import {OutboundDelivery} from './outbound/delivery.js';
+import {EventIntake} from './outbound/intake.js';
+import {RateGate} from './outbound/rate_gate.js';
 import {OutboxWorker, type JobHandler} from './outbox/worker.js';
 import {systemClock, type Clock} from './ports/clock.js';
 import {openDatabase, type DatabaseHandle} from './storage/database.js';
 import {ConversationsRepository} from './storage/conversations_repository.js';
 import {DirectoryRepository} from './storage/directory_repository.js';
+import {EventsRepository} from './storage/events_repository.js';
 import {IntegrationsRepository} from './storage/integrations_repository.js';
+import {MessagesRepository} from './storage/messages_repository.js';
 import {OutboxRepository} from './storage/outbox_repository.js';
 
 export interface BridgeOptions {
@@ -86,6 +92,17 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
         };
 
         const handlers: Record<string, JobHandler> = {...context.inbound.handlers};
+        // Outbound (i-Reserve → Mattermost): signed events in, posts out.
+        const messages = new MessagesRepository(database.db, clock);
+        const outbound = new OutboundDelivery({
+            integrations: context.integrations, conversations: context.conversations, messages,
+            mattermost: context.mattermost, gate: new RateGate(clock), logger, clock,
+        });
+        Object.assign(handlers, outbound.handlers());
+        const intake = new EventIntake({
+            db: database.db, clock, integrations: context.integrations, events: new EventsRepository(database.db, clock),
+            messages, outbox, wakeWorker: () => context.wakeWorker(),
+        });
         worker = new OutboxWorker({
             repository: outbox,
             handlers,
@@ -115,6 +132,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
             corsOrigins: config.corsOrigins,
             routes: [
                 healthRoutes({ping: () => database.ping(), metrics}),
+                eventRoutes({intake, metrics, maxAttachmentBytes: config.maxAttachmentBytes}),
                 outgoingWebhookRoutes({integrations: context.integrations, relay: context.inbound.relay}),
                 adminRoutes(createAdminApi(context)),
             ],

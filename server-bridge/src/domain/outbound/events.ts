@@ -1,0 +1,131 @@
+import {z} from 'zod';
+
+/**
+ * The signed events i-Reserve sends to `POST /api/v1/licences/{licence}/events` (DESIGN §3):
+ * `{"type": …, "data": {…}}`. The envelope is parsed first (so an unknown `type` is named as such),
+ * then `data` with the schema of its type. Unknown extra fields are ignored.
+ */
+export const EVENT_TYPES = ['conversation.started', 'conversation.message', 'conversation.updated', 'notification'] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** Limits beyond which an event is refused with 400 (documented in docs/events.md). */
+export const EVENT_LIMITS = {
+    idLength: 200,
+    nameLength: 200,
+    urlLength: 2048,
+    /** Longer texts are split over several posts; this only bounds one event. */
+    messageTextLength: 200_000,
+    notificationTextLength: 16_000,
+    attachmentsPerMessage: 50,
+    filenameLength: 255,
+} as const;
+
+export const envelopeSchema = z.object({
+    type: z.enum(EVENT_TYPES, {error: `must be one of ${EVENT_TYPES.join(', ')}`}),
+    data: z.record(z.string(), z.unknown(), {error: 'must be an object'}),
+});
+
+const id = z.string().trim().min(1, 'must not be empty').max(EVENT_LIMITS.idLength, `must be at most ${EVENT_LIMITS.idLength} characters`);
+const name = z.string().trim().min(1, 'must not be empty').max(EVENT_LIMITS.nameLength, `must be at most ${EVENT_LIMITS.nameLength} characters`);
+const httpUrl = z.url({protocol: /^https?$/, error: 'must be an http(s) URL'}).max(EVENT_LIMITS.urlLength);
+/** ISO 8601 with a time zone, e.g. 2025-06-01T09:30:00Z. */
+const timestamp = z.iso.datetime({offset: true, error: 'must be an ISO 8601 date-time with a time zone, like 2025-06-01T09:30:00Z'});
+const person = z.object({name, email: z.email({error: 'must be an e-mail address'}).max(254).optional()});
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** Bytes a standard base64 string decodes to (the string is already known to be valid base64). */
+export function base64DecodedLength(data: string): number {
+    const padding = data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0;
+    return Math.floor(data.length * 3 / 4) - padding;
+}
+
+export const conversationStartedSchema = z.object({
+    conversation_id: id,
+    visitor: person,
+    page_url: httpUrl,
+    started_at: timestamp.optional(),
+    locale: z.string().trim().min(1).max(35).optional(),
+});
+
+/** `maxAttachmentBytes` is the per-file limit (BRIDGE_MAX_ATTACHMENT_BYTES). */
+export function conversationMessageSchema(maxAttachmentBytes: number) {
+    const attachment = z.object({
+        filename: z.string().trim().min(1, 'must not be empty').max(EVENT_LIMITS.filenameLength),
+        content_type: z.string().trim().min(1, 'must not be empty').max(255),
+        data: z.string()
+            .min(1, 'must not be empty (a file needs at least one byte)')
+            .regex(BASE64, 'must be standard base64 (A-Z, a-z, 0-9, +, /, = padding) without line breaks')
+            .refine((data) => data.length % 4 === 0, 'is not valid base64: its length must be a multiple of 4')
+            .superRefine((data, ctx) => {
+                const size = base64DecodedLength(data);
+                if (size > maxAttachmentBytes) {
+                    ctx.addIssue({
+                        code: 'custom',
+                        message: `the file is ${formatBytes(size)}, more than the limit of ${formatBytes(maxAttachmentBytes)} per file (BRIDGE_MAX_ATTACHMENT_BYTES)`,
+                    });
+                }
+            }),
+    });
+    return z.object({
+        conversation_id: id,
+        message_id: id,
+        sender: z.object({type: z.enum(['visitor', 'agent', 'system'], {error: 'must be visitor, agent or system'}), name}),
+        text: z.string().max(EVENT_LIMITS.messageTextLength, `must be at most ${EVENT_LIMITS.messageTextLength} characters`).default(''),
+        attachments: z.array(attachment).max(EVENT_LIMITS.attachmentsPerMessage, `at most ${EVENT_LIMITS.attachmentsPerMessage} files per message`).default([]),
+        sent_at: timestamp.optional(),
+    }).refine((message) => message.text.trim() !== '' || message.attachments.length > 0, {
+        path: ['text'],
+        message: 'must not be empty unless the message has attachments',
+    });
+}
+
+export const conversationUpdatedSchema = z.object({
+    conversation_id: id,
+    status: z.enum(['open', 'closed'], {error: 'must be open or closed'}).optional(),
+    /** null clears the assignee. */
+    assignee: person.nullable().optional(),
+});
+
+export const notificationSchema = z.object({
+    notification_type: z.string().trim().min(1, 'must not be empty').max(100),
+    title: z.string().trim().max(200).optional(),
+    text: z.string().trim().min(1, 'must not be empty').max(EVENT_LIMITS.notificationTextLength, `must be at most ${EVENT_LIMITS.notificationTextLength} characters`),
+    url: httpUrl.optional(),
+});
+
+export type ConversationStarted = z.infer<typeof conversationStartedSchema>;
+export type ConversationMessage = z.infer<ReturnType<typeof conversationMessageSchema>>;
+export type ConversationUpdated = z.infer<typeof conversationUpdatedSchema>;
+export type NotificationEvent = z.infer<typeof notificationSchema>;
+export type Attachment = ConversationMessage['attachments'][number];
+
+export type OutboundEvent =
+    | {type: 'conversation.started'; data: ConversationStarted}
+    | {type: 'conversation.message'; data: ConversationMessage}
+    | {type: 'conversation.updated'; data: ConversationUpdated}
+    | {type: 'notification'; data: NotificationEvent};
+
+/** The data schema of each event type. */
+export function dataSchemaFor(type: EventType, maxAttachmentBytes: number): z.ZodType {
+    switch (type) {
+    case 'conversation.started':
+        return conversationStartedSchema;
+    case 'conversation.message':
+        return conversationMessageSchema(maxAttachmentBytes);
+    case 'conversation.updated':
+        return conversationUpdatedSchema;
+    case 'notification':
+        return notificationSchema;
+    }
+}
+
+export function formatBytes(bytes: number): string {
+    if (bytes >= 1024 * 1024) {
+        return `${(bytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, '')} MB`;
+    }
+    if (bytes >= 1024) {
+        return `${(bytes / 1024).toFixed(1).replace(/\.0$/, '')} KB`;
+    }
+    return `${bytes} bytes`;
+}

@@ -1,0 +1,182 @@
+import type {RelayMode} from '../integration.js';
+
+import type {Attachment, ConversationMessage, NotificationEvent} from './events.js';
+import {splitText} from './split.js';
+import {runeLength, safeInline, safeMessageText} from './text_safety.js';
+
+/**
+ * The posts the bridge makes (DESIGN §7, the contract with the webapp plugin). Every post has a
+ * readable plain `message` for clients without the plugin; the plugin reads `props.ireserve`.
+ */
+export const CONVERSATION_POST_TYPE = 'custom_ireserve_conversation';
+export const NOTIFICATION_POST_TYPE = 'custom_ireserve_notification';
+export const PROPS_VERSION = 1;
+/** Mattermost's limit on a message, in runes. */
+export const MAX_MESSAGE_RUNES = 16_383;
+/** Mattermost attaches at most this many files to one post. */
+export const MAX_FILES_PER_POST = 5;
+
+/** What the bridge knows of a conversation, stored as the conversation's context (snake_case, as in the props). */
+export interface ConversationContext {
+    visitor_name?: string;
+    visitor_email?: string;
+    page_url?: string;
+    started_at?: string;
+    locale?: string;
+    status?: 'open' | 'closed';
+    assignee?: {name: string; email?: string} | null;
+}
+
+export interface RootPostContent {
+    message: string;
+    props: {ireserve: Record<string, unknown>};
+}
+
+export function rootProps(licence: string, conversationId: string, context: ConversationContext, relayMode: RelayMode, extra: {previousRootId?: string} = {}): Record<string, unknown> {
+    const props: Record<string, unknown> = {
+        v: PROPS_VERSION,
+        licence,
+        conversation_id: conversationId,
+        visitor_name: context.visitor_name ?? '',
+        page_url: context.page_url ?? '',
+        started_at: context.started_at ?? '',
+        status: context.status ?? 'open',
+        relay_mode: relayMode,
+    };
+    if (context.visitor_email) {
+        props.visitor_email = context.visitor_email;
+    }
+    if (context.assignee) {
+        props.assignee = context.assignee.email ? {name: context.assignee.name, email: context.assignee.email} : {name: context.assignee.name};
+    }
+    if (context.locale) {
+        props.locale = context.locale;
+    }
+    if (extra.previousRootId) {
+        props.previous_root_id = extra.previousRootId;
+    }
+    return props;
+}
+
+/**
+ * The conversation's root post. `rethreaded` says the earlier root was deleted in Mattermost and
+ * this one replaces it (self-heal).
+ */
+export function rootPost(licence: string, conversationId: string, context: ConversationContext, relayMode: RelayMode, options: {previousRootId?: string} = {}): RootPostContent {
+    const visitor = context.visitor_name ? safeInline(context.visitor_name) : 'an unnamed visitor';
+    const lines: string[] = [];
+    if (options.previousRootId) {
+        lines.push('_The earlier thread of this conversation was removed in Mattermost; the conversation continues in this thread._');
+    }
+    lines.push(`**Web chat with ${visitor}**${context.visitor_email ? ` (${safeInline(context.visitor_email)})` : ''}`);
+    const facts: string[] = [];
+    if (context.page_url) {
+        facts.push(`Page: ${context.page_url}`);
+    }
+    if (context.started_at) {
+        facts.push(`Started: ${formatTime(context.started_at)}`);
+    }
+    facts.push(`Status: ${context.status ?? 'open'}`);
+    facts.push(`Assignee: ${context.assignee ? safeInline(context.assignee.name) : 'nobody yet'}`);
+    lines.push(facts.join(' · '));
+    lines.push(`_Conversation ${safeInline(conversationId)}. Reply in this thread${relayMode === 'composer_only' ? ' with the i-Reserve composer to reach the visitor' : ' to answer the visitor'}._`);
+    return {message: lines.join('\n'), props: {ireserve: rootProps(licence, conversationId, context, relayMode, options)}};
+}
+
+function formatTime(iso: string): string {
+    const date = new Date(iso);
+    if (Number.isNaN(date.getTime())) {
+        return safeInline(iso);
+    }
+    return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+const SENDER_LABEL = {visitor: 'visitor', agent: 'agent', system: 'system'} as const;
+
+/** One post of a (possibly split) message: its text and the indexes of the attachments it carries. */
+export interface MessagePart {
+    /** 1-based; the props carry it when the message needs more than one post. */
+    part: number;
+    message: string;
+    attachments: number[];
+    props: {ireserve: Record<string, unknown>};
+}
+
+/**
+ * The posts that carry one conversation message, in order: the text (split when longer than
+ * Mattermost allows, each piece headed by the sender), with up to 5 files on the last text post and
+ * further posts for the remaining files. Deterministic: a retry builds the same parts.
+ */
+export function messageParts(message: ConversationMessage): MessagePart[] {
+    const sender = `${safeInline(message.sender.name, 100)} (${SENDER_LABEL[message.sender.type]})`;
+    const text = message.text.trim() === '' ? '' : safeMessageText(message.text);
+    // Room for the longest header, its separator, and a few runes of slack for re-neutralising the
+    // start of a piece (a cut right before an `@` adds a joiner).
+    const continuationHeader = (n: number, total: number) => `**${sender}, continued (${n}/${total}):**`;
+    const headerRoom = runeLength(continuationHeader(99, 99)) + 1 + 4;
+    const pieces = text === '' ? [] : splitText(text, MAX_MESSAGE_RUNES - headerRoom).map((piece) => safeMessageText(piece));
+    const files = message.attachments.map((_file, index) => index);
+    const groups: number[][] = [];
+    for (let i = 0; i < files.length; i += MAX_FILES_PER_POST) {
+        groups.push(files.slice(i, i + MAX_FILES_PER_POST));
+    }
+    const drafts: Array<{message: string; attachments: number[]}> = pieces.map((piece, index) => {
+        const header = index === 0 ? `**${sender}:**` : continuationHeader(index + 1, pieces.length);
+        return {message: `${header}${piece.includes('\n') ? '\n' : ' '}${piece}`, attachments: []};
+    });
+    const fileCount = message.attachments.length;
+    groups.forEach((group, index) => {
+        if (index === 0 && drafts.length > 0) {
+            drafts[drafts.length - 1]!.attachments = group;
+            return;
+        }
+        const message = index === 0
+            ? `**${sender}** sent ${fileCount === 1 ? 'a file' : `${fileCount} files`}:`
+            : `**${sender}**, files ${group[0]! + 1}–${group[group.length - 1]! + 1} of ${fileCount}:`;
+        drafts.push({message, attachments: group});
+    });
+    return drafts.map((draft, index) => {
+        const ireserve: Record<string, unknown> = {
+            v: PROPS_VERSION,
+            message_id: message.message_id,
+            sender_type: message.sender.type,
+            sender_name: message.sender.name,
+        };
+        if (drafts.length > 1) {
+            ireserve.part = index + 1;
+            ireserve.parts = drafts.length;
+        }
+        if (message.sent_at) {
+            ireserve.sent_at = message.sent_at;
+        }
+        return {part: index + 1, message: draft.message, attachments: draft.attachments, props: {ireserve}};
+    });
+}
+
+export function attachmentBytes(attachment: Attachment): Buffer {
+    return Buffer.from(attachment.data, 'base64');
+}
+
+/** A standalone notification post (in the channel mapped to its type, or through an incoming webhook). */
+export function notificationPost(notification: NotificationEvent, eventId: string): {message: string; props: {ireserve: Record<string, unknown>}} {
+    const lines: string[] = [];
+    const title = notification.title ? safeInline(notification.title) : '';
+    lines.push(title === '' ? `**${safeInline(notification.notification_type)}**` : `**${title}**`);
+    lines.push(safeMessageText(notification.text));
+    if (notification.url) {
+        lines.push(`[Open in i-Reserve](${notification.url})`);
+    }
+    const ireserve: Record<string, unknown> = {
+        v: PROPS_VERSION,
+        notification_type: notification.notification_type,
+        text: notification.text,
+        event_id: eventId,
+    };
+    if (notification.title) {
+        ireserve.title = notification.title;
+    }
+    if (notification.url) {
+        ireserve.url = notification.url;
+    }
+    return {message: lines.join('\n'), props: {ireserve}};
+}

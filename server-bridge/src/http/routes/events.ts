@@ -1,0 +1,95 @@
+import type {FastifyPluginAsync, FastifyRequest} from 'fastify';
+
+import type {VerifyFailure} from '../../crypto/standard_webhooks.js';
+import {dataSchemaFor, envelopeSchema, type OutboundEvent} from '../../domain/outbound/events.js';
+import type {Metrics} from '../../observability/metrics.js';
+import {EventIntake, IntakeError} from '../../outbound/intake.js';
+import {HttpProblem, parseOrProblem} from '../problem.js';
+
+const SIGNATURE_PROBLEMS: Record<VerifyFailure, string> = {
+    missing_headers: 'The webhook-id, webhook-timestamp and webhook-signature headers are all required (Standard Webhooks).',
+    bad_timestamp: 'The webhook-timestamp header must be the Unix time in seconds.',
+    timestamp_too_old: 'The webhook-timestamp is more than 5 minutes in the past. Check the sender\'s clock, and sign each delivery attempt afresh.',
+    timestamp_too_new: 'The webhook-timestamp is more than 5 minutes in the future. Check the sender\'s clock.',
+    no_matching_signature: 'The webhook-signature does not match the body for this licence\'s signing secret. Sign "<webhook-id>.<webhook-timestamp>.<raw body>" with HMAC-SHA256 and the secret\'s base64-decoded key, and send the body byte for byte as signed.',
+};
+
+function header(request: FastifyRequest, name: string): string | undefined {
+    const value = request.headers[name];
+    return Array.isArray(value) ? value.join(' ') : value;
+}
+
+function isJson(contentType: string | undefined): boolean {
+    return contentType !== undefined && /^application\/json\s*(;|$)/i.test(contentType.trim());
+}
+
+/**
+ * `POST /api/v1/licences/{licence}/events` — signed i-Reserve events (DESIGN §3, docs/events.md).
+ * The body is read as raw bytes (the signature covers them exactly), then verified, parsed and
+ * handed to the intake. Answers 202 accepted / 200 duplicate or not_sent; errors as problem+json.
+ */
+export function eventRoutes(deps: {intake: EventIntake; metrics: Metrics; maxAttachmentBytes: number}): FastifyPluginAsync {
+    return async (app) => {
+        // Only in this plugin's scope: JSON bodies stay raw bytes for the signature check.
+        app.removeContentTypeParser('application/json');
+        app.addContentTypeParser('application/json', {parseAs: 'buffer'}, (_request, body, done) => done(null, body));
+
+        // Every refusal (including a body too large or of the wrong type, refused before the
+        // handler runs) is counted once, with the event type when it was known.
+        const typeOf = new WeakMap<FastifyRequest, string>();
+        app.addHook('onError', async (request) => {
+            deps.metrics.eventsReceived.inc({type: typeOf.get(request) ?? 'unknown', result: 'rejected'});
+        });
+
+        app.post<{Params: {licence: string}}>('/api/v1/licences/:licence/events', async (request, reply) => {
+            const {licence} = request.params;
+            const raw = request.body;
+            if (!Buffer.isBuffer(raw) || !isJson(header(request, 'content-type'))) {
+                throw new HttpProblem(415, 'Unsupported media type', 'Send the event as application/json.');
+            }
+            const signature = {
+                id: header(request, 'webhook-id'),
+                timestamp: header(request, 'webhook-timestamp'),
+                signature: header(request, 'webhook-signature'),
+            };
+            let integration;
+            try {
+                integration = await deps.intake.authenticate(licence, signature, raw);
+            } catch (error) {
+                if (!(error instanceof IntakeError)) {
+                    throw error;
+                }
+                const failure = error.failure;
+                if (failure.kind === 'unknown_licence') {
+                    throw new HttpProblem(404, 'Unknown licence', `There is no integration for licence ${licence}.`);
+                }
+                if (failure.kind === 'inactive') {
+                    throw new HttpProblem(409, 'Integration not active', `The integration for licence ${licence} is not active; events are refused until it is activated.`);
+                }
+                throw new HttpProblem(401, 'Invalid signature', SIGNATURE_PROBLEMS[failure.reason], {reason: failure.reason});
+            }
+            const webhookId = signature.id!;
+            if (webhookId.length > 255) {
+                throw new HttpProblem(400, 'Invalid request', 'The webhook-id header must be at most 255 characters.', {field: 'webhook-id'});
+            }
+            let body: unknown;
+            try {
+                body = JSON.parse(raw.toString('utf8'));
+            } catch (error) {
+                throw new HttpProblem(400, 'Invalid request', `The body is not valid JSON: ${(error as Error).message}`);
+            }
+            const envelope = parseOrProblem(envelopeSchema, body);
+            typeOf.set(request, envelope.type);
+            const data = parseOrProblem(dataSchemaFor(envelope.type, deps.maxAttachmentBytes), envelope.data, 'data');
+            const result = await deps.intake.accept(integration, webhookId, {type: envelope.type, data} as OutboundEvent);
+            deps.metrics.eventsReceived.inc({type: envelope.type, result: result.status});
+            if (result.status === 'accepted') {
+                return reply.code(202).send({status: 'accepted'});
+            }
+            if (result.status === 'duplicate') {
+                return reply.code(200).send({status: 'duplicate'});
+            }
+            return reply.code(200).send({status: 'not_sent', reason: result.reason});
+        });
+    };
+}

@@ -1,0 +1,58 @@
+import axios, {AxiosError} from 'axios';
+
+import {kindForStatus, retryAfterMs, UpstreamError} from '../domain/errors.js';
+
+/**
+ * Posts a notification through a Mattermost incoming webhook (a notification channel mapped to an
+ * `http(s)://…/hooks/<id>` URL instead of a channel id). The one request funnel for such targets:
+ * every failure becomes an UpstreamError (upstream `webhook`) from the real status.
+ *
+ * Incoming webhooks have no `pending_post_id` and the bot cannot read the hook's channel, so these
+ * posts are at-least-once (a crash right after Mattermost answered may post the notification again);
+ * channel-id targets are exactly-once as users see it.
+ */
+export interface IncomingWebhookPost {
+    text: string;
+    type?: string;
+    props?: Record<string, unknown>;
+    username?: string;
+}
+
+export async function postToIncomingWebhook(url: string, post: IncomingWebhookPost, timeoutMs = 30_000): Promise<void> {
+    const target = new URL(url);
+    try {
+        await axios.post(target.toString(), post, {
+            timeout: timeoutMs,
+            headers: {'Content-Type': 'application/json', 'User-Agent': 'ireserve-bridge'},
+            maxRedirects: 0,
+            responseType: 'text',
+            transitional: {clarifyTimeoutError: true},
+        });
+    } catch (error) {
+        if (error instanceof AxiosError && error.response) {
+            const {status, data, headers} = error.response;
+            let errorId: string | undefined;
+            let message = `HTTP ${status}`;
+            try {
+                const body = JSON.parse(String(data)) as {id?: unknown; message?: unknown};
+                errorId = typeof body.id === 'string' ? body.id : undefined;
+                message = typeof body.message === 'string' && body.message !== '' ? body.message : message;
+            } catch {
+                const text = String(data ?? '').trim().slice(0, 200);
+                message = text === '' ? message : text;
+            }
+            const kind = status === 400 && errorId === 'web.incoming_webhook.invalid.app_error' ? 'not_found' : kindForStatus(status, errorId);
+            throw new UpstreamError('webhook', kind, message, {
+                status,
+                errorId,
+                retryAfterMs: retryAfterMs(headerValue(headers['retry-after']), headerValue(headers['x-ratelimit-reset'])),
+            });
+        }
+        const cause = error instanceof AxiosError ? error.code ?? error.message : (error as Error).message;
+        throw new UpstreamError('webhook', 'unreachable', `the incoming webhook could not be reached (${cause})`);
+    }
+}
+
+function headerValue(value: unknown): string | undefined {
+    return typeof value === 'string' ? value : undefined;
+}

@@ -1,0 +1,133 @@
+import {sql, type Transaction} from 'kysely';
+
+import type {Clock} from '../ports/clock.js';
+
+import type {Db} from './database.js';
+import type {Database} from './schema.js';
+
+type Executor = Db | Transaction<Database>;
+
+export interface MessageRecord {
+    licence: string;
+    conversationId: string;
+    messageId: string;
+    /** The posts that carry the message, in order, once delivered. */
+    postIds: string[];
+    deliveredAt: number | null;
+    createdAt: number;
+}
+
+/** What the ledger knows of one post the bridge makes. */
+export interface PostIntent {
+    /** Set once Mattermost confirmed the post. */
+    postId: string | null;
+    /** When the first attempt to create it started. */
+    startedAt: number;
+}
+
+const INTENT_PREFIX = 'outbound.post:';
+
+/**
+ * Conversation messages (the message↔post link and the per-conversation `message_id`
+ * idempotency key), and the **post ledger** that makes posting exactly-once as users see it.
+ *
+ * The ledger (rows in `kv`, key `outbound.post:<intent key>`) is written *before* a post is
+ * created ("started") and again when Mattermost confirms it (its post id). A delivery that finds a
+ * started intent without a post id cannot know whether the earlier attempt reached Mattermost
+ * (the process may have died between "posted" and "recorded"), so it reconciles against
+ * Mattermost before posting again. Every query takes the licence.
+ */
+export class MessagesRepository {
+    constructor(private readonly db: Db, private readonly clock: Clock) {}
+
+    /** Records a queued message; false when this message id is already known in the conversation. */
+    async insertQueued(licence: string, conversationId: string, messageId: string, executor: Executor = this.db): Promise<boolean> {
+        const row = await executor.insertInto('messages')
+            .values({licence, conversation_id: conversationId, message_id: messageId, post_ids: null, delivered_at: null, created_at: this.clock.now()})
+            .onConflict((oc) => oc.columns(['licence', 'conversation_id', 'message_id']).doNothing())
+            .returning('message_id')
+            .executeTakeFirst();
+        return row !== undefined;
+    }
+
+    async get(licence: string, conversationId: string, messageId: string): Promise<MessageRecord | undefined> {
+        const row = await this.db.selectFrom('messages').selectAll()
+            .where('licence', '=', licence).where('conversation_id', '=', conversationId).where('message_id', '=', messageId)
+            .executeTakeFirst();
+        return row ? toRecord(row) : undefined;
+    }
+
+    /** Messages of a conversation, oldest first. */
+    async list(licence: string, conversationId: string): Promise<MessageRecord[]> {
+        const rows = await this.db.selectFrom('messages').selectAll()
+            .where('licence', '=', licence).where('conversation_id', '=', conversationId)
+            .orderBy('created_at').orderBy('message_id').execute();
+        return rows.map(toRecord);
+    }
+
+    /**
+     * Marks the message delivered with its posts and forgets the ledger entries of the job that
+     * delivered it (under `intentPrefix`), in one transaction: afterwards the message row is the record.
+     */
+    async markDelivered(licence: string, conversationId: string, messageId: string, postIds: readonly string[], intentPrefix: string): Promise<void> {
+        await this.db.transaction().execute(async (trx) => {
+            await trx.updateTable('messages')
+                .set({post_ids: JSON.stringify(postIds), delivered_at: this.clock.now()})
+                .where('licence', '=', licence).where('conversation_id', '=', conversationId).where('message_id', '=', messageId)
+                .execute();
+            await this.forgetIntents(licence, intentPrefix, trx);
+        });
+    }
+
+    // ---- the post ledger
+
+    async intent(licence: string, key: string): Promise<PostIntent | undefined> {
+        const row = await this.db.selectFrom('kv').select('value')
+            .where('licence', '=', licence).where('key', '=', INTENT_PREFIX + key).executeTakeFirst();
+        if (!row) {
+            return undefined;
+        }
+        const value = JSON.parse(row.value) as {post_id?: string | null; started_at?: number};
+        return {postId: value.post_id ?? null, startedAt: Number(value.started_at ?? 0)};
+    }
+
+    /** Notes that a post is about to be created (kept if already noted). */
+    async startIntent(licence: string, key: string): Promise<void> {
+        const now = this.clock.now();
+        await this.db.insertInto('kv')
+            .values({licence, key: INTENT_PREFIX + key, value: JSON.stringify({post_id: null, started_at: now}), updated_at: now})
+            .onConflict((oc) => oc.columns(['licence', 'key']).doNothing())
+            .execute();
+    }
+
+    /** Records the post that fulfils the intent. */
+    async completeIntent(licence: string, key: string, postId: string): Promise<void> {
+        const now = this.clock.now();
+        const existing = await this.intent(licence, key);
+        const value = JSON.stringify({post_id: postId, started_at: existing?.startedAt ?? now});
+        await this.db.insertInto('kv')
+            .values({licence, key: INTENT_PREFIX + key, value, updated_at: now})
+            .onConflict((oc) => oc.columns(['licence', 'key']).doUpdateSet({value, updated_at: now}))
+            .execute();
+    }
+
+    /** Forgets every ledger entry whose key starts with `prefix`. */
+    async forgetIntents(licence: string, prefix: string, executor: Executor = this.db): Promise<void> {
+        const full = INTENT_PREFIX + prefix;
+        // substr() rather than LIKE: no wildcard escaping, and no collation-dependent ranges.
+        await executor.deleteFrom('kv').where('licence', '=', licence)
+            .where(sql<boolean>`substr(${sql.ref('key')}, 1, ${full.length}) = ${full}`)
+            .execute();
+    }
+}
+
+function toRecord(row: Database['messages']): MessageRecord {
+    return {
+        licence: row.licence,
+        conversationId: row.conversation_id,
+        messageId: row.message_id,
+        postIds: row.post_ids ? JSON.parse(row.post_ids) as string[] : [],
+        deliveredAt: row.delivered_at === null ? null : Number(row.delivered_at),
+        createdAt: Number(row.created_at),
+    };
+}
