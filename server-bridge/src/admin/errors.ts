@@ -55,3 +55,11 @@ export class CreateRefused extends Error {
         super('Creating an integration needs the operator token (BRIDGE_ADMIN_TOKEN).');
     }
 }
+
+/** Two requests created the same licence at once; this one lost and saved nothing. → 409. */
+export class ConcurrentChange extends Error {
+    override name = 'ConcurrentChange';
+    constructor(readonly licence: string) {
+        super(`The integration for licence ${licence} was created by another request at the same time; nothing was saved. Read it and try again.`);
+    }
+}

@@ -18,7 +18,7 @@ import type {IntegrationRecord, IntegrationsRepository} from '../storage/integra
 import type {JobSummary, OutboxRepository, OutboxStatus} from '../storage/outbox_repository.js';
 
 import {listChannels, type ChannelView} from './channels.js';
-import {CreateRefused, DeliveryNotFound, IntegrationNotFound, InvalidSettings} from './errors.js';
+import {ConcurrentChange, CreateRefused, DeliveryNotFound, IntegrationNotFound, InvalidSettings} from './errors.js';
 import type {FullSettingsInput, SettingsInput, UsersInput} from './input.js';
 import {checkBot, checkChannel} from './mattermost_checks.js';
 import {runTest, type TestResult} from './test_run.js';
@@ -195,7 +195,15 @@ export class AdminService {
             record.signingSecret = secrets.signing_secret;
             record.adminKeyHash = hashAdminKey(secrets.admin_key);
         }
-        const created = await this.deps.integrations.save(record);
+        let created: boolean;
+        try {
+            created = await this.deps.integrations.save(record);
+        } catch (error) {
+            if (!existing && await this.deps.integrations.getRecord(licence)) {
+                throw new ConcurrentChange(licence);
+            }
+            throw error;
+        }
         this.deps.logger.info({licence, created}, created ? 'integration created' : 'integration replaced');
         await this.#changed(licence);
         return {created, view: await this.get(licence), ...(secrets && created ? {secrets} : {})};

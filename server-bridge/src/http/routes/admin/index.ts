@@ -3,7 +3,7 @@ import {z} from 'zod';
 
 import type {AdminApi} from '../../../admin/index.js';
 import {AuthRefused, authorise, type Principal} from '../../../admin/auth.js';
-import {CreateRefused, DeliveryNotFound, IntegrationNotFound, InvalidSettings, MattermostUnavailable} from '../../../admin/errors.js';
+import {ConcurrentChange, CreateRefused, DeliveryNotFound, IntegrationNotFound, InvalidSettings, MattermostUnavailable} from '../../../admin/errors.js';
 import {parseFullSettings, parseLicence, parsePartialSettings, parseUsers} from '../../../admin/input.js';
 import {HttpProblem, parseOrProblem} from '../../problem.js';
 
@@ -38,6 +38,9 @@ function toProblem(error: unknown): unknown {
     }
     if (error instanceof IntegrationNotFound || error instanceof DeliveryNotFound) {
         return new HttpProblem(404, 'Not found', error.message);
+    }
+    if (error instanceof ConcurrentChange) {
+        return new HttpProblem(409, 'Conflict', error.message);
     }
     if (error instanceof MattermostUnavailable) {
         return new HttpProblem(502, 'Mattermost did not answer as expected', error.message, {code: error.kind});
