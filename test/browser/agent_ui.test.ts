@@ -101,7 +101,7 @@ function guestMessage(channelId: string, root: string, text: string, n: number, 
     return createAs(seed.bot.user.id, {
         channel_id: channelId,
         root_id: root,
-        message: text,
+        message: `**${senderName} (visitor):** ${text}`, // as the bridge writes it (post_formats.ts)
         props: {ireserve: {v: 1, message_id: `msg-${root}-${n}`, sender_type: 'visitor', sender_name: senderName}},
         ...(createAt ? {create_at: createAt} : {}),
     });
@@ -229,7 +229,7 @@ describe('agent UI in the browser', () => {
         const panel = rhs();
         await panel.getByRole('heading', {name: 'Web chat with Lotte Jansen'}).waitFor();
         assert.match(await panel.locator('.rhs__header').innerText(), /^i-Reserve/);
-        assert.match(await panel.getByTestId('irsv-latest-guest-message').innerText(), /two adults and a small dog/);
+        assert.equal(await panel.getByTestId('irsv-latest-guest-message').innerText(), 'We are two adults and a small dog.');
         assert.equal(await panel.getByRole('radio', {name: 'Reply to visitor'}).isChecked(), true);
         const threadRequests = harness.requests.filter((r) => r.path.startsWith(`${BASENAME}/api/v4/posts/${rootId}/thread`));
         assert.equal(threadRequests.length, 1, 'the panel loads the whole thread once');

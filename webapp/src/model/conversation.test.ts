@@ -1,5 +1,6 @@
 import {
     defaultReplyMode,
+    messageBody,
     parseConversation,
     parseMessage,
     parseNotification,
@@ -71,8 +72,18 @@ test('safeHttpUrl keeps http(s) only', () => {
 });
 
 test('parseMessage reads mirrored messages only', () => {
-    expect(parseMessage(makePost({id: 'm', props: {ireserve: {v: 1, message_id: 'x', sender_type: 'visitor', sender_name: 'Anna'}}}))).toEqual({messageId: 'x', senderType: 'visitor', senderName: 'Anna'});
+    expect(parseMessage(makePost({id: 'm', props: {ireserve: {v: 1, message_id: 'x', sender_type: 'visitor', sender_name: 'Anna'}}}))).toEqual({messageId: 'x', senderType: 'visitor', senderName: 'Anna', sentAt: null});
+    expect(parseMessage(makePost({id: 'm', props: {ireserve: {v: 1, message_id: 'x', sent_at: '2025-06-14T09:30:00Z'}}}))?.sentAt).toBe(T0);
     expect(parseMessage(makePost({id: 'm', props: {}}))).toBeNull();
+});
+
+test('messageBody drops the bridge\'s sender heading from mirrored messages only', () => {
+    const mirrored = (message: string) => makePost({id: 'm', message, props: {ireserve: {v: 1, message_id: 'x', sender_type: 'visitor', sender_name: 'Anna'}}});
+    expect(messageBody(mirrored('**Anna (visitor):** Is the house free?'))).toBe('Is the house free?');
+    expect(messageBody(mirrored('**Anna (visitor):**\nLine one\nLine two'))).toBe('Line one\nLine two');
+    expect(messageBody(mirrored('**Anna (visitor), continued (2/3):** more'))).toBe('more');
+    expect(messageBody(mirrored('No heading **here:** at all'))).toBe('No heading **here:** at all');
+    expect(messageBody(makePost({id: 'p', message: '**Note:** agent text'}))).toBe('**Note:** agent text');
 });
 
 test('parseNotification', () => {

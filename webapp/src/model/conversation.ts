@@ -36,6 +36,9 @@ export type ConversationMessage = {
     messageId: string;
     senderType: SenderType | null;
     senderName: string | null;
+
+    /** When i-Reserve says the message was sent (ms), or null. */
+    sentAt: number | null;
 };
 
 export type Notification = {
@@ -146,7 +149,18 @@ export function parseMessage(post: Pick<Post, 'props'>): ConversationMessage | n
         return null;
     }
     const senderType = props.sender_type === 'visitor' || props.sender_type === 'agent' || props.sender_type === 'system' ? props.sender_type : null;
-    return {messageId, senderType, senderName: text(props.sender_name)};
+    return {messageId, senderType, senderName: text(props.sender_name), sentAt: timestamp(props.sent_at)};
+}
+
+/**
+ * The text of a mirrored message without the bridge's bold sender heading
+ * (`**Lotte Jansen (visitor):** …`, or `…, continued (2/3):**` on the parts of a long message).
+ */
+export function messageBody(post: Pick<Post, 'message' | 'props'>): string {
+    if (!parseMessage(post)) {
+        return post.message;
+    }
+    return post.message.replace(/^\*\*[^*\n]{1,200}:\*\*[ \n]?/, '');
 }
 
 export function parseNotification(post: Pick<Post, 'type' | 'props'>): ParsedNotification {

@@ -11,6 +11,7 @@ import type {Reaction} from '@mattermost/types/reactions';
 import manifest from '../manifest';
 import {
     isConversationRoot,
+    messageBody,
     parseConversation,
     parseMessage,
     type Conversation,
@@ -145,8 +146,8 @@ function makeConversationSelectors(rootId: string): ConversationSelectors {
             if (message?.senderType === 'visitor') {
                 latestGuestMessage = {
                     postId: post.id,
-                    text: post.message,
-                    at: post.create_at,
+                    text: messageBody(post),
+                    at: message.sentAt ?? post.create_at,
                     senderName: message.senderName,
                     hasFiles: (post.file_ids?.length ?? 0) > 0,
                 };

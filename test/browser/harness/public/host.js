@@ -332,6 +332,11 @@
         return post.user_id.slice(0, 6);
     }
 
+    /** The only markdown the harness renders: **bold** (enough for the bridge's sender headings). */
+    function boldOnly(text) {
+        return text.split(/\*\*(.+?)\*\*/).map((part, i) => (i % 2 === 1 ? h('strong', {key: i}, part) : part));
+    }
+
     function PostMenu({post, onClose}) {
         const items = registered.postMenu.filter((item) => !item.filter || item.filter(post.id));
         return h('ul', {className: 'post-menu', role: 'menu', 'aria-label': 'Post actions'},
@@ -351,7 +356,7 @@
             body = h(pluginType.component, {post, isRHS: Boolean(isRHS), compactDisplay: false, theme: {}});
         } else {
             body = h(React.Fragment, null,
-                h('div', {className: 'post-message__text'}, post.message),
+                h('div', {className: 'post-message__text'}, boldOnly(post.message)),
                 (window.harness.pluggablesOff ? [] : registered.postAttachments).map((item) => h(item.component, {key: item.id, postId: post.id, onHeightChange: () => undefined})));
         }
         return h('div', {className: 'post' + (post.root_id && !isRHS ? ' post--reply' : ''), 'data-post-id': post.id, 'data-testid': 'post'},

@@ -1,0 +1,159 @@
+// The harness's stand-in for System Console → Plugins → <plugin>: the plugin's settings_schema
+// rendered the way Mattermost's schema_admin_settings does it — text settings, and custom settings
+// mounted from what the plugin registered with registerAdminConsoleCustomSetting (the key matched
+// lower-cased, props as buildCustomSetting passes them: id, label, helpText, value, disabled,
+// config, license, setByEnv, onChange, setSaveNeeded, registerSaveAction, unRegisterSaveAction,
+// cancelSubmit, showConfirm) — and the page's Save, which stores the text settings in the config
+// (plugin setting keys lower-cased, as Mattermost stores them) and then runs the registered save
+// actions. Load after host.js; open with window.harness.openAdminConsole({...}).
+/* global React, ReactDOM, ReactRedux */
+(function () {
+    'use strict';
+
+    const h = React.createElement;
+    const {useState, useRef, useCallback} = React;
+    const {Provider} = ReactRedux;
+
+    function clone(value) {
+        return JSON.parse(JSON.stringify(value));
+    }
+
+    function escapePathPart(part) {
+        return part.replace(/\./g, '+');
+    }
+
+    function Row({label, inputId, helpText, children}) {
+        return h('div', {className: 'admin-setting'},
+            h('label', {className: 'admin-setting__label', htmlFor: inputId}, label),
+            h('div', {className: 'admin-setting__control'},
+                children,
+                helpText ? h('div', {className: 'admin-setting__help'}, helpText) : null));
+    }
+
+    function AdminConsole({pluginId, pluginName, schema, initialConfig, disabled}) {
+        const [config, setConfig] = useState(initialConfig);
+        const [values, setValues] = useState(() => Object.assign({}, (initialConfig.PluginSettings.Plugins || {})[pluginId] || {}));
+        const [saveNeeded, setSaveNeeded] = useState(false);
+        const [saving, setSaving] = useState(false);
+        const [serverError, setServerError] = useState('');
+        const saveActions = useRef([]);
+
+        // Stable like the class methods Mattermost passes.
+        const registerSaveAction = useCallback((action) => {
+            saveActions.current.push(action);
+        }, []);
+        const unRegisterSaveAction = useCallback((action) => {
+            const index = saveActions.current.indexOf(action);
+            if (index >= 0) {
+                saveActions.current.splice(index, 1);
+            }
+        }, []);
+        const markSaveNeeded = useCallback(() => setSaveNeeded(true), []);
+        const handleChange = useCallback((id, value) => {
+            setValues((current) => Object.assign({}, current, {[id]: value}));
+            setSaveNeeded(true);
+        }, []);
+        const cancelSubmit = useCallback(() => undefined, []);
+
+        async function save() {
+            setSaving(true);
+            setServerError('');
+            const next = clone(config);
+            next.PluginSettings.Plugins = Object.assign({}, next.PluginSettings.Plugins, {[pluginId]: Object.assign({}, values)});
+            setConfig(next);
+            const results = await Promise.all(saveActions.current.map((action) => action()));
+            const failed = results.find((result) => result && result.error && result.error.message);
+            setSaving(false);
+            if (failed) {
+                setServerError(failed.error.message);
+            } else {
+                setSaveNeeded(false);
+            }
+        }
+
+        const rows = schema.settings.map((setting) => {
+            const key = setting.key.toLowerCase();
+            const inputId = 'PluginSettings.Plugins.' + escapePathPart(pluginId) + '.' + key;
+            if (setting.type === 'custom') {
+                const custom = window.harness.registered.adminConsoleSettings.find((entry) => entry.key.toLowerCase() === key);
+                if (!custom) {
+                    return h('div', {key, className: 'admin-banner admin-banner--warning'}, 'In order to view this setting, enable the plugin and click Save.');
+                }
+                const instance = h(custom.component, {
+                    id: inputId,
+                    label: setting.display_name,
+                    helpText: setting.help_text ? h('span', null, setting.help_text) : null,
+                    value: values[key],
+                    disabled: Boolean(disabled),
+                    config,
+                    license: {},
+                    setByEnv: false,
+                    onChange: handleChange,
+                    setSaveNeeded: markSaveNeeded,
+                    registerSaveAction,
+                    unRegisterSaveAction,
+                    cancelSubmit,
+                    showConfirm: false,
+                });
+                const showTitle = Boolean(custom.options && custom.options.showTitle);
+                return showTitle ? h(Row, {key, label: setting.display_name, inputId, helpText: setting.help_text}, instance) : h('div', {key}, instance);
+            }
+            return h(Row, {key, label: setting.display_name, inputId, helpText: setting.help_text},
+                h('input', {
+                    id: inputId,
+                    className: 'admin-input',
+                    type: 'text',
+                    placeholder: setting.placeholder || '',
+                    value: values[key] || '',
+                    disabled: Boolean(disabled),
+                    onChange: (e) => handleChange(key, e.target.value),
+                }));
+        });
+
+        return h('div', {className: 'admin-console'},
+            h('nav', {className: 'admin-sidebar', 'aria-label': 'System Console'},
+                h('div', {className: 'admin-sidebar__title'}, 'System Console'),
+                h('div', {className: 'admin-sidebar__group'}, 'PLUGINS'),
+                h('a', {className: 'admin-sidebar__item', href: '#'}, 'Plugin Management'),
+                h('a', {className: 'admin-sidebar__item admin-sidebar__item--active', href: '#', 'aria-current': 'page'}, pluginName)),
+            h('main', {className: 'admin-main'},
+                h('div', {className: 'admin-header'}, h('h1', null, pluginName)),
+                h('form', {className: 'admin-form', onSubmit: (e) => {
+                    e.preventDefault();
+                    save();
+                }},
+                h('div', {className: 'admin-panel'},
+                    schema.header ? h('div', {className: 'admin-banner'}, schema.header) : null,
+                    rows,
+                    schema.footer ? h('div', {className: 'admin-banner'}, schema.footer) : null)),
+                h('div', {className: 'admin-save-bar'},
+                    h('button', {type: 'button', className: 'admin-save', disabled: !saveNeeded || saving, onClick: save, 'data-testid': 'admin-console-save'}, saving ? 'Saving Config...' : 'Save'),
+                    serverError ? h('span', {className: 'admin-save-error', role: 'alert'}, serverError) : null)));
+    }
+
+    let root = null;
+    let container = null;
+
+    /**
+     * Shows System Console's page for a plugin instead of the channel view.
+     * options: {pluginId, pluginName, schema (plugin.json settings_schema), config, disabled?}
+     */
+    window.harness.openAdminConsole = function (options) {
+        document.getElementById('root').style.display = 'none';
+        if (!container) {
+            container = document.createElement('div');
+            container.id = 'admin-console-root';
+            document.body.appendChild(container);
+            root = ReactDOM.createRoot(container);
+        }
+        root.render(h(Provider, {store: window.harness.store}, h(AdminConsole, {
+            key: String(Date.now()),
+            pluginId: options.pluginId,
+            pluginName: options.pluginName,
+            schema: options.schema,
+            initialConfig: options.config,
+            disabled: options.disabled,
+        })));
+        return window.harness.nextFrame();
+    };
+}());
