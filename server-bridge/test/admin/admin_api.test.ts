@@ -3,6 +3,7 @@ import {readFileSync, existsSync} from 'node:fs';
 import path from 'node:path';
 import {after, before, describe, test} from 'node:test';
 
+import {createAdminApi} from '../../src/admin/index.js';
 import {verify, sign} from '../../src/crypto/standard_webhooks.js';
 import {ENGINES, startBridge, stopPostgresServer, waitFor} from '../support/bridge_harness.js';
 
@@ -279,6 +280,25 @@ for (const engine of ENGINES) {
                 const signature = sign(signingSecret, 'msg_1', now, body);
                 assert.equal(verify(integration!.signingSecrets, {id: 'msg_1', timestamp: String(now), signature}, body, now), null, `${name} secret verifies`);
             }
+            // Through the event intake: both secrets are accepted, any other is not.
+            const post = async (signingSecret: string, id: string) => {
+                const event = JSON.stringify({type: 'notification', data: {notification_type: 'arrival.today', text: 'Guests arrive today'}});
+                const seconds = Math.floor(Date.now() / 1000);
+                const response = await fetch(`${world.running.url}/api/v1/licences/L-ROTATE/events`, {
+                    method: 'POST',
+                    headers: {'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(seconds), 'webhook-signature': sign(signingSecret, id, seconds, event)},
+                    body: event,
+                });
+                await response.arrayBuffer();
+                return response.status;
+            };
+            assert.ok([200, 202].includes(await post(secret, 'evt-new')), 'the new secret signs events');
+            assert.ok([200, 202].includes(await post(old.signing_secret, 'evt-old')), 'the old secret still signs events');
+            assert.equal(await post('whsec_' + Buffer.alloc(32, 7).toString('base64'), 'evt-other'), 401, 'another secret does not');
+            assert.equal((await api('PATCH', '/api/v1/integrations/L-ROTATE', {body: {active: false}})).status, 200);
+            assert.equal(await post(secret, 'evt-inactive'), 409, 'a deactivated integration accepts no events');
+            assert.equal((await api('PATCH', '/api/v1/integrations/L-ROTATE', {body: {active: true}})).status, 200);
+
             assert.equal((await api('GET', '/api/v1/integrations/L-ROTATE', {token: old.admin_key})).status, 403, 'old admin key refused');
             assert.equal((await api('GET', '/api/v1/integrations/L-ROTATE', {token: key})).status, 200, 'new admin key works');
 
@@ -454,6 +474,36 @@ for (const engine of ENGINES) {
             }
             await waitFor(async () => (await api('GET', '/api/v1/integrations/L-DELIVERIES/deliveries?status=failed', {token: key})).body.deliveries
                 .filter((d: {attempts: number}) => d.attempts === 1).length === 2, 'both replayed and parked again');
+        });
+
+        test('saves, rotations and deletions tell the Mattermost connector and the inbound relay', async () => {
+            const {context} = world.running.bridge;
+            const forgotten: string[] = [];
+            const refreshed: string[] = [];
+            const {service} = createAdminApi({
+                ...context,
+                mattermost: {
+                    for: (integration) => context.mattermost.for(integration),
+                    create: (integration) => context.mattermost.create(integration),
+                    forget: (licence) => {
+                        forgotten.push(licence);
+                        context.mattermost.forget(licence);
+                    },
+                },
+                inbound: {
+                    refresh: async (licence) => {
+                        refreshed.push(licence);
+                        throw new Error('a refresh that fails does not undo the save');
+                    },
+                },
+            });
+            await createIntegration(world, 'L-NOTIFY');
+            assert.equal((await service.patch('L-NOTIFY', {active: false})).active, false);
+            await service.rotate('L-NOTIFY');
+            await service.delete('L-NOTIFY');
+            assert.deepEqual(forgotten, ['L-NOTIFY', 'L-NOTIFY', 'L-NOTIFY']);
+            assert.deepEqual(refreshed, ['L-NOTIFY', 'L-NOTIFY', 'L-NOTIFY']);
+            assert.ok(world.running.logs.some((line) => line.includes('applying new integration settings failed')));
         });
 
         test('secrets never appear in answers or logs, and are encrypted at rest', async () => {
