@@ -4,7 +4,8 @@ import type {InboundPost} from '../domain/inbound/decision.js';
 /**
  * The inbound relay's outbox jobs. Keys (all per licence):
  * - `inbound.resolve`: a post that arrived but could not be looked at yet (Mattermost slow or down).
- *   ordering `resolve:<post id>`, dedupe `resolve:<post id>`.
+ *   ordering `resolve:<channel id>` (arrival order; the post id when the channel is unknown),
+ *   dedupe `resolve:<post id>`.
  * - `inbound.reply`: the signed `conversation.reply` callback to i-Reserve.
  *   ordering `reply:<conversation id>` (replies of one conversation in order), dedupe `post:<post id>`
  *   — the one guarantee that a post is relayed at most once, whichever way and however often it arrived.
@@ -19,6 +20,7 @@ export type InboundSource = 'outgoing_webhook' | 'websocket' | 'resync';
 
 export interface ResolvePayload {
     postId: string;
+    channelId?: string;
     source: InboundSource;
     /** The post itself when it came with the event (websocket); else it is fetched. */
     post?: InboundPost;

@@ -301,6 +301,8 @@ export class InboundListeners {
                 // Never listened before: start from now, do not replay history.
                 await state.set(licence, KEY_CAUGHT_UP, String(startedAt));
                 entry.caughtUp = true;
+                entry.resyncs += 1;
+                entry.lastResyncAt = startedAt;
                 return;
             }
             const since = Math.max(1, Number(stored) - this.#options.skewMarginMs);

@@ -96,7 +96,7 @@ export class InboundRelay {
      * An outgoing-webhook call for `postId` (the payload has no root id: the post is fetched).
      * Throws only when the post cannot even be queued for later (database trouble).
      */
-    async acceptWebhook(integration: Integration, hook: {postId: string; userId: string}): Promise<Outcome> {
+    async acceptWebhook(integration: Integration, hook: {postId: string; userId: string; channelId: string}): Promise<Outcome> {
         if (integration.botUserId !== null && hook.userId === integration.botUserId) {
             return this.#count('outgoing_webhook', 'ignored', {postId: hook.postId, reason: 'own_post'}, integration.licence);
         }
@@ -112,12 +112,12 @@ export class InboundRelay {
             }
             return this.#process(integration, post, 'outgoing_webhook');
         })();
-        return this.#withFallback(integration, work, {postId: hook.postId, source: 'outgoing_webhook'});
+        return this.#withFallback(integration, work, {postId: hook.postId, channelId: hook.channelId, source: 'outgoing_webhook'});
     }
 
     /** A post that arrived whole (websocket event, re-sync). Throws only on database trouble. */
     async acceptPost(integration: Integration, post: InboundPost, source: InboundSource): Promise<Outcome> {
-        return this.#withFallback(integration, this.#process(integration, post, source), {postId: post.id, source, post});
+        return this.#withFallback(integration, this.#process(integration, post, source), {postId: post.id, channelId: post.channel_id, source, post});
     }
 
     async #withFallback(integration: Integration, work: Promise<Outcome>, resolve: ResolvePayload): Promise<Outcome> {
@@ -138,7 +138,8 @@ export class InboundRelay {
                 licence: integration.licence,
                 direction: 'inbound',
                 kind: JOB_RESOLVE,
-                orderingKey: `resolve:${resolve.postId}`,
+                // Per channel, so deferred posts are looked at in the order they arrived.
+                orderingKey: resolve.channelId ? `resolve:${resolve.channelId}` : `resolve:${resolve.postId}`,
                 dedupeKey: `resolve:${resolve.postId}`,
                 payload: resolve,
             });

@@ -15,6 +15,9 @@ export const WEBHOOK_PATH = '/api/v1/mattermost/outgoing-webhook';
 /** The attachment limit the test bridges run with (BRIDGE_MAX_ATTACHMENT_BYTES). */
 export const MAX_ATTACHMENT_BYTES = 4096;
 
+/** The environment every test bridge runs with (on top of the harness's fast delivery settings). */
+export const BRIDGE_ENV = {BRIDGE_MAX_ATTACHMENT_BYTES: String(MAX_ATTACHMENT_BYTES)};
+
 export interface World {
     engine: Engine;
     mm: MattermostStandIn;
@@ -28,7 +31,7 @@ export async function startWorld(engine: Engine, options: {databaseUrl?: string}
     const mm = await MattermostStandIn.start();
     const seed = mm.seedDefault();
     const ireserve = await IReserveStandIn.start();
-    const bridge = await startBridge({engine, databaseUrl: options.databaseUrl, env: {BRIDGE_MAX_ATTACHMENT_BYTES: String(MAX_ATTACHMENT_BYTES)}});
+    const bridge = await startBridge({engine, databaseUrl: options.databaseUrl, env: BRIDGE_ENV});
     return {
         engine, mm, seed, ireserve, bridge,
         async close() {
@@ -57,14 +60,15 @@ export function unique(prefix: string): string {
 
 /**
  * An integration with its own channel (members: admin, both agents, the bot) and i-Reserve endpoint.
- * `webhook`: also create an outgoing webhook in the channel (public channels only), form or JSON.
+ * `webhook`: also create an outgoing webhook in the channel (public channels only), form or JSON;
+ * by default form for outgoing-webhook mode and none for websocket mode.
  */
 export async function setupIntegration(world: World, options: {
     relayMode?: RelayMode;
     inboundMode?: InboundMode;
     channelType?: 'O' | 'P';
     webhook?: 'form' | 'json' | false;
-} = {}): Promise<Setup> {
+} = {}, bridge: RunningBridge = world.bridge): Promise<Setup> {
     const {mm, seed} = world;
     const licence = unique('L');
     const channel = mm.createChannel({team_id: seed.team.id, name: licence.toLowerCase(), display_name: `Support ${licence}`, type: options.channelType ?? 'O', creator_id: seed.admin.user.id});
@@ -90,13 +94,15 @@ export async function setupIntegration(world: World, options: {
         active: true,
         botUserId: null,
     };
-    const context = world.bridge.bridge.context;
+    const context = bridge.bridge.context;
     await context.integrations.save(record);
-    if (options.webhook !== false && (options.channelType ?? 'O') === 'O') {
+    // Websocket-mode integrations get an outgoing webhook only when asked for one.
+    const webhook = options.webhook ?? (record.inboundMode === 'websocket' ? false : 'form');
+    if (webhook !== false && (options.channelType ?? 'O') === 'O') {
         mm.createOutgoingWebhook({
             channel_id: channel.id,
-            callback_urls: [`${world.bridge.url}${WEBHOOK_PATH}`],
-            content_type: options.webhook === 'json' ? 'application/json' : 'application/x-www-form-urlencoded',
+            callback_urls: [`${bridge.url}${WEBHOOK_PATH}`],
+            content_type: webhook === 'json' ? 'application/json' : 'application/x-www-form-urlencoded',
             token: webhookToken,
             creator_id: seed.admin.user.id,
         });
@@ -109,7 +115,7 @@ export async function setupIntegration(world: World, options: {
 }
 
 /** A conversation root post (made by the bot, as the outbound side does) linked in the bridge. */
-export async function createConversation(world: World, setup: Setup, conversationId = unique('conv')): Promise<{conversationId: string; rootId: string}> {
+export async function createConversation(world: World, setup: Setup, conversationId = unique('conv'), bridge: RunningBridge = world.bridge): Promise<{conversationId: string; rootId: string}> {
     const root = world.mm.createPost(world.seed.bot.user.id, {
         channel_id: setup.channel.id,
         message: `Visitor started a chat (${conversationId})`,
@@ -117,7 +123,7 @@ export async function createConversation(world: World, setup: Setup, conversatio
         props: {ireserve: {v: 1, licence: setup.licence, conversation_id: conversationId, visitor_name: 'Vera Visitor', relay_mode: setup.record.relayMode}},
     });
     const rootId = root.id as string;
-    const context = world.bridge.bridge.context;
+    const context = bridge.bridge.context;
     await context.conversations.upsertContext(setup.licence, conversationId, {visitor_name: 'Vera Visitor'}, 'open');
     await context.conversations.linkRoot(setup.licence, conversationId, setup.channel.id, rootId);
     return {conversationId, rootId};
@@ -155,8 +161,8 @@ export function reactionsOf(world: World, postId: string): string[] {
 }
 
 /** The outbox rows of a licence (payload parsed), for checks on what was queued. */
-export async function outboxRows(world: World, licence: string): Promise<Array<{id: number; kind: string; status: string; dedupe_key: string | null; payload: Record<string, unknown>; last_error: string | null}>> {
-    const rows = await world.bridge.bridge.context.database.db.selectFrom('outbox')
+export async function outboxRows(world: World, licence: string, bridge: RunningBridge = world.bridge): Promise<Array<{id: number; kind: string; status: string; dedupe_key: string | null; payload: Record<string, unknown>; last_error: string | null}>> {
+    const rows = await bridge.bridge.context.database.db.selectFrom('outbox')
         .select(['id', 'kind', 'status', 'dedupe_key', 'payload', 'last_error'])
         .where('licence', '=', licence).orderBy('id').execute();
     return rows.map((row) => ({...row, id: Number(row.id), payload: JSON.parse(row.payload) as Record<string, unknown>}));

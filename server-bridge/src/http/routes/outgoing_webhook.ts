@@ -35,7 +35,7 @@ export function outgoingWebhookRoutes(deps: {integrations: IntegrationsRepositor
             }
             const payload = parseOrProblem(payloadSchema, fields);
             if (integration.active) {
-                await deps.relay.acceptWebhook(integration, {postId: payload.post_id, userId: payload.user_id});
+                await deps.relay.acceptWebhook(integration, {postId: payload.post_id, userId: payload.user_id, channelId: payload.channel_id});
             } else {
                 request.log.info({licence: integration.licence}, 'outgoing webhook for an inactive integration ignored');
             }

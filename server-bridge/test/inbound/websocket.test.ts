@@ -1,0 +1,261 @@
+import assert from 'node:assert/strict';
+import {mkdtempSync, rmSync} from 'node:fs';
+import {createServer, type Server} from 'node:http';
+import type {AddressInfo} from 'node:net';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import {after, before, describe, test} from 'node:test';
+
+import {ENGINES, startBridge, stopPostgresServer, waitFor, type RunningBridge} from '../support/bridge_harness.js';
+
+import {
+    BRIDGE_ENV, createConversation, deliveredReplies, outboxRows, post, reactionsOf, setupIntegration, startWorld,
+    webhookAnswered, WEBHOOK_PATH, type World,
+} from './support.js';
+
+after(stopPostgresServer);
+
+/** Another integration's outgoing-webhook receiver: answers each call with a threaded comment, once released. */
+async function commentingReceiver(): Promise<{url: string; release(): void; close(): Promise<void>}> {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+        release = resolve;
+    });
+    const server: Server = createServer((request, response) => {
+        request.resume();
+        request.on('end', () => {
+            void released.then(() => {
+                response.writeHead(200, {'content-type': 'application/json'});
+                response.end(JSON.stringify({text: 'Auto-answer from another integration', response_type: 'comment'}));
+            });
+        });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const {port} = server.address() as AddressInfo;
+    return {
+        url: `http://127.0.0.1:${port}/hook`,
+        release,
+        close: () => new Promise<void>((resolve) => {
+            server.closeAllConnections();
+            server.close(() => resolve());
+        }),
+    };
+}
+
+for (const engine of ENGINES) {
+    describe(`inbound relay through the websocket, on ${engine}`, () => {
+        let world: World;
+        before(async () => {
+            world = await startWorld(engine);
+        });
+        after(async () => {
+            await world?.close();
+        });
+
+        const context = () => world.bridge.bridge.context;
+
+        test('a reply in a private channel reaches i-Reserve (no outgoing webhook possible there)', async () => {
+            const setup = await setupIntegration(world, {inboundMode: 'websocket', channelType: 'P'});
+            const {conversationId, rootId} = await createConversation(world, setup);
+            const reply = post(world, world.seed.agent.user.id, {channel_id: setup.channel.id, root_id: rootId, message: 'Private channels work too'});
+            await waitFor(() => setup.endpoint.delivered().length === 1, 'the callback');
+            const [body] = deliveredReplies(setup.endpoint);
+            assert.equal(body?.data.reply_id, reply.id);
+            assert.equal(body?.data.conversation_id, conversationId);
+            assert.equal(body?.data.author.name, 'Anna Agent');
+            await waitFor(() => reactionsOf(world, reply.id).includes('white_check_mark'), '✅');
+            const [job] = (await outboxRows(world, setup.licence)).filter((entry) => entry.kind === 'inbound.reply');
+            assert.equal(job?.payload.source, 'websocket');
+            assert.equal(world.mm.webhookCalls().some((call) => call.post_id === reply.id), false);
+        });
+
+        test('the bot\'s own posts, other integrations\' webhook posts and other bots are not relayed', async () => {
+            const receiver = await commentingReceiver();
+            try {
+                const setup = await setupIntegration(world, {inboundMode: 'websocket'});
+                const {mm, seed} = world;
+                // Another integration answers every post in the channel with a threaded comment (from_webhook).
+                mm.createOutgoingWebhook({channel_id: setup.channel.id, callback_urls: [receiver.url], creator_id: seed.admin.user.id});
+                const {rootId} = await createConversation(world, setup);
+                receiver.release();
+                const comment = await waitFor(() => mm.thread(rootId).find((entry) => entry.props.from_webhook === 'true'), 'the other integration\'s comment');
+                const otherBot = mm.createBot({username: `helper-${setup.licence.toLowerCase()}`, team_ids: [seed.team.id]});
+                mm.addChannelMember(setup.channel.id, otherBot.id);
+                const ignored = [
+                    comment,
+                    post(world, seed.bot.user.id, {channel_id: setup.channel.id, root_id: rootId, message: 'Visitor: hello?'}),
+                    post(world, otherBot.id, {channel_id: setup.channel.id, root_id: rootId, message: 'Beep'}),
+                ];
+                const sentinel = post(world, seed.agent.user.id, {channel_id: setup.channel.id, root_id: rootId, message: 'Hello!'});
+                // Events are handled in order: once the sentinel is queued, the earlier posts were decided.
+                await waitFor(() => setup.endpoint.delivered().length === 1, 'the sentinel');
+                assert.deepEqual(deliveredReplies(setup.endpoint).map((body) => body.data.reply_id), [sentinel.id]);
+                const queued = (await outboxRows(world, setup.licence)).filter((job) => job.kind !== 'inbound.feedback').map((job) => job.dedupe_key);
+                assert.deepEqual(queued, [`post:${sentinel.id}`]);
+                for (const entry of ignored) {
+                    assert.deepEqual(reactionsOf(world, entry.id), []);
+                }
+            } finally {
+                await receiver.close();
+            }
+        });
+
+        test('the same post by outgoing webhook (twice) and by websocket reaches i-Reserve once', async () => {
+            const setup = await setupIntegration(world, {inboundMode: 'websocket', webhook: 'form'});
+            const {rootId} = await createConversation(world, setup);
+            const reply = post(world, world.seed.agent.user.id, {channel_id: setup.channel.id, root_id: rootId, message: 'Only once, please'});
+            await webhookAnswered(world, reply.id);
+            await waitFor(() => setup.endpoint.delivered().length === 1, 'the callback');
+            // Mattermost does not retry, but a proxy might: the same call again, twice.
+            const original = world.mm.webhookCalls().find((call) => call.post_id === reply.id)!;
+            for (let i = 0; i < 2; i++) {
+                const again = await fetch(`${world.bridge.url}${WEBHOOK_PATH}`, {method: 'POST', headers: {'content-type': original.content_type}, body: original.body});
+                assert.equal(again.status, 200);
+                assert.equal(await again.text(), '{}');
+            }
+            const sentinel = post(world, world.seed.agent2.user.id, {channel_id: setup.channel.id, root_id: rootId, message: 'Sentinel'});
+            await webhookAnswered(world, sentinel.id);
+            await waitFor(() => setup.endpoint.delivered().length === 2, 'the sentinel');
+            assert.equal(setup.endpoint.calls().length, 2, 'one call per post, not even a duplicate attempt');
+            assert.deepEqual(deliveredReplies(setup.endpoint).map((body) => body.data.reply_id), [reply.id, sentinel.id]);
+            const replies = (await outboxRows(world, setup.licence)).filter((job) => job.kind === 'inbound.reply');
+            assert.equal(replies.length, 2);
+            const metrics = await (await fetch(`${world.bridge.url}/metrics`)).text();
+            assert.match(metrics, /ireserve_bridge_inbound_posts_total\{source="(websocket|outgoing_webhook)",decision="duplicate"\} [1-9]/);
+        });
+
+        test('Mattermost down mid-conversation: the listener backs off, resumes, and the replies posted meanwhile are relayed', async () => {
+            const setup = await setupIntegration(world, {inboundMode: 'websocket'});
+            const {rootId} = await createConversation(world, setup);
+            const {mm, seed} = world;
+            const first = post(world, seed.agent.user.id, {channel_id: setup.channel.id, root_id: rootId, message: 'Before the outage'});
+            await waitFor(() => setup.endpoint.delivered().length === 1, 'the first reply');
+            const connectionId = context().inbound.status(setup.licence)?.connectionId;
+            assert.ok(connectionId);
+
+            mm.startOutage({mode: '503'});
+            let during;
+            try {
+                await waitFor(() => context().inbound.status(setup.licence)?.state === 'disconnected', 'the listener to notice');
+                during = [
+                    post(world, seed.agent.user.id, {channel_id: setup.channel.id, root_id: rootId, message: 'During the outage, 1'}),
+                    post(world, seed.agent2.user.id, {channel_id: setup.channel.id, root_id: rootId, message: 'During the outage, 2'}),
+                ];
+                // A few refused reconnects while it is down.
+                const before = mm.requestCounts()['GET /api/v4/websocket'] ?? 0;
+                await waitFor(() => (mm.requestCounts()['GET /api/v4/websocket'] ?? 0) >= before + 2, 'reconnect attempts');
+            } finally {
+                mm.endOutage();
+            }
+            await waitFor(() => setup.endpoint.delivered().length === 3, 'the replies posted during the outage');
+            assert.deepEqual(deliveredReplies(setup.endpoint).map((body) => body.data.reply_id), [first.id, during[0]!.id, during[1]!.id]);
+            assert.equal(context().inbound.status(setup.licence)?.connectionId, connectionId, 'the connection was resumed, events replayed');
+            await waitFor(() => [first, ...during].every((entry) => reactionsOf(world, entry.id).includes('white_check_mark')), '✅ on all');
+        });
+
+        test('Mattermost restarted (connection forgotten): a new connection re-syncs the open conversations over REST', async () => {
+            const setup = await setupIntegration(world, {inboundMode: 'websocket', relayMode: 'composer_only'});
+            const {rootId} = await createConversation(world, setup);
+            const other = await createConversation(world, setup);
+            const {mm, seed} = world;
+            const visitor = {ireserve_reply: {mode: 'visitor'}};
+            const first = post(world, seed.agent.user.id, {channel_id: setup.channel.id, root_id: rootId, message: 'Before', props: visitor});
+            await waitFor(() => setup.endpoint.delivered().length === 1, 'the first reply');
+            const status = context().inbound.status(setup.licence)!;
+            const resyncsBefore = status.resyncs;
+
+            mm.refuseWebsockets(60_000);
+            mm.forgetWebsocketConnections();
+            let gap;
+            try {
+                await waitFor(() => context().inbound.status(setup.licence)?.state === 'disconnected', 'the listener to notice');
+                gap = {
+                    visitor: post(world, seed.agent.user.id, {channel_id: setup.channel.id, root_id: rootId, message: 'In the gap, to the visitor', props: visitor}),
+                    note: post(world, seed.agent.user.id, {channel_id: setup.channel.id, root_id: rootId, message: 'In the gap, a note', props: {ireserve_reply: {mode: 'note'}}}),
+                    plain: post(world, seed.agent2.user.id, {channel_id: setup.channel.id, root_id: rootId, message: 'In the gap, plain (composer_only: internal)'}),
+                    otherConversation: post(world, seed.agent2.user.id, {channel_id: setup.channel.id, root_id: other.rootId, message: 'In the gap, other conversation', props: visitor}),
+                };
+            } finally {
+                mm.refuseWebsockets(0);
+            }
+            await waitFor(() => setup.endpoint.delivered().length === 3, 'the replies posted in the gap');
+            const delivered = deliveredReplies(setup.endpoint);
+            assert.deepEqual(delivered.map((body) => body.data.reply_id).sort(), [first.id, gap.visitor.id, gap.otherConversation.id].sort());
+            assert.equal(delivered.find((body) => body.data.reply_id === gap.otherConversation.id)?.data.conversation_id, other.conversationId);
+            await waitFor(() => (context().inbound.status(setup.licence)?.resyncs ?? 0) > resyncsBefore, 'the re-sync to finish');
+            assert.notEqual(context().inbound.status(setup.licence)?.connectionId, status.connectionId, 'a new connection');
+            const sources = (await outboxRows(world, setup.licence)).filter((job) => job.kind === 'inbound.reply').map((job) => job.payload.source);
+            assert.deepEqual(sources, ['websocket', 'resync', 'resync']);
+            // Live events flow again on the new connection.
+            const later = post(world, seed.agent.user.id, {channel_id: setup.channel.id, root_id: rootId, message: 'After', props: visitor});
+            await waitFor(() => setup.endpoint.delivered().some((call) => (call.json as {data: {reply_id: string}}).data.reply_id === later.id), 'a live reply after the gap');
+        });
+
+        test('bridge stopped for a while: on start it catches up with the replies posted meanwhile, once', async () => {
+            const dir = mkdtempSync(path.join(tmpdir(), 'bridge-restart-'));
+            let first: RunningBridge | undefined;
+            let second: RunningBridge | undefined;
+            try {
+                first = await startBridge({engine, dir, env: BRIDGE_ENV});
+                const setup = await setupIntegration(world, {inboundMode: 'websocket'}, first);
+                const {rootId} = await createConversation(world, setup, undefined, first);
+                const before = post(world, world.seed.agent.user.id, {channel_id: setup.channel.id, root_id: rootId, message: 'Before the restart'});
+                await waitFor(() => setup.endpoint.delivered().length === 1, 'the first reply');
+                await waitFor(() => reactionsOf(world, before.id).includes('white_check_mark'), '✅');
+                await first.close();
+                const whileDown = post(world, world.seed.agent2.user.id, {channel_id: setup.channel.id, root_id: rootId, message: 'While the bridge was down'});
+                second = await startBridge({engine, dir, databaseUrl: first.databaseUrl, env: BRIDGE_ENV});
+                await waitFor(() => setup.endpoint.delivered().length === 2, 'the reply posted while the bridge was down');
+                assert.deepEqual(deliveredReplies(setup.endpoint).map((body) => body.data.reply_id), [before.id, whileDown.id]);
+                assert.equal(setup.endpoint.calls().length, 2, 'the earlier reply was not sent again');
+            } finally {
+                await second?.close();
+                rmSync(dir, {recursive: true, force: true});
+            }
+        });
+
+        test('settings changes: refresh starts, keeps and stops the listener', async () => {
+            const setup = await setupIntegration(world, {inboundMode: 'websocket'});
+            const inbound = context().inbound;
+            const connectionId = inbound.status(setup.licence)?.connectionId;
+            await context().integrations.save({...setup.record, relayMode: 'composer_only'});
+            await inbound.refresh(setup.licence);
+            assert.equal(inbound.status(setup.licence)?.connectionId, connectionId, 'a relay-mode change keeps the connection');
+            await context().integrations.save({...setup.record, inboundMode: 'outgoing_webhook'});
+            await inbound.refresh(setup.licence);
+            assert.equal(inbound.status(setup.licence), undefined, 'switched to outgoing webhooks: no listener');
+            await context().integrations.save({...setup.record, inboundMode: 'websocket'});
+            await inbound.refresh(setup.licence);
+            await waitFor(() => inbound.status(setup.licence)?.state === 'connected', 'connected again');
+            await context().integrations.delete(setup.licence);
+            await inbound.refresh(setup.licence);
+            assert.equal(inbound.status(setup.licence), undefined, 'deleted: no listener');
+        });
+
+        if (engine === 'postgres') {
+            test('two bridge processes on one PostgreSQL: one holds the websocket, each reply is relayed once', async () => {
+                // Same database and same secret key (generated in the data directory), as production requires.
+                const second = await startBridge({engine, databaseUrl: world.bridge.databaseUrl, dir: world.bridge.dir, env: BRIDGE_ENV});
+                try {
+                    const setup = await setupIntegration(world, {inboundMode: 'websocket', webhook: 'form'});
+                    // Both processes receive the outgoing webhook too.
+                    world.mm.createOutgoingWebhook({channel_id: setup.channel.id, callback_urls: [`${second.url}${WEBHOOK_PATH}`], token: setup.webhookToken, creator_id: world.seed.admin.user.id});
+                    await second.bridge.context.inbound.refresh(setup.licence);
+                    const statuses = [context().inbound.status(setup.licence), second.bridge.context.inbound.status(setup.licence)];
+                    assert.deepEqual(statuses.map((status) => status?.leader), [true, false]);
+                    assert.equal(statuses[1]?.state, 'standby');
+                    const {rootId} = await createConversation(world, setup);
+                    const replies = [1, 2, 3].map((n) => post(world, world.seed.agent.user.id, {channel_id: setup.channel.id, root_id: rootId, message: `Reply ${n}`}));
+                    for (const reply of replies) {
+                        await webhookAnswered(world, reply.id);
+                    }
+                    await waitFor(() => setup.endpoint.delivered().length === 3, 'three callbacks');
+                    assert.equal(setup.endpoint.calls().length, 3);
+                    assert.deepEqual(deliveredReplies(setup.endpoint).map((body) => body.data.reply_id).sort(), replies.map((reply) => reply.id).sort());
+                } finally {
+                    await second.close();
+                }
+            });
+        }
+    });
+}
