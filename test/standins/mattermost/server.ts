@@ -23,6 +23,8 @@ declare module 'fastify' {
     interface FastifyRequest {
         caller: Caller | null;
         requestId: string;
+        /** Date.now() when the request arrived (before any injected latency). */
+        receivedAt: number;
     }
     interface FastifyContextConfig {
         /** No session needed (ping, login, incoming webhooks). */
@@ -46,7 +48,10 @@ export interface RequestRecord {
     key: string;
     user_id: string | null;
     status: number;
+    /** When the answer was sent (0 status: when the connection was dropped or left hanging). */
     at: number;
+    /** When the request arrived, before any injected latency (e.g. to check a client waited out Retry-After). */
+    received_at: number;
 }
 
 /** Every API request received (control routes excluded), for inspection. */
@@ -95,6 +100,7 @@ export function buildServer(deps: Deps, controls: Controls): FastifyInstance {
 
     app.decorateRequest('caller', null);
     app.decorateRequest('requestId', '');
+    app.decorateRequest('receivedAt', 0);
 
     app.removeContentTypeParser('application/json');
     app.addContentTypeParser('application/json', {parseAs: 'string'}, (_req, body, done) => {
@@ -114,6 +120,7 @@ export function buildServer(deps: Deps, controls: Controls): FastifyInstance {
     void app.register(multipart);
 
     app.addHook('onRequest', async (req, reply) => {
+        req.receivedAt = Date.now();
         req.requestId = newId();
         void reply.header('X-Request-Id', req.requestId);
         void reply.header('X-Version-Id', `${store.config.serverVersion}.standin`);
@@ -168,7 +175,7 @@ export function buildServer(deps: Deps, controls: Controls): FastifyInstance {
 
     function recordHijacked(req: FastifyRequest): void {
         const path = req.url.split('?')[0] ?? req.url;
-        requests.add({method: req.method, path, key: requestKey(req), user_id: null, status: 0, at: Date.now()});
+        requests.add({method: req.method, path, key: requestKey(req), user_id: null, status: 0, at: Date.now(), received_at: req.receivedAt});
     }
 
     app.addHook('preHandler', async (req) => {
@@ -209,6 +216,7 @@ export function buildServer(deps: Deps, controls: Controls): FastifyInstance {
             user_id: req.caller?.user.id ?? null,
             status: reply.statusCode,
             at: Date.now(),
+            received_at: req.receivedAt,
         });
     });
 
