@@ -118,14 +118,15 @@
                 h('a', {className: 'admin-sidebar__item admin-sidebar__item--active', href: '#', 'aria-current': 'page'}, pluginName)),
             h('main', {className: 'admin-main'},
                 h('div', {className: 'admin-header'}, h('h1', null, pluginName)),
-                h('form', {className: 'admin-form', onSubmit: (e) => {
-                    e.preventDefault();
-                    save();
-                }},
-                h('div', {className: 'admin-panel'},
-                    schema.header ? h('div', {className: 'admin-banner'}, schema.header) : null,
-                    rows,
-                    schema.footer ? h('div', {className: 'admin-banner'}, schema.footer) : null)),
+                h('div', {className: 'admin-scroll'},
+                    h('form', {className: 'admin-form', onSubmit: (e) => {
+                        e.preventDefault();
+                        save();
+                    }},
+                    h('div', {className: 'admin-panel'},
+                        schema.header ? h('div', {className: 'admin-banner'}, schema.header) : null,
+                        rows,
+                        schema.footer ? h('div', {className: 'admin-banner'}, schema.footer) : null))),
                 h('div', {className: 'admin-save-bar'},
                     h('button', {type: 'button', className: 'admin-save', disabled: !saveNeeded || saving, onClick: save, 'data-testid': 'admin-console-save'}, saving ? 'Saving Config...' : 'Save'),
                     serverError ? h('span', {className: 'admin-save-error', role: 'alert'}, serverError) : null)));

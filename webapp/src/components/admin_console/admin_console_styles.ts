@@ -63,7 +63,7 @@ export const adminCss = `
 .irsv-admin__actions .irsv-btn{min-height:36px}
 .irsv-admin__state{font-size:13px;color:${c(0.72)}}
 .irsv-admin__state--ok{color:var(--online-indicator, #3db887);font-weight:600}
-.irsv-admin__bar{position:sticky;bottom:0;display:flex;gap:12px;align-items:center;flex-wrap:wrap;padding:12px 20px;border:1px solid ${c(0.16)};border-radius:8px;background:${bg};box-shadow:0 -2px 6px rgba(0,0,0,.06)}
+.irsv-admin__bar{display:flex;gap:12px;align-items:center;flex-wrap:wrap;padding:12px 20px;border:1px solid ${c(0.16)};border-radius:8px;background:${bg}}
 .irsv-admin__bar .irsv-btn{min-height:36px}
 .irsv-admin__summary{margin:12px 0 0;font-weight:600}
 .irsv-admin__results{display:flex;flex-direction:column;gap:8px;margin:8px 0 0;padding:0;list-style:none}

@@ -10,7 +10,7 @@ import {Choices, Field, Switch, describedBy} from './fields';
 import {NOTIFICATION_TYPES, type FieldErrors, type FormState, type NotificationType} from './integration_form';
 
 export type ChannelsState =
-    | {state: 'loading'}
+    | {state: 'loading'; channels?: BridgeChannel[]}
     | {state: 'error'; message: string}
     | {state: 'ready'; channels: BridgeChannel[]};
 
@@ -70,8 +70,9 @@ function ChannelOptions({channels, selected}: {channels: BridgeChannel[]; select
     );
 }
 
-function channelList(channels: ChannelsState): BridgeChannel[] {
-    return channels.state === 'ready' ? channels.channels : [];
+/** The channels to offer: the latest list, also while it is being loaded again. */
+export function channelList(channels: ChannelsState): BridgeChannel[] {
+    return channels.state === 'error' ? [] : channels.channels ?? [];
 }
 
 function departed(channels: ChannelsState, id: string): boolean {
@@ -86,7 +87,7 @@ export default function ConfigurationSection({idPrefix, form, channels, errors, 
     const channelLeft = departed(channels, form.channelId);
 
     let channelsNote: React.ReactNode = null;
-    if (channels.state === 'loading') {
+    if (channels.state === 'loading' && !channels.channels) {
         channelsNote = <p className='irsv-admin__state' role='status'>{strings.adminChannelsLoading}</p>;
     } else if (channels.state === 'error' || (channels.state === 'ready' && list.length === 0)) {
         channelsNote = (

@@ -227,8 +227,9 @@ test('Test shows a result per channel: the sample post link, or the fix', async 
     expect(within(results[0]!).getByRole('link', {name: 'View the test post'})).toHaveAttribute('href', 'https://mm.example.com/holiday-park/pl/post1');
     expect(results[1]).toHaveTextContent('Notification: Booking confirmed — Holiday Park / Bookings');
     expect(results[1]).toHaveTextContent('The bot is not a member of this channel: Add the bot to ~bookings: open the channel, then /invite @ireserve-bot.');
-    // The status is refreshed after a test.
+    // The status and the bot's channels are listed again after a test.
     await waitFor(() => expect(bridge.calls('GET').filter((r) => r.path === `/api/v1/integrations/${LICENCE}`)).toHaveLength(2));
+    await waitFor(() => expect(bridge.calls('GET', '/channels')).toHaveLength(2));
 });
 
 test('unsaved changes are pointed out before testing', async () => {

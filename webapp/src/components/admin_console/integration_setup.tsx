@@ -14,7 +14,7 @@ import {format, notificationTypeLabel, useStrings, type Strings} from '../../i18
 import {useAdminStyles} from './admin_console_styles';
 import AuthenticationSection from './authentication_section';
 import {useBridgeClientFactory} from './bridge_context';
-import ConfigurationSection, {type ChannelsState} from './configuration_section';
+import ConfigurationSection, {channelList, type ChannelsState} from './configuration_section';
 import {fieldKeyForProblem, formFromView, patchFrom, validate, type FieldErrors, type FieldKey, type FormState} from './integration_form';
 import {errorMessage} from './messages';
 import {readPluginSettings, settingsProblem, type AdminConfigLike} from './plugin_settings';
@@ -115,7 +115,7 @@ function IntegrationEditor({client, licence, initialView, siteUrl, disabled, set
     const describe = useCallback((err: unknown) => errorMessage(strings, err, client.baseUrl, licence), [strings, client, licence]);
 
     const loadChannels = useCallback(async () => {
-        setChannels({state: 'loading'});
+        setChannels((current) => ({state: 'loading', channels: current.state === 'error' ? undefined : current.channels}));
         try {
             const list = await client.listChannels();
             if (mounted.current) {
@@ -312,10 +312,14 @@ function IntegrationEditor({client, licence, initialView, siteUrl, disabled, set
             <TestSection
                 idPrefix={ID}
                 client={client}
-                channels={channels.state === 'ready' ? channels.channels : []}
+                channels={channelList(channels)}
                 dirty={dirty}
                 disabled={disabled}
-                onTested={refresh}
+                onTested={() => {
+                    // The test checks the bot's memberships: list the channels (and the status) again.
+                    refresh();
+                    loadChannels();
+                }}
             />
             <StatusSection
                 idPrefix={ID}
