@@ -316,17 +316,19 @@ describe('Mattermost facts (real server)', () => {
             assert.equal(late.status, 201, JSON.stringify(late.body));
         });
 
-        it('GET /files/{id} and /info need read access to the channel; /info has name, size, mime type', async () => {
+        it('GET /files/{id} and /info need read access to the channel: team members read public channels, only members private ones', async () => {
             const r = await uploadFiles(mm.url, mm.bot.token, mm.channels.notifications.id, [{name: 'n.png', type: 'image/png', data: Buffer.from('not really a png')}]);
             const id = (r.body as FileUploadResponse).file_infos[0]!.id;
             await mm.bot.client.createPost({channel_id: mm.channels.notifications.id, message: 'file', file_ids: [id]});
-            const info = await mm.bot.client.getFileInfo?.(id) ?? await (await fetch(`${mm.url}/api/v4/files/${id}/info`, {headers: {Authorization: `Bearer ${mm.bot.token}`}})).json() as {name: string};
-            assert.equal((info as {name: string}).name, 'n.png');
-            // agent2 is not a member of the notification channel (private-by-membership reads are checked for files).
-            await mm.admin.client.removeFromChannel(mm.agents.agent2.id, mm.channels.notifications.id).catch(() => undefined);
+            const infoRes = await fetch(`${mm.url}/api/v4/files/${id}/info`, {headers: {Authorization: `Bearer ${mm.bot.token}`}});
+            assert.equal(infoRes.status, 200);
+            const info = await infoRes.json() as {name: string; size: number; mime_type: string; post_id: string};
+            assert.equal(info.name, 'n.png');
+            assert.equal(info.size, 16);
+            assert.equal(info.mime_type, 'image/png');
+            // agent2 is not a member of the notification channel, but it is public: team members may read it.
             const res = await fetch(`${mm.url}/api/v4/files/${id}`, {headers: {Authorization: `Bearer ${mm.agents.agent2.token}`}});
             await res.arrayBuffer();
-            // The notification channel is public: team members may read it, so agent2 can download.
             assert.equal(res.status, 200);
             // A private channel's file is not readable by a non-member.
             const priv = await mm.admin.client.createChannel({team_id: mm.team.id, name: `files-${mm.suffix}`, display_name: 'Files', type: 'P'});
