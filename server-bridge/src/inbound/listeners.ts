@@ -1,5 +1,7 @@
 import {randomUUID} from 'node:crypto';
 
+import {UpstreamError} from '../domain/errors.js';
+import {describeFailure} from '../domain/failure_messages.js';
 import type {InboundPost} from '../domain/inbound/decision.js';
 import type {Integration} from '../domain/integration.js';
 import {MattermostWebSocketListener, type GapReason, type ListenerState, type MattermostEvent} from '../mattermost/websocket_listener.js';
@@ -58,6 +60,9 @@ interface Entry {
     lastError: string | null;
     /** False after a gap until a re-sync succeeded: the "caught up" mark must not move meanwhile. */
     caughtUp: boolean;
+    lastTokenCheck: number;
+    /** A time at which the socket was healthy, written as the mark one checkpoint later (see #checkpoint). */
+    pendingMark: number | undefined;
     stopped: boolean;
 }
 
@@ -164,7 +169,7 @@ export class InboundListeners {
         const fresh: Entry = {
             integration, listener: undefined, leader: false, state: 'standby', leaseTimer: undefined, checkpointTimer: undefined,
             queue: Promise.resolve(), resyncRunning: false, resyncAgain: false, resyncs: 0, lastResyncAt: null, lastError: null,
-            caughtUp: false, stopped: false,
+            caughtUp: false, lastTokenCheck: 0, pendingMark: undefined, stopped: false,
         };
         this.#entries.set(licence, fresh);
         await this.#lease(fresh);
@@ -195,6 +200,7 @@ export class InboundListeners {
             const listener = entry.listener;
             entry.listener = undefined;
             entry.state = 'standby';
+            entry.pendingMark = undefined;
             clearInterval(entry.checkpointTimer);
             await listener.stop();
         }
@@ -223,11 +229,10 @@ export class InboundListeners {
             onState: (state, detail) => {
                 entry.state = state;
                 if (state === 'disconnected') {
+                    entry.pendingMark = undefined;
                     entry.lastError = detail?.status !== undefined ? `Mattermost refused the websocket (HTTP ${detail.status})` : detail?.error ?? 'connection closed';
-                    if (detail?.status === 401) {
-                        void deps.integrations.recordError(integration.licence,
-                            'Mattermost rejected the bot token on the websocket (revoked, expired or wrong). Create a new access token for the bot and save it in the settings.')
-                            .catch(() => undefined);
+                    if (detail?.status === 401 || detail?.status === 403 || detail?.reason === 'no_hello') {
+                        void this.#checkToken(entry);
                     }
                 }
             },
@@ -237,6 +242,29 @@ export class InboundListeners {
         entry.checkpointTimer = setInterval(() => void this.#checkpoint(entry), this.#options.checkpointMs);
         entry.checkpointTimer.unref();
         logger.info('listening for replies on the Mattermost websocket');
+    }
+
+    /**
+     * The websocket does not say why it refuses an unauthenticated socket: ask REST (at most once a
+     * minute) and record a rejected token as the integration's error, for the admin to see.
+     */
+    async #checkToken(entry: Entry): Promise<void> {
+        const deps = this.#deps();
+        const now = deps.clock.now();
+        if (entry.lastTokenCheck !== 0 && now - entry.lastTokenCheck < 60_000) {
+            return;
+        }
+        entry.lastTokenCheck = now;
+        try {
+            await deps.mattermost.for(entry.integration).getMe();
+        } catch (error) {
+            if (error instanceof UpstreamError && error.kind === 'token_rejected') {
+                const reason = describeFailure('mattermost', 'token_rejected');
+                entry.lastError = reason;
+                await deps.integrations.recordError(entry.integration.licence, reason).catch(() => undefined);
+                deps.logger.warn({licence: entry.integration.licence}, 'the websocket cannot authenticate: Mattermost rejects the bot token');
+            }
+        }
     }
 
     #onEvent(entry: Entry, event: MattermostEvent): void {
@@ -259,6 +287,7 @@ export class InboundListeners {
 
     #onGap(entry: Entry, reason: GapReason): void {
         entry.caughtUp = false;
+        entry.pendingMark = undefined;
         this.#deps().logger.info({licence: entry.integration.licence, reason}, 'websocket gap: re-syncing open conversations over REST');
         void this.#resync(entry);
     }
@@ -268,6 +297,7 @@ export class InboundListeners {
             // Only database trouble gets here (the relay defers Mattermost trouble to a job);
             // the next gap's re-sync, or the next checkpoint refusing to move, keeps the post findable.
             entry.caughtUp = false;
+            entry.pendingMark = undefined;
             entry.lastError = (error as Error).message;
             this.#deps().logger.error({err: error, licence: entry.integration.licence}, 'handling a websocket event failed');
         });
@@ -355,19 +385,29 @@ export class InboundListeners {
         }
     }
 
-    /** While the socket is healthy and caught up, moves the "caught up" mark to now. */
+    /**
+     * While the socket is healthy and caught up, moves the "caught up" mark forward — to the time of
+     * the previous healthy tick, not to now: everything Mattermost had sent by then has arrived and
+     * been handled since (events replayed right after a resume included).
+     */
     async #checkpoint(entry: Entry): Promise<void> {
         if (!entry.caughtUp || !entry.listener?.connected || entry.resyncRunning) {
+            entry.pendingMark = undefined;
             return;
         }
         const now = this.#deps().clock.now();
         try {
             await entry.queue;
-            if (entry.caughtUp && entry.listener?.connected) {
-                await this.#stateOf().set(entry.integration.licence, KEY_CAUGHT_UP, String(now));
+            if (!entry.caughtUp || !entry.listener?.connected) {
+                entry.pendingMark = undefined;
+                return;
             }
+            if (entry.pendingMark !== undefined) {
+                await this.#stateOf().set(entry.integration.licence, KEY_CAUGHT_UP, String(entry.pendingMark));
+            }
+            entry.pendingMark = now;
         } catch {
-            // next time
+            entry.pendingMark = undefined;
         }
     }
 

@@ -28,17 +28,31 @@ export type GapReason = 'first_connection' | 'new_connection' | 'missed_events';
 
 export type ListenerState = 'connecting' | 'connected' | 'disconnected' | 'stopped';
 
+/**
+ * Why a socket closed: `refused` = the upgrade was answered with an HTTP status (`status`);
+ * `no_hello` = a fresh connection closed or stayed silent without Mattermost's `hello` (what an
+ * unauthenticated socket looks like — the token may be wrong); `unreachable` = no connection at all;
+ * `closed` = an established socket ended.
+ */
+export interface DisconnectDetail {
+    reason: 'refused' | 'unreachable' | 'no_hello' | 'closed';
+    status?: number;
+    error?: string;
+}
+
 export interface WebSocketListenerOptions {
     serverUrl: string;
     token: string;
     logger: Logger;
     onEvent(event: MattermostEvent): void;
     onGap(reason: GapReason): void;
-    onState?(state: ListenerState, detail?: {status?: number; error?: string}): void;
+    onState?(state: ListenerState, detail?: DisconnectDetail): void;
     baseBackoffMs?: number;
     maxBackoffMs?: number;
     pingIntervalMs?: number;
     handshakeTimeoutMs?: number;
+    /** A fresh connection without `hello` after this long is given up and retried (default 15 s). */
+    helloTimeoutMs?: number;
     random?: () => number;
 }
 
@@ -62,6 +76,12 @@ export class MattermostWebSocketListener {
     #openedAt = 0;
     #lastStatus: number | undefined;
     #lastError: string | undefined;
+    #greeted = false;
+    /** Nothing at all was received on the current socket. */
+    #silent = true;
+    /** Resume attempts in a row that ended without a word from the server. */
+    #silentResumes = 0;
+    #helloTimer: NodeJS.Timeout | undefined;
 
     constructor(options: WebSocketListenerOptions) {
         this.#options = options;
@@ -88,6 +108,7 @@ export class MattermostWebSocketListener {
     async stop(): Promise<void> {
         this.#running = false;
         clearTimeout(this.#reconnectTimer);
+        clearTimeout(this.#helloTimer);
         clearInterval(this.#pingTimer);
         const socket = this.#socket;
         this.#socket = undefined;
@@ -123,6 +144,9 @@ export class MattermostWebSocketListener {
         }
         this.#lastStatus = undefined;
         this.#lastError = undefined;
+        // A resumed connection may get no hello at all; only a fresh one must be greeted.
+        this.#greeted = this.#connectionId !== '';
+        this.#silent = true;
         this.#options.onState?.('connecting');
         const socket = new WebSocket(url, {
             headers: {Authorization: `Bearer ${token}`, 'User-Agent': 'ireserve-bridge'},
@@ -139,6 +163,16 @@ export class MattermostWebSocketListener {
             this.#openedAt = Date.now();
             this.#lastHeard = Date.now();
             this.#startPing(socket);
+            if (!this.#greeted) {
+                clearTimeout(this.#helloTimer);
+                this.#helloTimer = setTimeout(() => {
+                    if (this.#socket === socket && !this.#greeted) {
+                        this.#lastError = 'Mattermost sent no hello';
+                        socket.terminate();
+                    }
+                }, this.#options.helloTimeoutMs ?? 15_000);
+                this.#helloTimer.unref();
+            }
             if (this.#connectionId !== '') {
                 // Resuming: a server that cannot resume says so with a new hello.
                 this.#options.onState?.('connected');
@@ -147,6 +181,8 @@ export class MattermostWebSocketListener {
         socket.on('message', (raw) => {
             if (this.#socket === socket) {
                 this.#lastHeard = Date.now();
+                this.#silent = false;
+                this.#silentResumes = 0;
                 this.#onMessage(raw.toString());
             }
         });
@@ -155,6 +191,7 @@ export class MattermostWebSocketListener {
         });
         socket.on('pong', () => {
             this.#lastHeard = Date.now();
+            this.#silent = false;
         });
         socket.on('error', (error) => {
             this.#lastError = error.message;
@@ -165,20 +202,35 @@ export class MattermostWebSocketListener {
             }
             this.#socket = undefined;
             clearInterval(this.#pingTimer);
+            clearTimeout(this.#helloTimer);
             if (!this.#running) {
                 return;
             }
+            const wasOpen = this.#openedAt !== 0;
             // A socket that stayed up a while was healthy: start the backoff over.
-            if (this.#openedAt !== 0 && Date.now() - this.#openedAt > 10_000) {
+            if (wasOpen && Date.now() - this.#openedAt > 10_000) {
                 this.#attempt = 0;
             }
             this.#openedAt = 0;
             this.#attempt += 1;
+            if (this.#connectionId !== '' && this.#silent && wasOpen) {
+                // Resuming keeps failing without a word (e.g. the token was revoked): start afresh,
+                // so a new connection is greeted — or reported as not greeted.
+                this.#silentResumes += 1;
+                if (this.#silentResumes >= 2) {
+                    this.#connectionId = '';
+                    this.#silentResumes = 0;
+                }
+            }
             const delay = Math.max(50, backoffDelayMs(this.#attempt, {
                 baseBackoffMs: this.#options.baseBackoffMs ?? 1000,
                 maxBackoffMs: this.#options.maxBackoffMs ?? 30_000,
             }, this.#options.random));
-            const detail = {status: this.#lastStatus, error: this.#lastError};
+            const detail: DisconnectDetail = {
+                reason: this.#lastStatus !== undefined ? 'refused' : !wasOpen ? 'unreachable' : this.#greeted ? 'closed' : 'no_hello',
+                ...(this.#lastStatus !== undefined ? {status: this.#lastStatus} : {}),
+                ...(this.#lastError !== undefined ? {error: this.#lastError} : {}),
+            };
             logger[this.#attempt === 1 ? 'info' : 'debug']({attempt: this.#attempt, delayMs: delay, ...detail}, 'Mattermost websocket closed, reconnecting');
             this.#options.onState?.('disconnected', detail);
             this.#reconnectTimer = setTimeout(() => this.#connect(), delay);
@@ -221,6 +273,8 @@ export class MattermostWebSocketListener {
             this.#connectionId = id;
             this.#nextSeq = (seq ?? 0) + 1;
             this.#attempt = 0;
+            this.#greeted = true;
+            clearTimeout(this.#helloTimer);
             this.#options.onState?.('connected');
             if (!resumed) {
                 this.#options.onGap(first ? 'first_connection' : 'new_connection');

@@ -232,6 +232,26 @@ for (const engine of ENGINES) {
             assert.equal(inbound.status(setup.licence), undefined, 'deleted: no listener');
         });
 
+        test('a bot token Mattermost rejects on the websocket shows up as the integration\'s error', async () => {
+            const setup = await setupIntegration(world, {inboundMode: 'websocket'});
+            const previous = world.mm.config.websocketAuthTimeoutMs;
+            world.mm.setConfig({websocketAuthTimeoutMs: 200});
+            try {
+                await context().integrations.save({...setup.record, auth: {mode: 'token', botToken: 'revoked0000000000000000000'}});
+                await context().inbound.refresh(setup.licence);
+                const integration = await waitFor(async () => {
+                    const found = await context().integrations.get(setup.licence);
+                    return found?.lastError ? found : undefined;
+                }, 'the error to be recorded');
+                assert.match(integration.lastError ?? '', /rejected the bot token/);
+                assert.notEqual(context().inbound.status(setup.licence)?.state, 'connected');
+            } finally {
+                world.mm.setConfig({websocketAuthTimeoutMs: previous});
+                await context().integrations.delete(setup.licence);
+                await context().inbound.refresh(setup.licence);
+            }
+        });
+
         if (engine === 'postgres') {
             test('two bridge processes on one PostgreSQL: one holds the websocket, each reply is relayed once', async () => {
                 // Same database and same secret key (generated in the data directory), as production requires.
