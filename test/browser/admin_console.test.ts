@@ -28,14 +28,11 @@ const artifacts = join(repoRoot, 'test', 'artifacts');
 const bundle = join(repoRoot, 'webapp', 'dist', 'main.js');
 const pluginJson = JSON.parse(readFileSync(join(repoRoot, 'plugin.json'), 'utf8')) as {id: string; name: string; settings_schema: unknown};
 
-declare global {
-    interface Window {
-        harness: {
-            registered: {calls: string[]};
-            openAdminConsole(options: {pluginId: string; pluginName: string; schema: unknown; config: unknown}): Promise<void>;
-        };
-    }
-}
+/** What host.js and admin_console.js expose to this test (agent_ui.test.ts types the rest). */
+type AdminHarness = {
+    registered: {calls: string[]};
+    openAdminConsole(options: {pluginId: string; pluginName: string; schema: unknown; config: unknown}): Promise<void>;
+};
 
 /** Builds the webapp bundle when it is missing or older than any source file. */
 function ensureBundle(): void {
@@ -123,7 +120,7 @@ before(async () => {
     await page.goto(harness.pageUrl);
     await page.addStyleTag({url: '/harness/admin_console.css'});
     await page.addScriptTag({url: '/harness/admin_console.js'});
-    await page.evaluate((options) => window.harness.openAdminConsole(options), {
+    await page.evaluate((options) => (window as unknown as {harness: AdminHarness}).harness.openAdminConsole(options), {
         pluginId: pluginJson.id,
         pluginName: pluginJson.name,
         schema: pluginJson.settings_schema,
@@ -146,7 +143,7 @@ after(async () => {
 
 describe('System Console set-up in the browser', () => {
     test('the bundle registers the IntegrationSetup custom setting', async () => {
-        const calls = await page.evaluate(() => window.harness.registered.calls);
+        const calls = await page.evaluate(() => (window as unknown as {harness: AdminHarness}).harness.registered.calls);
         assert.ok(calls.includes('registerAdminConsoleCustomSetting:IntegrationSetup'), calls.join(', '));
     });
 
