@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import {randomUUID} from 'node:crypto';
 
 import {generateSigningSecret, signedHeaders} from '../../src/crypto/standard_webhooks.js';
@@ -38,9 +39,9 @@ export interface Answer {
 
 export type IntegrationOverrides = Partial<IntegrationRecord> | ((seed: Seed, standIn: MattermostStandIn) => Partial<IntegrationRecord>);
 
-export async function startRig(engine: Engine, options: {env?: Record<string, string>; integration?: IntegrationOverrides; standIn?: MattermostStandIn} = {}): Promise<OutboundRig> {
+export async function startRig(engine: Engine, options: {env?: Record<string, string>; integration?: IntegrationOverrides; standIn?: MattermostStandIn; seed?: Seed} = {}): Promise<OutboundRig> {
     const standIn = options.standIn ?? await MattermostStandIn.start();
-    const seed = standIn.seedDefault();
+    const seed = options.seed ?? standIn.seedDefault();
     const running = await startBridge({engine, env: options.env});
     const licence = `L-${randomUUID().slice(0, 8)}`;
     const secret = generateSigningSecret();
@@ -94,7 +95,7 @@ export async function sendEvent(url: string, licence: string, secret: string, ev
             headers[name] = value;
         }
     }
-    const response = await fetch(`${url}/api/v1/licences/${encodeURIComponent(licence)}/events`, {method: 'POST', headers, body});
+    const response = await fetch(`${url}/api/v1/licences/${encodeURIComponent(licence)}/events`, {method: 'POST', headers, body: typeof body === 'string' ? body : new Uint8Array(body)});
     const text = await response.text();
     let json: Record<string, unknown> = {};
     try {
@@ -174,6 +175,45 @@ export function mentionWords(message: string): string[] {
         .filter((word) => !(word.startsWith(':') && word.endsWith(':')))
         .map((word) => word.replace(/^[:.\-_]+/, ''))
         .filter((word) => word.startsWith('@') && word.length > 1);
+}
+
+/** Sends each conversation's events in order (awaiting each answer), conversations in parallel. */
+export async function sendConversations(send: OutboundRig['send'], conversations: number, messagesEach: number, prefix: string): Promise<Map<string, string[]>> {
+    const expected = new Map<string, string[]>();
+    await Promise.all(Array.from({length: conversations}, async (_, c) => {
+        const conversationId = `${prefix}-${c}`;
+        const ids: string[] = [];
+        expected.set(conversationId, ids);
+        const answer = await send(started(conversationId, {visitor: {name: `Visitor ${c}`}}));
+        assert.equal(answer.status, 202, JSON.stringify(answer.json));
+        for (let m = 0; m < messagesEach; m++) {
+            const messageId = `${conversationId}-m${m}`;
+            const sent = await send(message(conversationId, messageId, `message ${m} of conversation ${c}`));
+            assert.equal(sent.status, 202, JSON.stringify(sent.json));
+            ids.push(messageId);
+        }
+    }));
+    return expected;
+}
+
+/** Every message posted exactly once, under its conversation's one root, in the order sent. */
+export function assertDeliveredInOrder(r: Pick<OutboundRig, 'standIn' | 'seed'>, expected: Map<string, string[]>): void {
+    const posts = botPosts(r);
+    const seen = new Map<string, number>();
+    for (const post of posts) {
+        const id = ireserve(post).message_id;
+        if (typeof id === 'string') {
+            seen.set(id, (seen.get(id) ?? 0) + 1);
+        }
+    }
+    for (const [conversationId, ids] of expected) {
+        const roots = rootsOf(r, conversationId);
+        assert.equal(roots.length, 1, `one root for ${conversationId}`);
+        const inThread = posts.filter((post) => post.root_id === roots[0]!.id).map((post) => ireserve(post).message_id);
+        assert.deepEqual(inThread, ids, `${conversationId}: complete and in order`);
+    }
+    const twice = [...seen].filter(([, n]) => n > 1);
+    assert.deepEqual(twice, [], 'nothing posted twice');
 }
 
 export {waitFor};

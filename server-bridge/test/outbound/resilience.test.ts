@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict';
+import {after, before, describe, test} from 'node:test';
+
+import {MattermostStandIn} from '../../../test/standins/mattermost/index.js';
+import {ENGINES, stopPostgresServer} from '../support/bridge_harness.js';
+
+import {assertDeliveredInOrder, botPosts, drained, ireserve, message, rootsOf, sendConversations, started, startRig, waitFor, type OutboundRig} from './support.js';
+
+after(stopPostgresServer);
+
+for (const engine of ENGINES) {
+    describe(`outbound resilience on ${engine}`, () => {
+        let standIn: MattermostStandIn;
+        before(async () => {
+            standIn = await MattermostStandIn.start();
+        });
+        after(() => standIn.close());
+
+        async function rig(options: Parameters<typeof startRig>[1] = {}): Promise<OutboundRig> {
+            standIn.reset();
+            return startRig(engine, {...options, standIn});
+        }
+
+        test('1,000 messages across 50 conversations arrive complete and in per-conversation order', async () => {
+            const r = await rig();
+            try {
+                standIn.setLatency(1, {method: 'POST', path: '/api/v4/posts'});
+                const expected = await sendConversations(r.send, 50, 20, 'bulk');
+                assert.equal(await drained(r, 'all 1,050 jobs', 120_000), 0);
+                assertDeliveredInOrder(r, expected);
+                assert.equal(botPosts(r).length, 1050);
+            } finally {
+                await r.close();
+            }
+        });
+
+        test('Mattermost down for a while (503s, then connection resets), then back → everything delivered, nothing twice', async () => {
+            const r = await rig({env: {BRIDGE_DELIVERY_MAX_ATTEMPTS: '1000'}});
+            try {
+                standIn.startOutage({mode: '503'});
+                const first = await sendConversations(r.send, 4, 5, 'down');
+                await waitFor(() => standIn.requestLog().filter((entry) => entry.status === 503).length >= 20, 'the bridge to meet the outage');
+                standIn.endOutage();
+                standIn.startOutage({mode: 'reset'});
+                const second = await sendConversations(r.send, 2, 5, 'reset');
+                await waitFor(() => standIn.requestLog().filter((entry) => entry.status === 0).length >= 10, 'the bridge to meet the resets');
+                standIn.endOutage();
+                assert.equal(await drained(r, 'delivery after the outage', 60_000), 0);
+                assertDeliveredInOrder(r, new Map([...first, ...second]));
+                const failed = await r.running.bridge.context.outbox.list(r.licence, {status: 'failed'});
+                assert.deepEqual(failed, []);
+            } finally {
+                standIn.clearFaults();
+                await r.close();
+            }
+        });
+
+        test('429 storm → delivered, and no request reaches Mattermost before the Retry-After has passed', async () => {
+            // Backoff capped far above Retry-After, so that only Retry-After decides the wait.
+            const r = await rig({env: {BRIDGE_DELIVERY_MAX_BACKOFF_MS: '5000', BRIDGE_DELIVERY_BASE_BACKOFF_MS: '1'}});
+            try {
+                standIn.rateLimitStorm({count: 3, retryAfterSeconds: 1});
+                const expected = await sendConversations(r.send, 1, 4, 'storm');
+                assert.equal(await drained(r, 'delivery after the storm', 60_000), 0);
+                assertDeliveredInOrder(r, expected);
+                const log = standIn.requestLog().filter((entry) => entry.path.startsWith('/api/v4/'));
+                const limited = log.filter((entry) => entry.status === 429);
+                assert.equal(limited.length, 3, 'three 429s were answered');
+                for (const hit of limited) {
+                    // Requests that arrived after this 429 was answered (by the stand-in's own timestamps).
+                    const later = log.filter((entry) => entry !== hit && entry.received_at >= hit.at);
+                    assert.ok(later.length > 0, 'a request followed the 429');
+                    const first = Math.min(...later.map((entry) => entry.received_at));
+                    assert.ok(first - hit.at >= 1000, `a request arrived ${first - hit.at} ms after a 429 with Retry-After: 1`);
+                }
+            } finally {
+                standIn.clearFaults();
+                await r.close();
+            }
+        });
+
+        test('bot removed from the channel → parked as failed with the reason (other conversations unaffected), delivered after a replay once re-added', async () => {
+            const r = await rig();
+            const {outbox} = r.running.bridge.context;
+            try {
+                standIn.removeChannelMember(r.seed.channel.id, r.seed.bot.user.id);
+                await r.send(started('kicked'));
+                await r.send(message('kicked', 'k-1', 'first'));
+                await r.send(message('kicked', 'k-2', 'second'));
+                await drained(r, 'the deliveries to park');
+                const failed = await outbox.list(r.licence, {status: 'failed'});
+                assert.equal(failed.length, 3);
+                for (const job of failed) {
+                    assert.equal(job.last_error_code, 'not_a_member');
+                    assert.match(job.last_error!, /The bot is not a member of the channel\. Add the bot to the channel/);
+                }
+                const integration = await r.running.bridge.context.integrations.get(r.licence);
+                assert.match(integration?.lastError ?? '', /not a member/);
+                const metrics = await (await fetch(`${r.running.url}/metrics`)).text();
+                assert.match(metrics, /ireserve_bridge_deliveries_total\{direction="outbound",kind="outbound.conversation.message",result="failed"\} 2/);
+                assert.match(metrics, /ireserve_bridge_outbox_jobs\{direction="outbound",status="failed"\} 3/);
+
+                // Other conversations are not blocked: a notification still goes to its own channel.
+                assert.equal((await r.send({type: 'notification', data: {notification_type: 'booking.confirmed', text: 'Booking 12'}})).status, 202);
+                await drained(r);
+                assert.equal(botPosts(r).filter((post) => post.type === 'custom_ireserve_notification').length, 1);
+
+                standIn.addChannelMember(r.seed.channel.id, r.seed.bot.user.id);
+                for (const job of [...failed].reverse()) {
+                    assert.equal(await outbox.retry(r.licence, job.id), true);
+                }
+                r.running.bridge.context.wakeWorker();
+                assert.equal(await drained(r, 'the replay'), 0);
+                assertDeliveredInOrder(r, new Map([['kicked', ['k-1', 'k-2']]]));
+                const [root] = rootsOf(r, 'kicked');
+                assert.equal(ireserve(root!).visitor_name, 'Anna Visitor');
+            } finally {
+                await r.close();
+            }
+        });
+
+        test('a rejected bot token parks deliveries with a plain reason; a new token and a replay deliver them', async () => {
+            const r = await rig();
+            const {outbox, integrations} = r.running.bridge.context;
+            try {
+                standIn.revokeToken(r.seed.bot.token);
+                await r.send(message('revoked', 'r-1', 'hello'));
+                await drained(r);
+                const [job] = await outbox.list(r.licence, {status: 'failed'});
+                assert.equal(job?.last_error_code, 'token_rejected');
+                assert.match(job!.last_error!, /Mattermost rejected the bot token/);
+
+                const record = (await integrations.getRecord(r.licence))!;
+                await integrations.save({...record, auth: {mode: 'token', botToken: standIn.createToken(r.seed.bot.user.id).token}});
+                assert.equal(await outbox.retryAll(r.licence), 1);
+                r.running.bridge.context.wakeWorker();
+                assert.equal(await drained(r), 0);
+                assert.equal(botPosts(r).filter((post) => ireserve(post).message_id === 'r-1').length, 1);
+            } finally {
+                await r.close();
+            }
+        });
+    });
+}
