@@ -1,16 +1,16 @@
-// The one place the webapp talks to Mattermost. Every call rides on the agent's own session, like
-// the web app's own requests: same origin (the page's origin plus `window.basename` when Mattermost
-// is served under a sub-path), the session cookie, `X-Requested-With: XMLHttpRequest`, and the
-// CSRF token from the `MMCSRF` cookie on every non-GET request.
+// The one place the webapp talks to Mattermost: the bundled Client4 (@mattermost/client), the
+// library made for it, pointed at the site (the page's origin plus `window.basename` when
+// Mattermost is served under a sub-path). Every call rides on the agent's own session, like the
+// web app's own requests: the session cookie, `X-Requested-With: XMLHttpRequest` and, on every
+// non-GET request, the CSRF token from the `MMCSRF` cookie.
 //
-// Not Client4: the webapp needs four endpoints, and bundling @mattermost/client's Client4 (its
-// 1,000-method class cannot be tree-shaken) cost ~20 KB gzipped, which together with the System
-// Console's HTTP client broke the bundle's 60 KB budget. This funnel sends what Client4 sends for
-// these calls (same paths, query parameters, headers and multipart layout).
-//
-// Errors: every failure is thrown as a MattermostError carrying the real HTTP status (0 when no
-// response arrived), Mattermost's error id when the server sent one, and whether trying again
-// later can succeed (`retryable`). Nothing here retries by itself.
+// Errors: Client4's own ClientError loses the HTTP status and headers when the answer is not JSON
+// (a proxy's 502 page, a 429 `limit exceeded`), so its request funnel is wrapped once: every
+// failure is thrown as a MattermostError carrying the real HTTP status (0 when no response
+// arrived), Mattermost's error id when the server sent one, and whether trying again later can
+// succeed (`retryable`). Nothing here retries by itself.
+// Client4 straight from its module: the package index would also bundle the WebSocket client.
+import Client4 from '@mattermost/client/lib/client4';
 import type {FileInfo, FileUploadResponse} from '@mattermost/types/files';
 import type {Post, PostList} from '@mattermost/types/posts';
 
@@ -93,73 +93,70 @@ export function readCookie(name: string, doc: Pick<Document, 'cookie'> = documen
 export type ClientOptions = {
     siteURL?: () => string;
     csrfToken?: () => string;
-    fetch?: typeof fetch;
 };
 
-type Query = Record<string, string | number | boolean>;
+type FetchResult = {response: Response; headers: Map<string, string>; data: unknown};
+type Funnel = (url: string, options: RequestInit & {ignoreStatus?: boolean}) => Promise<FetchResult>;
 
-export function createMattermostClient({siteURL = getSiteURL, csrfToken = () => readCookie('MMCSRF'), fetch: fetchFn}: ClientOptions = {}): MattermostClient {
-    /** The single request funnel: builds the URL, adds the session headers, classifies failures. */
-    async function request<T>(method: 'GET' | 'POST', path: string, {query, json, form}: {query?: Query; json?: unknown; form?: FormData} = {}): Promise<T> {
-        const url = new URL(`${siteURL().replace(/\/+$/, '')}/api/v4${path}`, globalThis.location?.href);
-        for (const [key, value] of Object.entries(query ?? {})) {
-            url.searchParams.set(key, String(value));
-        }
-        const headers: Record<string, string> = {'X-Requested-With': 'XMLHttpRequest'};
-        const csrf = method === 'GET' ? '' : csrfToken();
-        if (csrf) {
-            headers['X-CSRF-Token'] = csrf;
-        }
-        if (json !== undefined) {
-            headers['Content-Type'] = 'application/json';
-        }
-        let response: Response;
+/** A Client4 whose every failure is a MattermostError. */
+function createClient4(): Client4 {
+    const client = new Client4();
+    const internals = client as unknown as {doFetchWithResponse: Funnel};
+    const original = internals.doFetchWithResponse;
+    internals.doFetchWithResponse = async (url, options) => {
+        let result: FetchResult;
         try {
-            response = await (fetchFn ?? fetch)(url.toString(), {
-                method,
-                headers,
-                credentials: 'include',
-                body: form ?? (json === undefined ? undefined : JSON.stringify(json)),
-            });
+            result = await original(url, {...options, ignoreStatus: true});
         } catch (err) {
-            throw new MattermostError('network', 0, null, err instanceof Error ? err.message : String(err));
+            const cause = err instanceof Error ? err.message : String(err);
+            const unreadable = err instanceof Error && err.name === 'ClientError';
+            throw new MattermostError(unreadable ? 'invalid_response' : 'network', 0, null, unreadable ? `Unreadable answer from Mattermost: ${cause}` : cause);
         }
-        let data: unknown;
-        try {
-            const type = response.headers.get('Content-Type') ?? '';
-            data = type.startsWith('application/json') ? await response.json() : await response.text();
-        } catch (err) {
-            throw new MattermostError('invalid_response', response.status, null, `Unreadable answer from Mattermost: ${err instanceof Error ? err.message : String(err)}`);
+        // Client4 parses only an exact `application/json`; a proxy may add a charset.
+        if (typeof result.data === 'string' && (result.response.headers.get('Content-Type') ?? '').startsWith('application/json')) {
+            try {
+                result = {...result, data: JSON.parse(result.data) as unknown};
+            } catch {
+                throw new MattermostError('invalid_response', result.response.status, null, 'Unreadable answer from Mattermost: invalid JSON.');
+            }
         }
-        if (!response.ok) {
-            throw errorFromResponse(response, data);
+        if (!result.response.ok) {
+            throw errorFromResponse(result.response, result.data);
         }
-        if (typeof data !== 'object' || data === null) {
-            throw new MattermostError('invalid_response', response.status, null, 'Mattermost answered without JSON.');
+        if (typeof result.data !== 'object' || result.data === null) {
+            throw new MattermostError('invalid_response', result.response.status, null, 'Mattermost answered without JSON.');
         }
-        return data as T;
-    }
+        return result;
+    };
+    return client;
+}
 
+export function createMattermostClient({siteURL = getSiteURL, csrfToken = () => readCookie('MMCSRF')}: ClientOptions = {}): MattermostClient {
+    const base = createClient4();
+    // The site URL and the CSRF cookie can change while the page lives: read them per call.
+    const client = (): Client4 => {
+        base.setUrl(siteURL().replace(/\/+$/, ''));
+        base.setCSRF(csrfToken());
+        return base;
+    };
     return {
-        createPost: (post) => request<Post>('POST', '/posts', {json: post}),
+        createPost: (post) => client().createPost(post as unknown as Post),
         uploadFile: async (channelId, file, fileName, clientId) => {
             const form = new FormData();
+            // Mattermost reads channel_id before the files: it must come first.
             form.append('channel_id', channelId);
             form.append('client_ids', clientId);
             form.append('files', file, fileName);
-            const result = await request<FileUploadResponse>('POST', '/files', {form});
+            const result = await client().uploadFile(form) as FileUploadResponse;
             const info = result.file_infos?.[0];
             if (!info) {
                 throw new MattermostError('invalid_response', 201, null, 'The server accepted the file but returned no file id.');
             }
             return info;
         },
-        getPostThread: (rootId) => request<PostList>('GET', `/posts/${encodeURIComponent(rootId)}/thread`, {
-            query: {skipFetchThreads: false, collapsedThreads: false, collapsedThreadsExtended: false, direction: 'down'},
-        }),
-        getChannelRootPosts: (channelId, perPage = 200) => request<PostList>('GET', `/channels/${encodeURIComponent(channelId)}/posts`, {
-            query: {page: 0, per_page: perPage, skipFetchThreads: true, collapsedThreads: true, collapsedThreadsExtended: false},
-        }),
+        // fetchAll: the whole thread in one answer (getPostThread would page at 60 posts).
+        getPostThread: (rootId) => client().getPaginatedPostThread(rootId, {fetchThreads: true, collapsedThreads: false, collapsedThreadsExtended: false, fetchAll: true}),
+        getChannelRootPosts: (channelId, perPage = 200) => client().getPosts(channelId, 0, perPage, false, true, false),
     };
 }
 
