@@ -2,11 +2,18 @@ import assert from 'node:assert/strict';
 import {after, before, describe, test} from 'node:test';
 
 import {MattermostStandIn} from '../../../test/standins/mattermost/index.js';
-import {ENGINES, stopPostgresServer} from '../support/bridge_harness.js';
+import {ADMIN_TOKEN, ENGINES, stopPostgresServer} from '../support/bridge_harness.js';
 
 import {assertDeliveredInOrder, botPosts, drained, ireserve, message, rootsOf, sendConversations, started, startRig, waitFor, type OutboundRig} from './support.js';
 
 after(stopPostgresServer);
+
+/** Calls the admin API of the rig's licence with the operator token. */
+async function admin(r: OutboundRig, method: string, path: string): Promise<unknown> {
+    const response = await fetch(`${r.running.url}/api/v1/integrations/${r.licence}${path}`, {method, headers: {authorization: `Bearer ${ADMIN_TOKEN}`}});
+    assert.ok(response.ok, `${method} ${path} → ${response.status}`);
+    return response.json();
+}
 
 for (const engine of ENGINES) {
     describe(`outbound resilience on ${engine}`, () => {
@@ -105,16 +112,45 @@ for (const engine of ENGINES) {
                 await drained(r);
                 assert.equal(botPosts(r).filter((post) => post.type === 'custom_ireserve_notification').length, 1);
 
+                // The admin adds the bot back and replays through the admin API, one delivery at a time.
                 standIn.addChannelMember(r.seed.channel.id, r.seed.bot.user.id);
-                for (const job of [...failed].reverse()) {
-                    assert.equal(await outbox.retry(r.licence, job.id), true);
+                const listed = await admin(r, 'GET', '/deliveries?status=failed') as {deliveries: Array<{id: number; last_error: string}>};
+                assert.deepEqual(listed.deliveries.map((delivery) => delivery.id).sort(), failed.map((job) => job.id).sort());
+                for (const delivery of [...listed.deliveries].reverse()) {
+                    await admin(r, 'POST', `/deliveries/${delivery.id}/retry`);
                 }
-                r.running.bridge.context.wakeWorker();
                 assert.equal(await drained(r, 'the replay'), 0);
                 assertDeliveredInOrder(r, new Map([['kicked', ['k-1', 'k-2']]]));
                 const [root] = rootsOf(r, 'kicked');
                 assert.equal(ireserve(root!).visitor_name, 'Anna Visitor');
             } finally {
+                await r.close();
+            }
+        });
+
+        test('a message partly posted before a permanent failure is completed on replay, its posted part not repeated', async () => {
+            const r = await rig();
+            try {
+                // Mattermost's MaxFileSize is smaller than the bridge's limit: the second post's file is refused.
+                standIn.setConfig({maxFileSize: 4096});
+                const small = Buffer.alloc(1000, 1).toString('base64');
+                const large = Buffer.alloc(6000, 2).toString('base64');
+                const attachments = [...Array.from({length: 5}, (_, i) => ({filename: `s${i}.bin`, content_type: 'application/octet-stream', data: small})),
+                    {filename: 'large.bin', content_type: 'application/octet-stream', data: large}];
+                await r.send(message('partial', 'p-1', 'six files', {attachments}));
+                await drained(r);
+                const [failed] = await r.running.bridge.context.outbox.list(r.licence, {status: 'failed'});
+                assert.equal(failed?.last_error_code, 'too_large');
+                assert.match(failed!.last_error!, /Mattermost refused the data as too large/);
+                assert.equal(botPosts(r).filter((post) => ireserve(post).message_id === 'p-1').length, 1, 'the first post went out');
+
+                standIn.setConfig({maxFileSize: 100 * 1024 * 1024});
+                assert.deepEqual(await admin(r, 'POST', '/deliveries/retry-failed'), {retried: 1});
+                assert.equal(await drained(r), 0);
+                const posts = botPosts(r).filter((post) => ireserve(post).message_id === 'p-1');
+                assert.deepEqual(posts.map((post) => [ireserve(post).part, post.file_ids.length]), [[1, 5], [2, 1]]);
+            } finally {
+                standIn.setConfig({maxFileSize: 100 * 1024 * 1024});
                 await r.close();
             }
         });

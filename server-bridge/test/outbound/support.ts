@@ -174,7 +174,7 @@ export function mentionWords(message: string): string[] {
     return words
         .filter((word) => !(word.startsWith(':') && word.endsWith(':')))
         .map((word) => word.replace(/^[:.\-_]+/, ''))
-        .filter((word) => word.startsWith('@') && word.length > 1);
+        .filter((word) => /^@[\p{L}\p{N}_.\-:]/u.test(word));
 }
 
 /** Sends each conversation's events in order (awaiting each answer), conversations in parallel. */
