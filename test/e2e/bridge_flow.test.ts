@@ -101,6 +101,7 @@ describe('bridge ⇄ real Mattermost', () => {
             let endpoint: Endpoint;
             let wsEndpoint: Endpoint;
             let hookToken = '';
+            let incomingHookUrl = '';
             const licence = `L-E2E-${engine}-${randomBytes(2).toString('hex')}`;
             const conv = `conv-${randomBytes(3).toString('hex')}`;
             let rootId = '';
@@ -130,6 +131,9 @@ describe('bridge ⇄ real Mattermost', () => {
                 wsEndpoint = ireserve.endpoint(`${licence}-ws`, {secret: 'whsec_cGxhY2Vob2xkZXI='});
                 const hook = await b.createOutgoingWebhook(`${bridge.url}/api/v1/mattermost/outgoing-webhook`, {contentType: 'application/json'});
                 hookToken = hook.token;
+                // booking.changed goes through an incoming webhook of the notification channel instead of a channel id.
+                const incoming = await b.admin.client.createIncomingWebhook({channel_id: b.channels.notifications.id, display_name: 'i-Reserve bookings', description: 'e2e'} as never);
+                incomingHookUrl = `${mm.url}/hooks/${incoming.id}`;
             }, {timeout: 120_000});
 
             after(async () => {
@@ -144,7 +148,7 @@ describe('bridge ⇄ real Mattermost', () => {
                 const created = await api.put({
                     mattermost: {server_url: mm.url, bot_token: b.bot.token, outgoing_webhook_token: hookToken},
                     channel_id: b.channels.public.id,
-                    notification_channels: {'booking.confirmed': b.channels.notifications.id, 'booking.cancelled': ''},
+                    notification_channels: {'booking.confirmed': b.channels.notifications.id, 'booking.changed': incomingHookUrl, 'booking.cancelled': ''},
                     relay_mode: 'all_replies',
                     inbound_mode: 'outgoing_webhook',
                     ireserve: {callback_url: endpoint.url},
@@ -181,13 +185,14 @@ describe('bridge ⇄ real Mattermost', () => {
                 wsEndpoint.secret = ws.body.signing_secret!;
             });
 
-            it('Test posts a sample message to the mirror channel and each mapped notification channel', async () => {
+            it('Test posts a sample message to the mirror channel and each mapped notification channel or incoming webhook', async () => {
                 const res = await api.test();
                 assert.equal(res.status, 200, res.text);
                 const byPurpose = Object.fromEntries(res.body.results.map((r) => [r.purpose, r]));
                 assert.equal(byPurpose.mirror?.ok, true, JSON.stringify(byPurpose.mirror));
                 assert.equal(byPurpose.mirror?.channel_id, b.channels.public.id);
                 assert.equal(byPurpose['notification:booking.confirmed']?.ok, true, JSON.stringify(res.body.results));
+                assert.equal(byPurpose['notification:booking.changed']?.ok, true, JSON.stringify(res.body.results));
                 assert.equal(byPurpose['notification:booking.cancelled'], undefined, 'an empty mapping is not tested');
                 const posts = await channelPosts(b, b.channels.notifications.id);
                 assert.ok(posts.some((p) => p.user_id === b.bot.id), 'a sample message in the notification channel');
@@ -334,7 +339,7 @@ describe('bridge ⇄ real Mattermost', () => {
                 await settle('the reopened root', async () => ireserveOf(await b.admin.client.getPost(rootId)).status === 'open');
             });
 
-            it('notification → a post in the channel mapped to its type; empty and unmapped types are not sent', async () => {
+            it('notification → a post in the channel mapped to its type (channel id or incoming webhook); empty and unmapped types are not sent', async () => {
                 const before = (await channelPosts(b, b.channels.notifications.id)).length;
                 const cancelled = await api.sendEvent('notification', {notification_type: 'booking.cancelled', text: 'Booking 4712 cancelled'});
                 const unmapped = await api.sendEvent('notification', {notification_type: 'payment.received', text: 'Payment for 4711'});
@@ -352,9 +357,16 @@ describe('bridge ⇄ real Mattermost', () => {
                 assert.equal(props.title, 'Booking confirmed');
                 assert.equal(props.url, 'https://park.example.com/bookings/4711');
                 assert.match(post.message, /Booking 4711/);
+                const viaHook = await api.sendEvent('notification', {notification_type: 'booking.changed', text: 'Booking 4711 moved to 4–11 July'});
+                assert.equal(viaHook.status, 202, viaHook.text);
+                const hooked = await settle('the incoming-webhook notification', async () => (await channelPosts(b, b.channels.notifications.id))
+                    .find((p) => ireserveOf(p).notification_type === 'booking.changed'));
+                assert.equal((hooked.type as string), NOTIFICATION_POST_TYPE);
+                assert.equal(hooked.props.from_webhook, 'true');
+                assert.match(hooked.message, /4–11 July/);
                 await drained();
                 const all = await channelPosts(b, b.channels.notifications.id);
-                assert.equal(all.length, before + 1, 'only the mapped notification was posted');
+                assert.equal(all.length, before + 2, 'only the two mapped notifications were posted');
                 assert.equal((await channelPosts(b, b.channels.public.id)).some((p) => /Payment for 4711|4712 cancelled/.test(p.message)), false);
             });
 

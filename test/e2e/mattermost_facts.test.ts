@@ -269,6 +269,63 @@ describe('Mattermost facts (real server)', () => {
         });
     });
 
+    describe('reading back what was posted (the bridge reconciles and re-syncs with these)', () => {
+        it('GET /channels/{id}/posts?since=<ms>: posts created or changed since then, replies and deletions included, older ones not', async () => {
+            const ch = await mm.admin.client.createChannel({team_id: mm.team.id, name: `since-${mm.suffix}`, display_name: 'Since', type: 'O'});
+            await mm.admin.client.addToChannel(mm.bot.id, ch.id);
+            const old = await mm.bot.client.createPost({channel_id: ch.id, message: 'old'});
+            const toDelete = await mm.bot.client.createPost({channel_id: ch.id, message: 'to delete'});
+            const toEdit = await mm.bot.client.createPost({channel_id: ch.id, message: 'to edit'});
+            await new Promise((r) => setTimeout(r, 20));
+            const since = Date.now();
+            await new Promise((r) => setTimeout(r, 20));
+            const root = await mm.bot.client.createPost({channel_id: ch.id, message: 'new root'});
+            const reply = await mm.bot.client.createPost({channel_id: ch.id, message: 'new reply', root_id: root.id});
+            await mm.bot.client.patchPost({id: toEdit.id, message: 'edited'});
+            await mm.admin.client.deletePost(toDelete.id);
+            const list = await mm.bot.client.getPostsSince(ch.id, since, false);
+            const got = list.posts;
+            assert.ok(got[root.id] && got[reply.id], 'new root and reply');
+            assert.equal(got[toEdit.id]?.message, 'edited', 'an edited post is included');
+            assert.ok(got[toDelete.id], 'a deleted post is included…');
+            assert.ok(got[toDelete.id]!.delete_at > 0, '…with delete_at set (callers must filter it)');
+            assert.equal(got[old.id], undefined, 'older, unchanged posts are not');
+        });
+    });
+
+    describe('incoming webhooks (a notification type may be mapped to one)', () => {
+        it('POST /hooks/{id} {text, type: custom_…, props} → a post in the hook\'s channel by the hook\'s creator, with type and props', async () => {
+            const hook = await mm.admin.client.createIncomingWebhook({channel_id: mm.channels.notifications.id, display_name: 'bookings', description: 'e2e'} as never);
+            const marker = `hooked ${tag()}`;
+            const res = await fetch(`${mm.url}/hooks/${hook.id}`, {
+                method: 'POST', headers: {'Content-Type': 'application/json'},
+                body: JSON.stringify({text: marker, type: 'custom_e2e_notice', props: {ireserve: {v: 1, notification_type: 'booking.changed'}}}),
+            });
+            assert.equal(res.status, 200, await res.text());
+            const post = await waitFor('the webhook post', async () => Object.values((await mm.admin.client.getPosts(mm.channels.notifications.id, 0, 50)).posts).find((p) => p.message === marker));
+            assert.equal(post.type, 'custom_e2e_notice');
+            assert.deepEqual((post.props.ireserve as Record<string, unknown>), {v: 1, notification_type: 'booking.changed'});
+            assert.equal(post.props.from_webhook, 'true');
+            assert.equal(post.user_id, mm.admin.id, 'posted as the hook\'s creator');
+        });
+
+        it('an unknown hook id → 400 with the wrapper id web.incoming_webhook.general.app_error (not …invalid…); an invalid post → 500', async () => {
+            // The inner error (web.incoming_webhook.invalid.app_error) is wrapped: the answer's `id`
+            // is always the general one, so only the status tells the cases apart.
+            const res = await fetch(`${mm.url}/hooks/${'a'.repeat(26)}`, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({text: 'x'})});
+            assert.equal(res.status, 400);
+            assert.equal(((await res.json()) as {id?: string}).id, 'web.incoming_webhook.general.app_error');
+            const hook = await mm.admin.client.createIncomingWebhook({channel_id: mm.channels.notifications.id, display_name: 'typed', description: 'e2e'} as never);
+            // A post the hook cannot create (here: a type without custom_) is a 500, not a 400:
+            // retrying it never helps.
+            const bad = await fetch(`${mm.url}/hooks/${hook.id}`, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({text: 'x', type: 'ireserve_notice'})});
+            assert.equal(bad.status, 500);
+            const body = await bad.json() as {id?: string; detailed_error?: string};
+            assert.equal(body.id, 'web.incoming_webhook.general.app_error');
+            assert.match(body.detailed_error ?? '', /Invalid type/);
+        });
+    });
+
     describe('mentions (why and how the bridge neutralises visitor text)', () => {
         let ch: {id: string};
         const mentions = async (): Promise<number> => (await mm.agents.agent1.client.getMyChannelMember(ch.id)).mention_count;
