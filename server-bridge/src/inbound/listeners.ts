@@ -199,10 +199,10 @@ export class InboundListeners {
             entry.leader = false;
             const listener = entry.listener;
             entry.listener = undefined;
-            entry.state = 'standby';
             entry.pendingMark = undefined;
             clearInterval(entry.checkpointTimer);
             await listener.stop();
+            entry.state = 'standby';
         }
         entry.leader = leader;
         entry.leaseTimer = setTimeout(() => void this.#lease(entry), Math.max(100, Math.floor(this.#options.leaseMs / 3)));
