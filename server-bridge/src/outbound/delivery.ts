@@ -79,7 +79,7 @@ function defined<T extends object>(value: T): Partial<T> {
 export class OutboundDelivery {
     readonly #deps: OutboundDeliveryDeps;
     /** licence + settings version → bot user id, learned once per integration (and stored). */
-    readonly #botIds = new Map<string, string>();
+    readonly #botIds = new Map<string, Promise<string>>();
 
     constructor(deps: OutboundDeliveryDeps) {
         this.#deps = deps;
@@ -305,19 +305,21 @@ export class OutboundDelivery {
         if (intent?.postId) {
             return intent.postId;
         }
+        let startedAt: number;
         if (intent) {
+            startedAt = intent.startedAt;
             const found = await find(intent);
             if (found) {
                 logger.info({licence: s.licence, job: s.job.id, post: found.id}, 'found the post of an earlier attempt; not posting again');
-                await messages.completeIntent(s.licence, key, found.id);
+                await messages.completeIntent(s.licence, key, found.id, startedAt);
                 return found.id;
             }
         } else {
-            await messages.startIntent(s.licence, key);
+            startedAt = await messages.startIntent(s.licence, key);
         }
         const draft = await build();
         const post = await s.port.createPost({...draft, pending_post_id: await this.#pendingPostId(s, key)});
-        await messages.completeIntent(s.licence, key, post.id);
+        await messages.completeIntent(s.licence, key, post.id, startedAt);
         return post.id;
     }
 
@@ -366,14 +368,18 @@ export class OutboundDelivery {
             return integration.botUserId;
         }
         // Keyed by the settings' version: a new token (maybe another bot) is asked again.
+        // Concurrent first deliveries share one getMe.
         const cacheKey = `${integration.licence}:${integration.updatedAt}`;
-        const cached = this.#botIds.get(cacheKey);
-        if (cached) {
-            return cached;
+        let learned = this.#botIds.get(cacheKey);
+        if (!learned) {
+            learned = (async () => {
+                const me = await port.getMe();
+                await this.#deps.integrations.setBotUserId(integration.licence, me.id);
+                return me.id;
+            })();
+            this.#botIds.set(cacheKey, learned);
+            learned.catch(() => this.#botIds.delete(cacheKey));
         }
-        const me = await port.getMe();
-        this.#botIds.set(cacheKey, me.id);
-        await this.#deps.integrations.setBotUserId(integration.licence, me.id);
-        return me.id;
+        return learned;
     }
 }

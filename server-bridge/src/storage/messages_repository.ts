@@ -91,20 +91,20 @@ export class MessagesRepository {
         return {postId: value.post_id ?? null, startedAt: Number(value.started_at ?? 0)};
     }
 
-    /** Notes that a post is about to be created (kept if already noted). */
-    async startIntent(licence: string, key: string): Promise<void> {
+    /** Notes that a post is about to be created (kept if already noted); returns the time noted. */
+    async startIntent(licence: string, key: string): Promise<number> {
         const now = this.clock.now();
         await this.db.insertInto('kv')
             .values({licence, key: INTENT_PREFIX + key, value: JSON.stringify({post_id: null, started_at: now}), updated_at: now})
             .onConflict((oc) => oc.columns(['licence', 'key']).doNothing())
             .execute();
+        return now;
     }
 
     /** Records the post that fulfils the intent. */
-    async completeIntent(licence: string, key: string, postId: string): Promise<void> {
+    async completeIntent(licence: string, key: string, postId: string, startedAt: number): Promise<void> {
         const now = this.clock.now();
-        const existing = await this.intent(licence, key);
-        const value = JSON.stringify({post_id: postId, started_at: existing?.startedAt ?? now});
+        const value = JSON.stringify({post_id: postId, started_at: startedAt});
         await this.db.insertInto('kv')
             .values({licence, key: INTENT_PREFIX + key, value, updated_at: now})
             .onConflict((oc) => oc.columns(['licence', 'key']).doUpdateSet({value, updated_at: now}))

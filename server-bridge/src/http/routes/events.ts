@@ -3,7 +3,7 @@ import type {FastifyPluginAsync, FastifyRequest} from 'fastify';
 import type {VerifyFailure} from '../../crypto/standard_webhooks.js';
 import {dataSchemaFor, envelopeSchema, type OutboundEvent} from '../../domain/outbound/events.js';
 import type {Metrics} from '../../observability/metrics.js';
-import {EventIntake, IntakeError} from '../../outbound/intake.js';
+import {IntakeError, type EventIntake} from '../../outbound/intake.js';
 import {HttpProblem, parseOrProblem} from '../problem.js';
 
 const SIGNATURE_PROBLEMS: Record<VerifyFailure, string> = {
