@@ -19,6 +19,8 @@ export function pool(origin: string, connections: number): Pool {
 
 export interface ClosedLoopResult {
     requests: number;
+    /** Every request answered, warm-up included (for CPU time per request). */
+    total: number;
     rate: number;
     statuses: Record<string, number>;
     errors: number;
@@ -39,6 +41,7 @@ export async function closedLoop(options: {
     let errors = 0;
     let counting = false;
     let counted = 0;
+    let total = 0;
     const started = performance.now();
     const warmEnd = started + options.warmupMs;
     const end = warmEnd + options.durationMs;
@@ -64,6 +67,7 @@ export async function closedLoop(options: {
                     body: options.method === 'GET' ? undefined : request.body,
                 });
                 await response.body.dump();
+                total += 1;
                 const t1 = performance.now();
                 if (t0 >= warmEnd && t1 <= end) {
                     counted += 1;
@@ -80,7 +84,7 @@ export async function closedLoop(options: {
     await client.close();
     const [p50, p99, max] = percentiles(latencies, [50, 99, 100]);
     const seconds = Math.max(1e-9, ((measuredEnd || end) - (measuredStart || warmEnd)) / 1000);
-    return {requests: counted, rate: round(counted / seconds, 0), statuses, errors, latency_ms: {p50: round(p50!, 2), p99: round(p99!, 2), max: round(max!, 2)}};
+    return {requests: counted, total, rate: round(counted / seconds, 0), statuses, errors, latency_ms: {p50: round(p50!, 2), p99: round(p99!, 2), max: round(max!, 2)}};
 }
 
 export interface OpenLoopResult {

@@ -119,6 +119,30 @@ export function readCpuMs(pid: number): number | null {
     }
 }
 
+/**
+ * Scheduler statistics of a process's main thread from /proc/<pid>/schedstat: time on a CPU and
+ * time spent runnable but waiting for one (the machine is shared: this shows the contention).
+ */
+export function readSched(pid: number): {cpuMs: number; waitMs: number} | null {
+    try {
+        const [cpu, wait] = readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+        return {cpuMs: cpu! / 1e6, waitMs: wait! / 1e6};
+    } catch {
+        return null;
+    }
+}
+
+/** CPU and run-queue time used by a process while `work` runs. */
+export async function measureCpu<T>(pid: number, work: () => Promise<T>): Promise<{result: T; cpuMs: number; mainThreadWaitMs: number; wallMs: number}> {
+    const cpu0 = readCpuMs(pid) ?? 0;
+    const sched0 = readSched(pid);
+    const t0 = Date.now();
+    const result = await work();
+    const wallMs = Date.now() - t0;
+    const sched1 = readSched(pid);
+    return {result, cpuMs: (readCpuMs(pid) ?? 0) - cpu0, mainThreadWaitMs: sched0 && sched1 ? sched1.waitMs - sched0.waitMs : Number.NaN, wallMs};
+}
+
 export interface BridgeOptions {
     name: string;
     port: number;

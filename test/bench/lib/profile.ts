@@ -1,6 +1,7 @@
 // Summarises a V8 .cpuprofile (node --cpu-prof): self time by function and by where the code lives
 // (a package under node_modules, the bridge's own files, node internals, native/GC).
-import {readFileSync} from 'node:fs';
+import {readFileSync, readdirSync} from 'node:fs';
+import path from 'node:path';
 
 interface ProfileNode {
     id: number;
@@ -49,11 +50,22 @@ function area(url: string, fn: string): string {
     return url.split('/').slice(-2).join('/');
 }
 
-export function summariseProfile(file: string, top = 15): ProfileSummary {
+/**
+ * `window`: only samples between `fromEndMs` and `toEndMs` before the profile's end (the process's
+ * exit), to leave out start-up (module loading) and shut-down.
+ */
+export function summariseProfile(file: string, top = 15, window?: {fromEndMs: number; toEndMs: number}): ProfileSummary {
     const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
     const byId = new Map(profile.nodes.map((node) => [node.id, node]));
     const self = new Map<number, number>();
+    let t = profile.startTime;
+    const from = window ? profile.endTime - window.fromEndMs * 1000 : Number.NEGATIVE_INFINITY;
+    const to = window ? profile.endTime - window.toEndMs * 1000 : Number.POSITIVE_INFINITY;
     for (let i = 0; i < profile.samples.length; i++) {
+        t += profile.timeDeltas[i] ?? 0;
+        if (t < from || t > to) {
+            continue;
+        }
         const id = profile.samples[i]!;
         self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
     }
@@ -86,4 +98,14 @@ export function summariseProfile(file: string, top = 15): ProfileSummary {
         by_area: [...areas].sort((a, b) => b[1] - a[1]).slice(0, top).map(([name, us]) => ({area: name, pct: pct(us)})),
         top_functions: [...fns.values()].sort((a, b) => b.us - a.us).slice(0, top).map((f) => ({fn: f.fn, where: f.where, pct: pct(f.us)})),
     };
+}
+
+/** The main thread's profile of process `pid` in `dir` (node writes one file per thread; main is thread 0). */
+export function mainThreadProfile(dir: string, pid: number): string | undefined {
+    try {
+        const file = readdirSync(dir).find((f) => f.startsWith('CPU.') && f.includes(`.${pid}.0.`));
+        return file ? path.join(dir, file) : undefined;
+    } catch {
+        return undefined;
+    }
 }

@@ -52,9 +52,12 @@ export function markdownSection(ctx: BenchContext, runtimeS: number, chartPath: 
     if (chartPath) {
         lines.push(`![throughput and latency](${chartPath})`, '');
     }
-    const profile = ctx.details.intake_profile as ProfileSummary | undefined;
-    if (profile) {
-        lines.push(`**CPU profile of the bridge at maximum intake** (\`node --cpu-prof\`, ${profile.total_ms} ms sampled, ${profile.idle_pct} % idle; shares of busy time):`, '');
+    for (const [key, title] of [['intake_profile', 'at maximum intake'], ['delivery_profile', 'while delivering (delivery scenario, 20 ms stand-in latency)']] as const) {
+        const profile = ctx.details[key] as ProfileSummary | undefined;
+        if (!profile) {
+            continue;
+        }
+        lines.push(`**CPU profile of the bridge ${title}** (\`node --cpu-prof\`, main thread, ${profile.total_ms} ms sampled, ${profile.idle_pct} % idle; shares of busy time):`, '');
         lines.push('| where | share |', '| --- | ---: |');
         for (const a of profile.by_area.slice(0, 12)) {
             lines.push(`| ${a.area} | ${a.pct} % |`);

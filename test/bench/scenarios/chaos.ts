@@ -36,25 +36,25 @@ export async function chaos(ctx: BenchContext): Promise<void> {
     const plan = {
         conversations: q ? 30 : 100,
         messages: q ? 10 : 20,
-        sendSpanMs: q ? 20_000 : 150_000,
+        sendSpanMs: q ? 16_000 : 150_000,
         kills: q ? 3 : 10,
-        killWindow: q ? [1500, 7000] : [3000, 45_000],
-        outageAt: q ? 8000 : 55_000,
-        outageMs: q ? 4000 : 30_000,
-        stormAt: q ? 13_000 : 100_000,
+        killWindow: q ? [1000, 5000] : [3000, 45_000],
+        outageAt: q ? 7000 : 55_000,
+        outageMs: q ? 3000 : 30_000,
+        stormAt: q ? 11_000 : 100_000,
         stormMs: q ? 2000 : 10_000,
-        callbackOutageAt: q ? 16_000 : 115_000,
-        callbackOutageMs: q ? 3000 : 20_000,
+        callbackOutageAt: q ? 13_500 : 115_000,
+        callbackOutageMs: q ? 2000 : 20_000,
         latencyMs: q ? 50 : 100,
+        replies: q ? 24 : 200,
         leaseMs: q ? 3000 : 60_000,
     };
     const dir = ctx.dir('chaos');
-    const {info, control} = await ctx.standIn('chaos');
     const env: Record<string, string> = {DATABASE_URL: `sqlite:${dir}/bridge.db`, BRIDGE_DATA_DIR: dir};
     if (q) {
         env.BRIDGE_DELIVERY_LEASE_MS = String(plan.leaseMs);
     }
-    const bridge = await ctx.bridge('chaos', env);
+    const [{info, control}, bridge] = await Promise.all([ctx.standIn('chaos'), ctx.bridge('chaos', env)]);
     const faults: Fault[] = [];
     let inbound: InboundChaos | undefined;
     try {
@@ -63,11 +63,13 @@ export async function chaos(ctx: BenchContext): Promise<void> {
             ctx.skipped.push({scenario: 'chaos.ireserve_callback_outage', reason: inbound.reason});
         }
         const {licence, signingSecret} = await ctx.integration(bridge, info, 'L-BENCH-CHAOS', inbound.integrationSettings);
+        inbound.setSecret(signingSecret);
         await control.latency(plan.latencyMs);
         const gap = plan.sendSpanMs / (plan.messages + 1);
         const t0 = Date.now();
         const at = (ms: number) => sleep(Math.max(0, t0 + ms - Date.now()));
 
+        const state = {mattermostDown: false, killsDone: false, storm: false};
         const schedule = (async () => {
             // 1. SIGKILLs at random moments, restarted at once.
             for (const moment of randomMoments(plan.kills, plan.killWindow[0]!, plan.killWindow[1]!, 1000)) {
@@ -79,18 +81,29 @@ export async function chaos(ctx: BenchContext): Promise<void> {
                 faults.push({kind: 'sigkill', startedAt, endedAt: Date.now(), detail: {restart_ms: Date.now() - startedAt, backlog_at_kill: backlog}});
                 ctx.log(`chaos: SIGKILL ${faults.filter((f) => f.kind === 'sigkill').length}/${plan.kills} at ${round((startedAt - t0) / 1000, 1)} s, back in ${Date.now() - startedAt} ms`);
             }
+            state.killsDone = true;
             // 2. Mattermost outage (503 on every API request, websockets refused).
             await at(plan.outageAt);
+            state.mattermostDown = true;
+            await sleep(300);
             let startedAt = Date.now();
             await control.outage({mode: '503', duration_ms: plan.outageMs});
             await sleep(plan.outageMs);
+            setTimeout(() => {
+                state.mattermostDown = false;
+            }, 500);
             faults.push({kind: 'mattermost_outage', startedAt, endedAt: Date.now(), detail: {duration_ms: plan.outageMs, status: 503}});
             ctx.log(`chaos: Mattermost outage of ${plan.outageMs / 1000} s over`);
             // 3. 429 storm: every request answered 429 with Retry-After: 1.
             await at(plan.stormAt);
+            state.storm = true;
+            await sleep(300);
             startedAt = Date.now();
             await control.storm({duration_ms: plan.stormMs, retry_after_seconds: 1});
             await sleep(plan.stormMs);
+            setTimeout(() => {
+                state.storm = false;
+            }, 1500);
             faults.push({kind: 'rate_limit_storm', startedAt, endedAt: Date.now(), detail: {duration_ms: plan.stormMs, retry_after_s: 1}});
             ctx.log(`chaos: 429 storm of ${plan.stormMs / 1000} s over`);
             // 4. i-Reserve callback outage (inbound replies), when the inbound side exists.
@@ -102,7 +115,12 @@ export async function chaos(ctx: BenchContext): Promise<void> {
                 ctx.log(`chaos: i-Reserve callback outage of ${plan.callbackOutageMs / 1000} s over`);
             }
         })();
-        const replies = inbound.available ? inbound.replyDuring(t0, plan.sendSpanMs, 'chaos', plan.conversations) : Promise.resolve();
+        // Agents reply while the faults happen — never while Mattermost is down (nobody can post
+        // then); in quick mode (outgoing webhooks) only after the SIGKILLs and outside the 429 storm.
+        const replies = inbound.available
+            ? inbound.replyDuring(t0, 1000, plan.sendSpanMs, plan.replies, 'chaos-', () =>
+                state.mattermostDown || (inbound!.mode === 'outgoing_webhook' && (!state.killsDone || state.storm)))
+            : Promise.resolve();
         const traffic = await sendTraffic([bridge.url], {
             run: 'chaos', licence, secret: signingSecret, conversations: plan.conversations, messagesPerConversation: plan.messages,
             gapMs: () => gap * (0.5 + Math.random()),
@@ -133,7 +151,8 @@ export async function chaos(ctx: BenchContext): Promise<void> {
         });
         const conditions = {database: 'sqlite', messages: plan.conversations * plan.messages, conversations: plan.conversations, standin_latency_ms: plan.latencyMs,
             lease_ms: plan.leaseMs, send_span_s: plan.sendSpanMs / 1000, kills: plan.kills, outage_s: plan.outageMs / 1000, storm_s: plan.stormMs / 1000,
-            callback_outage_s: inbound.available ? plan.callbackOutageMs / 1000 : 'not measured (inbound side missing)'};
+            callback_outage_s: inbound.available ? plan.callbackOutageMs / 1000 : 'not measured (inbound side missing)',
+            inbound_mode: inbound.available ? inbound.mode : null, agent_replies: inbound.available ? plan.replies : 0};
         const ok = correct(v) && (inboundResult?.correct ?? true);
         ctx.figure('chaos', {name: 'lost', value: v.lost + (inboundResult?.lost ?? 0), unit: 'messages', target: '0', met: v.lost + (inboundResult?.lost ?? 0) === 0, conditions});
         ctx.figure('chaos', {name: 'duplicated', value: v.duplicated + v.duplicate_roots + (inboundResult?.duplicated ?? 0), unit: 'messages', target: '0', met: v.duplicated + v.duplicate_roots + (inboundResult?.duplicated ?? 0) === 0, conditions});

@@ -1,7 +1,11 @@
 // 2. Delivery: events → posts in the Mattermost stand-in answering every request after 20 ms,
 // 200 conversations × 20 messages (SQLite). Rate against the ideal concurrency / latency; every
 // message checked in the stand-in's posts: delivered once, in its conversation's order.
+import {rmSync} from 'node:fs';
+import path from 'node:path';
+
 import type {BenchContext} from '../lib/context.js';
+import {mainThreadProfile, summariseProfile} from '../lib/profile.js';
 import {waitDrained} from '../lib/drain.js';
 import {sendTraffic} from '../lib/traffic.js';
 import {correct, steadyRate, verificationSummary, verifyDelivery} from '../lib/verify.js';
@@ -20,10 +24,9 @@ export async function delivery(ctx: BenchContext): Promise<void> {
     const details = [];
     for (let run = 1; run <= runs; run++) {
         const dir = ctx.dir(`delivery-${run}`);
-        const {info, control} = await ctx.standIn(`delivery-${run}`);
-        const bridge = await ctx.bridge(`delivery-${run}`, {
+        const [{info, control}, bridge] = await Promise.all([ctx.standIn(`delivery-${run}`), ctx.bridge(`delivery-${run}`, {
             DATABASE_URL: `sqlite:${dir}/bridge.db`, BRIDGE_DATA_DIR: dir, BRIDGE_DELIVERY_CONCURRENCY: String(concurrency),
-        });
+        })]);
         try {
             const {licence, signingSecret} = await ctx.integration(bridge, info, `L-BENCH-DELIVERY-${run}`);
             await control.latency(latencyMs);
@@ -64,4 +67,37 @@ export async function delivery(ctx: BenchContext): Promise<void> {
         ctx.figure('delivery', {name: key, value: all.reduce((sum, v) => sum + v[key], 0), unit: 'messages', target: '0', met: all.every((v) => v[key] === 0), conditions});
     }
     ctx.details.delivery = details;
+    if (!ctx.quick) {
+        await deliveryProfile(ctx, conversations, messages, latencyMs, concurrency);
+    }
+}
+
+/** One more run under `node --cpu-prof` (full mode only): where the bridge's time goes while delivering. */
+export async function deliveryProfile(ctx: BenchContext, conversations: number, messages: number, latencyMs: number, concurrency: number): Promise<void> {
+    const dir = ctx.dir('delivery-profile');
+    const profDir = path.join(ctx.logs, 'profiles-delivery');
+    rmSync(profDir, {recursive: true, force: true});
+    const {info, control} = await ctx.standIn('delivery-profile');
+    const bridge = await ctx.bridge('delivery-profile', {
+        DATABASE_URL: `sqlite:${dir}/bridge.db`, BRIDGE_DATA_DIR: dir, BRIDGE_DELIVERY_CONCURRENCY: String(concurrency),
+    }, ['--cpu-prof', `--cpu-prof-dir=${profDir}`]);
+    let from = 0;
+    let to = 0;
+    let exitedAt = 0;
+    const pid = bridge.pid;
+    try {
+        const {licence, signingSecret} = await ctx.integration(bridge, info, 'L-BENCH-DELIVERY-PROFILE');
+        await control.latency(latencyMs);
+        from = Date.now();
+        await sendTraffic([bridge.url], {run: 'dprof', licence, secret: signingSecret, conversations, messagesPerConversation: messages});
+        to = await waitDrained(() => [bridge.url], 300_000);
+    } finally {
+        await bridge.stop();
+        exitedAt = Date.now();
+        await info.stop();
+    }
+    const file = mainThreadProfile(profDir, pid);
+    if (file && to > from) {
+        ctx.details.delivery_profile = summariseProfile(file, 20, {fromEndMs: exitedAt - from, toEndMs: exitedAt - to});
+    }
 }

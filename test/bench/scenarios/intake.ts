@@ -2,29 +2,31 @@
 // (SQLite, the default), side by side with a raw Fastify server in the same run, rounds
 // interleaved; then the 202 latency at half of the bridge's measured maximum rate (open loop).
 // Deliveries are held (the stand-in hangs every request) so intake is measured alone.
-import {readdirSync} from 'node:fs';
+import {rmSync} from 'node:fs';
 import path from 'node:path';
 
 import type {BenchContext} from '../lib/context.js';
 import {FeatureMissing} from '../lib/errors.js';
 import {conversationId, messageEvent, signedEvent, type SignedRequest} from '../lib/events.js';
 import {closedLoop, openLoop} from '../lib/load.js';
-import {TEST_DIR, readCpuMs, sleep, startScript} from '../lib/processes.js';
-import {summariseProfile} from '../lib/profile.js';
+import {TEST_DIR, measureCpu, sleep, startScript} from '../lib/processes.js';
+import {mainThreadProfile, summariseProfile} from '../lib/profile.js';
 import {median, round} from '../lib/stats.js';
 
 export async function intake(ctx: BenchContext): Promise<void> {
     const rounds = ctx.quick ? 2 : 5;
-    const durationMs = ctx.quick ? 1500 : 5000;
-    const warmupMs = ctx.quick ? 300 : 1000;
+    const durationMs = ctx.quick ? 1000 : 5000;
+    const warmupMs = ctx.quick ? 250 : 1000;
     const connections = 32;
     const latencyRounds = ctx.quick ? 1 : 3;
     const latencyDurationMs = ctx.quick ? 2000 : 10_000;
     const conversations = 1000;
 
-    const {info, control} = await ctx.standIn('intake');
-    const hello = await startScript(path.join(TEST_DIR, 'bench/hello_server.ts'), [], path.join(ctx.logs, 'intake-hello.log'));
-    const bridge = await ctx.bridge('intake', {DATABASE_URL: `sqlite:${ctx.dir('intake')}/bridge.db`, BRIDGE_DATA_DIR: ctx.dir('intake')});
+    const [{info, control}, hello, bridge] = await Promise.all([
+        ctx.standIn('intake'),
+        startScript(path.join(TEST_DIR, 'bench/hello_server.ts'), [], path.join(ctx.logs, 'intake-hello.log')),
+        ctx.bridge('intake', {DATABASE_URL: `sqlite:${ctx.dir('intake')}/bridge.db`, BRIDGE_DATA_DIR: ctx.dir('intake')}),
+    ]);
     try {
         const {licence, signingSecret} = await ctx.integration(bridge, info, 'L-BENCH-INTAKE');
         // Hold deliveries: every Mattermost request hangs, so the worker's slots fill once and stay idle.
@@ -36,17 +38,17 @@ export async function intake(ctx: BenchContext): Promise<void> {
             return signedEvent(licence, signingSecret, messageEvent(conversation, 100_000 + n));
         };
         const helloGet = (): SignedRequest => ({path: '/', headers: {}, body: ''});
-        const runs: {bridge: number[]; helloPost: number[]; helloGet: number[]; bridgeCpuPct: number[]; bridgeP99: number[]; statuses: Record<string, number>[]} = {
-            bridge: [], helloPost: [], helloGet: [], bridgeCpuPct: [], bridgeP99: [], statuses: [],
+        const runs = {
+            bridge: [] as number[], helloPost: [] as number[], helloGet: [] as number[],
+            bridgeCpuPct: [] as number[], bridgeP99: [] as number[], statuses: [] as Record<string, number>[],
+            bridgeCpuUs: [] as number[], helloPostCpuUs: [] as number[], helloGetCpuUs: [] as number[], bridgeWaitPct: [] as number[],
         };
         for (let round = 0; round < rounds; round++) {
             const order = round % 2 === 0 ? ['hello-get', 'hello-post', 'bridge'] : ['bridge', 'hello-post', 'hello-get'];
             for (const which of order) {
                 if (which === 'bridge') {
-                    const cpu0 = readCpuMs(bridge.pid) ?? 0;
-                    const t0 = Date.now();
-                    const result = await closedLoop({origin: bridge.url, connections, warmupMs, durationMs, next});
-                    const cpuPct = (((readCpuMs(bridge.pid) ?? 0) - cpu0) / (Date.now() - t0)) * 100;
+                    const m = await measureCpu(bridge.pid, () => closedLoop({origin: bridge.url, connections, warmupMs, durationMs, next}));
+                    const result = m.result;
                     const accepted = result.statuses['202'] ?? 0;
                     if ((result.statuses['404'] ?? 0) > result.requests / 2) {
                         throw new FeatureMissing('the events endpoint answers 404: not built yet');
@@ -55,16 +57,22 @@ export async function intake(ctx: BenchContext): Promise<void> {
                         throw new Error(`intake: the bridge accepted only ${accepted} of ${result.requests} events: ${JSON.stringify(result.statuses)} (see ${bridge.options.logFile})`);
                     }
                     runs.bridge.push(result.rate);
-                    runs.bridgeCpuPct.push(round1(cpuPct));
+                    runs.bridgeCpuPct.push(round1((m.cpuMs / m.wallMs) * 100));
+                    runs.bridgeWaitPct.push(round1((m.mainThreadWaitMs / m.wallMs) * 100));
+                    runs.bridgeCpuUs.push(Math.round((m.cpuMs * 1000) / result.total));
                     runs.bridgeP99.push(result.latency_ms.p99);
                     runs.statuses.push(result.statuses);
                 } else if (which === 'hello-post') {
-                    runs.helloPost.push((await closedLoop({origin: hello.url, connections, warmupMs, durationMs, next})).rate);
+                    const m = await measureCpu(hello.pid, () => closedLoop({origin: hello.url, connections, warmupMs, durationMs, next}));
+                    runs.helloPost.push(m.result.rate);
+                    runs.helloPostCpuUs.push(Math.round((m.cpuMs * 1000) / m.result.total));
                 } else {
-                    runs.helloGet.push((await closedLoop({origin: hello.url, connections, warmupMs, durationMs, next: helloGet, method: 'GET'})).rate);
+                    const m = await measureCpu(hello.pid, () => closedLoop({origin: hello.url, connections, warmupMs, durationMs, next: helloGet, method: 'GET'}));
+                    runs.helloGet.push(m.result.rate);
+                    runs.helloGetCpuUs.push(Math.round((m.cpuMs * 1000) / m.result.total));
                 }
             }
-            ctx.log(`intake round ${round + 1}/${rounds}: bridge ${runs.bridge.at(-1)}/s, fastify POST ${runs.helloPost.at(-1)}/s, fastify GET hello ${runs.helloGet.at(-1)}/s`);
+            ctx.log(`intake round ${round + 1}/${rounds}: bridge ${runs.bridge.at(-1)}/s (${runs.bridgeCpuUs.at(-1)} µs CPU/event, main thread waiting for a CPU ${runs.bridgeWaitPct.at(-1)} % of the time), fastify POST ${runs.helloPost.at(-1)}/s (${runs.helloPostCpuUs.at(-1)} µs), GET hello ${runs.helloGet.at(-1)}/s (${runs.helloGetCpuUs.at(-1)} µs)`);
         }
         const bridgeRate = median(runs.bridge);
         const ratioGet = median(runs.bridge.map((b, i) => b / runs.helloGet[i]!));
@@ -81,6 +89,14 @@ export async function intake(ctx: BenchContext): Promise<void> {
         ctx.figure('intake', {name: 'bridge_vs_fastify_post', value: round(ratioPost * 100, 1), unit: '% of ceiling', conditions,
             runs: runs.bridge.map((b, i) => round((b / runs.helloPost[i]!) * 100, 1))});
         ctx.figure('intake', {name: 'bridge_cpu_at_max', value: median(runs.bridgeCpuPct), unit: '% of one core', runs: runs.bridgeCpuPct, conditions});
+        ctx.figure('intake', {name: 'bridge_waiting_for_cpu', value: median(runs.bridgeWaitPct), unit: '% of wall time', runs: runs.bridgeWaitPct, conditions,
+            note: 'main thread runnable but not running (/proc/<pid>/schedstat): the shared machine\'s contention'});
+        ctx.figure('intake', {name: 'bridge_cpu_per_event', value: median(runs.bridgeCpuUs), unit: 'µs CPU', runs: runs.bridgeCpuUs, conditions});
+        ctx.figure('intake', {name: 'fastify_get_cpu_per_request', value: median(runs.helloGetCpuUs), unit: 'µs CPU', runs: runs.helloGetCpuUs, conditions});
+        ctx.figure('intake', {name: 'fastify_post_cpu_per_request', value: median(runs.helloPostCpuUs), unit: 'µs CPU', runs: runs.helloPostCpuUs, conditions});
+        const cpuRatio = median(runs.helloGetCpuUs) / median(runs.bridgeCpuUs);
+        ctx.figure('intake', {name: 'cpu_cost_ratio_vs_hello', value: round(cpuRatio * 100, 1), unit: '% (hello CPU/request ÷ bridge CPU/event)', conditions,
+            note: 'throughput ratio a free core would give if both were CPU-bound; robust to the machine being shared'});
         ctx.figure('intake', {name: 'p99_at_max_closed_loop', value: median(runs.bridgeP99), unit: 'ms', runs: runs.bridgeP99, conditions: {...conditions, note: `${connections} requests always in flight`}});
 
         // Latency at half of the maximum rate: open loop, from each request's due time.
@@ -114,27 +130,39 @@ function round1(value: number): number {
 }
 
 /** A CPU profile of the bridge while it takes events at its maximum rate (full mode only). */
-async function intakeProfile(ctx: BenchContext): Promise<void> {
+export async function intakeProfile(ctx: BenchContext): Promise<void> {
     const dir = ctx.dir('intake-profile');
     const profDir = path.join(ctx.logs, 'profiles');
+    rmSync(profDir, {recursive: true, force: true});
     const {info, control} = await ctx.standIn('intake-profile');
-    const bridge = await ctx.bridge('intake-profile', {DATABASE_URL: `sqlite:${dir}/bridge.db`, BRIDGE_DATA_DIR: dir}, ['--cpu-prof', `--cpu-prof-dir=${profDir}`, '--cpu-prof-name=intake-bridge.cpuprofile']);
+    let loadFrom = 0;
+    let loadTo = 0;
+    let exitedAt = 0;
+    let pid = 0;
+    const bridge = await ctx.bridge('intake-profile', {DATABASE_URL: `sqlite:${dir}/bridge.db`, BRIDGE_DATA_DIR: dir}, ['--cpu-prof', `--cpu-prof-dir=${profDir}`]);
     try {
         const {licence, signingSecret} = await ctx.integration(bridge, info, 'L-BENCH-PROFILE');
         await control.outage({mode: 'hang'});
         let n = 0;
+        loadFrom = Date.now() + 1000;
         const result = await closedLoop({
-            origin: bridge.url, connections: 32, warmupMs: 500, durationMs: 8000,
+            origin: bridge.url, connections: 32, warmupMs: 1000, durationMs: 8000,
             next: () => signedEvent(licence, signingSecret, messageEvent(conversationId('profile', ++n % 1000), n)),
         });
+        loadTo = Date.now();
+        pid = bridge.pid;
         ctx.log(`intake profile: ${result.rate}/s under --cpu-prof`);
     } finally {
         await control.clearFaults().catch(() => undefined);
         await bridge.stop();
+        exitedAt = Date.now();
         await info.stop();
     }
-    const file = readdirSync(profDir).find((f) => f === 'intake-bridge.cpuprofile');
+    // One profile per thread (tsx's module loader runs in a worker): the main thread is thread 0.
+    const file = mainThreadProfile(profDir, pid);
     if (file) {
-        ctx.details.intake_profile = summariseProfile(path.join(profDir, file), 20);
+        ctx.details.intake_profile = summariseProfile(file, 20, loadFrom > 0 && loadTo > loadFrom
+            ? {fromEndMs: exitedAt - loadFrom, toEndMs: exitedAt - loadTo}
+            : undefined);
     }
 }
