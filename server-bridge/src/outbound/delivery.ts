@@ -29,6 +29,13 @@ import type {RateGate} from './rate_gate.js';
 
 /** Posts looked for when reconciling may have been made this long before the ledger says (clock skew). */
 const RECONCILE_MARGIN_MS = 10 * 60_000;
+/**
+ * Ledger entries untouched this long are forgotten (checked at most hourly per licence). A job is
+ * retried for a few hours at most; only a failed delivery replayed later than this, whose last
+ * attempt had an unknown outcome, could post again.
+ */
+const LEDGER_RETENTION_MS = 14 * 24 * 3600_000;
+const LEDGER_PRUNE_EVERY_MS = 3600_000;
 
 export interface OutboundDeliveryDeps {
     integrations: IntegrationsRepository;
@@ -80,6 +87,7 @@ export class OutboundDelivery {
     readonly #deps: OutboundDeliveryDeps;
     /** licence + settings version → bot user id, learned once per integration (and stored). */
     readonly #botIds = new Map<string, Promise<string>>();
+    readonly #prunedAt = new Map<string, number>();
 
     constructor(deps: OutboundDeliveryDeps) {
         this.#deps = deps;
@@ -164,6 +172,7 @@ export class OutboundDelivery {
 
     async #notification(job: Job, data: NotificationEvent, eventId: string): Promise<void> {
         const s = await this.#session(job);
+        await this.#pruneLedger(s.licence);
         const target = (s.integration.notificationChannels as Record<string, string | undefined>)[data.notification_type] ?? '';
         if (target.trim() === '') {
             this.#deps.logger.info({licence: s.licence, job: job.id, type: data.notification_type}, 'notification type no longer mapped to a channel; not sent');
@@ -330,6 +339,20 @@ export class OutboundDelivery {
      */
     async #pendingPostId(s: Session, key: string): Promise<string> {
         return `${await s.botUserId()}:${s.job.createdAt}:${s.licence}:${key}`;
+    }
+
+    /** Notification posts stay in the ledger (it is their only record); old entries are dropped now and then. */
+    async #pruneLedger(licence: string): Promise<void> {
+        const now = this.#deps.clock.now();
+        if (now - (this.#prunedAt.get(licence) ?? 0) < LEDGER_PRUNE_EVERY_MS) {
+            return;
+        }
+        this.#prunedAt.set(licence, now);
+        try {
+            await this.#deps.messages.forgetIntentsOlderThan(licence, LEDGER_RETENTION_MS);
+        } catch (error) {
+            this.#deps.logger.warn({err: error, licence}, 'pruning the post ledger failed; will try again later');
+        }
     }
 
     // ---- the integration

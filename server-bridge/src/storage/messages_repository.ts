@@ -111,6 +111,18 @@ export class MessagesRepository {
             .execute();
     }
 
+    /**
+     * Forgets ledger entries of this licence not touched for `olderThanMs` (those of notifications,
+     * which have no other record, and leftovers of crashed attempts). Returns how many.
+     */
+    async forgetIntentsOlderThan(licence: string, olderThanMs: number): Promise<number> {
+        const result = await this.db.deleteFrom('kv').where('licence', '=', licence)
+            .where(sql<boolean>`substr(${sql.ref('key')}, 1, ${INTENT_PREFIX.length}) = ${INTENT_PREFIX}`)
+            .where('updated_at', '<', this.clock.now() - olderThanMs)
+            .executeTakeFirst();
+        return Number(result.numDeletedRows);
+    }
+
     /** Forgets every ledger entry whose key starts with `prefix`. */
     async forgetIntents(licence: string, prefix: string, executor: Executor = this.db): Promise<void> {
         const full = INTENT_PREFIX + prefix;

@@ -265,6 +265,17 @@ for (const engine of ENGINES) {
                     url: 'https://app.ireserve.example/bookings/4711', event_id: undefined,
                 });
                 assert.match(post!.message, /\*\*Booking confirmed\*\*\nCottage 12/);
+
+                // Its ledger entry (the notification's only record of its post) is kept, and pruned when old.
+                const {db} = r.running.bridge.context.database;
+                const ledger = () => db.selectFrom('kv').select(['key', 'value']).where('licence', '=', r.licence)
+                    .where('key', 'like', 'outbound.post:notification:%').execute();
+                const [entry] = await ledger();
+                assert.equal(JSON.parse(entry!.value).post_id, post!.id);
+                const {MessagesRepository} = await import('../../src/storage/messages_repository.js');
+                const later = new MessagesRepository(db, {now: () => Date.now() + 15 * 24 * 3600_000});
+                assert.equal(await later.forgetIntentsOlderThan(r.licence, 14 * 24 * 3600_000), 1);
+                assert.deepEqual(await ledger(), []);
             } finally {
                 await r.close();
             }
