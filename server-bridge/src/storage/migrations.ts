@@ -121,6 +121,12 @@ export function migrations(kind: DatabaseKind): Record<string, Migration> {
                     .execute();
             },
         },
+        '0002_outbox_claim_index': {
+            // The claim walks pending jobs in id order (see OutboxRepository.claim).
+            async up(db: Kysely<unknown>) {
+                await db.schema.createIndex('outbox_claim').on('outbox').columns(['status', 'id']).execute();
+            },
+        },
     };
 }
 

@@ -108,22 +108,43 @@ export class OutboxRepository {
             return [];
         }
         const now = this.clock.now();
-        const lock = this.kind === 'postgres' ? sql`for update skip locked` : sql``;
-        const query = sql<OutboxRow>`
-            update outbox set status = 'in_flight', lease_owner = ${owner}, lease_until = ${now + leaseMs},
-                attempts = attempts + 1, updated_at = ${now}
+        const blocked = (alias: string) => sql`not exists (
+                      select 1 from outbox p
+                      where p.licence = ${sql.ref(`${alias}.licence`)} and p.ordering_key = ${sql.ref(`${alias}.ordering_key`)} and p.id < ${sql.ref(`${alias}.id`)}
+                        and p.status in ('pending', 'in_flight'))`;
+        const set = sql`status = 'in_flight', lease_owner = ${owner}, lease_until = ${now + leaseMs}, attempts = attempts + 1, updated_at = ${now}`;
+        const returning = sql`id, licence, direction, kind, ordering_key, conversation_id, dedupe_key, payload, attempts, created_at`;
+        // SQLite: walk pending jobs in id order on the (status, id) index and stop after `limit`
+        // runnable ones, so a claim costs about the same with 100 or 100,000 jobs waiting (the single
+        // OR form, kept for PostgreSQL below, made SQLite collect and sort every due job on each
+        // claim: ~20 ms at 20,000 waiting, once per finished delivery). Expired leases are few.
+        // PostgreSQL: one statement with FOR UPDATE SKIP LOCKED, so processes never share a job.
+        const query = this.kind === 'sqlite'
+            ? sql<OutboxRow>`
+            update outbox set ${set}
+            where id in (
+                select id from (
+                    select o.id from outbox o indexed by outbox_claim
+                    where o.status = 'pending' and o.next_attempt_at <= ${now} and ${blocked('o')}
+                    order by o.id limit ${limit})
+                union all
+                select id from (
+                    select e.id from outbox e
+                    where e.status = 'in_flight' and e.lease_until < ${now} and ${blocked('e')}
+                    order by e.id limit ${limit})
+                order by id limit ${limit})
+            returning ${returning}`
+            : sql<OutboxRow>`
+            update outbox set ${set}
             where id in (
                 select o.id from outbox o
                 where ((o.status = 'pending' and o.next_attempt_at <= ${now})
                        or (o.status = 'in_flight' and o.lease_until < ${now}))
-                  and not exists (
-                      select 1 from outbox p
-                      where p.licence = o.licence and p.ordering_key = o.ordering_key and p.id < o.id
-                        and p.status in ('pending', 'in_flight'))
+                  and ${blocked('o')}
                 order by o.id
                 limit ${limit}
-                ${lock})
-            returning id, licence, direction, kind, ordering_key, conversation_id, dedupe_key, payload, attempts, created_at`;
+                for update skip locked)
+            returning ${returning}`;
         const result = await this.db.transaction().execute((trx) => query.execute(trx));
         return result.rows.map(toJob).sort((a, b) => a.id - b.id);
     }
