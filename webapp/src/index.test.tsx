@@ -56,7 +56,7 @@ test('registers the plugin under its id and wires every way in', () => {
     plugin.initialize(registry, hostStore);
 
     expect(calls.registerReducer).toHaveLength(1);
-    expect(calls.registerPostTypeComponent!.map(([type]) => type)).toEqual(['custom_ireserve_conversation', 'custom_ireserve_notification']);
+    expect(calls.registerPostTypeComponent!.map(([type]) => type)).toEqual(['custom_irsv_conversation', 'custom_irsv_notification']);
     expect(calls.registerRightHandSidebarComponent![0]![1]).toBe('i-Reserve');
     expect(calls.registerPostMessageAttachmentComponent).toHaveLength(1);
     expect(calls.registerWebSocketEventHandler!.map(([event]) => event)).toEqual(['posted', 'post_edited', 'post_deleted', 'reaction_added', 'reaction_removed']);

@@ -119,7 +119,7 @@ export async function createConversation(world: World, setup: Setup, conversatio
     const root = world.mm.createPost(world.seed.bot.user.id, {
         channel_id: setup.channel.id,
         message: `Visitor started a chat (${conversationId})`,
-        type: 'custom_ireserve_conversation',
+        type: 'custom_irsv_conversation',
         props: {ireserve: {v: 1, licence: setup.licence, conversation_id: conversationId, visitor_name: 'Vera Visitor', relay_mode: setup.record.relayMode}},
     });
     const rootId = root.id as string;

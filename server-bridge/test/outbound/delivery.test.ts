@@ -255,7 +255,7 @@ for (const engine of ENGINES) {
                 const unmapped = await r.send(notification('arrival.today'));
                 assert.equal(unmapped.json.status, 'not_sent');
                 await drained(r);
-                const posts = botPosts(r).filter((post) => post.type === 'custom_ireserve_notification');
+                const posts = botPosts(r).filter((post) => post.type === 'custom_irsv_notification');
                 assert.equal(posts.length, 1);
                 const [post] = posts;
                 assert.equal(post!.channel_id, r.seed.notification_channel.id);
@@ -290,7 +290,7 @@ for (const engine of ENGINES) {
             try {
                 assert.equal((await r.send(notification('payment.received', {title: 'Payment received', text: '€ 450 for booking 4711'}))).status, 202);
                 await drained(r);
-                const post = standIn.channelPosts(seed.notification_channel.id).find((p) => p.type === 'custom_ireserve_notification');
+                const post = standIn.channelPosts(seed.notification_channel.id).find((p) => p.type === 'custom_irsv_notification');
                 assert.ok(post, 'posted by the webhook');
                 assert.equal(post.props.from_webhook, 'true');
                 assert.equal(ireserve(post).notification_type, 'payment.received');

@@ -144,7 +144,7 @@ for (const engine of ENGINES) {
                 assert.deepEqual([late.status, late.json], [200, {status: 'duplicate'}]);
                 await drained(r);
                 assert.equal(postsOfMessage(r, 'm-1').length, 1);
-                assert.equal(botPosts(r).filter((post) => post.type === 'custom_ireserve_conversation' && (post.props.ireserve as {conversation_id?: string}).conversation_id === 'c-dup').length, 1);
+                assert.equal(botPosts(r).filter((post) => post.type === 'custom_irsv_conversation' && (post.props.ireserve as {conversation_id?: string}).conversation_id === 'c-dup').length, 1);
                 // The same message id in another conversation is another message.
                 assert.equal((await r.send(message('c-dup-other', 'm-1', 'hello'))).status, 202);
 

@@ -110,7 +110,7 @@ for (const engine of ENGINES) {
                 // Other conversations are not blocked: a notification still goes to its own channel.
                 assert.equal((await r.send({type: 'notification', data: {notification_type: 'booking.confirmed', text: 'Booking 12'}})).status, 202);
                 await drained(r);
-                assert.equal(botPosts(r).filter((post) => post.type === 'custom_ireserve_notification').length, 1);
+                assert.equal(botPosts(r).filter((post) => post.type === 'custom_irsv_notification').length, 1);
 
                 // The admin adds the bot back and replays through the admin API, one delivery at a time.
                 standIn.addChannelMember(r.seed.channel.id, r.seed.bot.user.id);

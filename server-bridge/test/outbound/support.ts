@@ -151,7 +151,7 @@ export function botPosts(rig: Pick<OutboundRig, 'standIn' | 'seed'>): PostRec[] 
 
 /** Root posts of a conversation (deleted ones included), in creation order. */
 export function rootsOf(rig: Pick<OutboundRig, 'standIn' | 'seed'>, conversationId: string): PostRec[] {
-    return botPosts(rig).filter((post) => post.type === 'custom_ireserve_conversation' && ireserve(post).conversation_id === conversationId);
+    return botPosts(rig).filter((post) => post.type === 'custom_irsv_conversation' && ireserve(post).conversation_id === conversationId);
 }
 
 /** Message posts of a message id, in creation order. */

@@ -69,8 +69,8 @@ describe('Mattermost stand-in: posts through Client4', () => {
     });
 
     it('accepts custom_ types only', async () => {
-        const custom = await bot.createPost(draft({channel_id: seed.channel.id, message: 'card', type: 'custom_ireserve_conversation'}));
-        assert.equal(custom.type, 'custom_ireserve_conversation');
+        const custom = await bot.createPost(draft({channel_id: seed.channel.id, message: 'card', type: 'custom_irsv_conversation'}));
+        assert.equal(custom.type, 'custom_irsv_conversation');
         await rejectsWith(bot.createPost(draft({channel_id: seed.channel.id, message: 'x', type: 'bogus'})),
             400, 'model.post.is_valid.type.app_error');
         await rejectsWith(bot.createPost(draft({channel_id: seed.channel.id, message: 'x', type: 'system_join_channel'})),

@@ -87,7 +87,7 @@ test('messageBody drops the bridge\'s sender heading from mirrored messages only
 });
 
 test('parseNotification', () => {
-    const post = makePost({id: 'n', type: 'custom_ireserve_notification' as never, props: {ireserve: {v: 1, notification_type: 'booking.confirmed', title: 'Booking 123', url: 'https://ireserve.example/b/123'}}});
+    const post = makePost({id: 'n', type: 'custom_irsv_notification' as never, props: {ireserve: {v: 1, notification_type: 'booking.confirmed', title: 'Booking 123', url: 'https://ireserve.example/b/123'}}});
     expect(parseNotification(post)).toEqual({ok: true, notification: {notificationType: 'booking.confirmed', title: 'Booking 123', text: null, url: 'https://ireserve.example/b/123'}});
     expect(parseNotification({...post, props: {ireserve: {v: 3}}})).toMatchObject({ok: false, reason: 'unsupported_version'});
 });

@@ -2,8 +2,11 @@
 // Everything here is untrusted input from a post: every field is checked, nothing throws.
 import type {Post} from '@mattermost/types/posts';
 
-export const CONVERSATION_POST_TYPE = 'custom_ireserve_conversation';
-export const NOTIFICATION_POST_TYPE = 'custom_ireserve_notification';
+// Mattermost stores a post's type in 26 characters (a longer one fails with 500
+// app.post.save.app_error, pinned in test/e2e/mattermost_facts.test.ts), so DESIGN §7's
+// `custom_ireserve_conversation` (28) cannot be used; the bridge and the webapp share these.
+export const CONVERSATION_POST_TYPE = 'custom_irsv_conversation';
+export const NOTIFICATION_POST_TYPE = 'custom_irsv_notification';
 
 /** The props version this plugin understands. */
 export const SUPPORTED_VERSION = 1;

@@ -51,7 +51,7 @@ export function makeRoot(ireserve: Record<string, unknown> = conversationProps()
     return makePost({
         id: ROOT_ID,
         user_id: BOT_ID,
-        type: 'custom_ireserve_conversation' as Post['type'],
+        type: 'custom_irsv_conversation' as Post['type'],
         message: 'Web chat with Anna de Vries (anna@example.com) from https://park.example.com/accommodations/beach-house',
         props: {from_bot: 'true', ireserve: ireserve},
         ...overrides,

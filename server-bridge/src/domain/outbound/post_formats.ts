@@ -8,8 +8,11 @@ import {runeLength, safeInline, safeMessageText} from './text_safety.js';
  * The posts the bridge makes (DESIGN §7, the contract with the webapp plugin). Every post has a
  * readable plain `message` for clients without the plugin; the plugin reads `props.ireserve`.
  */
-export const CONVERSATION_POST_TYPE = 'custom_ireserve_conversation';
-export const NOTIFICATION_POST_TYPE = 'custom_ireserve_notification';
+// Mattermost stores a post's type in 26 characters (a longer one fails with 500
+// app.post.save.app_error, pinned in test/e2e/mattermost_facts.test.ts), so DESIGN §7's
+// `custom_ireserve_conversation` (28) cannot be used; the bridge and the webapp share these.
+export const CONVERSATION_POST_TYPE = 'custom_irsv_conversation';
+export const NOTIFICATION_POST_TYPE = 'custom_irsv_notification';
 export const PROPS_VERSION = 1;
 /** Mattermost's limit on a message, in runes. */
 export const MAX_MESSAGE_RUNES = 16_383;

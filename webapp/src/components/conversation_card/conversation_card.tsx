@@ -10,7 +10,7 @@ import ConversationFacts, {StatusPill} from '../conversation_facts/conversation_
 import {IreserveIcon} from '../icons/icons';
 
 /**
- * The root post of a mirrored conversation (`custom_ireserve_conversation`), in the channel and at
+ * The root post of a mirrored conversation (`custom_irsv_conversation`), in the channel and at
  * the head of its thread. It reads the post it is given, so it re-renders when the bridge patches it.
  */
 export default function ConversationCard({post, isRHS}: PostTypeComponentProps) {

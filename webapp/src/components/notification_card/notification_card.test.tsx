@@ -7,7 +7,7 @@ import {renderWithStore} from '../../testing/render';
 import {makeEntities, makeStore} from '../../testing/store';
 
 const notification = (ireserve: Record<string, unknown>, message = 'Booking 1234 confirmed for Anna de Vries, 3–10 July.') =>
-    makePost({id: 'notif', type: 'custom_ireserve_notification' as never, message, props: {from_bot: 'true', ireserve}});
+    makePost({id: 'notif', type: 'custom_irsv_notification' as never, message, props: {from_bot: 'true', ireserve}});
 
 test('type, title, text and link', () => {
     const post = notification({v: 1, notification_type: 'booking.confirmed', title: 'Booking 1234', text: 'Anna de Vries, Beach house, 3–10 July', url: 'https://ireserve.example/bookings/1234'});

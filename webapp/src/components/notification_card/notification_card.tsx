@@ -5,7 +5,7 @@ import {parseNotification} from '../../model/conversation';
 import type {PostTypeComponentProps} from '../../types/host';
 import {IreserveIcon} from '../icons/icons';
 
-/** A booking notification (`custom_ireserve_notification`): its type, title, text and link. */
+/** A booking notification (`custom_irsv_notification`): its type, title, text and link. */
 export default function NotificationCard({post, isRHS}: PostTypeComponentProps) {
     const {strings} = useStrings();
     const parsed = parseNotification(post);
