@@ -6,6 +6,7 @@
 import {describe, it, before, after} from 'node:test';
 import assert from 'node:assert/strict';
 import {randomBytes} from 'node:crypto';
+import {readFile} from 'node:fs/promises';
 import WebSocket from 'ws';
 import type {Post} from '@mattermost/types/posts';
 import type {FileUploadResponse} from '@mattermost/types/files';
@@ -185,6 +186,23 @@ describe('Mattermost facts (real server)', () => {
             await expectClientError(
                 mm.bot.client.createPost({channel_id: mm.channels.public.id, message: 'x', root_id: 'a'.repeat(26)}),
                 400, 'api.post.create_post.root_id.app_error');
+        });
+
+        it('pending_post_id: concurrent repeats never make two posts; a repeat caught mid-save is 500 api.post.deduplicate_create_post.pending', async () => {
+            const pending = `${mm.bot.id}:${Date.now()}`;
+            const results = await Promise.allSettled(Array.from({length: 6}, () =>
+                mm.bot.client.createPost({channel_id: mm.channels.public.id, message: 'concurrent dedup', pending_post_id: pending})));
+            const ids = new Set(results.filter((r): r is PromiseFulfilledResult<Post> => r.status === 'fulfilled').map((r) => r.value.id));
+            assert.equal(ids.size, 1, 'every successful answer names the same post');
+            for (const r of results) {
+                if (r.status === 'rejected') {
+                    const e = r.reason as {status_code?: number; server_error_id?: string};
+                    assert.equal(e.status_code, 500);
+                    assert.equal(e.server_error_id, 'api.post.deduplicate_create_post.pending');
+                }
+            }
+            const posts = await mm.admin.client.getPosts(mm.channels.public.id, 0, 60);
+            assert.equal(Object.values(posts.posts).filter((p) => p.message === 'concurrent dedup').length, 1);
         });
 
         it('PUT /posts/{id}/patch: props replace the whole map; the bot can patch its own posts only', async () => {
@@ -439,6 +457,15 @@ describe('Mattermost facts (real server)', () => {
                 assert.equal(hidden.email ?? '', '');
                 const admin = await mm.admin.client.getUser(mm.agents.agent1.id);
                 assert.equal(admin.email, mm.agents.agent1.email, 'a system admin still sees it');
+                // A bot counts as an admin only with the system_admin role (a bot of its own: the server
+                // refuses to demote it again, "Cannot demote last System Admin").
+                const adminBot = await mm.admin.client.createBot({username: `admin-bot-${mm.suffix}`, display_name: 'Admin bot', description: 'e2e'});
+                const adminBotToken = await mm.admin.client.createUserAccessToken(adminBot.user_id, 'e2e');
+                const adminBotClient = clientFor(mm.url, adminBotToken.token);
+                assert.equal((await adminBotClient.getUser(mm.agents.agent1.id)).email ?? '', '', 'a plain bot does not');
+                await mm.admin.client.updateUserRoles(adminBot.user_id, 'system_user system_admin');
+                assert.equal((await adminBotClient.getUser(mm.agents.agent1.id)).email, mm.agents.agent1.email, 'a system_admin bot sees it');
+                await mm.admin.client.revokeUserAccessToken(adminBotToken.id);
             } finally {
                 await mm.admin.client.patchConfig({PrivacySettings: {ShowEmailAddress: true}} as never);
             }
@@ -529,13 +556,34 @@ describe('Mattermost facts (real server)', () => {
     });
 });
 
-describe('Mattermost rate limiting (a second real server, limits on)', {skip: process.env.MM_URL ? 'needs a server booted with rate limiting on (not MM_URL)' : false}, () => {
+describe('a second real server: rate limiting on, only "localhost" trusted for integrations', {skip: process.env.MM_URL ? 'needs a server booted with other settings (not MM_URL)' : false}, () => {
     let mm: RealMattermost;
 
     before(async () => {
-        // Defaults (10 per second, burst 100, per remote address): the bootstrap stays under them.
-        mm = await bootRealMattermost({env: {MM_RATELIMITSETTINGS_ENABLE: 'true'}});
+        // Rate limits at their defaults (10 per second, burst 100, per remote address): the
+        // bootstrap stays under them. Settings given by MM_* variables cannot be changed through
+        // the API afterwards, hence a server of its own.
+        mm = await bootRealMattermost({env: {
+            MM_RATELIMITSETTINGS_ENABLE: 'true',
+            MM_SERVICESETTINGS_ALLOWEDUNTRUSTEDINTERNALCONNECTIONS: 'localhost',
+        }});
     }, {timeout: 45 * 60_000});
+
+    it('outgoing-webhook calls to a loopback address are refused unless its host is listed in AllowedUntrustedInternalConnections', async () => {
+        const byIp = await startReceiver();
+        const byName = await startReceiver();
+        try {
+            await mm.createOutgoingWebhook(byIp.url);
+            await mm.createOutgoingWebhook(byName.url.replace('127.0.0.1', 'localhost'));
+            const post = await mm.agents.agent1.client.createPost({channel_id: mm.channels.public.id, message: 'who gets this?'});
+            await waitFor('the call to the listed host (localhost)', () => byName.received.find((r) => (JSON.parse(r.body) as {post_id?: string}).post_id === post.id));
+            await waitFor('the refusal in the server log', async () => (await readFile(mm.server!.logFile, 'utf8')).includes('AllowedUntrustedInternalConnections to allow an integration'));
+            assert.equal(byIp.received.length, 0, 'nothing reached 127.0.0.1, which is not listed');
+        } finally {
+            await byIp.close();
+            await byName.close();
+        }
+    });
 
     after(async () => {
         await mm?.stop();

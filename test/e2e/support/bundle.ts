@@ -29,18 +29,21 @@ function newestMtime(p: string): number {
 /**
  * Makes sure dist/<id>-<version>.tar.gz exists and is not older than what it packs
  * (plugin.json, assets/, webapp/dist/main.js). `make e2e` has just run `npm run dist`: then this
- * reuses it. Otherwise it runs scripts/dist.mjs (`--no-build` when the webapp bundle is built,
- * a full webapp build when not; `E2E_DIST_BUILD=1` forces the build). Returns what it did.
+ * reuses it. Otherwise it runs scripts/dist.mjs: `--no-build` when webapp/dist/main.js is newer
+ * than every webapp source, a full webapp build when it is missing or stale (`E2E_DIST_BUILD=1`
+ * forces the build). Returns what it did.
  */
 export function ensureTarball(): string {
     const mainJs = path.join(repoRoot, manifest.webapp.bundle_path);
+    const sources = Math.max(newestMtime(path.join(repoRoot, 'webapp', 'src')), newestMtime(path.join(repoRoot, 'webapp', 'webpack.config.js')), newestMtime(path.join(repoRoot, 'plugin.json')));
+    const stale = !existsSync(mainJs) || statSync(mainJs).mtimeMs < sources;
     const inputs = Math.max(newestMtime(path.join(repoRoot, 'plugin.json')), newestMtime(path.join(repoRoot, 'assets')), newestMtime(mainJs));
-    const forceBuild = process.env.E2E_DIST_BUILD === '1';
+    const forceBuild = process.env.E2E_DIST_BUILD === '1' || stale;
     if (!forceBuild && existsSync(tarballPath) && statSync(tarballPath).mtimeMs >= inputs) {
         return 'reused dist tarball';
     }
     const args = [path.join(repoRoot, 'scripts', 'dist.mjs')];
-    if (!forceBuild && existsSync(mainJs)) {
+    if (!forceBuild) {
         args.push('--no-build');
     }
     const run = spawnSync(process.execPath, args, {cwd: repoRoot, encoding: 'utf8'});
