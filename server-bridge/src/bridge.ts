@@ -116,8 +116,12 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
                     metrics.deliveryDuration.observe({direction: job.direction}, Math.max(0, clock.now() - job.createdAt) / 1000);
                     await context.integrations.recordDelivery(job.licence, true);
                 },
-                retrying: async (job) => {
+                retrying: async (job, reason, code) => {
                     metrics.deliveries.inc({direction: job.direction, kind: job.kind, result: 'retry'});
+                    if (code === 'login_rejected') {
+                        // Deliveries wait (retried) rather than park: the status must still say why.
+                        await context.integrations.recordError(job.licence, reason);
+                    }
                 },
                 parked: async (job, reason) => {
                     metrics.deliveries.inc({direction: job.direction, kind: job.kind, result: 'failed'});

@@ -1,6 +1,6 @@
 import {z} from 'zod';
 
-import {INBOUND_MODES, NOTIFICATION_TYPES, RELAY_MODES, isIncomingWebhookTarget} from '../domain/integration.js';
+import {AUTH_MODES, INBOUND_MODES, NOTIFICATION_TYPES, RELAY_MODES, isIncomingWebhookTarget} from '../domain/integration.js';
 
 import {InvalidSettings, type FieldIssue} from './errors.js';
 
@@ -48,19 +48,44 @@ const notificationChannels = z.record(z.string(), z.union([z.string(), z.null()]
 export type NotificationChannelsInput = Partial<Record<(typeof NOTIFICATION_TYPES)[number], string>>;
 
 /**
- * `mattermost.auth` is `"token"` (a bot access token, the default). Issue 9 adds `"login"` with
- * `login_id` and `password` next to it in this same object.
+ * `mattermost.auth` is `"token"` (a bot access token, the default) or `"login"` (the bot account's
+ * `login_id` — e-mail or username — and `password`, for servers where access tokens are off).
+ * Which one applies when `auth` is omitted is decided by the service (from the fields sent, else the
+ * stored mode). Passwords are not trimmed.
  */
 const mattermostSchema = z.strictObject({
     server_url: httpUrl,
-    auth: z.literal('token', {message: 'must be "token" (a bot access token); password login is not supported yet'}).optional(),
+    auth: z.enum(AUTH_MODES, {message: 'must be "token" (a bot access token) or "login" (the bot account\'s e-mail and password)'}).optional(),
     bot_token: secret.optional(),
+    login_id: z.string().trim().min(1, {message: 'must not be empty'}).max(256, {message: 'is too long'}).optional(),
+    password: z.string().min(1, {message: 'must not be empty'}).max(1024, {message: 'is too long'}).optional(),
     /** '' or null removes it. */
     outgoing_webhook_token: z.string().trim().max(1024, {message: 'is too long'}).nullable().optional(),
     bot_token_set: readOnly,
+    password_set: readOnly,
     outgoing_webhook_token_set: readOnly,
     bot_user_id: readOnly,
 }, {message: 'must be an object'});
+
+const subscriberEmail = z.string().trim().max(254, {message: 'is too long'}).pipe(z.email({message: 'must be an e-mail address'}));
+
+/** Direct messages from the bot (issue 9); every switch off by default. */
+const dmSettingsSchema = z.strictObject({
+    on_assignment: z.boolean({message: 'must be true or false'}).optional(),
+    on_guest_message: z.boolean({message: 'must be true or false'}).optional(),
+    /** notification type → subscriber e-mails; [] (or null) removes the type's subscribers. */
+    subscriptions: z.record(z.string(), z.union([z.array(subscriberEmail, {message: 'must be a list of e-mail addresses'}).max(200, {message: 'has more than 200 subscribers'}), z.null()], {message: 'must be a list of e-mail addresses'}))
+        .superRefine((map, ctx) => {
+            for (const type of Object.keys(map)) {
+                if (!(NOTIFICATION_TYPES as readonly string[]).includes(type)) {
+                    ctx.addIssue({code: 'custom', path: [type], message: `is not a known notification type (known: ${NOTIFICATION_TYPES.join(', ')})`});
+                }
+            }
+        })
+        .optional(),
+}, {message: 'must be an object'});
+
+export type DmSettingsInput = z.infer<typeof dmSettingsSchema>;
 
 const putSchema = z.strictObject({
     mattermost: mattermostSchema,
@@ -72,6 +97,7 @@ const putSchema = z.strictObject({
         callback_url: z.union([z.literal(''), httpUrl, z.null()], {message: 'must be an http(s) URL, or null'}).optional(),
     }, {message: 'must be an object'}).optional(),
     active: z.boolean({message: 'must be true or false'}).optional(),
+    dm_settings: dmSettingsSchema.optional(),
     licence: z.string().optional(),
     inbound_webhook_url: readOnly,
     status: readOnly,

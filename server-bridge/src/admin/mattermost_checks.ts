@@ -2,6 +2,7 @@ import type {Channel} from '@mattermost/types/channels';
 import type {UserProfile} from '@mattermost/types/users';
 
 import {UpstreamError} from '../domain/errors.js';
+import type {AuthMode} from '../domain/integration.js';
 import type {MattermostPort} from '../ports/mattermost.js';
 
 import {InvalidSettings, MattermostUnavailable} from './errors.js';
@@ -17,8 +18,12 @@ function detailOf(error: UpstreamError): string {
     return error.status ? `HTTP ${error.status}: ${error.message}` : error.message;
 }
 
-/** GET /api/v4/users/me with the bot token: the token must be accepted and belong to a bot account. */
-export async function checkBot(port: MattermostPort): Promise<UserProfile> {
+/**
+ * GET /api/v4/users/me with the bot's credentials. With a token: the token must be accepted and
+ * belong to a bot account. With a login (`authMode` "login"): the login must succeed — Mattermost
+ * refuses password logins for bot accounts, so this account is an ordinary user acting as the bot.
+ */
+export async function checkBot(port: MattermostPort, authMode: AuthMode = 'token'): Promise<UserProfile> {
     let me: UserProfile;
     try {
         me = await port.getMe();
@@ -27,6 +32,8 @@ export async function checkBot(port: MattermostPort): Promise<UserProfile> {
             throw error;
         }
         switch (error.kind) {
+        case 'login_rejected':
+            throw new InvalidSettings('mattermost.password', `login rejected: Mattermost refused this login id and password (${detailOf(error)}). Check the bot account's e-mail (or username) and password, and that the account is active and not locked.`, 'login_rejected');
         case 'token_rejected':
             throw new InvalidSettings('mattermost.bot_token', 'token rejected: Mattermost answered 401 to this bot token (wrong, revoked or expired). Create a new access token for the bot and paste it here.', 'token_rejected');
         case 'unreachable':
@@ -41,7 +48,7 @@ export async function checkBot(port: MattermostPort): Promise<UserProfile> {
     if (!me || typeof me !== 'object' || typeof me.id !== 'string') {
         throw new InvalidSettings('mattermost.server_url', `no Mattermost API at ${port.serverUrl}: GET /api/v4/users/me did not answer a user. Use the server's address as in the browser, without a path.`, 'not_mattermost');
     }
-    if (!me.is_bot) {
+    if (!me.is_bot && authMode === 'token') {
         throw new InvalidSettings('mattermost.bot_token', `not a bot account: this token belongs to the user @${me.username}. Create a bot account (System Console → Integrations → Bot Accounts), give it an access token, and use that token.`, 'not_a_bot');
     }
     return me;
@@ -62,6 +69,8 @@ export async function checkChannel(port: MattermostPort, channelId: string, fiel
         case 'not_a_member':
         case 'forbidden':
             throw new InvalidSettings(field, `the bot cannot see channel ${channelId}: it is a private channel the bot is not a member of. Add the bot to the channel first.`, 'channel_not_visible');
+        case 'login_rejected':
+            throw new InvalidSettings('mattermost.password', `login rejected: Mattermost refused this login id and password (${detailOf(error)}).`, 'login_rejected');
         case 'token_rejected':
             throw new InvalidSettings('mattermost.bot_token', 'token rejected: Mattermost answered 401 to this bot token (wrong, revoked or expired). Create a new access token for the bot and paste it here.', 'token_rejected');
         case 'unreachable':
@@ -112,6 +121,9 @@ export async function readOrUnavailable<T>(read: () => Promise<T>, port: Matterm
 export function toUnavailable(error: unknown, port: MattermostPort): unknown {
     if (!(error instanceof UpstreamError)) {
         return error;
+    }
+    if (error.kind === 'login_rejected') {
+        return new MattermostUnavailable('login_rejected', 'Login rejected: Mattermost refused the bot account\'s e-mail and password. Fix the login in the settings.');
     }
     if (error.kind === 'token_rejected') {
         return new MattermostUnavailable('token_rejected', 'Mattermost rejected the bot token (wrong, revoked or expired). Create a new access token for the bot and save it in the settings.');

@@ -5,6 +5,9 @@ import {generateSigningSecret} from '../crypto/standard_webhooks.js';
 import {
     DEFAULT_DM_SETTINGS,
     NOTIFICATION_TYPES,
+    type AuthMode,
+    type DmSettings,
+    type MattermostAuth,
     isIncomingWebhookTarget,
     type InboundMode,
     type Integration,
@@ -19,7 +22,7 @@ import type {JobSummary, OutboxRepository, OutboxStatus} from '../storage/outbox
 
 import {listChannels, type ChannelView} from './channels.js';
 import {ConcurrentChange, CreateRefused, DeliveryNotFound, IntegrationNotFound, InvalidSettings} from './errors.js';
-import type {FullSettingsInput, SettingsInput, UsersInput} from './input.js';
+import type {DmSettingsInput, FullSettingsInput, SettingsInput, UsersInput} from './input.js';
 import {checkBot, checkChannel} from './mattermost_checks.js';
 import {runTest, type TestResult} from './test_run.js';
 
@@ -60,8 +63,12 @@ export interface IntegrationView {
     licence: string;
     mattermost: {
         server_url: string;
-        auth: 'token';
+        auth: AuthMode;
         bot_token_set: boolean;
+        /** Auth mode `login` only: the bot account's e-mail or username (not a secret). */
+        login_id?: string;
+        /** The password itself is never returned. */
+        password_set: boolean;
         outgoing_webhook_token_set: boolean;
         bot_user_id: string | null;
     };
@@ -72,6 +79,7 @@ export interface IntegrationView {
     inbound_mode: InboundMode;
     ireserve: {callback_url: string | null};
     active: boolean;
+    dm_settings: DmSettings;
     inbound_webhook_url: string;
     status: StatusView;
     created_at: string;
@@ -121,6 +129,75 @@ function compactChannels(map: Partial<Record<NotificationType, string>>): Partia
     return out;
 }
 
+type MattermostInput = Partial<FullSettingsInput['mattermost']>;
+
+/**
+ * The auth the input asks for, completed from the stored one: `auth` omitted means "login" when
+ * login fields are sent, "token" when a token is sent, else the stored mode. A secret that is
+ * omitted is kept when the mode (and, for a login, the login id) stays the same.
+ */
+function resolveAuth(input: MattermostInput | undefined, existing: MattermostAuth | undefined): MattermostAuth {
+    const mode: AuthMode = input?.auth
+        ?? (input?.login_id !== undefined || input?.password !== undefined ? 'login' : input?.bot_token !== undefined ? 'token' : existing?.mode ?? 'token');
+    if (mode === 'token') {
+        if (input?.login_id !== undefined || input?.password !== undefined) {
+            throw new InvalidSettings(input.password !== undefined ? 'mattermost.password' : 'mattermost.login_id', 'is only used with "auth": "login"; send "auth": "login" or leave it out');
+        }
+        const botToken = input?.bot_token ?? (existing?.mode === 'token' ? existing.botToken : undefined);
+        if (botToken === undefined || botToken === '') {
+            throw new InvalidSettings('mattermost.bot_token', 'is required with "auth": "token" (the bot\'s access token)', 'required');
+        }
+        return {mode: 'token', botToken};
+    }
+    if (input?.bot_token !== undefined) {
+        throw new InvalidSettings('mattermost.bot_token', 'is not used with "auth": "login"; send login_id and password instead');
+    }
+    const previous = existing?.mode === 'login' ? existing : undefined;
+    const loginId = input?.login_id ?? previous?.loginId;
+    if (!loginId) {
+        throw new InvalidSettings('mattermost.login_id', 'is required with "auth": "login" (the bot account\'s e-mail address or username)', 'required');
+    }
+    const password = input?.password ?? (previous && previous.loginId === loginId ? previous.password : undefined);
+    if (!password) {
+        throw new InvalidSettings('mattermost.password', 'is required with "auth": "login" (send it again when the login id changes)', 'required');
+    }
+    return {mode: 'login', loginId, password};
+}
+
+function sameAuth(a: MattermostAuth, b: MattermostAuth): boolean {
+    return a.mode === 'token' && b.mode === 'token'
+        ? a.botToken === b.botToken
+        : a.mode === 'login' && b.mode === 'login' && a.loginId === b.loginId && a.password === b.password;
+}
+
+/** Applies a dm_settings input: a PUT starts from the defaults, a PATCH from the stored settings. */
+function applyDmSettings(base: DmSettings, input: DmSettingsInput | undefined): DmSettings {
+    if (!input) {
+        return base;
+    }
+    const subscriptions: DmSettings['subscriptions'] = {...base.subscriptions};
+    for (const [type, emails] of Object.entries(input.subscriptions ?? {}) as Array<[NotificationType, string[] | null]>) {
+        const unique = [...new Map((emails ?? []).map((email) => [email.toLowerCase(), email])).values()];
+        if (unique.length === 0) {
+            delete subscriptions[type];
+        } else {
+            subscriptions[type] = unique;
+        }
+    }
+    return {
+        on_assignment: input.on_assignment ?? base.on_assignment,
+        on_guest_message: input.on_guest_message ?? base.on_guest_message,
+        subscriptions,
+    };
+}
+
+/** The websocket listener authenticates with an access token only (inbound/listeners.ts). */
+function checkModes(record: IntegrationRecord): void {
+    if (record.auth.mode === 'login' && record.inboundMode === 'websocket') {
+        throw new InvalidSettings('inbound_mode', '"websocket" needs "auth": "token" (a bot access token); with "auth": "login" use "outgoing_webhook"', 'unsupported');
+    }
+}
+
 /** What to verify against Mattermost before saving. */
 interface CheckScope {
     bot: boolean;
@@ -163,15 +240,12 @@ export class AdminService {
         if (!existing && !options.mayCreate) {
             throw new CreateRefused();
         }
-        const botToken = input.mattermost.bot_token ?? (existing?.auth.mode === 'token' ? existing.auth.botToken : undefined);
-        if (botToken === undefined) {
-            throw new InvalidSettings('mattermost.bot_token', 'is required when creating an integration', 'required');
-        }
+        const auth = resolveAuth(input.mattermost, existing?.auth);
         const callback = input.ireserve?.callback_url;
         const record: IntegrationRecord = {
             licence,
             serverUrl: normaliseServerUrl(input.mattermost.server_url),
-            auth: {mode: 'token', botToken},
+            auth,
             outgoingWebhookToken: input.mattermost.outgoing_webhook_token === undefined
                 ? existing?.outgoingWebhookToken ?? null
                 : input.mattermost.outgoing_webhook_token || null,
@@ -183,10 +257,11 @@ export class AdminService {
             signingSecret: existing?.signingSecret ?? '',
             previousSigningSecret: existing?.previousSigningSecret ?? null,
             adminKeyHash: existing?.adminKeyHash ?? '',
-            dmSettings: existing?.dmSettings ?? DEFAULT_DM_SETTINGS,
+            dmSettings: input.dm_settings ? applyDmSettings(DEFAULT_DM_SETTINGS, input.dm_settings) : existing?.dmSettings ?? DEFAULT_DM_SETTINGS,
             active: input.active ?? true,
             botUserId: existing?.botUserId ?? null,
         };
+        checkModes(record);
         record.botUserId = await this.#checkAgainstMattermost(record, EVERYTHING);
 
         let secrets: NewSecrets | undefined;
@@ -224,9 +299,12 @@ export class AdminService {
             record.serverUrl = normaliseServerUrl(mm.server_url);
             everything = true;
         }
-        if (mm?.bot_token !== undefined && !(existing.auth.mode === 'token' && existing.auth.botToken === mm.bot_token)) {
-            record.auth = {mode: 'token', botToken: mm.bot_token};
-            everything = true;
+        if (mm?.auth !== undefined || mm?.bot_token !== undefined || mm?.login_id !== undefined || mm?.password !== undefined) {
+            const auth = resolveAuth(mm, existing.auth);
+            if (!sameAuth(auth, existing.auth)) {
+                record.auth = auth;
+                everything = true;
+            }
         }
         if (mm?.outgoing_webhook_token !== undefined) {
             record.outgoingWebhookToken = mm.outgoing_webhook_token || null;
@@ -249,6 +327,8 @@ export class AdminService {
             record.callbackUrl = input.ireserve.callback_url || null;
         }
         record.active = input.active ?? existing.active;
+        record.dmSettings = applyDmSettings(existing.dmSettings, input.dm_settings);
+        checkModes(record);
         record.botUserId = await this.#checkAgainstMattermost(record, everything ? EVERYTHING : scope);
 
         await this.deps.integrations.save(record);
@@ -357,7 +437,7 @@ export class AdminService {
             return record.botUserId;
         }
         const port = this.deps.mattermost.create({serverUrl: record.serverUrl, auth: record.auth});
-        const botUserId = scope.bot ? (await checkBot(port)).id : record.botUserId;
+        const botUserId = scope.bot ? (await checkBot(port, record.auth.mode)).id : record.botUserId;
         const checked = new Set<string>();
         for (const [field, channelId] of targets) {
             if (!checked.has(channelId)) {
@@ -403,8 +483,10 @@ export class AdminService {
             licence: integration.licence,
             mattermost: {
                 server_url: integration.serverUrl,
-                auth: 'token',
+                auth: integration.auth.mode,
                 bot_token_set: integration.auth.mode === 'token' && integration.auth.botToken !== '',
+                ...(integration.auth.mode === 'login' ? {login_id: integration.auth.loginId} : {}),
+                password_set: integration.auth.mode === 'login' && integration.auth.password !== '',
                 outgoing_webhook_token_set: integration.outgoingWebhookToken !== null,
                 bot_user_id: integration.botUserId,
             },
@@ -414,6 +496,7 @@ export class AdminService {
             inbound_mode: integration.inboundMode,
             ireserve: {callback_url: integration.callbackUrl},
             active: integration.active,
+            dm_settings: integration.dmSettings,
             inbound_webhook_url: `${this.deps.publicUrl.replace(/\/+$/, '')}/api/v1/mattermost/outgoing-webhook`,
             status: await this.#status(integration),
             created_at: new Date(integration.createdAt).toISOString(),

@@ -41,8 +41,9 @@ export class UpstreamError extends Error {
         return this.options.retryAfterMs;
     }
 
+    /** `login_rejected` is retryable on purpose: deliveries wait for the admin to fix the login instead of failing one by one. */
     get retryable(): boolean {
-        return this.kind === 'unreachable' || this.kind === 'rate_limited' || this.kind === 'server_error';
+        return this.kind === 'unreachable' || this.kind === 'rate_limited' || this.kind === 'server_error' || this.kind === 'login_rejected';
     }
 }
 

@@ -14,7 +14,7 @@ export function describeFailure(upstream: Upstream, kind: FailureKind, detail?: 
             ? 'Mattermost rejected the bot token (revoked, expired or wrong). Create a new access token for the bot and save it in the settings.'
             : `${where} rejected the request as unauthorised (401). Check the callback URL and the signing secret on the i-Reserve side.`;
     case 'login_rejected':
-        return 'Mattermost rejected the bot login (e-mail or password wrong, or the account is deactivated). Fix the login in the settings.';
+        return 'Login rejected: Mattermost refused the bot account\'s e-mail and password (wrong or changed password, or the account is deactivated or locked). Deliveries are waiting; fix the login in the settings and they continue.';
     case 'forbidden':
         return `${where} refused the request (403)${detail ? `: ${detail}` : ''}.`;
     case 'not_found':

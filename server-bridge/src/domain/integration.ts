@@ -17,6 +17,9 @@ export type RelayMode = (typeof RELAY_MODES)[number];
 export const INBOUND_MODES = ['outgoing_webhook', 'websocket'] as const;
 export type InboundMode = (typeof INBOUND_MODES)[number];
 
+export const AUTH_MODES = ['token', 'login'] as const;
+export type AuthMode = (typeof AUTH_MODES)[number];
+
 export type MattermostAuth =
     | {mode: 'token'; botToken: string}
     | {mode: 'login'; loginId: string; password: string};

@@ -2,17 +2,32 @@ import mm from '@mattermost/client';
 
 import {kindForStatus, retryAfterMs, UpstreamError} from '../domain/errors.js';
 
+import {LoginSession} from './login_session.js';
+
 /**
- * The one request funnel to Mattermost: a Client4 (bot token) whose every failure becomes an
+ * The one request funnel to Mattermost: a Client4 (bot token or login session) whose every failure becomes an
  * UpstreamError carrying the real HTTP status, Mattermost's error id and Retry-After — Client4's
  * own ClientError loses the status and headers on non-JSON answers such as a 429's `limit exceeded`.
  * Every request has a timeout; a timeout or a network error is `unreachable` (retryable).
  */
 export type MattermostClient = InstanceType<typeof mm.Client4>;
 
+/** Where a login-session client gets its token (see login_session.ts). */
+export interface SessionTokenSource {
+    token(): Promise<string>;
+    /** Called after a 401 with the token that met it; logs in again (once for concurrent callers). */
+    refresh(stale: string | undefined): Promise<string>;
+}
+
 export interface MattermostClientOptions {
     serverUrl: string;
     token?: string;
+    /**
+     * Instead of a fixed token: a login session. Every request carries its current token; a request
+     * that answers 401 makes the session log in again once and is sent again, once. A refused login
+     * throws UpstreamError kind `login_rejected`.
+     */
+    session?: SessionTokenSource;
     timeoutMs?: number;
     userAgent?: string;
 }
@@ -42,13 +57,23 @@ export function createMattermostClient(options: MattermostClientOptions): Matter
     client.setUserAgent(options.userAgent ?? 'ireserve-bridge');
     const timeoutMs = options.timeoutMs ?? 30_000;
     const original = (client as unknown as {doFetchWithResponse: DoFetchWithResponse}).doFetchWithResponse;
-    const funnel: DoFetchWithResponse = async (url, requestOptions) => {
-        let result: FetchResult;
+    const send = async (url: string, requestOptions: RequestInit & {ignoreStatus?: boolean}, token: string | undefined): Promise<FetchResult> => {
+        const headers = token === undefined ? requestOptions.headers : {...requestOptions.headers as Record<string, string> | undefined, Authorization: `Bearer ${token}`};
         try {
-            result = await original(url, {...requestOptions, ignoreStatus: true, signal: requestOptions.signal ?? AbortSignal.timeout(timeoutMs)});
+            return await original(url, {...requestOptions, ...(headers ? {headers} : {}), ignoreStatus: true, signal: requestOptions.signal ?? AbortSignal.timeout(timeoutMs)});
         } catch (error) {
             const cause = (error as {cause?: {message?: string}}).cause?.message ?? (error as Error).message;
             throw new UpstreamError('mattermost', 'unreachable', `Mattermost is unreachable: ${cause}`);
+        }
+    };
+    const session = options.session;
+    const funnel: DoFetchWithResponse = async (url, requestOptions) => {
+        let token = session ? await session.token() : undefined;
+        let result = await send(url, requestOptions, token);
+        if (session && result.response.status === 401) {
+            // The session expired (or was revoked): log in again once, then resend this request once.
+            token = await session.refresh(token);
+            result = await send(url, requestOptions, token);
         }
         const {response, data} = result;
         if (response.ok) {
@@ -63,4 +88,22 @@ export function createMattermostClient(options: MattermostClientOptions): Matter
     };
     (client as unknown as {doFetchWithResponse: DoFetchWithResponse}).doFetchWithResponse = funnel;
     return client;
+}
+
+/**
+ * A login session for a bot account that has an e-mail (or username) and password but no access
+ * token: `POST /api/v4/users/login` through Client4's `login` (which reads the `Token` header),
+ * through the same funnel. The password stays in this closure; it is never logged or returned.
+ */
+export function createLoginSession(options: {serverUrl: string; loginId: string; password: string; timeoutMs?: number; rejectedCooldownMs?: number; onToken?: (token: string) => void}): LoginSession {
+    const {loginId, password} = options;
+    return new LoginSession(async () => {
+        const client = createMattermostClient({serverUrl: options.serverUrl, timeoutMs: options.timeoutMs});
+        await client.login(loginId, password);
+        const token = client.getToken();
+        if (!token) {
+            throw new UpstreamError('mattermost', 'invalid', 'the login answered without a session token (no Token header)');
+        }
+        return token;
+    }, {rejectedCooldownMs: options.rejectedCooldownMs, onToken: options.onToken});
 }

@@ -10,7 +10,7 @@ import {MattermostRestAdapter} from './rest_adapter.js';
 export class MattermostConnector {
     readonly #cache = new Map<string, {updatedAt: number; port: MattermostPort}>();
 
-    constructor(private readonly options: {timeoutMs?: number} = {}) {}
+    constructor(private readonly options: {timeoutMs?: number; loginCooldownMs?: number} = {}) {}
 
     for(integration: Integration): MattermostPort {
         const cached = this.#cache.get(integration.licence);
@@ -22,12 +22,17 @@ export class MattermostConnector {
         return port;
     }
 
-    /** A port for settings not saved yet (validation on save, the Test button). */
+    /**
+     * A port for settings not saved yet (validation on save, the Test button). With auth mode
+     * `login` the port has its own login session (token in memory only; one login per port, again
+     * after a 401); cached ports keep theirs across deliveries.
+     */
     create(integration: Pick<Integration, 'serverUrl' | 'auth'>): MattermostPort {
-        if (integration.auth.mode !== 'token') {
-            throw new Error('login authentication is not supported yet');
+        const {timeoutMs, loginCooldownMs} = this.options;
+        if (integration.auth.mode === 'login') {
+            return new MattermostRestAdapter({serverUrl: integration.serverUrl, login: {loginId: integration.auth.loginId, password: integration.auth.password}, timeoutMs, loginCooldownMs});
         }
-        return new MattermostRestAdapter({serverUrl: integration.serverUrl, token: integration.auth.botToken, timeoutMs: this.options.timeoutMs});
+        return new MattermostRestAdapter({serverUrl: integration.serverUrl, token: integration.auth.botToken, timeoutMs});
     }
 
     forget(licence: string): void {

@@ -7,16 +7,35 @@ import type {UserProfile} from '@mattermost/types/users';
 import {kindForStatus, UpstreamError} from '../domain/errors.js';
 import type {DownloadedFile, MattermostPort, NewPost, UploadFile} from '../ports/mattermost.js';
 
-import {createMattermostClient, type MattermostClient} from './client.js';
+import {createLoginSession, createMattermostClient, type MattermostClient} from './client.js';
+import type {LoginSession} from './login_session.js';
+
+export type RestAdapterOptions = {serverUrl: string; timeoutMs?: number; loginCooldownMs?: number}
+    & ({token: string; login?: undefined} | {token?: undefined; login: {loginId: string; password: string}});
 
 /** MattermostPort over REST API v4 with Client4 (see client.ts for the error funnel). */
 export class MattermostRestAdapter implements MattermostPort {
     readonly client: MattermostClient;
     readonly serverUrl: string;
+    /** Set when the bot logs in with e-mail and password (auth mode `login`). */
+    readonly session: LoginSession | undefined;
 
-    constructor(options: {serverUrl: string; token: string; timeoutMs?: number}) {
+    constructor(options: RestAdapterOptions) {
         this.serverUrl = options.serverUrl.replace(/\/+$/, '');
-        this.client = createMattermostClient(options);
+        if (options.login) {
+            let client: MattermostClient | undefined;
+            // The token is also set on the client for the one raw fetch (downloadFile) outside the funnel.
+            const session = createLoginSession({
+                serverUrl: this.serverUrl, ...options.login, timeoutMs: options.timeoutMs,
+                rejectedCooldownMs: options.loginCooldownMs, onToken: (token) => client?.setToken(token),
+            });
+            this.session = session;
+            client = createMattermostClient({serverUrl: this.serverUrl, timeoutMs: options.timeoutMs, session});
+            this.client = client;
+        } else {
+            this.session = undefined;
+            this.client = createMattermostClient({serverUrl: this.serverUrl, token: options.token, timeoutMs: options.timeoutMs});
+        }
     }
 
     getMe(): Promise<UserProfile> {
@@ -25,6 +44,10 @@ export class MattermostRestAdapter implements MattermostPort {
 
     getUser(userId: string): Promise<UserProfile> {
         return this.client.getUser(userId);
+    }
+
+    getUserByEmail(email: string): Promise<UserProfile> {
+        return this.client.getUserByEmail(email);
     }
 
     createPost(post: NewPost): Promise<Post> {
@@ -74,6 +97,9 @@ export class MattermostRestAdapter implements MattermostPort {
         // Client4 reads non-JSON bodies as text, which would corrupt binary files: fetch the bytes
         // with Client4's own request options (auth header) and classify failures the same way.
         let response: Response;
+        if (this.session) {
+            await this.session.token();
+        }
         try {
             response = await fetch(this.client.getFileRoute(fileId), {
                 ...this.client.getOptions({method: 'get'}),
@@ -94,6 +120,10 @@ export class MattermostRestAdapter implements MattermostPort {
 
     async addReaction(userId: string, postId: string, emojiName: string): Promise<void> {
         await this.client.addReaction(userId, postId, emojiName);
+    }
+
+    async removeReaction(userId: string, postId: string, emojiName: string): Promise<void> {
+        await this.client.removeReaction(userId, postId, emojiName);
     }
 
     getChannel(channelId: string): Promise<Channel> {

@@ -36,6 +36,11 @@ export interface DownloadedFile {
 export interface MattermostPort {
     getMe(): Promise<UserProfile>;
     getUser(userId: string): Promise<UserProfile>;
+    /**
+     * GET /api/v4/users/email/{email}: 404 `not_found` when no user has it; 403 when Mattermost
+     * hides e-mail addresses from the bot (PrivacySettings.ShowEmailAddress off, bot not an admin).
+     */
+    getUserByEmail(email: string): Promise<UserProfile>;
     createPost(post: NewPost): Promise<Post>;
     getPost(postId: string): Promise<Post>;
     /** `props` replaces the whole props map. Only the post's author (the bot) may patch. */
@@ -47,6 +52,8 @@ export interface MattermostPort {
     /** Downloads a file; throws UpstreamError kind `too_large` when it exceeds `maxBytes`. */
     downloadFile(fileId: string, maxBytes: number): Promise<DownloadedFile>;
     addReaction(userId: string, postId: string, emojiName: string): Promise<void>;
+    /** Removing a reaction that is not there succeeds. */
+    removeReaction(userId: string, postId: string, emojiName: string): Promise<void>;
     getChannel(channelId: string): Promise<Channel>;
     /** Channels the bot is a member of, across its teams. */
     getMyChannels(): Promise<Channel[]>;
