@@ -379,6 +379,13 @@ export class InboundRelay {
         try {
             await port.addReaction(botUserId, payload.postId, payload.outcome === 'delivered' ? DELIVERED_EMOJI : FAILED_EMOJI);
             if (payload.outcome === 'delivered') {
+                // A replay that succeeded after a failure: the earlier ⚠️ no longer tells the truth.
+                // Best effort: a refusal here must not undo the delivered feedback; a transient error retries.
+                await port.removeReaction(botUserId, payload.postId, FAILED_EMOJI).catch((error: unknown) => {
+                    if (error instanceof UpstreamError && error.retryable) {
+                        throw error;
+                    }
+                });
                 return;
             }
             const reason = payload.reason ?? 'The reply could not be delivered.';

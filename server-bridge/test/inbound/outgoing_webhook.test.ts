@@ -270,6 +270,7 @@ for (const engine of ENGINES) {
             await context().outbox.retry(setup.licence, job!.id);
             context().wakeWorker();
             await waitFor(() => reactionsOf(world, reply.id).includes('white_check_mark'), '✅ after the replay');
+            await waitFor(() => !reactionsOf(world, reply.id).includes('warning'), 'the stale ⚠️ removed');
             assert.equal(notices().length, 1);
             assert.equal(setup.endpoint.delivered().length, 1);
         });
