@@ -33,6 +33,8 @@ async function main(): Promise<number> {
     const quick = ['1', 'true', 'yes'].includes((process.env.QUICK ?? '').toLowerCase());
     const only = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter((s): s is Name => s in SCENARIOS);
     const selected = only.length > 0 ? only : quick ? QUICK_SET : FULL_SET;
+    // Every bridge of this run starts the same way, even if sources change meanwhile.
+    process.env.BENCH_BRIDGE ??= bridgeRunner();
     const artifacts = path.join(ROOT, 'test/artifacts/bench');
     const ctx = new BenchContext(quick, runConditions(quick ? 'quick' : 'full', ROOT), artifacts);
     ctx.log(`${quick ? 'quick' : 'full'} run: ${selected.join(', ')} (bridge started with ${bridgeRunner() === 'dist' ? 'node server-bridge/dist/main.js' : 'tsx server-bridge/src/main.ts'}; logs in ${path.relative(ROOT, artifacts)})`);

@@ -14,6 +14,8 @@ export interface TrafficPlan {
     messagesPerConversation: number;
     /** Chains running at once (default: all). */
     concurrency?: number;
+    /** Awaited before each event (back-pressure). */
+    beforeEach?: () => Promise<void>;
     /** Pause between two events of one conversation (default none). */
     gapMs?: number | (() => number);
 }
@@ -52,6 +54,7 @@ export async function sendTraffic(urls: readonly string[], plan: TrafficPlan, co
     try {
         await withConcurrency([...expected.keys()], plan.concurrency ?? expected.size, async (conversation) => {
             for (let seq = 0; seq <= plan.messagesPerConversation; seq++) {
+                await plan.beforeEach?.();
                 const event = seq === 0 ? startedEvent(conversation) : messageEvent(conversation, seq);
                 const client = pools[turn++ % pools.length]!;
                 const outcome = await sendUntilStored(client, plan.secret, signedEvent(plan.licence, plan.secret, event));

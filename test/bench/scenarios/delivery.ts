@@ -5,6 +5,7 @@ import {rmSync} from 'node:fs';
 import path from 'node:path';
 
 import type {BenchContext} from '../lib/context.js';
+import {measureCpu} from '../lib/processes.js';
 import {mainThreadProfile, summariseProfile} from '../lib/profile.js';
 import {waitDrained} from '../lib/drain.js';
 import {sendTraffic} from '../lib/traffic.js';
@@ -21,6 +22,8 @@ export async function delivery(ctx: BenchContext): Promise<void> {
     const rates: number[] = [];
     const endToEnd: number[] = [];
     const requestsPerEvent: number[] = [];
+    const cpuPerEvent: number[] = [];
+    const waitPct: number[] = [];
     const details = [];
     for (let run = 1; run <= runs; run++) {
         const dir = ctx.dir(`delivery-${run}`);
@@ -31,8 +34,13 @@ export async function delivery(ctx: BenchContext): Promise<void> {
             const {licence, signingSecret} = await ctx.integration(bridge, info, `L-BENCH-DELIVERY-${run}`);
             await control.latency(latencyMs);
             await control.clearRequests();
-            const traffic = await sendTraffic([bridge.url], {run: `d${run}`, licence, secret: signingSecret, conversations, messagesPerConversation: messages});
-            const drainedAt = await waitDrained(() => [bridge.url], 300_000);
+            const m = await measureCpu(bridge.pid, async () => {
+                const sent = await sendTraffic([bridge.url], {run: `d${run}`, licence, secret: signingSecret, conversations, messagesPerConversation: messages});
+                return {sent, drainedAt: await waitDrained(() => [bridge.url], 600_000)};
+            });
+            const {sent: traffic, drainedAt} = m.result;
+            cpuPerEvent.push(Math.round((m.cpuMs * 1000) / traffic.events));
+            waitPct.push(round((m.mainThreadWaitMs / m.wallMs) * 100, 1));
             const posts = await control.posts();
             const counts = await control.requestCounts();
             const v = verifyDelivery(posts, traffic.expected);
@@ -61,6 +69,8 @@ export async function delivery(ctx: BenchContext): Promise<void> {
     ctx.figure('delivery', {name: 'posts_per_s', value: rate, unit: 'posts/s', runs: rates, conditions, note: 'middle 80 % of posts over the time they took'});
     ctx.figure('delivery', {name: 'vs_ideal', value: round((rate / ideal) * 100, 1), unit: '% of concurrency/latency', target: '>= 80 % of concurrency / latency', met: rate / ideal >= 0.8, conditions});
     ctx.figure('delivery', {name: 'end_to_end_per_s', value: median(endToEnd), unit: 'events/s', runs: endToEnd, conditions, note: 'first event sent to last post'});
+    ctx.figure('delivery', {name: 'bridge_cpu_per_event', value: median(cpuPerEvent), unit: 'µs CPU (intake + delivery)', runs: cpuPerEvent, conditions});
+    ctx.figure('delivery', {name: 'bridge_waiting_for_cpu', value: median(waitPct), unit: '% of wall time', runs: waitPct, conditions});
     ctx.figure('delivery', {name: 'api_requests_per_event', value: median(requestsPerEvent), unit: 'requests', runs: requestsPerEvent, conditions});
     const all = details.map((d) => d.verification);
     for (const key of ['lost', 'duplicated', 'out_of_order'] as const) {
