@@ -14,6 +14,7 @@ import {createInbound, type Inbound} from './inbound/index.js';
 import {MattermostConnector} from './mattermost/connector.js';
 import {Metrics} from './observability/metrics.js';
 import {OutboundDelivery} from './outbound/delivery.js';
+import {DirectMessages} from './outbound/direct_messages.js';
 import {EventIntake} from './outbound/intake.js';
 import {RateGate} from './outbound/rate_gate.js';
 import {OutboxWorker, type JobHandler} from './outbox/worker.js';
@@ -22,6 +23,7 @@ import {openDatabase, type DatabaseHandle} from './storage/database.js';
 import {ConversationsRepository} from './storage/conversations_repository.js';
 import {DirectoryRepository} from './storage/directory_repository.js';
 import {EventsRepository} from './storage/events_repository.js';
+import {Housekeeping} from './storage/housekeeping.js';
 import {IntegrationsRepository} from './storage/integrations_repository.js';
 import {MessagesRepository} from './storage/messages_repository.js';
 import {OutboxRepository} from './storage/outbox_repository.js';
@@ -94,13 +96,21 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
         const handlers: Record<string, JobHandler> = {...context.inbound.handlers};
         // Outbound (i-Reserve → Mattermost): signed events in, posts out.
         const messages = new MessagesRepository(database.db, clock);
+        const gate = new RateGate(clock);
+        // Personal DMs from the bot (dm_settings), queued by the outbound jobs.
+        const directMessages = new DirectMessages({
+            integrations: context.integrations, conversations: context.conversations, messages, directory: context.directory,
+            outbox, mattermost: context.mattermost, gate, logger, wakeWorker: () => context.wakeWorker(),
+        });
         const outbound = new OutboundDelivery({
             integrations: context.integrations, conversations: context.conversations, messages,
-            mattermost: context.mattermost, gate: new RateGate(clock), logger, clock,
+            mattermost: context.mattermost, gate, logger, clock, directMessages,
         });
-        Object.assign(handlers, outbound.handlers());
+        Object.assign(handlers, outbound.handlers(), directMessages.handlers());
+        const events = new EventsRepository(database.db, clock);
+        const housekeeping = new Housekeeping({outbox, events, logger});
         const intake = new EventIntake({
-            db: database.db, clock, integrations: context.integrations, events: new EventsRepository(database.db, clock),
+            db: database.db, clock, integrations: context.integrations, events,
             messages, outbox, wakeWorker: () => context.wakeWorker(),
         });
         worker = new OutboxWorker({
@@ -151,9 +161,11 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
                 const url = await app.listen({host: config.host, port: config.port});
                 startedWorker.start();
                 await context.inbound.start();
+                housekeeping.start();
                 return url;
             },
             async close() {
+                housekeeping.stop();
                 await app.close();
                 await context.inbound.stop();
                 await startedWorker.stop();
