@@ -1,6 +1,6 @@
 import type {JobHandler} from '../outbox/worker.js';
 import {IReserveCallbackClient} from '../ireserve/callback_client.js';
-import type {IReservePort} from '../ireserve/port.js';
+import type {IReservePort} from '../ports/ireserve.js';
 
 import {InboundListeners, type ListenerOptions, type ListenerStatus} from './listeners.js';
 import {InboundRelay, type InboundDeps} from './relay.js';

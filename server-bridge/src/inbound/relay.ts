@@ -8,7 +8,7 @@ import {describeAuthorMatch, mapAuthor} from '../domain/inbound/author.js';
 import {decideRelay, screenPost, type IgnoreReason, type InboundPost} from '../domain/inbound/decision.js';
 import {buildReply, DELIVERED_EMOJI, FAILED_EMOJI, failureNotice, replyWebhookId, type ReplyAttachment} from '../domain/inbound/reply.js';
 import type {Integration} from '../domain/integration.js';
-import type {IReservePort} from '../ireserve/port.js';
+import type {IReservePort} from '../ports/ireserve.js';
 import type {MattermostConnector} from '../mattermost/connector.js';
 import type {Metrics} from '../observability/metrics.js';
 import {PermanentFailure, type JobHandler} from '../outbox/worker.js';

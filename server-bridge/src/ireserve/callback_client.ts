@@ -2,7 +2,7 @@ import axios, {type AxiosInstance} from 'axios';
 
 import {kindForStatus, retryAfterMs, UpstreamError} from '../domain/errors.js';
 
-import type {IReservePort, SignedCallback} from './port.js';
+import type {IReservePort, SignedCallback} from '../ports/ireserve.js';
 
 /**
  * The one request funnel to i-Reserve (axios). Every failure is classified once, from the HTTP
