@@ -23,6 +23,7 @@ import type {IntegrationsRepository} from '../storage/integrations_repository.js
 import type {MessagesRepository, PostIntent} from '../storage/messages_repository.js';
 import type {Job} from '../storage/outbox_repository.js';
 
+import type {DirectMessages} from './direct_messages.js';
 import {postToIncomingWebhook} from './incoming_webhook.js';
 import {OUTBOUND_JOB_KINDS, type OutboundJobPayload} from './jobs.js';
 import type {RateGate} from './rate_gate.js';
@@ -46,6 +47,8 @@ export interface OutboundDeliveryDeps {
     logger: Logger;
     clock: Clock;
     webhookTimeoutMs?: number;
+    /** Personal DMs (dm_settings): asked to queue its DMs at the start of each outbound job. */
+    directMessages?: DirectMessages;
 }
 
 /** One delivery's view of its integration: the Mattermost port (behind the rate gate) and the bot. */
@@ -70,6 +73,11 @@ function ireserveOf(post: Post): Record<string, unknown> {
 
 function postsOf(list: {order: string[]; posts: Record<string, Post>}): Post[] {
     return Object.values(list.posts).sort((a, b) => a.create_at - b.create_at);
+}
+
+function assigneeEmailOf(context: Record<string, unknown> | undefined): string | undefined {
+    const assignee = context?.assignee as {email?: unknown} | null | undefined;
+    return typeof assignee?.email === 'string' && assignee.email !== '' ? assignee.email : undefined;
 }
 
 function defined<T extends object>(value: T): Partial<T> {
@@ -132,6 +140,11 @@ export class OutboundDelivery {
         const s = await this.#session(job);
         const {conversations} = this.#deps;
         const patch: ConversationContext = defined({status: data.status, assignee: data.assignee});
+        if (this.#deps.directMessages && data.assignee?.email && s.integration.dmSettings.on_assignment) {
+            // Decided against the assignee stored before this event; queued before it is stored, so a re-run cannot lose it.
+            const before = await conversations.get(s.licence, data.conversation_id);
+            await this.#deps.directMessages.onUpdated(s.integration, job, data, assigneeEmailOf(before?.context));
+        }
         await conversations.upsertContext(s.licence, data.conversation_id, patch as Record<string, unknown>, data.status);
         const conversation = (await conversations.get(s.licence, data.conversation_id))!;
         if (conversation.rootPostId) {
@@ -147,6 +160,10 @@ export class OutboundDelivery {
         const record = await messages.get(s.licence, data.conversation_id, data.message_id);
         if (record?.deliveredAt) {
             return; // replayed after it was delivered: nothing to do
+        }
+        if (this.#deps.directMessages && data.sender.type === 'visitor' && s.integration.dmSettings.on_guest_message) {
+            const current = await this.#deps.conversations.get(s.licence, data.conversation_id);
+            await this.#deps.directMessages.onMessage(s.integration, job, data, assigneeEmailOf(current?.context));
         }
         // A message for a conversation the bridge has not seen starts it with what the message tells.
         const seed: ConversationContext = defined({
@@ -173,6 +190,7 @@ export class OutboundDelivery {
     async #notification(job: Job, data: NotificationEvent, eventId: string): Promise<void> {
         const s = await this.#session(job);
         await this.#pruneLedger(s.licence);
+        await this.#deps.directMessages?.onNotification(s.integration, job, data);
         const target = (s.integration.notificationChannels as Record<string, string | undefined>)[data.notification_type] ?? '';
         if (target.trim() === '') {
             this.#deps.logger.info({licence: s.licence, job: job.id, type: data.notification_type}, 'notification type no longer mapped to a channel; not sent');

@@ -1,5 +1,5 @@
 import {verify, type VerifyFailure} from '../crypto/standard_webhooks.js';
-import type {Integration} from '../domain/integration.js';
+import type {Integration, NotificationType} from '../domain/integration.js';
 import type {OutboundEvent} from '../domain/outbound/events.js';
 import type {Clock} from '../ports/clock.js';
 import type {Db} from '../storage/database.js';
@@ -85,7 +85,8 @@ export class EventIntake {
             }
             if (event.type === 'notification') {
                 const target = (integration.notificationChannels as Record<string, string | undefined>)[event.data.notification_type] ?? '';
-                if (target.trim() === '') {
+                const subscribers = integration.dmSettings.subscriptions[event.data.notification_type as NotificationType] ?? [];
+                if (target.trim() === '' && subscribers.length === 0) {
                     return {status: 'not_sent', reason: `No channel is mapped to notification type "${event.data.notification_type}", so it is not posted.`};
                 }
             }

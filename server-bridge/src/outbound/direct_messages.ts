@@ -1,0 +1,261 @@
+import type {Post} from '@mattermost/types/posts';
+import type {UserProfile} from '@mattermost/types/users';
+import type {Logger} from 'pino';
+
+import {UpstreamError} from '../domain/errors.js';
+import type {Integration, NotificationType} from '../domain/integration.js';
+import type {ConversationMessage, ConversationUpdated, NotificationEvent} from '../domain/outbound/events.js';
+import {PROPS_VERSION} from '../domain/outbound/post_formats.js';
+import {safeInline, safeMessageText} from '../domain/outbound/text_safety.js';
+import type {MattermostConnector} from '../mattermost/connector.js';
+import {PermanentFailure, type JobHandler} from '../outbox/worker.js';
+import type {MattermostPort} from '../ports/mattermost.js';
+import type {ConversationsRepository} from '../storage/conversations_repository.js';
+import type {DirectoryRepository} from '../storage/directory_repository.js';
+import type {IntegrationsRepository} from '../storage/integrations_repository.js';
+import type {MessagesRepository} from '../storage/messages_repository.js';
+import type {Job, NewJob, OutboxRepository} from '../storage/outbox_repository.js';
+
+import type {RateGate} from './rate_gate.js';
+
+/**
+ * Personal notifications by direct message from the bot (issue 9), per integration `dm_settings`
+ * (all off by default):
+ * - `on_assignment`: a `conversation.updated` that assigns the conversation to someone (new
+ *   assignee e-mail) → DM to the assignee with a permalink to the conversation's thread;
+ * - `on_guest_message`: a visitor message in a conversation assigned to someone → DM to the assignee;
+ * - `subscriptions[type]`: a notification of that type → DM to each subscribed e-mail.
+ *
+ * The decision is taken inside the outbound job (so it sees the conversation's context in order)
+ * and queued as its own outbox job `outbound.dm.notify` with a dedupe key derived from the event, so
+ * a re-run of the outbound job never queues a DM twice. Conversation DMs share the conversation's
+ * ordering key: they run after the job that queued them, when the thread (permalink) exists.
+ * Subscription DMs are ordered per recipient.
+ *
+ * The DM job finds the Mattermost user by e-mail (GET /users/email/{email}); an unknown e-mail (or
+ * e-mails hidden from the bot) parks the job with the reason — no DM, visible in the failed
+ * deliveries and logs, replayable after the fix. Posting is exactly-once as users see it, like the
+ * other bot posts: a ledger entry per job and a deterministic `pending_post_id`, reconciled against
+ * the DM channel after an unknown outcome.
+ */
+export const DM_JOB_KIND = 'outbound.dm.notify';
+
+export type DmReason = 'assignment' | 'guest_message' | 'subscription';
+
+export interface DmJobPayload {
+    reason: DmReason;
+    /** The recipient, as configured or sent by i-Reserve. */
+    email: string;
+    event_id: string;
+    conversation_id?: string;
+    /** guest_message: the visitor's text (the DM shows an excerpt). */
+    text?: string;
+    /** subscription: the notification. */
+    notification?: NotificationEvent;
+}
+
+export interface DirectMessagesDeps {
+    integrations: IntegrationsRepository;
+    conversations: ConversationsRepository;
+    messages: MessagesRepository;
+    directory: DirectoryRepository;
+    outbox: OutboxRepository;
+    mattermost: MattermostConnector;
+    gate: RateGate;
+    logger: Logger;
+    wakeWorker: () => void;
+}
+
+const RECONCILE_MARGIN_MS = 10 * 60_000;
+const EXCERPT_RUNES = 300;
+
+function sameEmail(a: string | undefined | null, b: string | undefined | null): boolean {
+    return (a ?? '').trim().toLowerCase() === (b ?? '').trim().toLowerCase();
+}
+
+function excerpt(text: string): string {
+    const runes = [...text.trim()];
+    const cut = runes.length > EXCERPT_RUNES ? `${runes.slice(0, EXCERPT_RUNES).join('')}…` : runes.join('');
+    return safeMessageText(cut).split('\n').map((line) => `> ${line}`).join('\n');
+}
+
+export class DirectMessages {
+    constructor(private readonly deps: DirectMessagesDeps) {}
+
+    handlers(): Record<string, JobHandler> {
+        return {[DM_JOB_KIND]: (job) => this.#deliver(job)};
+    }
+
+    // ---- deciding (called from the outbound handlers, before their own work)
+
+    /**
+     * `conversation.updated`: DM the new assignee when `on_assignment` is on and the assignee's
+     * e-mail differs from the one stored before this event (`previousAssigneeEmail`).
+     */
+    async onUpdated(integration: Integration, job: Job, data: ConversationUpdated, previousAssigneeEmail: string | undefined): Promise<void> {
+        const email = data.assignee?.email;
+        if (!integration.dmSettings.on_assignment || !email || sameEmail(email, previousAssigneeEmail)) {
+            return;
+        }
+        await this.#enqueue(integration.licence, {
+            reason: 'assignment', email, event_id: eventIdOf(job), conversation_id: data.conversation_id,
+        }, `conv:${data.conversation_id}`, `dm:assignment:${eventIdOf(job)}`);
+    }
+
+    /** `conversation.message` from the visitor: DM the conversation's assignee when `on_guest_message` is on. */
+    async onMessage(integration: Integration, job: Job, data: ConversationMessage, assigneeEmail: string | undefined): Promise<void> {
+        if (!integration.dmSettings.on_guest_message || data.sender.type !== 'visitor' || !assigneeEmail) {
+            return;
+        }
+        await this.#enqueue(integration.licence, {
+            reason: 'guest_message', email: assigneeEmail, event_id: eventIdOf(job), conversation_id: data.conversation_id, text: data.text,
+        }, `conv:${data.conversation_id}`, `dm:guest_message:${eventIdOf(job)}`);
+    }
+
+    /** `notification`: one DM per subscriber of its type. */
+    async onNotification(integration: Integration, job: Job, data: NotificationEvent): Promise<void> {
+        const subscribers = integration.dmSettings.subscriptions[data.notification_type as NotificationType] ?? [];
+        for (const email of subscribers) {
+            await this.#enqueue(integration.licence, {reason: 'subscription', email, event_id: eventIdOf(job), notification: data},
+                `dm:${email.toLowerCase()}`, `dm:subscription:${eventIdOf(job)}:${email.toLowerCase()}`);
+        }
+    }
+
+    async #enqueue(licence: string, payload: DmJobPayload, orderingKey: string, dedupeKey: string): Promise<void> {
+        const job: NewJob = {
+            licence, direction: 'outbound', kind: DM_JOB_KIND, orderingKey,
+            conversationId: payload.conversation_id ?? null, dedupeKey, payload,
+        };
+        if (await this.deps.outbox.enqueue(job) !== null) {
+            this.deps.logger.info({licence, reason: payload.reason, conversation: payload.conversation_id}, 'direct message queued');
+            this.deps.wakeWorker();
+        }
+    }
+
+    // ---- delivering
+
+    async #deliver(job: Job): Promise<void> {
+        const payload = job.payload as DmJobPayload;
+        const {integrations, mattermost, gate, logger} = this.deps;
+        const integration = await integrations.get(job.licence);
+        if (!integration) {
+            throw new PermanentFailure('The integration for this licence no longer exists.', 'no_integration');
+        }
+        if (!integration.active) {
+            throw new PermanentFailure('The integration is not active. Activate it in the settings, then retry the failed deliveries.', 'inactive');
+        }
+        const port = gate.wrap(job.licence, mattermost.for(integration));
+        const user = await this.#recipient(job, port, payload.email);
+        const botUserId = integration.botUserId ?? await this.#learnBotId(integration, port);
+        if (user.id === botUserId) {
+            logger.info({licence: job.licence, job: job.id}, 'direct message to the bot itself skipped');
+            return;
+        }
+        const message = await this.#message(job.licence, port, payload);
+        const channel = await port.createDirectChannel([botUserId, user.id]);
+        const key = `dm:${job.id}`;
+        const props = {ireserve: {v: PROPS_VERSION, dm: payload.reason, dm_key: key, ...(payload.conversation_id ? {conversation_id: payload.conversation_id} : {})}};
+        const postId = await this.#postOnce(job, port, botUserId, key, channel.id, {message, props});
+        logger.info({licence: job.licence, job: job.id, reason: payload.reason, post: postId}, 'direct message sent');
+    }
+
+    /** The Mattermost user with this e-mail; PermanentFailure (no DM, reason recorded) when there is none. */
+    async #recipient(job: Job, port: MattermostPort, email: string): Promise<UserProfile> {
+        const known = await this.deps.directory.findByEmail(job.licence, email);
+        let user: UserProfile;
+        try {
+            user = await port.getUserByEmail(email);
+        } catch (error) {
+            if (error instanceof UpstreamError && error.kind === 'not_found') {
+                this.deps.logger.warn({licence: job.licence, job: job.id, in_directory: known !== undefined}, 'no Mattermost user has the direct message\'s e-mail; not sent');
+                throw new PermanentFailure(`No direct message sent: no Mattermost user has the e-mail address ${email}${known ? ` (i-Reserve user ${known.ireserve_user_id})` : ''}. Use the agent's Mattermost e-mail address in i-Reserve or in the direct-message subscriptions, then retry.`, 'dm_unknown_recipient');
+            }
+            if (error instanceof UpstreamError && (error.kind === 'forbidden' || error.kind === 'not_a_member')) {
+                throw new PermanentFailure('No direct message sent: Mattermost does not let the bot look users up by e-mail (Privacy settings hide e-mail addresses). Turn on "Show Email Address" in the System Console, or give the bot account the system admin role, then retry.', 'dm_email_hidden');
+            }
+            throw error;
+        }
+        if (user.delete_at > 0) {
+            throw new PermanentFailure(`No direct message sent: the Mattermost account with the e-mail address ${email} (@${user.username}) is deactivated.`, 'dm_unknown_recipient');
+        }
+        return user;
+    }
+
+    async #learnBotId(integration: Integration, port: MattermostPort): Promise<string> {
+        const me = await port.getMe();
+        await this.deps.integrations.setBotUserId(integration.licence, me.id);
+        return me.id;
+    }
+
+    /** `<server>/<team name>/pl/<root post id>` of the conversation's thread; undefined when it has none yet. */
+    async #permalink(licence: string, port: MattermostPort, conversationId: string): Promise<{link?: string; visitor: string}> {
+        const conversation = await this.deps.conversations.get(licence, conversationId);
+        const visitorName = typeof conversation?.context.visitor_name === 'string' && conversation.context.visitor_name !== ''
+            ? safeInline(conversation.context.visitor_name) : 'a visitor';
+        if (!conversation?.rootPostId || !conversation.channelId) {
+            return {visitor: visitorName};
+        }
+        const channel = await port.getChannel(conversation.channelId);
+        let teamName = '_redirect';
+        try {
+            teamName = (await port.getMyTeams()).find((team) => team.id === channel.team_id)?.name ?? teamName;
+        } catch (error) {
+            if (error instanceof UpstreamError && error.retryable) {
+                throw error;
+            }
+        }
+        return {link: `${port.serverUrl}/${encodeURIComponent(teamName)}/pl/${conversation.rootPostId}`, visitor: visitorName};
+    }
+
+    async #message(licence: string, port: MattermostPort, payload: DmJobPayload): Promise<string> {
+        if (payload.reason === 'subscription' && payload.notification) {
+            const n = payload.notification;
+            const lines = [`:bell: **${safeInline(n.title || n.notification_type)}**`, safeMessageText(n.text)];
+            if (n.url) {
+                lines.push(`[Open in i-Reserve](${n.url})`);
+            }
+            lines.push(`_You get this direct message because you subscribed to \`${safeInline(n.notification_type)}\` notifications._`);
+            return lines.join('\n');
+        }
+        const {link, visitor} = await this.#permalink(licence, port, payload.conversation_id ?? '');
+        const open = link ? `[Open the conversation](${link})` : '_The conversation\'s thread is not in Mattermost yet._';
+        if (payload.reason === 'assignment') {
+            return `:bust_in_silhouette: **A web chat with ${visitor} was assigned to you.**\n${open}`;
+        }
+        const text = payload.text?.trim() ? `\n${excerpt(payload.text)}` : ' (files)';
+        return `:speech_balloon: **New message from ${visitor}** in a web chat assigned to you:${text}\n${open}`;
+    }
+
+    /** Exactly once as users see it (see OutboundDelivery#postOnce for the ledger's contract). */
+    async #postOnce(job: Job, port: MattermostPort, botUserId: string, key: string, channelId: string, content: {message: string; props: Record<string, unknown>}): Promise<string> {
+        const {messages} = this.deps;
+        const intent = await messages.intent(job.licence, key);
+        if (intent?.postId) {
+            return intent.postId;
+        }
+        let startedAt: number;
+        if (intent) {
+            startedAt = intent.startedAt;
+            const list = await port.getPostsSince(channelId, startedAt - RECONCILE_MARGIN_MS);
+            const found = Object.values(list.posts).find((post: Post) => post.user_id === botUserId && post.delete_at === 0
+                && (post.props as {ireserve?: {dm_key?: unknown}} | undefined)?.ireserve?.dm_key === key);
+            if (found) {
+                await messages.completeIntent(job.licence, key, found.id, startedAt);
+                return found.id;
+            }
+        } else {
+            startedAt = await messages.startIntent(job.licence, key);
+        }
+        const post = await port.createPost({
+            channel_id: channelId, message: content.message, props: content.props,
+            pending_post_id: `${botUserId}:${job.createdAt}:${job.licence}:${key}`,
+        });
+        await messages.completeIntent(job.licence, key, post.id, startedAt);
+        return post.id;
+    }
+}
+
+function eventIdOf(job: Job): string {
+    const id = (job.payload as {event_id?: unknown}).event_id;
+    return typeof id === 'string' && id !== '' ? id : `job-${job.id}`;
+}
