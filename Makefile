@@ -20,12 +20,10 @@ run: ## Install, build and start the bridge (SQLite in ./data, 127.0.0.1:8080)
 	npm start
 
 test: build ## Install what is needed and run the whole test suite (unit, browser, end-to-end)
-	npm run dist
 	npm run typecheck
 	npm test
 
 e2e: build ## Only the end-to-end suite against a real Mattermost server (built from source)
-	npm run dist
 	node scripts/run-tests.mjs e2e
 
 dist: build ## Build the installable plugin bundle dist/net.ireserve.mattermost-<version>.tar.gz

@@ -39,7 +39,7 @@ module.exports = (env, argv) => ({
     },
     performance: {
         hints: 'warning',
-        maxAssetSize: 200 * 1024,
-        maxEntrypointSize: 200 * 1024,
+        maxAssetSize: 300 * 1024,
+        maxEntrypointSize: 300 * 1024,
     },
 });
