@@ -117,13 +117,14 @@ for (const engine of ENGINES) {
             const {status, created_at: createdAt, updated_at: updatedAt, ...settings} = got.body;
             assert.deepEqual(settings, {
                 licence: 'L-1001',
-                mattermost: {server_url: world.mm.url, auth: 'token', bot_token_set: true, outgoing_webhook_token_set: true, bot_user_id: world.seed.bot.user.id},
+                mattermost: {server_url: world.mm.url, auth: 'token', bot_token_set: true, password_set: false, outgoing_webhook_token_set: true, bot_user_id: world.seed.bot.user.id},
                 channel_id: world.seed.channel.id,
                 notification_channels: {'booking.confirmed': world.seed.notification_channel.id, 'booking.changed': '', 'booking.cancelled': '', 'payment.received': '', 'arrival.today': ''},
                 relay_mode: 'all_replies',
                 inbound_mode: 'outgoing_webhook',
                 ireserve: {callback_url: 'https://ireserve.example.com/callback'},
                 active: true,
+                dm_settings: {on_assignment: false, on_guest_message: false, subscriptions: {}},
                 inbound_webhook_url: 'https://bridge.example.com/api/v1/mattermost/outgoing-webhook',
             });
             assert.deepEqual(status, {state: 'ok', last_error: null, last_error_at: null, last_delivery_at: null, queue_depth: 0, failed: 0});
@@ -161,7 +162,8 @@ for (const engine of ENGINES) {
                 {name: 'server_url scheme', body: {...base, mattermost: {...mattermost, server_url: 'ftp://mm.example.com'}}, field: 'mattermost.server_url', detail: /http\(s\)/},
                 {name: 'server_url missing', body: {...base, mattermost: {bot_token: 'x'}}, field: 'mattermost.server_url'},
                 {name: 'bot token required on create', body: {...base, mattermost: {server_url: mm.url}}, field: 'mattermost.bot_token', code: 'required'},
-                {name: 'login auth not yet', body: {...base, mattermost: {...mattermost, auth: 'login'}}, field: 'mattermost.auth'},
+                {name: 'login auth with a bot token', body: {...base, mattermost: {...mattermost, auth: 'login'}}, field: 'mattermost.bot_token'},
+                {name: 'unknown auth', body: {...base, mattermost: {...mattermost, auth: 'oauth'}}, field: 'mattermost.auth'},
                 {name: 'unknown field', body: {...base, relay: 'x'}, field: 'relay', detail: /not a known field/},
                 {name: 'unknown mattermost field', body: {...base, mattermost: {...mattermost, token: 'x'}}, field: 'mattermost.token'},
                 {name: 'channel_id format', body: {...base, channel_id: 'support'}, field: 'channel_id'},
