@@ -18,6 +18,9 @@ export function describeFailure(upstream: Upstream, kind: FailureKind, detail?: 
     case 'forbidden':
         return `${where} refused the request (403)${detail ? `: ${detail}` : ''}.`;
     case 'not_found':
+        if (upstream === 'webhook') {
+            return `The incoming webhook does not exist (it was deleted, or the URL is wrong)${detail ? `: ${detail}` : ''}. Create an incoming webhook in Mattermost (Integrations → Incoming Webhooks), save its URL in the settings, then retry the failed deliveries.`;
+        }
         return upstream === 'mattermost'
             ? 'The channel or post was not found in Mattermost. Check the channel in the settings.'
             : `${where} answered 404 (not found)${detail ? `: ${detail}` : ''}. Check the URL in the settings.`;

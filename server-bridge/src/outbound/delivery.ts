@@ -14,6 +14,7 @@ import {
     type ConversationContext,
     type MessagePart,
 } from '../domain/outbound/post_formats.js';
+import {incomingWebhookNotification} from '../domain/outbound/webhook_attachments.js';
 import type {MattermostConnector} from '../mattermost/connector.js';
 import {PermanentFailure, type JobHandler} from '../outbox/worker.js';
 import type {Clock} from '../ports/clock.js';
@@ -198,7 +199,7 @@ export class OutboundDelivery {
         }
         const content = notificationPost(data, eventId);
         if (isIncomingWebhookTarget(target)) {
-            await postToIncomingWebhook(target, {text: content.message, type: NOTIFICATION_POST_TYPE, props: content.props}, this.#deps.webhookTimeoutMs);
+            await postToIncomingWebhook(target, incomingWebhookNotification(data, eventId), this.#deps.webhookTimeoutMs);
             return;
         }
         const key = `notification:${job.id}`;

@@ -1,6 +1,7 @@
 import axios, {AxiosError} from 'axios';
 
 import {kindForStatus, retryAfterMs, UpstreamError} from '../domain/errors.js';
+import type {SlackAttachment} from '../domain/outbound/webhook_attachments.js';
 
 /**
  * Posts a notification through a Mattermost incoming webhook (a notification channel mapped to an
@@ -16,6 +17,8 @@ export interface IncomingWebhookPost {
     type?: string;
     props?: Record<string, unknown>;
     username?: string;
+    /** Slack-compatible message attachments (title, fields, colour); Mattermost then types the post `slack_attachment`. */
+    attachments?: SlackAttachment[];
 }
 
 export async function postToIncomingWebhook(url: string, post: IncomingWebhookPost, timeoutMs = 30_000): Promise<void> {

@@ -290,10 +290,15 @@ for (const engine of ENGINES) {
             try {
                 assert.equal((await r.send(notification('payment.received', {title: 'Payment received', text: '€ 450 for booking 4711'}))).status, 202);
                 await drained(r);
-                const post = standIn.channelPosts(seed.notification_channel.id).find((p) => p.type === 'custom_irsv_notification');
+                // With Slack-compatible attachments Mattermost types the post `slack_attachment` (issue 9).
+                const post = standIn.channelPosts(seed.notification_channel.id).find((p) => p.type === 'slack_attachment');
                 assert.ok(post, 'posted by the webhook');
                 assert.equal(post.props.from_webhook, 'true');
                 assert.equal(ireserve(post).notification_type, 'payment.received');
+                const [attachment] = post.props.attachments as Array<{title: string; color: string; fields: Array<{title: string; value: string}>}>;
+                assert.equal(attachment!.title, 'Payment received');
+                assert.match(attachment!.color, /^#[0-9a-f]{6}$/);
+                assert.deepEqual(attachment!.fields[0], {title: 'Type', value: 'payment.received', short: true});
             } finally {
                 await r.close();
             }

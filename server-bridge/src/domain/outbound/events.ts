@@ -92,6 +92,12 @@ export const notificationSchema = z.object({
     title: z.string().trim().max(200).optional(),
     text: z.string().trim().min(1, 'must not be empty').max(EVENT_LIMITS.notificationTextLength, `must be at most ${EVENT_LIMITS.notificationTextLength} characters`),
     url: httpUrl.optional(),
+    /** Shown as attachment fields through incoming webhooks (title/value pairs, e.g. guest, dates, amount). */
+    fields: z.array(z.object({
+        title: z.string().trim().min(1, 'must not be empty').max(100),
+        value: z.string().trim().min(1, 'must not be empty').max(1000),
+        short: z.boolean().optional(),
+    })).max(20, 'at most 20 fields').optional(),
 });
 
 export type ConversationStarted = z.infer<typeof conversationStartedSchema>;
