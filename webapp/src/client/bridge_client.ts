@@ -23,9 +23,26 @@ export type IntegrationStatus = {
 };
 
 /** GET /api/v1/integrations/{licence}: the settings without secrets. */
+/** How the bridge signs in to Mattermost: a bot access token, or the bot account's e-mail and password. */
+export type AuthMode = 'token' | 'login';
+
+/** Direct messages from the bot (all off by default); subscriptions: notification type → e-mails. */
+export type DmSettings = {
+    on_assignment: boolean;
+    on_guest_message: boolean;
+    subscriptions: Record<string, string[]>;
+};
+
 export type IntegrationView = {
     licence: string;
-    mattermost: {server_url: string; bot_token_set: boolean; outgoing_webhook_token_set: boolean};
+    mattermost: {
+        server_url: string;
+        auth?: AuthMode;
+        bot_token_set: boolean;
+        login_id?: string;
+        password_set?: boolean;
+        outgoing_webhook_token_set: boolean;
+    };
     channel_id: string;
 
     /** notification type → channel id, or an http(s) incoming-webhook URL; '' = not sent. */
@@ -33,6 +50,7 @@ export type IntegrationView = {
     relay_mode: RelayMode;
     inbound_mode: InboundMode;
     active: boolean;
+    dm_settings?: DmSettings;
 
     /** Read-only: where a Mattermost outgoing webhook must post. */
     inbound_webhook_url: string;
@@ -41,12 +59,13 @@ export type IntegrationView = {
 
 /** PATCH /api/v1/integrations/{licence}: only the fields present change. Secrets are write-only. */
 export type IntegrationPatch = {
-    mattermost?: {server_url?: string; bot_token?: string; outgoing_webhook_token?: string};
+    mattermost?: {server_url?: string; auth?: AuthMode; bot_token?: string; login_id?: string; password?: string; outgoing_webhook_token?: string};
     channel_id?: string;
     notification_channels?: Record<string, string>;
     relay_mode?: RelayMode;
     inbound_mode?: InboundMode;
     active?: boolean;
+    dm_settings?: Partial<DmSettings>;
 };
 
 export type BridgeChannel = {

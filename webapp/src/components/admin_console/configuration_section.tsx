@@ -239,6 +239,67 @@ export default function ConfigurationSection({idPrefix, form, channels, errors, 
                 onChange={(active) => onChange({active})}
             />
             {errors.active ? <p className='irsv-admin__field-error'>{errors.active}</p> : null}
+
+            <fieldset
+                className='irsv-admin__field'
+                aria-describedby={id('dm-help')}
+            >
+                <legend className='irsv-admin__label'>{strings.adminDmHeading}</legend>
+                <p
+                    id={id('dm-help')}
+                    className='irsv-admin__help'
+                >
+                    {strings.adminDmHelp}
+                </p>
+                <Switch
+                    id={id('dmOnAssignment')}
+                    label={strings.adminDmOnAssignment}
+                    help={strings.adminDmOnAssignmentHelp}
+                    checked={form.dmOnAssignment}
+                    disabled={disabled}
+                    onChange={(dmOnAssignment) => onChange({dmOnAssignment})}
+                />
+                <Switch
+                    id={id('dmOnGuestMessage')}
+                    label={strings.adminDmOnGuestMessage}
+                    help={strings.adminDmOnGuestMessageHelp}
+                    checked={form.dmOnGuestMessage}
+                    disabled={disabled}
+                    onChange={(dmOnGuestMessage) => onChange({dmOnGuestMessage})}
+                />
+                <p className='irsv-admin__label'>{strings.adminDmSubscriptions}</p>
+                <p className='irsv-admin__help'>{strings.adminDmSubscriptionsHelp}</p>
+                <div className='irsv-admin__grid'>
+                    {NOTIFICATION_TYPES.map((type) => {
+                        const fieldId = id(`dm-${type.replace('.', '-')}`);
+                        const typeLabel = notificationTypeLabel(strings, type);
+                        const error = errors[`dm:${type}`];
+                        return (
+                            <React.Fragment key={type}>
+                                {/* Named by aria-label ("Subscribers for …"): the channel selects above own the bare type names. */}
+                                <span aria-hidden='true'>{typeLabel}</span>
+                                <div className='irsv-admin__stack'>
+                                    <input
+                                        id={fieldId}
+                                        className='irsv-admin__input'
+                                        type='text'
+                                        inputMode='email'
+                                        spellCheck={false}
+                                        aria-label={format(strings.adminDmSubscribersLabel, {type: typeLabel})}
+                                        placeholder='anna@example.com, ben@example.com'
+                                        value={form.dmSubscriptions[type]}
+                                        disabled={disabled}
+                                        aria-invalid={error ? true : undefined}
+                                        aria-describedby={error ? `${fieldId}-error` : undefined}
+                                        onChange={(e) => onChange({dmSubscriptions: {...form.dmSubscriptions, [type]: e.target.value}})}
+                                    />
+                                    {error ? <p id={`${fieldId}-error`} className='irsv-admin__field-error'>{error}</p> : null}
+                                </div>
+                            </React.Fragment>
+                        );
+                    })}
+                </div>
+            </fieldset>
         </section>
     );
 }

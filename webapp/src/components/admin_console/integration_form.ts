@@ -1,7 +1,7 @@
 // The integration set-up form as data: built from the bridge's view, checked, and turned into the
 // PATCH body that changes exactly what the admin changed. Secrets are write-only: a token field
 // is sent only when something was typed in it (empty = keep the saved token).
-import type {InboundMode, IntegrationPatch, IntegrationView, RelayMode} from '../../client/bridge_client';
+import type {AuthMode, DmSettings, InboundMode, IntegrationPatch, IntegrationView, RelayMode} from '../../client/bridge_client';
 
 export const NOTIFICATION_TYPES = [
     'booking.confirmed',
@@ -14,7 +14,14 @@ export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 
 export type FormState = {
     serverUrl: string;
+
+    /** 'token' (bot access token) or 'login' (the bot account's e-mail and password). */
+    authMode: AuthMode;
     botToken: string;
+    loginId: string;
+
+    /** Write-only like the tokens: '' = keep the saved password. */
+    password: string;
     outgoingWebhookToken: string;
     channelId: string;
 
@@ -26,18 +33,31 @@ export type FormState = {
     relayMode: RelayMode;
     inboundMode: InboundMode;
     active: boolean;
+
+    /** Direct messages from the bot. */
+    dmOnAssignment: boolean;
+    dmOnGuestMessage: boolean;
+
+    /** notification type → subscriber e-mails as typed (comma, semicolon, space or newline separated). */
+    dmSubscriptions: Record<NotificationType, string>;
 };
 
 /** Form fields errors can be attached to. */
 export type FieldKey =
     | 'serverUrl'
+    | 'authMode'
     | 'botToken'
+    | 'loginId'
+    | 'password'
     | 'outgoingWebhookToken'
     | 'channelId'
     | `notification:${NotificationType}`
     | 'relayMode'
     | 'inboundMode'
-    | 'active';
+    | 'active'
+    | 'dmOnAssignment'
+    | 'dmOnGuestMessage'
+    | `dm:${NotificationType}`;
 
 export type FieldErrors = Partial<Record<FieldKey, string>>;
 
@@ -56,14 +76,46 @@ function isHttpUrl(value: string): boolean {
     }
 }
 
+/** The e-mails in a subscriber field, in order, without repeats (case-insensitive). */
+export function parseEmails(text: string): string[] {
+    const seen = new Set<string>();
+    const out: string[] = [];
+    for (const part of text.split(/[\s,;]+/)) {
+        const email = part.trim();
+        if (email !== '' && !seen.has(email.toLowerCase())) {
+            seen.add(email.toLowerCase());
+            out.push(email);
+        }
+    }
+    return out;
+}
+
+function looksLikeEmail(value: string): boolean {
+    return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value);
+}
+
+function dmFromView(view: IntegrationView): DmSettings {
+    return {
+        on_assignment: Boolean(view.dm_settings?.on_assignment),
+        on_guest_message: Boolean(view.dm_settings?.on_guest_message),
+        subscriptions: view.dm_settings?.subscriptions ?? {},
+    };
+}
+
 export function formFromView(view: IntegrationView, siteUrl: string): FormState {
     const notifications = {} as Record<NotificationType, string>;
+    const dm = dmFromView(view);
+    const dmSubscriptions = {} as Record<NotificationType, string>;
     for (const type of NOTIFICATION_TYPES) {
         notifications[type] = view.notification_channels?.[type] ?? '';
+        dmSubscriptions[type] = (dm.subscriptions[type] ?? []).join(', ');
     }
     return {
         serverUrl: view.mattermost?.server_url || siteUrl,
+        authMode: view.mattermost?.auth ?? 'token',
         botToken: '',
+        loginId: view.mattermost?.login_id ?? '',
+        password: '',
         outgoingWebhookToken: '',
         channelId: view.channel_id ?? '',
         notifications,
@@ -71,6 +123,9 @@ export function formFromView(view: IntegrationView, siteUrl: string): FormState 
         relayMode: view.relay_mode ?? 'all_replies',
         inboundMode: view.inbound_mode ?? 'outgoing_webhook',
         active: Boolean(view.active),
+        dmOnAssignment: dm.on_assignment,
+        dmOnGuestMessage: dm.on_guest_message,
+        dmSubscriptions,
     };
 }
 
@@ -81,8 +136,21 @@ export function patchFrom(form: FormState, view: IntegrationView): IntegrationPa
     if (form.serverUrl.trim() !== (view.mattermost?.server_url ?? '')) {
         mattermost.server_url = form.serverUrl.trim();
     }
-    if (form.botToken.trim() !== '') {
+    const savedAuth = view.mattermost?.auth ?? 'token';
+    if (form.authMode !== savedAuth) {
+        mattermost.auth = form.authMode;
+    }
+    if (form.authMode === 'token' && form.botToken.trim() !== '') {
         mattermost.bot_token = form.botToken.trim();
+    }
+    if (form.authMode === 'login') {
+        if (form.loginId.trim() !== (view.mattermost?.login_id ?? '') || form.authMode !== savedAuth) {
+            mattermost.login_id = form.loginId.trim();
+        }
+        // Passwords are sent as typed (not trimmed).
+        if (form.password !== '') {
+            mattermost.password = form.password;
+        }
     }
     if (form.outgoingWebhookToken.trim() !== '') {
         mattermost.outgoing_webhook_token = form.outgoingWebhookToken.trim();
@@ -108,10 +176,42 @@ export function patchFrom(form: FormState, view: IntegrationView): IntegrationPa
     if (form.active !== Boolean(view.active)) {
         patch.active = form.active;
     }
+
+    // Direct messages: the switches when changed; the subscriptions whole ([] clears a type) when any changed.
+    const savedDm = dmFromView(view);
+    const dm: NonNullable<IntegrationPatch['dm_settings']> = {};
+    if (form.dmOnAssignment !== savedDm.on_assignment) {
+        dm.on_assignment = form.dmOnAssignment;
+    }
+    if (form.dmOnGuestMessage !== savedDm.on_guest_message) {
+        dm.on_guest_message = form.dmOnGuestMessage;
+    }
+    const subscriptions = Object.fromEntries(NOTIFICATION_TYPES.map((type) => [type, parseEmails(form.dmSubscriptions[type])]));
+    if (NOTIFICATION_TYPES.some((type) => subscriptions[type]!.join(',') !== (savedDm.subscriptions[type] ?? []).join(','))) {
+        dm.subscriptions = subscriptions;
+    }
+    if (Object.keys(dm).length > 0) {
+        patch.dm_settings = dm;
+    }
     return Object.keys(patch).length > 0 ? patch : null;
 }
 
-export type ValidationMessages = {serverUrl: string; webhookUrl: string};
+export type ValidationMessages = {
+    serverUrl: string;
+    webhookUrl: string;
+
+    /** Login mode: the login id (e-mail or username) is empty. */
+    loginIdRequired?: string;
+
+    /** Login mode: a password is needed (switching to login, or a new login id). */
+    passwordRequired?: string;
+
+    /** Switching to token mode needs a token. */
+    botTokenRequired?: string;
+
+    /** A subscriber entry is not an e-mail address ({value} is replaced). */
+    email?: string;
+};
 
 /**
  * Client-side checks that need no bridge; the bridge checks the rest (token, channel access). An
@@ -127,6 +227,34 @@ export function validate(form: FormState, messages: ValidationMessages): FieldEr
             errors[`notification:${type}`] = messages.webhookUrl;
         }
     }
+    validateAuth(form, messages, errors);
+    for (const type of NOTIFICATION_TYPES) {
+        const wrong = parseEmails(form.dmSubscriptions?.[type] ?? '').find((email) => !looksLikeEmail(email));
+        if (wrong !== undefined) {
+            errors[`dm:${type}`] = (messages.email ?? '"{value}" is not an e-mail address').replace('{value}', wrong);
+        }
+    }
+    return errors;
+}
+
+/** What a login or a token switch needs; only when the form knows of the auth mode. */
+function validateAuth(form: FormState, messages: ValidationMessages, errors: FieldErrors, savedAuth?: {mode: AuthMode; loginId: string}): void {
+    if (form.authMode === 'login') {
+        if (form.loginId.trim() === '') {
+            errors.loginId = messages.loginIdRequired ?? 'required';
+        }
+        if (form.password === '' && savedAuth && (savedAuth.mode !== 'login' || savedAuth.loginId !== form.loginId.trim())) {
+            errors.password = messages.passwordRequired ?? 'required';
+        }
+    } else if (form.authMode === 'token' && savedAuth && savedAuth.mode !== 'token' && form.botToken.trim() === '') {
+        errors.botToken = messages.botTokenRequired ?? 'required';
+    }
+}
+
+/** validate() plus what depends on the saved settings (a password or token needed when switching). */
+export function validateAgainst(form: FormState, view: IntegrationView, messages: ValidationMessages): FieldErrors {
+    const errors = validate(form, messages);
+    validateAuth(form, messages, errors, {mode: view.mattermost?.auth ?? 'token', loginId: view.mattermost?.login_id ?? ''});
     return errors;
 }
 
@@ -139,6 +267,11 @@ export function fieldKeyForProblem(field: string | undefined): FieldKey | null {
     const direct: Record<string, FieldKey> = {
         'mattermost.server_url': 'serverUrl',
         'mattermost.bot_token': 'botToken',
+        'mattermost.auth': 'authMode',
+        'mattermost.login_id': 'loginId',
+        'mattermost.password': 'password',
+        'dm_settings.on_assignment': 'dmOnAssignment',
+        'dm_settings.on_guest_message': 'dmOnGuestMessage',
         'mattermost.outgoing_webhook_token': 'outgoingWebhookToken',
         mattermost: 'serverUrl',
         channel_id: 'channelId',
@@ -148,6 +281,10 @@ export function fieldKeyForProblem(field: string | undefined): FieldKey | null {
     };
     if (direct[path]) {
         return direct[path]!;
+    }
+    const dm = /^dm_settings\.subscriptions\.([a-z]+\.[a-z]+)/.exec(path);
+    if (dm) {
+        return (NOTIFICATION_TYPES as readonly string[]).includes(dm[1]!) ? `dm:${dm[1] as NotificationType}` : null;
     }
     if (path.startsWith('notification_channels.')) {
         const type = path.slice('notification_channels.'.length);

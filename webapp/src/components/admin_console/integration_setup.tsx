@@ -15,7 +15,7 @@ import {useAdminStyles} from './admin_console_styles';
 import AuthenticationSection from './authentication_section';
 import {useBridgeClientFactory} from './bridge_context';
 import ConfigurationSection, {channelList, type ChannelsState} from './configuration_section';
-import {fieldKeyForProblem, formFromView, patchFrom, validate, type FieldErrors, type FieldKey, type FormState} from './integration_form';
+import {fieldKeyForProblem, formFromView, patchFrom, validateAgainst, type FieldErrors, type FieldKey, type FormState} from './integration_form';
 import {errorMessage} from './messages';
 import {readPluginSettings, settingsProblem, type AdminConfigLike} from './plugin_settings';
 import StatusSection, {type DeliveriesState} from './status_section';
@@ -64,6 +64,9 @@ function elementIdFor(key: FieldKey, form: FormState): string {
         const base = `${ID}-notification-${type.replace('.', '-')}`;
         return form.webhookTypes.includes(type as never) ? `${base}-url` : base;
     }
+    if (key.startsWith('dm:')) {
+        return `${ID}-dm-${key.slice('dm:'.length).replace('.', '-')}`;
+    }
     return `${ID}-${key}`;
 }
 
@@ -71,9 +74,17 @@ function fieldLabel(strings: Strings, key: FieldKey): string {
     if (key.startsWith('notification:')) {
         return notificationTypeLabel(strings, key.slice('notification:'.length));
     }
+    if (key.startsWith('dm:')) {
+        return `${strings.adminDmHeading}: ${notificationTypeLabel(strings, key.slice('dm:'.length))}`;
+    }
     const labels: Record<string, string> = {
         serverUrl: strings.adminServerUrl,
         botToken: strings.adminBotToken,
+        authMode: strings.adminAuthMode,
+        loginId: strings.adminLoginId,
+        password: strings.adminPassword,
+        dmOnAssignment: strings.adminDmOnAssignment,
+        dmOnGuestMessage: strings.adminDmOnGuestMessage,
         outgoingWebhookToken: strings.adminOutgoingToken,
         channelId: strings.adminChannel,
         relayMode: strings.adminRelayMode,
@@ -200,7 +211,14 @@ function IntegrationEditor({client, licence, initialView, siteUrl, disabled, set
     const focusField = setFocusKey;
 
     const doSave = async (): Promise<{ok: boolean; message?: string}> => {
-        const invalid = validate(form, {serverUrl: strings.adminServerUrlInvalid, webhookUrl: strings.adminWebhookUrlInvalid});
+        const invalid = validateAgainst(form, view, {
+            serverUrl: strings.adminServerUrlInvalid,
+            webhookUrl: strings.adminWebhookUrlInvalid,
+            loginIdRequired: strings.adminLoginIdRequired,
+            passwordRequired: strings.adminPasswordRequired,
+            botTokenRequired: strings.adminBotTokenRequired,
+            email: strings.adminDmEmailInvalid,
+        });
         const firstInvalid = Object.keys(invalid)[0] as FieldKey | undefined;
         if (firstInvalid) {
             setErrors(invalid);
