@@ -107,7 +107,7 @@ const en = {
     adminDisabled: 'Enable the plugin and save to change these settings.',
 
     adminAuthHeading: '1. Authentication',
-    adminAuthIntro: 'How the bridge signs in to this Mattermost server: as the bot account whose access token you enter here.',
+    adminAuthIntro: 'How the bridge signs in to this Mattermost server: as the bot account whose access token you enter here, or, where access tokens are off, with an account\'s e-mail and password.',
     adminServerUrl: 'Mattermost server URL',
     adminServerUrlHelp: 'The address the bridge uses to reach this Mattermost server. Usually this site\'s own URL.',
     adminBotToken: 'Bot access token',

@@ -107,7 +107,7 @@ const nl: Partial<Strings> = {
     adminDisabled: 'Schakel de plugin in en sla op om deze instellingen te wijzigen.',
 
     adminAuthHeading: '1. Authenticatie',
-    adminAuthIntro: 'Hoe de bridge zich bij deze Mattermost-server aanmeldt: als het botaccount waarvan je hier het toegangstoken invult.',
+    adminAuthIntro: 'Hoe de bridge zich bij deze Mattermost-server aanmeldt: als het botaccount waarvan je hier het toegangstoken invult, of, waar toegangstokens uit staan, met het e-mailadres en wachtwoord van een account.',
     adminServerUrl: 'URL van de Mattermost-server',
     adminServerUrlHelp: 'Het adres waarmee de bridge deze Mattermost-server bereikt. Meestal de URL van deze site.',
     adminBotToken: 'Toegangstoken van de bot',

@@ -116,15 +116,22 @@ export class FakeBridge {
         }
         if (method === 'PATCH' && sub === '') {
             const patch = body as Record<string, unknown> & {mattermost?: Record<string, string>};
-            const {mattermost, ...rest} = patch;
+            const {mattermost, dm_settings: dm, ...rest} = patch as typeof patch & {dm_settings?: Record<string, unknown>};
+            const auth = (mattermost?.auth ?? this.view.mattermost.auth) as 'token' | 'login' | undefined;
             this.view = {
                 ...this.view,
                 ...rest,
                 mattermost: {
                     server_url: mattermost?.server_url ?? this.view.mattermost.server_url,
+                    ...(auth ? {auth} : {}),
                     bot_token_set: this.view.mattermost.bot_token_set || Boolean(mattermost?.bot_token),
+                    ...(auth === 'login' ? {
+                        login_id: mattermost?.login_id ?? this.view.mattermost.login_id,
+                        password_set: Boolean(this.view.mattermost.password_set || mattermost?.password),
+                    } : {}),
                     outgoing_webhook_token_set: this.view.mattermost.outgoing_webhook_token_set || Boolean(mattermost?.outgoing_webhook_token),
                 },
+                ...(dm ? {dm_settings: {on_assignment: false, on_guest_message: false, subscriptions: {}, ...this.view.dm_settings, ...dm}} : {}),
             } as IntegrationView;
             return {status: 200, body: this.view};
         }
