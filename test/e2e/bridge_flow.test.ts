@@ -397,6 +397,30 @@ describe('bridge ⇄ real Mattermost', () => {
                 assert.equal((await channelPosts(b, b.channels.public.id)).some((p) => /Payment for 4711|4712 cancelled/.test(p.message)), false);
             });
 
+            it('a deleted incoming webhook → the notification is parked once, and its reason says the webhook does not exist', async () => {
+                const hook = await b.admin.client.createIncomingWebhook({channel_id: b.channels.notifications.id, display_name: 'to delete', description: 'e2e'} as never);
+                const patched = await api.patch({notification_channels: {'arrival.today': `${mm.url}/hooks/${hook.id}`}});
+                assert.equal(patched.status, 200, patched.text);
+                await b.admin.client.removeIncomingWebhook(hook.id);
+                const res = await api.sendEvent('notification', {notification_type: 'arrival.today', text: 'Family Jansen arrives today'});
+                assert.equal(res.status, 202, res.text);
+                const failed = await settle('the parked notification', async () => (await api.deliveries('failed')).find((d) => d.direction === 'outbound' && d.conversation_id === null));
+                const test = await api.test();
+                const byHook = test.body.results.find((r) => r.purpose === 'notification:arrival.today');
+                // Tidy up for the scenarios below first: unmap it and clear the failure.
+                assert.equal((await api.patch({notification_channels: {'arrival.today': ''}})).status, 200);
+                const retried = await api.retry(failed.id);
+                assert.equal(retried.status, 202, retried.text);
+                await settle('no failed delivery left', async () => (await api.deliveries('failed')).length === 0);
+
+                assert.equal(byHook?.ok, false);
+                assert.equal(byHook?.error, 'channel_not_found');
+                assert.equal(failed.attempts, 1, 'a 400 is not retried');
+                // The real server answers 400 with the wrapper id web.incoming_webhook.general.app_error
+                // (see mattermost_facts.test.ts), never …invalid.app_error.
+                assert.match(failed.last_error ?? '', /does not exist|deleted/i, `plain-language reason: ${failed.last_error}`);
+            });
+
             it('agent replies in the public channel (outgoing webhook) → signed callbacks with the author mapped, ✅ on the post; notes, channel chatter and bot posts are not relayed', async () => {
                 needRoot();
                 const a1 = b.agents.agent1;
