@@ -482,6 +482,60 @@ describe('Mattermost facts (real server)', () => {
         });
     });
 
+    describe('direct messages and password logins (bridge options)', () => {
+        it('GET /users/email/{email} as the bot: the user (deactivated ones too, with delete_at), 404 when unknown, 403 when e-mails are hidden', async () => {
+            const found = await mm.bot.client.getUserByEmail(mm.agents.agent1.email);
+            assert.equal(found.id, mm.agents.agent1.id);
+            await expectClientError(mm.bot.client.getUserByEmail(`nobody-${mm.suffix}@example.com`), 404);
+            const gone = await mm.admin.client.createUser({username: `gone-${mm.suffix}`, email: `gone-${mm.suffix}@example.com`, password: 'Gone-Passw0rd!'} as never, '', '');
+            await mm.admin.client.updateUserActive(gone.id, false);
+            const deactivated = await mm.bot.client.getUserByEmail(`gone-${mm.suffix}@example.com`);
+            assert.ok(deactivated.delete_at > 0, 'a deactivated user is returned, with delete_at set');
+            await mm.admin.client.patchConfig({PrivacySettings: {ShowEmailAddress: false}} as never);
+            try {
+                await expectClientError(mm.bot.client.getUserByEmail(mm.agents.agent1.email), 403, 'api.user.get_user_by_email.permissions.app_error');
+            } finally {
+                await mm.admin.client.patchConfig({PrivacySettings: {ShowEmailAddress: true}} as never);
+            }
+        });
+
+        it('a bot opens a direct channel with a user (POST /channels/direct) and posts there; the user reads it', async () => {
+            const dm = await mm.bot.client.createDirectChannel([mm.bot.id, mm.agents.agent2.id]);
+            assert.equal(dm.type, 'D');
+            const again = await mm.bot.client.createDirectChannel([mm.bot.id, mm.agents.agent2.id]);
+            assert.equal(again.id, dm.id, 'the same channel every time');
+            const post = await mm.bot.client.createPost({channel_id: dm.id, message: 'You were assigned a conversation', props: {ireserve: {v: 1, dm: 'assignment'}}});
+            const seen = await mm.agents.agent2.client.getPost(post.id);
+            assert.equal(seen.channel_id, dm.id);
+        });
+
+        it('POST /users/login (username or e-mail) answers the session token in the Token header; a revoked session → 401; logging in again works', async () => {
+            const login = async (loginId: string): Promise<{status: number; token: string | null; body: {id?: string}}> => {
+                const res = await fetch(`${mm.url}/api/v4/users/login`, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({login_id: loginId, password: mm.agents.agent2.password})});
+                return {status: res.status, token: res.headers.get('token'), body: await res.json() as {id?: string}};
+            };
+            const byEmail = await login(mm.agents.agent2.email);
+            assert.equal(byEmail.status, 200);
+            assert.ok(byEmail.token, 'Token header');
+            assert.equal(byEmail.body.id, mm.agents.agent2.id);
+            const c = clientFor(mm.url, byEmail.token!);
+            assert.equal((await c.getMe()).id, mm.agents.agent2.id);
+
+            const wrong = await fetch(`${mm.url}/api/v4/users/login`, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({login_id: mm.agents.agent2.username, password: 'wrong-password'})});
+            assert.equal(wrong.status, 401);
+            assert.equal(((await wrong.json()) as {id?: string}).id, 'api.user.login.invalid_credentials_email_username');
+
+            await mm.admin.client.revokeAllSessionsForUser(mm.agents.agent2.id);
+            await expectClientError(c.getMe(), 401, 'api.context.session_expired.app_error');
+            const again = await login(mm.agents.agent2.username);
+            assert.equal(again.status, 200);
+            assert.equal((await clientFor(mm.url, again.token!).getMe()).id, mm.agents.agent2.id);
+            // agent2's bootstrap session was revoked too: give the suite a fresh one.
+            mm.agents.agent2.client.setToken(again.token!);
+            mm.agents.agent2.token = again.token!;
+        });
+    });
+
     describe('websocket', () => {
         const wsUrl = (): string => `${mm.url.replace(/^http/, 'ws')}/api/v4/websocket`;
 
