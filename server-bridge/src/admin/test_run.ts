@@ -73,6 +73,8 @@ function errorFor(kind: FailureKind): TestError {
 
 interface Context {
     port: MattermostPort;
+    /** How the bridge signs in (the messages name a token or a login). */
+    authMode?: 'token' | 'login';
     licence: string;
     botUsername: string;
     teams: Map<string, Team>;
@@ -87,7 +89,9 @@ function channelMessage(error: TestError, context: Context, channelId: string, c
     case 'channel_not_found':
         return `Channel ${channelId} does not exist on the Mattermost server (it was deleted, or the id is wrong). Pick another channel in the settings.`;
     case 'token_rejected':
-        return 'Mattermost rejected the bot token (401: wrong, revoked or expired). Create a new access token for the bot (System Console → Integrations → Bot Accounts) and save it in the settings.';
+        return context.authMode === 'login'
+            ? 'Login rejected: Mattermost refused the e-mail (or username) and password the bridge signs in with (wrong or changed password, or the account is deactivated or locked). Fix the login in the settings.'
+            : 'Mattermost rejected the bot token (401: wrong, revoked or expired). Create a new access token for the bot (System Console → Integrations → Bot Accounts) and save it in the settings.';
     case 'unreachable':
         return `The bridge could not reach Mattermost at ${context.port.serverUrl} (${detail}). Check the server URL and the network between the bridge and Mattermost, then press Test again.`;
     case 'rejected':
@@ -165,7 +169,7 @@ async function testIncomingWebhook(context: Context, target: Target): Promise<Te
 /** Runs the Test for an integration with its saved settings. Never throws on Mattermost failures. */
 export async function runTest(integration: Integration, port: MattermostPort): Promise<TestResult[]> {
     const targets = targetsOf(integration);
-    const context: Context = {port, licence: integration.licence, botUsername: '', teams: new Map()};
+    const context: Context = {port, licence: integration.licence, authMode: integration.auth.mode, botUsername: '', teams: new Map()};
     const channelTargets = targets.filter((target) => !isIncomingWebhookTarget(target.value));
     if (channelTargets.length > 0) {
         try {

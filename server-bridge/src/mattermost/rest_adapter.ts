@@ -23,15 +23,13 @@ export class MattermostRestAdapter implements MattermostPort {
     constructor(options: RestAdapterOptions) {
         this.serverUrl = options.serverUrl.replace(/\/+$/, '');
         if (options.login) {
-            let client: MattermostClient | undefined;
             // The token is also set on the client for the one raw fetch (downloadFile) outside the funnel.
             const session = createLoginSession({
                 serverUrl: this.serverUrl, ...options.login, timeoutMs: options.timeoutMs,
-                rejectedCooldownMs: options.loginCooldownMs, onToken: (token) => client?.setToken(token),
+                rejectedCooldownMs: options.loginCooldownMs, onToken: (token) => this.client.setToken(token),
             });
             this.session = session;
-            client = createMattermostClient({serverUrl: this.serverUrl, timeoutMs: options.timeoutMs, session});
-            this.client = client;
+            this.client = createMattermostClient({serverUrl: this.serverUrl, timeoutMs: options.timeoutMs, session});
         } else {
             this.session = undefined;
             this.client = createMattermostClient({serverUrl: this.serverUrl, token: options.token, timeoutMs: options.timeoutMs});
