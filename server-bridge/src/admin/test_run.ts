@@ -1,9 +1,9 @@
 import type {Channel} from '@mattermost/types/channels';
 import type {Team} from '@mattermost/types/teams';
-import axios from 'axios';
 
 import {UpstreamError, type FailureKind} from '../domain/errors.js';
 import {NOTIFICATION_TYPES, isIncomingWebhookTarget, type Integration} from '../domain/integration.js';
+import {postToIncomingWebhook} from '../outbound/incoming_webhook.js';
 import type {MattermostPort} from '../ports/mattermost.js';
 
 /**
@@ -144,25 +144,22 @@ async function testChannel(context: Context, target: Target): Promise<TestResult
 async function testIncomingWebhook(context: Context, target: Target): Promise<TestResult> {
     const base = {channel_id: target.value, purpose: target.purpose, target: 'incoming_webhook' as const};
     try {
-        const response = await axios.post(target.value, {text: sampleText(context.licence, target.purpose)}, {
-            timeout: 15_000,
-            validateStatus: () => true,
-            responseType: 'text',
-            maxRedirects: 0,
-        });
-        if (response.status >= 200 && response.status < 300) {
-            return {...base, ok: true, message: 'Posted a test message through the incoming webhook.'};
-        }
-        if (response.status === 400 || response.status === 404 || response.status === 410) {
-            return {...base, ok: false, error: 'channel_not_found', message: `The incoming webhook was refused (HTTP ${response.status}): it does not exist or was deleted. Create an incoming webhook in Mattermost (Integrations → Incoming Webhooks) and paste its URL in the settings.`};
-        }
-        if (response.status >= 500 || response.status === 429 || response.status === 408) {
-            return {...base, ok: false, error: 'unreachable', message: `The incoming webhook answered HTTP ${response.status}; Mattermost may be down. Press Test again later.`};
-        }
-        return {...base, ok: false, error: 'rejected', message: `The incoming webhook refused the test message (HTTP ${response.status}). Check the webhook in Mattermost (Integrations → Incoming Webhooks).`};
+        // The same funnel the notifications themselves go through, so the Test judges them alike.
+        await postToIncomingWebhook(target.value, {text: sampleText(context.licence, target.purpose)}, 15_000);
+        return {...base, ok: true, message: 'Posted a test message through the incoming webhook.'};
     } catch (error) {
-        const detail = (error as {code?: string}).code ?? (error as Error).message;
-        return {...base, ok: false, error: 'unreachable', message: `The bridge could not reach the incoming webhook (${detail}). Check the URL and the network between the bridge and Mattermost.`};
+        const kind: FailureKind | 'other' = error instanceof UpstreamError ? error.kind : 'other';
+        const status = error instanceof UpstreamError && error.status !== undefined ? ` (HTTP ${error.status})` : '';
+        if (kind === 'not_found' || kind === 'invalid') {
+            return {...base, ok: false, error: 'channel_not_found', message: `The incoming webhook was refused${status}: it does not exist or was deleted. Create an incoming webhook in Mattermost (Integrations → Incoming Webhooks) and paste its URL in the settings.`};
+        }
+        if (kind === 'unreachable') {
+            return {...base, ok: false, error: 'unreachable', message: `The bridge could not reach the incoming webhook (${(error as Error).message}). Check the URL and the network between the bridge and Mattermost.`};
+        }
+        if (kind === 'server_error' || kind === 'rate_limited') {
+            return {...base, ok: false, error: 'unreachable', message: `The incoming webhook answered${status}; Mattermost may be down or busy. Press Test again later.`};
+        }
+        return {...base, ok: false, error: 'rejected', message: `The incoming webhook refused the test message${status}. Check the webhook in Mattermost (Integrations → Incoming Webhooks).`};
     }
 }
 

@@ -44,7 +44,11 @@ export async function postToIncomingWebhook(url: string, post: IncomingWebhookPo
                 const text = String(data ?? '').trim().slice(0, 200);
                 message = text === '' ? message : text;
             }
-            const kind = status === 400 && errorId === 'web.incoming_webhook.invalid.app_error' ? 'not_found' : kindForStatus(status, errorId);
+            // Mattermost answers an unknown hook id with 400 and wraps the inner id
+            // (web.incoming_webhook.invalid.app_error) in web.incoming_webhook.general.app_error.
+            // The bridge always sends valid JSON with text, so a 400 from a hook means the hook is gone.
+            const kind = status === 400 && (errorId === 'web.incoming_webhook.invalid.app_error' || errorId === 'web.incoming_webhook.general.app_error')
+                ? 'not_found' : kindForStatus(status, errorId);
             throw new UpstreamError('webhook', kind, message, {
                 status,
                 errorId,

@@ -179,12 +179,19 @@ describe('Mattermost stand-in: webhooks', () => {
 
         const unknown = await fetch(`${standIn.url}/hooks/nosuchhooknosuchhooknosuch`, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: '{"text":"x"}'});
         assert.equal(unknown.status, 400);
-        assert.equal(((await unknown.json()) as {id: string}).id, 'web.incoming_webhook.invalid.app_error');
+        assertWrapped(await unknown.json(), 'web.incoming_webhook.invalid.app_error');
         const bad = await fetch(hook.url, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: '{not json'});
         assert.equal(bad.status, 400);
-        assert.equal(((await bad.json()) as {id: string}).id, 'model.incoming_hook.parse_data.app_error');
+        assertWrapped(await bad.json(), 'model.incoming_hook.parse_data.app_error');
         const empty = await fetch(hook.url, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: '{"text":""}'});
         assert.equal(empty.status, 400);
-        assert.equal(((await empty.json()) as {id: string}).id, 'web.incoming_webhook.text.app_error');
+        assertWrapped(await empty.json(), 'web.incoming_webhook.text.app_error');
     });
 });
+
+/** Mattermost wraps every incoming-webhook failure: the general id outside, the real one in detailed_error. */
+function assertWrapped(body: unknown, inner: string): void {
+    const error = body as {id?: string; detailed_error?: string};
+    assert.equal(error.id, 'web.incoming_webhook.general.app_error');
+    assert.match(error.detailed_error ?? '', new RegExp(inner.replace(/\./g, '\\.')));
+}
