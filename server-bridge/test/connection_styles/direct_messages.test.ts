@@ -7,8 +7,6 @@ import {client} from '../admin/support.js';
 import {message, notification, startRig, started, updated, type OutboundRig} from '../outbound/support.js';
 import {ENGINES, stopPostgresServer, waitFor} from '../support/bridge_harness.js';
 
-import {startEmailLookupProxy, type EmailLookupProxy} from './email_lookup_proxy.js';
-
 /**
  * Issue 9, part 2: personal notifications by direct message from the bot — assignment, a guest
  * message in an assigned conversation, notification subscriptions — each off by default.
@@ -18,21 +16,17 @@ after(stopPostgresServer);
 
 interface DmRig {
     rig: OutboundRig;
-    proxy: EmailLookupProxy;
     close(): Promise<void>;
 }
 
 async function startDmRig(engine: 'sqlite' | 'postgres', dmSettings: DmSettings): Promise<DmRig> {
     const standIn = await MattermostStandIn.start();
     const seed = standIn.seedDefault();
-    const proxy = await startEmailLookupProxy(standIn);
-    const rig = await startRig(engine, {standIn, seed, integration: {serverUrl: proxy.url, dmSettings}});
+    const rig = await startRig(engine, {standIn, seed, integration: {serverUrl: standIn.url, dmSettings}});
     return {
         rig,
-        proxy,
         async close() {
             await rig.close();
-            await proxy.close();
             await standIn.close();
         },
     };
@@ -74,7 +68,7 @@ async function settled(rig: OutboundRig): Promise<void> {
 for (const engine of ENGINES) {
     describe(`direct messages from the bot (${engine})`, () => {
         it('assignment → one DM to the assignee with a working permalink to the thread; a guest message → a DM with its text; repeats and agent messages send nothing', async () => {
-            const {rig, close, proxy} = await startDmRig(engine, {on_assignment: true, on_guest_message: true, subscriptions: {}});
+            const {rig, close} = await startDmRig(engine, {on_assignment: true, on_guest_message: true, subscriptions: {}});
             try {
                 const anna = rig.seed.agent.user;
                 assert.equal((await rig.send(started('c-1'))).status, 202);
@@ -85,7 +79,7 @@ for (const engine of ENGINES) {
                 const link = /\((http[^)]+\/pl\/[a-z0-9]+)\)/.exec(first!.post.message)?.[1];
                 assert.ok(link, first!.post.message);
                 // The permalink: <server>/<team name>/pl/<root post id>, the team being the mirror channel's.
-                assert.equal(link, `${proxy.url}/${rig.seed.team.name}/pl/${root.id}`);
+                assert.equal(link, `${rig.standIn.url}/${rig.seed.team.name}/pl/${root.id}`);
                 const target = rig.standIn.getPost(link.split('/pl/')[1]!)!;
                 assert.equal(target.id, root.id);
                 assert.equal(target.root_id, '', 'the link opens the conversation\'s root post (its thread)');
@@ -133,7 +127,7 @@ for (const engine of ENGINES) {
         });
 
         it('with every DM switch off (the default) nothing is sent by DM', async () => {
-            const {rig, close, proxy} = await startDmRig(engine, DEFAULT_DM_SETTINGS);
+            const {rig, close} = await startDmRig(engine, DEFAULT_DM_SETTINGS);
             try {
                 assert.equal((await rig.send(started('c-3'))).status, 202);
                 assert.equal((await rig.send(updated('c-3', {assignee: {name: 'Anna Agent', email: 'anna@example.com'}}))).status, 202);
@@ -143,7 +137,7 @@ for (const engine of ENGINES) {
                 await settled(rig);
                 assert.equal(dms(rig).length, 0);
                 assert.ok((await outboxKinds(rig)).every((job) => job.kind !== 'outbound.dm.notify'));
-                assert.equal(proxy.lookups(), 0);
+                assert.equal(rig.standIn.requestCounts()['GET /api/v4/users/email/:email'] ?? 0, 0);
                 assert.equal(rig.standIn.requestCounts()['POST /api/v4/channels/direct'] ?? 0, 0);
             } finally {
                 await close();

@@ -59,6 +59,20 @@ export function registerUserRoutes(app: FastifyInstance, {store}: Deps): void {
         return userJson(store, user, caller.user.id);
     });
 
+    // Like api4/user.go getUserByEmail: e-mails hidden from a non-admin caller → 403; none → 404.
+    app.get<P<'email'>>('/api/v4/users/email/:email', async (req) => {
+        const caller = requireCaller(req);
+        if (!store.config.showEmailAddress && !store.isAdmin(caller.user.id)) {
+            throw new AppError(403, 'api.user.get_user_by_email.permissions.app_error', 'You do not have the appropriate permissions.');
+        }
+        const email = req.params.email.toLowerCase();
+        const user = [...store.users.values()].find((candidate) => candidate.email.toLowerCase() === email);
+        if (!user) {
+            throw new AppError(404, 'app.user.missing_account.const', 'Unable to find the user.');
+        }
+        return userJson(store, user, caller.user.id);
+    });
+
     app.post<{Querystring: {since?: string}}>('/api/v4/users/ids', async (req) => {
         const caller = requireCaller(req);
         const ids = req.body;
