@@ -21,6 +21,7 @@ run: ## Install, build and start the bridge (SQLite in ./data, 127.0.0.1:8080)
 
 test: build ## Install what is needed and run the whole test suite (unit, browser, end-to-end)
 	npm run typecheck
+	npm run lint
 	npm test
 
 e2e: build ## Only the end-to-end suite against a real Mattermost server (built from source)

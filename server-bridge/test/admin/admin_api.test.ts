@@ -11,8 +11,6 @@ import {ADMIN_TOKEN, client, closedPort, createIntegration, settingsFor, startWo
 
 after(stopPostgresServer);
 
-const NOTIFICATION_TYPES = ['booking.confirmed', 'booking.changed', 'booking.cancelled', 'payment.received', 'arrival.today'];
-
 /** A channel in the seeded team that only the bot (and the admin) are members of. */
 function botChannel(world: World, name: string, type: 'O' | 'P' = 'O') {
     const channel = world.mm.createChannel({team_id: world.seed.team.id, name, display_name: name.toUpperCase(), type});

@@ -278,8 +278,8 @@ function IntegrationEditor({client, licence, initialView, siteUrl, disabled, set
         registerSaveAction(action);
         return () => unRegisterSaveAction?.(action);
 
-        // Registered once per mount: the action always runs the latest form through saveRef.
-    }, [registerSaveAction, unRegisterSaveAction]);
+        // Registered once per mount (and language): the action runs the latest form through saveRef.
+    }, [registerSaveAction, unRegisterSaveAction, strings.adminFixErrors]);
 
     let saveText: React.ReactNode = null;
     if (save.state === 'saving') {
@@ -382,7 +382,7 @@ export default function IntegrationSetup(props: CustomSettingProps) {
         return () => {
             current = false;
         };
-    }, [client, attempt]);
+    }, [client, attempt, licence, strings]);
 
     let body: React.ReactNode;
     if (problem === 'missing') {
