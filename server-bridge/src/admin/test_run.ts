@@ -3,7 +3,7 @@ import type {Team} from '@mattermost/types/teams';
 
 import {UpstreamError, type FailureKind} from '../domain/errors.js';
 import {NOTIFICATION_TYPES, isIncomingWebhookTarget, type Integration} from '../domain/integration.js';
-import {postToIncomingWebhook} from '../outbound/incoming_webhook.js';
+import {postToIncomingWebhook} from '../mattermost/incoming_webhook.js';
 import type {MattermostPort} from '../ports/mattermost.js';
 
 /**

@@ -25,7 +25,7 @@ import type {MessagesRepository, PostIntent} from '../storage/messages_repositor
 import type {Job} from '../storage/outbox_repository.js';
 
 import type {DirectMessages} from './direct_messages.js';
-import {postToIncomingWebhook} from './incoming_webhook.js';
+import {postToIncomingWebhook} from '../mattermost/incoming_webhook.js';
 import {OUTBOUND_JOB_KINDS, type OutboundJobPayload} from './jobs.js';
 import type {RateGate} from './rate_gate.js';
 
