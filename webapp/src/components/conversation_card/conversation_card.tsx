@@ -8,6 +8,7 @@ import {selectorsFor} from '../../store/selectors';
 import type {HostState, PostTypeComponentProps} from '../../types/host';
 import ConversationFacts, {StatusPill} from '../conversation_facts/conversation_facts';
 import {IreserveIcon} from '../icons/icons';
+import UnsupportedCard from '../unsupported_card/unsupported_card';
 
 /**
  * The root post of a mirrored conversation (`custom_irsv_conversation`), in the channel and at
@@ -22,17 +23,12 @@ export default function ConversationCard({post, isRHS}: PostTypeComponentProps) 
 
     if (!parsed.ok) {
         return (
-            <section
+            <UnsupportedCard
                 className={className}
-                aria-label={strings.panelTitle}
-            >
-                <div className='irsv-card__header'>
-                    <IreserveIcon className='irsv-card__icon'/>
-                    <h4 className='irsv-card__title'>{strings.panelTitle}</h4>
-                </div>
-                {post.message && <p className='irsv-card__text'>{post.message}</p>}
-                <p className='irsv-card__notice'>{strings.unsupportedConversation}</p>
-            </section>
+                title={strings.panelTitle}
+                message={post.message}
+                notice={strings.unsupportedConversation}
+            />
         );
     }
 

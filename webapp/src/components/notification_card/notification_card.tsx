@@ -4,6 +4,7 @@ import {notificationTypeLabel, useStrings} from '../../i18n';
 import {parseNotification} from '../../model/conversation';
 import type {PostTypeComponentProps} from '../../types/host';
 import {IreserveIcon} from '../icons/icons';
+import UnsupportedCard from '../unsupported_card/unsupported_card';
 
 /** A booking notification (`custom_irsv_notification`): its type, title, text and link. */
 export default function NotificationCard({post, isRHS}: PostTypeComponentProps) {
@@ -13,17 +14,12 @@ export default function NotificationCard({post, isRHS}: PostTypeComponentProps) 
 
     if (!parsed.ok) {
         return (
-            <section
+            <UnsupportedCard
                 className={className}
-                aria-label={strings.notification}
-            >
-                <div className='irsv-card__header'>
-                    <IreserveIcon className='irsv-card__icon'/>
-                    <h4 className='irsv-card__title'>{strings.notification}</h4>
-                </div>
-                {post.message && <p className='irsv-card__text'>{post.message}</p>}
-                <p className='irsv-card__notice'>{strings.unsupportedNotification}</p>
-            </section>
+                title={strings.notification}
+                message={post.message}
+                notice={strings.unsupportedNotification}
+            />
         );
     }
 
