@@ -6,6 +6,7 @@ import {openConversation} from '../../rhs';
 import {loadChannelConversations} from '../../store/operations';
 import {getPluginState, makeGetChannelConversations, type ChannelConversation} from '../../store/selectors';
 import type {HostState} from '../../types/host';
+import LoadError from '../load_error/load_error';
 import {StatusPill} from '../conversation_facts/conversation_facts';
 import RelativeTime from '../relative_time/relative_time';
 import {useServices} from '../services';
@@ -68,20 +69,10 @@ export default function ConversationList({channelId}: {channelId: string | null}
             <h2 id='irsv-list-heading'>{strings.conversationsInChannel}</h2>
             {load?.status === 'loading' && items.length === 0 && <p className='irsv-status'>{strings.loading}</p>}
             {load?.status === 'error' && (
-                <p
-                    className='irsv-error'
-                    role='alert'
-                >
-                    {format(strings.loadFailed, {error: load.error ?? ''})}
-                    {' '}
-                    <button
-                        type='button'
-                        className='irsv-btn irsv-btn--link'
-                        onClick={() => loadChannelConversations(dispatch, client, channelId)}
-                    >
-                        {strings.retry}
-                    </button>
-                </p>
+                <LoadError
+                    error={load.error}
+                    onRetry={() => loadChannelConversations(dispatch, client, channelId)}
+                />
             )}
             {open.length === 0 && load?.status !== 'loading' && <p className='irsv-muted'>{strings.noOpenConversations}</p>}
             {open.length > 0 && (

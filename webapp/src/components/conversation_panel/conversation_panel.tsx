@@ -7,6 +7,7 @@ import {openConversationList} from '../../rhs';
 import {loadThread} from '../../store/operations';
 import {getCurrentChannelId, getPanel, getPluginState, selectorsFor} from '../../store/selectors';
 import type {HostState} from '../../types/host';
+import LoadError from '../load_error/load_error';
 import Composer from '../composer/composer';
 import ConversationFacts from '../conversation_facts/conversation_facts';
 import ConversationList from '../conversation_list/conversation_list';
@@ -75,20 +76,10 @@ function ConversationView({rootId}: {rootId: string}) {
             </div>
             {!root && load?.status !== 'error' && <p className='irsv-status'>{strings.loading}</p>}
             {load?.status === 'error' && (
-                <p
-                    className='irsv-error'
-                    role='alert'
-                >
-                    {format(strings.loadFailed, {error: load.error ?? ''})}
-                    {' '}
-                    <button
-                        type='button'
-                        className='irsv-btn irsv-btn--link'
-                        onClick={() => loadThread(dispatch, client, rootId)}
-                    >
-                        {strings.retry}
-                    </button>
-                </p>
+                <LoadError
+                    error={load.error}
+                    onRetry={() => loadThread(dispatch, client, rootId)}
+                />
             )}
             {root && (
                 <>
