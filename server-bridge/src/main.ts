@@ -33,20 +33,8 @@ async function main(): Promise<void> {
         }
         fail(`cannot start: ${(error as Error).message}`);
     }
-    let url: string;
-    try {
-        url = await bridge.start();
-    } catch (error) {
-        await bridge.close().catch(() => undefined);
-        fail(`cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`);
-    }
-    const where = config.database.kind === 'sqlite' ? `SQLite ${config.database.file}` : 'PostgreSQL';
-    process.stdout.write(`i-Reserve bridge listening on ${url} (database: ${where})\n`
-        + `  health:  ${url}/healthz   metrics: ${url}/metrics\n`
-        + `  next:    create an integration with PUT ${config.publicUrl}/api/v1/integrations/<licence> (see README, "Admin guide")\n`
-        + (config.adminToken ? '' : '  note:    BRIDGE_ADMIN_TOKEN is not set, so the admin API is closed until you set it\n'));
-
     let stopping = false;
+    // Registered before listening, so a signal at any moment after start closes gracefully.
     const stop = (signal: string) => {
         if (stopping) {
             return;
@@ -60,6 +48,19 @@ async function main(): Promise<void> {
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
+
+    let url: string;
+    try {
+        url = await bridge.start();
+    } catch (error) {
+        await bridge.close().catch(() => undefined);
+        fail(`cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`);
+    }
+    const where = config.database.kind === 'sqlite' ? `SQLite ${config.database.file}` : 'PostgreSQL';
+    process.stdout.write(`i-Reserve bridge listening on ${url} (database: ${where})\n`
+        + `  health:  ${url}/healthz   metrics: ${url}/metrics\n`
+        + `  next:    create an integration with PUT ${config.publicUrl}/api/v1/integrations/<licence> (see README, "Admin guide")\n`
+        + (config.adminToken ? '' : '  note:    BRIDGE_ADMIN_TOKEN is not set, so the admin API is closed until you set it\n'));
 }
 
 main().catch((error: unknown) => fail(`unexpected error: ${(error as Error)?.message ?? String(error)}`));
