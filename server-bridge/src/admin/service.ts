@@ -191,13 +191,6 @@ function applyDmSettings(base: DmSettings, input: DmSettingsInput | undefined): 
     };
 }
 
-/** The websocket listener authenticates with an access token only (inbound/listeners.ts). */
-function checkModes(record: IntegrationRecord): void {
-    if (record.auth.mode === 'login' && record.inboundMode === 'websocket') {
-        throw new InvalidSettings('inbound_mode', '"websocket" needs "auth": "token" (a bot access token); with "auth": "login" use "outgoing_webhook"', 'unsupported');
-    }
-}
-
 /** What to verify against Mattermost before saving. */
 interface CheckScope {
     bot: boolean;
@@ -261,7 +254,6 @@ export class AdminService {
             active: input.active ?? true,
             botUserId: existing?.botUserId ?? null,
         };
-        checkModes(record);
         record.botUserId = await this.#checkAgainstMattermost(record, EVERYTHING);
 
         let secrets: NewSecrets | undefined;
@@ -328,7 +320,6 @@ export class AdminService {
         }
         record.active = input.active ?? existing.active;
         record.dmSettings = applyDmSettings(existing.dmSettings, input.dm_settings);
-        checkModes(record);
         record.botUserId = await this.#checkAgainstMattermost(record, everything ? EVERYTHING : scope);
 
         await this.deps.integrations.save(record);

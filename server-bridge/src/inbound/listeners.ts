@@ -69,7 +69,8 @@ interface Entry {
 function sameConnection(a: Integration, b: Integration): boolean {
     return a.serverUrl === b.serverUrl
         && a.auth.mode === b.auth.mode
-        && (a.auth.mode === 'token' && b.auth.mode === 'token' ? a.auth.botToken === b.auth.botToken : true);
+        && (a.auth.mode === 'token' && b.auth.mode === 'token' ? a.auth.botToken === b.auth.botToken : true)
+        && (a.auth.mode === 'login' && b.auth.mode === 'login' ? a.auth.loginId === b.auth.loginId && a.auth.password === b.auth.password : true);
 }
 
 export class InboundListeners {
@@ -151,7 +152,7 @@ export class InboundListeners {
 
     async #refresh(licence: string): Promise<void> {
         const integration = this.#running ? await this.#deps().integrations.get(licence) : undefined;
-        const wanted = integration !== undefined && integration.active && integration.inboundMode === 'websocket' && integration.auth.mode === 'token';
+        const wanted = integration !== undefined && integration.active && integration.inboundMode === 'websocket';
         const entry = this.#entries.get(licence);
         if (!wanted) {
             if (entry) {
@@ -212,14 +213,13 @@ export class InboundListeners {
     #startListener(entry: Entry): void {
         const deps = this.#deps();
         const {integration} = entry;
-        if (integration.auth.mode !== 'token') {
-            return;
-        }
         const logger = deps.logger.child({licence: integration.licence, part: 'websocket'});
+        // The port's own token: the access token, or its login session's (shared with REST calls).
+        const port = deps.mattermost.for(integration);
         entry.caughtUp = false;
         const listener = new MattermostWebSocketListener({
             serverUrl: integration.serverUrl,
-            token: integration.auth.botToken,
+            token: (refused) => port.authToken(refused),
             logger,
             baseBackoffMs: Math.min(deps.config.delivery.baseBackoffMs, 5000),
             maxBackoffMs: Math.min(deps.config.delivery.maxBackoffMs, 60_000),
@@ -231,7 +231,7 @@ export class InboundListeners {
                 if (state === 'disconnected') {
                     entry.pendingMark = undefined;
                     entry.lastError = detail?.status !== undefined ? `Mattermost refused the websocket (HTTP ${detail.status})` : detail?.error ?? 'connection closed';
-                    if (detail?.status === 401 || detail?.status === 403 || detail?.reason === 'no_hello') {
+                    if (detail?.status === 401 || detail?.status === 403 || detail?.reason === 'no_hello' || detail?.reason === 'refused') {
                         void this.#checkToken(entry);
                     }
                 }
@@ -258,11 +258,11 @@ export class InboundListeners {
         try {
             await deps.mattermost.for(entry.integration).getMe();
         } catch (error) {
-            if (error instanceof UpstreamError && error.kind === 'token_rejected') {
-                const reason = describeFailure('mattermost', 'token_rejected');
+            if (error instanceof UpstreamError && (error.kind === 'token_rejected' || error.kind === 'login_rejected')) {
+                const reason = describeFailure('mattermost', error.kind);
                 entry.lastError = reason;
                 await deps.integrations.recordError(entry.integration.licence, reason).catch(() => undefined);
-                deps.logger.warn({licence: entry.integration.licence}, 'the websocket cannot authenticate: Mattermost rejects the bot token');
+                deps.logger.warn({licence: entry.integration.licence}, 'the websocket cannot authenticate: Mattermost rejects the bot token or login');
             }
         }
     }

@@ -19,6 +19,7 @@ export class MattermostRestAdapter implements MattermostPort {
     readonly serverUrl: string;
     /** Set when the bot logs in with e-mail and password (auth mode `login`). */
     readonly session: LoginSession | undefined;
+    readonly #accessToken: string | undefined;
 
     constructor(options: RestAdapterOptions) {
         this.serverUrl = options.serverUrl.replace(/\/+$/, '');
@@ -32,8 +33,16 @@ export class MattermostRestAdapter implements MattermostPort {
             this.client = createMattermostClient({serverUrl: this.serverUrl, timeoutMs: options.timeoutMs, session});
         } else {
             this.session = undefined;
+            this.#accessToken = options.token;
             this.client = createMattermostClient({serverUrl: this.serverUrl, token: options.token, timeoutMs: options.timeoutMs});
         }
+    }
+
+    authToken(refused?: string): Promise<string> {
+        if (this.session) {
+            return refused === undefined ? this.session.token() : this.session.refresh(refused);
+        }
+        return Promise.resolve(this.#accessToken ?? '');
     }
 
     getMe(): Promise<UserProfile> {

@@ -42,7 +42,12 @@ export interface DisconnectDetail {
 
 export interface WebSocketListenerOptions {
     serverUrl: string;
-    token: string;
+    /**
+     * The bearer token for each connection attempt; `refused` is the token Mattermost turned down
+     * on the previous attempt (401), so a login session can log in again. A throw counts as a
+     * failed attempt (retried with backoff).
+     */
+    token: (refused?: string) => Promise<string>;
     logger: Logger;
     onEvent(event: MattermostEvent): void;
     onGap(reason: GapReason): void;
@@ -71,6 +76,7 @@ export class MattermostWebSocketListener {
     #nextSeq = 0;
     #attempt = 0;
     #reconnectTimer: NodeJS.Timeout | undefined;
+    #lastToken: string | undefined;
     #pingTimer: NodeJS.Timeout | undefined;
     #lastHeard = 0;
     #openedAt = 0;
@@ -136,7 +142,33 @@ export class MattermostWebSocketListener {
         if (!this.#running) {
             return;
         }
-        const {token, logger} = this.#options;
+        const refused = this.#lastStatus === 401 ? this.#lastToken : undefined;
+        this.#options.token(refused).then((token) => this.#open(token), (error: unknown) => {
+            if (!this.#running) {
+                return;
+            }
+            this.#attempt += 1;
+            const delay = this.#backoff();
+            const detail: DisconnectDetail = {reason: 'refused', error: (error as Error).message};
+            this.#options.logger.warn({attempt: this.#attempt, delayMs: delay, error: detail.error}, 'no token for the Mattermost websocket, retrying');
+            this.#options.onState?.('disconnected', detail);
+            this.#reconnectTimer = setTimeout(() => this.#connect(), delay);
+        });
+    }
+
+    #backoff(): number {
+        return Math.max(50, backoffDelayMs(this.#attempt, {
+            baseBackoffMs: this.#options.baseBackoffMs ?? 1000,
+            maxBackoffMs: this.#options.maxBackoffMs ?? 30_000,
+        }, this.#options.random));
+    }
+
+    #open(token: string): void {
+        if (!this.#running) {
+            return;
+        }
+        this.#lastToken = token;
+        const {logger} = this.#options;
         const url = websocketUrl(this.#options.serverUrl);
         if (this.#connectionId !== '') {
             url.searchParams.set('connection_id', this.#connectionId);
@@ -222,10 +254,7 @@ export class MattermostWebSocketListener {
                     this.#silentResumes = 0;
                 }
             }
-            const delay = Math.max(50, backoffDelayMs(this.#attempt, {
-                baseBackoffMs: this.#options.baseBackoffMs ?? 1000,
-                maxBackoffMs: this.#options.maxBackoffMs ?? 30_000,
-            }, this.#options.random));
+            const delay = this.#backoff();
             const detail: DisconnectDetail = {
                 reason: this.#lastStatus !== undefined ? 'refused' : !wasOpen ? 'unreachable' : this.#greeted ? 'closed' : 'no_hello',
                 ...(this.#lastStatus !== undefined ? {status: this.#lastStatus} : {}),

@@ -59,6 +59,12 @@ export interface MattermostPort {
     getMyChannels(): Promise<Channel[]>;
     getMyTeams(): Promise<Team[]>;
     createDirectChannel(userIds: [string, string]): Promise<Channel>;
+    /**
+     * The bearer token the bot's requests carry, for the WebSocket: the access token, or the login
+     * session's token (logging in first when there is none, and again when `refused` is the token
+     * Mattermost just turned down). Throws UpstreamError `login_rejected` when the login fails.
+     */
+    authToken(refused?: string): Promise<string>;
     /** The server's URL, for permalinks. */
     readonly serverUrl: string;
 }

@@ -68,6 +68,8 @@ export async function setupIntegration(world: World, options: {
     inboundMode?: InboundMode;
     channelType?: 'O' | 'P';
     webhook?: 'form' | 'json' | false;
+    /** Default: the seeded bot's access token. */
+    auth?: IntegrationRecord['auth'];
 } = {}, bridge: RunningBridge = world.bridge): Promise<Setup> {
     const {mm, seed} = world;
     const licence = unique('L');
@@ -81,7 +83,7 @@ export async function setupIntegration(world: World, options: {
     const record: IntegrationRecord = {
         licence,
         serverUrl: mm.url,
-        auth: {mode: 'token', botToken: seed.bot.token},
+        auth: options.auth ?? {mode: 'token', botToken: seed.bot.token},
         outgoingWebhookToken: webhookToken,
         channelId: channel.id,
         notificationChannels: {},

@@ -9,7 +9,7 @@ import {after, before, describe, test} from 'node:test';
 import {ENGINES, startBridge, stopPostgresServer, waitFor, type RunningBridge} from '../support/bridge_harness.js';
 
 import {
-    BRIDGE_ENV, createConversation, deliveredReplies, outboxRows, post, reactionsOf, setupIntegration, startWorld,
+    BRIDGE_ENV, createConversation, deliveredReplies, outboxRows, post, reactionsOf, setupIntegration, startWorld, unique,
     webhookAnswered, WEBHOOK_PATH, type World,
 } from './support.js';
 
@@ -67,6 +67,31 @@ for (const engine of ENGINES) {
             const [job] = (await outboxRows(world, setup.licence)).filter((entry) => entry.kind === 'inbound.reply');
             assert.equal(job?.payload.source, 'websocket');
             assert.equal(world.mm.webhookCalls().some((call) => call.post_id === reply.id), false);
+        });
+
+        test('a bot that logs in with e-mail and password: replies relayed over the websocket, and after its session ends it logs in again and goes on', async () => {
+            const {mm, seed} = world;
+            // Mattermost refuses password logins for bot accounts: such a "bot" is an ordinary user.
+            const password = 'Pw-for-the-websocket-login-9q!';
+            const name = unique('login-bot').toLowerCase();
+            const account = mm.createUser({username: name, email: `${name}@example.com`, password, team_ids: [seed.team.id]});
+            const setup = await setupIntegration(world, {inboundMode: 'websocket', channelType: 'P', auth: {mode: 'login', loginId: account.email, password}});
+            mm.addChannelMember(setup.channel.id, account.id);
+            const {rootId} = await createConversation(world, setup);
+            const first = post(world, seed.agent.user.id, {channel_id: setup.channel.id, root_id: rootId, message: 'Over the socket of a logged-in bot'});
+            await waitFor(() => setup.endpoint.delivered().length === 1, 'the first callback');
+            assert.equal(deliveredReplies(setup.endpoint)[0]?.data.reply_id, first.id);
+
+            // The session ends and the socket drops: the reconnect is refused (401) until a new login.
+            const loginsBefore = mm.requestCounts()['POST /api/v4/users/login'] ?? 0;
+            mm.expireSessions(account.id);
+            mm.dropWebsockets();
+            await waitFor(() => (mm.requestCounts()['POST /api/v4/users/login'] ?? 0) > loginsBefore, 'a new login');
+            await waitFor(() => context().inbound.status(setup.licence)?.state === 'connected', 'the websocket back');
+            const second = post(world, seed.agent.user.id, {channel_id: setup.channel.id, root_id: rootId, message: 'After the new login'});
+            await waitFor(() => setup.endpoint.delivered().length === 2, 'the second callback');
+            assert.equal(deliveredReplies(setup.endpoint)[1]?.data.reply_id, second.id);
+            assert.ok(!world.bridge.logs.some((line) => line.includes(password)), 'the password is never logged');
         });
 
         test('the bot\'s own posts, other integrations\' webhook posts and other bots are not relayed', async () => {
