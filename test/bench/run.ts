@@ -5,14 +5,15 @@
 //   BENCH_ONLY=a,b  only these scenarios (intake, delivery, scaleout, memory, chaos, webapp);
 //                   results go to test/artifacts/bench-partial.json.
 //   BENCH_BRIDGE=dist|tsx  how bridges are started (default: the build when it is up to date).
+//   BENCH_MERGE=1   with BENCH_ONLY in full mode: replace those scenarios' figures in bench/results.json.
 //
 // Full mode writes bench/results.json, bench/chart.svg and the generated part of BENCHMARKS.md.
 // Exit code: 0 unless the harness itself broke or a correctness check failed (lost, duplicated or
 // out-of-order messages). Missed performance targets are reported, never fatal.
 import path from 'node:path';
-import {writeFileSync} from 'node:fs';
+import {readFileSync, writeFileSync} from 'node:fs';
 
-import {BenchContext} from './lib/context.js';
+import {BenchContext, type Figure} from './lib/context.js';
 import {FeatureMissing} from './lib/errors.js';
 import {runConditions} from './lib/machine.js';
 import {ROOT, bridgeRunner} from './lib/processes.js';
@@ -64,7 +65,21 @@ async function main(): Promise<number> {
         ctx.details.harness_errors = broken;
     }
     let jsonFile: string;
-    if (quick || only.length > 0) {
+    if (!quick && only.length > 0 && process.env.BENCH_MERGE === '1') {
+        // Re-measure some scenarios and fold them into the committed full-run results.
+        jsonFile = path.join(ROOT, 'bench/results.json');
+        const previous = JSON.parse(readFileSync(jsonFile, 'utf8')) as {conditions: Record<string, unknown>; figures: Figure[]; skipped: BenchContext['skipped']; failures: string[]; details: Record<string, unknown>};
+        const fresh = ctx.figures.splice(0);
+        ctx.figures.push(...previous.figures.filter((f) => !selected.some((name) => f.name.startsWith(`${name}.`))), ...fresh);
+        ctx.skipped.unshift(...previous.skipped.filter((s) => !selected.some((name) => s.scenario.startsWith(name))));
+        ctx.failures.unshift(...previous.failures);
+        Object.assign(ctx.details, {...previous.details, ...ctx.details});
+        ctx.details.merged = [...((previous.details.merged as unknown[]) ?? []), {scenarios: selected, date: ctx.conditions.date, runtime_s: Math.round(runtime)}];
+        Object.assign(ctx.conditions, {...(previous.conditions as object), mode: 'full'});
+        writeJson(jsonFile, ctx, Number(previous.conditions.runtime_s ?? runtime));
+        writeFileSync(path.join(ROOT, 'bench/chart.svg'), chartSvg(ctx));
+        writeMarkdown(path.join(ROOT, 'BENCHMARKS.md'), markdownSection(ctx, Number(previous.conditions.runtime_s ?? runtime), 'bench/chart.svg'));
+    } else if (quick || only.length > 0) {
         jsonFile = path.join(ROOT, `test/artifacts/bench-${quick ? 'quick' : 'partial'}.json`);
         writeJson(jsonFile, ctx, runtime);
         writeFileSync(jsonFile.replace(/\.json$/, '.md'), `# Benchmark (${quick ? 'quick' : 'partial'} run)\n\n${markdownSection(ctx, runtime, undefined)}\n`);

@@ -43,7 +43,8 @@ export class BenchContext {
         this.figures.push({
             ...figure,
             name: `${scenario}.${figure.name}`,
-            conditions: {...figure.conditions, mode: this.conditions.mode, date: this.conditions.date, cpu_model: this.conditions.cpu_model, cores: this.conditions.cores, node: this.conditions.node},
+            conditions: {...figure.conditions, mode: this.conditions.mode, date: this.conditions.date, cpu_model: this.conditions.cpu_model, cores: this.conditions.cores, node: this.conditions.node,
+                bridge_runner: process.env.BENCH_BRIDGE === 'tsx' ? 'tsx server-bridge/src/main.ts' : 'node server-bridge/dist/main.js'},
         });
     }
 

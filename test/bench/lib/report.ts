@@ -38,6 +38,9 @@ export function markdownSection(ctx: BenchContext, runtimeS: number, chartPath: 
     const c = ctx.conditions;
     const lines: string[] = [];
     lines.push(`Run of ${c.date} (${c.mode} mode, ${Math.round(runtimeS)} s) on commit \`${c.git_commit}\`.`, '');
+    for (const m of (ctx.details.merged as Array<{scenarios: string[]; date: string; runtime_s: number}> | undefined) ?? []) {
+        lines.push(`Re-measured afterwards and merged: ${m.scenarios.join(', ')} (${m.date}, ${m.runtime_s} s); each figure's conditions carry its own date and bridge runner.`, '');
+    }
     lines.push('| machine | |', '| --- | --- |');
     lines.push(`| CPU | ${c.cpu_model}, ${c.cores} cores (shared with other agents) |`);
     lines.push(`| memory | ${c.memory_gb} GB |`);
