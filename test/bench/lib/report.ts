@@ -141,7 +141,7 @@ function linePanel(x: number, y: number, width: number, title: string, points: A
     const h = 170;
     const left = x + 60;
     const plotW = width - 80;
-    const top = y + 30;
+    const top = y + 44;
     const maxX = Math.max(1, ...points.map((p) => p.x));
     const maxY = Math.max(limit ?? 0, ...points.map((p) => p.y)) * 1.1;
     const sx = (v: number) => left + (v / maxX) * plotW;
@@ -163,7 +163,7 @@ function linePanel(x: number, y: number, width: number, title: string, points: A
     if (points.length > 1) {
         out.push(`<polyline fill="none" stroke="#2f6fb3" stroke-width="2" points="${points.map((p) => `${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`).join(' ')}"/>`);
     }
-    return {svg: out.join('\n'), height: h + 70};
+    return {svg: out.join('\n'), height: h + 84};
 }
 
 export function chartSvg(ctx: BenchContext): string {

@@ -85,7 +85,7 @@ export async function chaos(ctx: BenchContext): Promise<void> {
             // 2. Mattermost outage (503 on every API request, websockets refused).
             await at(plan.outageAt);
             state.mattermostDown = true;
-            await sleep(300);
+            await sleep(q ? 1500 : 300); // replies under way finish first
             let startedAt = Date.now();
             await control.outage({mode: '503', duration_ms: plan.outageMs});
             await sleep(plan.outageMs);
@@ -97,7 +97,7 @@ export async function chaos(ctx: BenchContext): Promise<void> {
             // 3. 429 storm: every request answered 429 with Retry-After: 1.
             await at(plan.stormAt);
             state.storm = true;
-            await sleep(300);
+            await sleep(q ? 1500 : 300);
             startedAt = Date.now();
             await control.storm({duration_ms: plan.stormMs, retry_after_seconds: 1});
             await sleep(plan.stormMs);

@@ -18,6 +18,7 @@ export async function memory(ctx: BenchContext): Promise<void> {
     const bridge = await ctx.bridge('memory', {DATABASE_URL: `sqlite:${dir}/bridge.db`, BRIDGE_DATA_DIR: dir});
     const samples: Array<{t_s: number; rss_mb: number; accepted: number}> = [];
     let accepted = 0;
+    let backlog = 0;
     const t0 = Date.now();
     let sampling = true;
     const sampler = (async () => {
@@ -32,6 +33,11 @@ export async function memory(ctx: BenchContext): Promise<void> {
     try {
         const idle = bridge.rss()!;
         const {licence, signingSecret} = await ctx.integration(bridge, info, 'L-BENCH-MEMORY');
+        const poller = setInterval(() => {
+            outboxBacklog(bridge.url).then((b) => {
+                backlog = b.pending;
+            }, () => undefined);
+        }, 500);
         const progress = setInterval(() => ctx.log(`memory: ${accepted} events stored, bridge RSS ${round((bridge.rss()?.rss ?? 0) / MB, 1)} MB`), 30_000);
         let traffic;
         try {
@@ -39,16 +45,15 @@ export async function memory(ctx: BenchContext): Promise<void> {
                 run: 'mem', licence, secret: signingSecret, conversations, messagesPerConversation: messages, concurrency: 64,
                 // Keep the backlog bounded (as a steady stream would): a waiting outbox is not what is measured here.
                 beforeEach: async () => {
-                    accepted += 1;
-                    if (accepted % 250 === 0) {
-                        while ((await outboxBacklog(bridge.url)).pending > 5000) {
-                            await sleep(500);
-                        }
+                    while (backlog > 5000) {
+                        await sleep(200);
                     }
+                    accepted += 1;
                 },
             });
         } finally {
             clearInterval(progress);
+            clearInterval(poller);
         }
         await waitDrained(() => [bridge.url], 900_000, 500);
         await sleep(3000);
