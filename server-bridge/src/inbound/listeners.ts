@@ -17,7 +17,9 @@ import type {InboundDeps, InboundRelay} from './relay.js';
  * (first start, Mattermost restart, resume window passed) or sees a skipped `seq`; then the threads
  * of the licence's open conversations are re-read over REST (`getPostsSince` per channel, from the
  * stored "caught up" mark minus a clock-skew margin) and every post goes through the relay again —
- * the reply job's dedupe key makes that safe.
+ * the reply job's dedupe key makes that safe. Live `posted` events that arrive while a re-sync is due
+ * or running are held back and handled after it, so a reply made during the gap never reaches
+ * i-Reserve after a later one that arrived live (order per conversation holds across gaps).
  *
  * Several bridge processes on one database: a leader lease per licence in `kv` lets one process hold
  * the websocket; the others take over within `leaseMs` when it stops renewing. Correctness never
@@ -60,11 +62,20 @@ interface Entry {
     lastError: string | null;
     /** False after a gap until a re-sync succeeded: the "caught up" mark must not move meanwhile. */
     caughtUp: boolean;
+    /**
+     * Live posts held back from a gap until its re-sync has queued what it found (undefined: not
+     * holding). Bounded: past HOLD_LIMIT the oldest are dropped and another re-sync reads them back
+     * (the "caught up" mark has not moved past them).
+     */
+    held: InboundPost[] | undefined;
     lastTokenCheck: number;
     /** A time at which the socket was healthy, written as the mark one checkpoint later (see #checkpoint). */
     pendingMark: number | undefined;
     stopped: boolean;
 }
+
+/** Live posts held back during one re-sync, at most. */
+const HOLD_LIMIT = 5000;
 
 function sameConnection(a: Integration, b: Integration): boolean {
     return a.serverUrl === b.serverUrl
@@ -170,7 +181,7 @@ export class InboundListeners {
         const fresh: Entry = {
             integration, listener: undefined, leader: false, state: 'standby', leaseTimer: undefined, checkpointTimer: undefined,
             queue: Promise.resolve(), resyncRunning: false, resyncAgain: false, resyncs: 0, lastResyncAt: null, lastError: null,
-            caughtUp: false, lastTokenCheck: 0, pendingMark: undefined, stopped: false,
+            caughtUp: false, held: undefined, lastTokenCheck: 0, pendingMark: undefined, stopped: false,
         };
         this.#entries.set(licence, fresh);
         await this.#lease(fresh);
@@ -280,14 +291,36 @@ export class InboundListeners {
         if (typeof post.id !== 'string' || typeof post.root_id !== 'string') {
             return;
         }
+        if (entry.held) {
+            entry.held.push(post);
+            if (entry.held.length > HOLD_LIMIT) {
+                entry.held.shift();
+                entry.resyncAgain = true;
+            }
+            return;
+        }
+        this.#handleLive(entry, post);
+    }
+
+    #handleLive(entry: Entry, post: InboundPost): void {
         this.#enqueue(entry, async () => {
             await this.#relay.acceptPost(entry.integration, post, 'websocket');
         });
     }
 
+    /** After a successful re-sync: the held live posts, in arrival order, behind what it queued. */
+    #release(entry: Entry): void {
+        const held = entry.held ?? [];
+        entry.held = undefined;
+        for (const post of held) {
+            this.#handleLive(entry, post);
+        }
+    }
+
     #onGap(entry: Entry, reason: GapReason): void {
         entry.caughtUp = false;
         entry.pendingMark = undefined;
+        entry.held ??= [];
         this.#deps().logger.info({licence: entry.integration.licence, reason}, 'websocket gap: re-syncing open conversations over REST');
         void this.#resync(entry);
     }
@@ -317,6 +350,9 @@ export class InboundListeners {
             } while (entry.resyncAgain && !entry.stopped);
         } finally {
             entry.resyncRunning = false;
+        }
+        if (entry.caughtUp && !entry.stopped) {
+            this.#release(entry);
         }
     }
 

@@ -54,6 +54,11 @@ function isGone(error: unknown): boolean {
     return error instanceof UpstreamError && error.kind === 'not_found';
 }
 
+/** Deferred posts of one channel are looked at in the order they arrived (the post id when the channel is unknown). */
+function resolveOrderingKey(resolve: ResolvePayload): string {
+    return resolve.channelId ? `resolve:${resolve.channelId}` : `resolve:${resolve.postId}`;
+}
+
 function formatBytes(bytes: number): string {
     if (bytes >= 1024 * 1024) {
         return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
@@ -100,7 +105,7 @@ export class InboundRelay {
         if (integration.botUserId !== null && hook.userId === integration.botUserId) {
             return this.#count('outgoing_webhook', 'ignored', {postId: hook.postId, reason: 'own_post'}, integration.licence);
         }
-        const work = (async (): Promise<Outcome> => {
+        const work = async (): Promise<Outcome> => {
             let post: InboundPost;
             try {
                 post = await this.#deps().mattermost.for(integration).getPost(hook.postId);
@@ -111,17 +116,30 @@ export class InboundRelay {
                 throw error;
             }
             return this.#process(integration, post, 'outgoing_webhook');
-        })();
+        };
         return this.#withFallback(integration, work, {postId: hook.postId, channelId: hook.channelId, source: 'outgoing_webhook'});
     }
 
     /** A post that arrived whole (websocket event, re-sync). Throws only on database trouble. */
     async acceptPost(integration: Integration, post: InboundPost, source: InboundSource): Promise<Outcome> {
-        return this.#withFallback(integration, this.#process(integration, post, source), {postId: post.id, channelId: post.channel_id, source, post});
+        const early = screenPost(post, integration.botUserId);
+        if (!early.relevant) {
+            return this.#count(source, 'ignored', {postId: post.id, reason: early.reason}, integration.licence);
+        }
+        return this.#withFallback(integration, () => this.#process(integration, post, source), {postId: post.id, channelId: post.channel_id, source, post});
     }
 
-    async #withFallback(integration: Integration, work: Promise<Outcome>, resolve: ResolvePayload): Promise<Outcome> {
-        const {logger} = this.#deps();
+    /**
+     * Runs `work` (the arrival path) within the inline deadline, else hands the post to a resolve job.
+     * Order per channel holds across that hand-over: while an earlier post of the channel still waits
+     * in a resolve job, a newcomer queues behind it instead of overtaking it inline (a reply deferred
+     * during an outage must not reach i-Reserve after the agent's next reply).
+     */
+    async #withFallback(integration: Integration, arrive: () => Promise<Outcome>, resolve: ResolvePayload): Promise<Outcome> {
+        if (await this.#deps().outbox.hasUnfinished(integration.licence, resolveOrderingKey(resolve))) {
+            return this.#defer(integration, resolve, 'an earlier post of this channel is still waiting');
+        }
+        const work = arrive();
         let timer: NodeJS.Timeout | undefined;
         const deadline = new Promise<never>((_resolve, reject) => {
             timer = setTimeout(() => reject(new DeadlineExceeded()), this.inlineDeadlineMs);
@@ -131,23 +149,27 @@ export class InboundRelay {
         } catch (error) {
             // The work may still finish; the resolve job then meets the dedupe key and does nothing.
             work.catch(() => undefined);
-            logger.info({licence: integration.licence, post: resolve.postId, source: resolve.source,
-                reason: error instanceof DeadlineExceeded ? 'Mattermost did not answer in time' : (error as Error).message},
-            'inbound post handed to a resolve job');
-            await this.#deps().outbox.enqueue({
-                licence: integration.licence,
-                direction: 'inbound',
-                kind: JOB_RESOLVE,
-                // Per channel, so deferred posts are looked at in the order they arrived.
-                orderingKey: resolve.channelId ? `resolve:${resolve.channelId}` : `resolve:${resolve.postId}`,
-                dedupeKey: `resolve:${resolve.postId}`,
-                payload: resolve,
-            });
-            this.#deps().wakeWorker();
-            return this.#count(resolve.source, 'deferred');
+            return await this.#defer(integration, resolve,
+                error instanceof DeadlineExceeded ? 'Mattermost did not answer in time' : (error as Error).message);
         } finally {
             clearTimeout(timer);
         }
+    }
+
+    /** Queues a resolve job for the post (per channel, in arrival order). Throws only on database trouble. */
+    async #defer(integration: Integration, resolve: ResolvePayload, reason: string): Promise<Outcome> {
+        this.#deps().logger.info({licence: integration.licence, post: resolve.postId, source: resolve.source, reason},
+            'inbound post handed to a resolve job');
+        await this.#deps().outbox.enqueue({
+            licence: integration.licence,
+            direction: 'inbound',
+            kind: JOB_RESOLVE,
+            orderingKey: resolveOrderingKey(resolve),
+            dedupeKey: `resolve:${resolve.postId}`,
+            payload: resolve,
+        });
+        this.#deps().wakeWorker();
+        return this.#count(resolve.source, 'deferred');
     }
 
     /** Screens, decides, maps the author and queues the reply. Throws UpstreamError on Mattermost trouble. */

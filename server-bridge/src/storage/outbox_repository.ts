@@ -149,6 +149,15 @@ export class OutboxRepository {
         return result.rows.map(toJob).sort((a, b) => a.id - b.id);
     }
 
+    /** True while a job of (licence, orderingKey) is waiting or running: a newcomer would queue behind it. */
+    async hasUnfinished(licence: string, orderingKey: string): Promise<boolean> {
+        const row = await this.db.selectFrom('outbox').select('id')
+            .where('licence', '=', licence).where('ordering_key', '=', orderingKey)
+            .where('status', 'in', ['pending', 'in_flight'])
+            .limit(1).executeTakeFirst();
+        return row !== undefined;
+    }
+
     /** Ends a lease as delivered. False when the lease was lost (another owner took the job over). */
     async markDelivered(id: number, owner: string): Promise<boolean> {
         const now = this.clock.now();

@@ -290,6 +290,23 @@ for (const engine of ENGINES) {
             assert.deepEqual(kinds.slice(0, 2), [['inbound.resolve', `resolve:${reply.id}`], ['inbound.reply', `post:${reply.id}`]]);
         });
 
+        test('a reply deferred to a resolve job is not overtaken by the agent\'s next reply', async () => {
+            const setup = await setupIntegration(world);
+            const {rootId} = await createConversation(world, setup);
+            await context().integrations.setBotUserId(setup.licence, world.seed.bot.user.id);
+            const first = post(world, world.seed.agent.user.id, {channel_id: setup.channel.id, root_id: rootId, message: 'First, looked up later'});
+            // Only the first reply's look-up fails, until released below.
+            world.mm.faults.failNext(1_000, 503, {match: {method: 'GET', path: `/api/v4/posts/${first.id}`}});
+            await webhookAnswered(world, first.id);
+            const second = post(world, world.seed.agent.user.id, {channel_id: setup.channel.id, root_id: rootId, message: 'Second, could be looked up at once'});
+            await webhookAnswered(world, second.id);
+            const resolves = (await outboxRows(world, setup.licence)).filter((job) => job.kind === 'inbound.resolve').map((job) => job.dedupe_key);
+            assert.deepEqual(resolves, [`resolve:${first.id}`, `resolve:${second.id}`], 'the second waits behind the first');
+            world.mm.faults.clear();
+            await waitFor(() => setup.endpoint.delivered().length === 2, 'both replies');
+            assert.deepEqual(deliveredReplies(setup.endpoint).map((body) => body.data.reply_id), [first.id, second.id]);
+        });
+
         function context() {
             return world.bridge.bridge.context;
         }

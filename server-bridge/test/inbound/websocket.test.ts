@@ -216,6 +216,39 @@ for (const engine of ENGINES) {
             await waitFor(() => setup.endpoint.delivered().some((call) => (call.json as {data: {reply_id: string}}).data.reply_id === later.id), 'a live reply after the gap');
         });
 
+        test('after a gap, a live reply waits for the re-sync: i-Reserve gets the gap\'s replies first', async () => {
+            const setup = await setupIntegration(world, {inboundMode: 'websocket'});
+            const {rootId} = await createConversation(world, setup);
+            const {mm, seed} = world;
+            const first = post(world, seed.agent.user.id, {channel_id: setup.channel.id, root_id: rootId, message: 'Before the gap'});
+            await waitFor(() => setup.endpoint.delivered().length === 1, 'the first reply');
+            const connectionId = context().inbound.status(setup.licence)?.connectionId;
+            mm.refuseWebsockets(60_000);
+            mm.forgetWebsocketConnections();
+            let gap;
+            try {
+                await waitFor(() => context().inbound.status(setup.licence)?.state === 'disconnected', 'the listener to notice');
+                gap = post(world, seed.agent.user.id, {channel_id: setup.channel.id, root_id: rootId, message: 'In the gap'});
+                // The re-sync's REST read is slow, so a live event arrives while it runs.
+                mm.faults.setLatency(1500, {method: 'GET', path: '/api/v4/channels/:channel_id/posts'});
+            } finally {
+                mm.refuseWebsockets(0);
+            }
+            let live;
+            try {
+                await waitFor(() => {
+                    const status = context().inbound.status(setup.licence);
+                    return status?.state === 'connected' && status.connectionId !== connectionId;
+                }, 'a new connection');
+                live = post(world, seed.agent.user.id, {channel_id: setup.channel.id, root_id: rootId, message: 'Live, right after the reconnect'});
+                await waitFor(() => setup.endpoint.delivered().length === 3, 'all three replies');
+            } finally {
+                mm.faults.setLatency(0);
+            }
+            assert.deepEqual(deliveredReplies(setup.endpoint).map((body) => body.data.reply_id), [first.id, gap.id, live.id]);
+            assert.equal(setup.endpoint.calls().length, 3, 'each reply once');
+        });
+
         test('bridge stopped for a while: on start it catches up with the replies posted meanwhile, once', async () => {
             const dir = mkdtempSync(path.join(tmpdir(), 'bridge-restart-'));
             let first: RunningBridge | undefined;
