@@ -124,7 +124,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
                 delivered: async (job) => {
                     metrics.deliveries.inc({direction: job.direction, kind: job.kind, result: 'delivered'});
                     metrics.deliveryDuration.observe({direction: job.direction}, Math.max(0, clock.now() - job.createdAt) / 1000);
-                    await context.integrations.recordDelivery(job.licence, true);
+                    await context.integrations.recordDelivery(job.licence);
                 },
                 retrying: async (job, reason, code) => {
                     metrics.deliveries.inc({direction: job.direction, kind: job.kind, result: 'retry'});
@@ -169,6 +169,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
                 await app.close();
                 await context.inbound.stop();
                 await startedWorker.stop();
+                await context.integrations.flushDeliveries();
                 await database.close();
             },
         };

@@ -4,12 +4,16 @@ import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {after, describe, test} from 'node:test';
 
+import pino from 'pino';
+
 import {loadConfig} from '../src/config/config.js';
 import type {Clock} from '../src/ports/clock.js';
 import {openDatabase, type DatabaseHandle} from '../src/storage/database.js';
 import {OutboxRepository} from '../src/storage/outbox_repository.js';
+import {OutboxWorker} from '../src/outbox/worker.js';
+import {systemClock} from '../src/ports/clock.js';
 
-import {ENGINES, freshDatabaseUrl, stopPostgresServer} from './support/bridge_harness.js';
+import {ENGINES, freshDatabaseUrl, stopPostgresServer, waitFor} from './support/bridge_harness.js';
 
 after(stopPostgresServer);
 
@@ -81,6 +85,83 @@ for (const engine of ENGINES) {
             assert.equal(again?.attempts, 2);
             assert.equal(await outbox.markDelivered(job!.id, 'dead'), false);
             assert.equal(await outbox.markDelivered(job!.id, 'w2'), true);
+            await handle.close();
+            rmSync(dir, {recursive: true, force: true});
+        });
+
+        test('renewing leases keeps a live worker\'s jobs; releasing hands unstarted jobs back without counting the attempt', async () => {
+            const {handle, clock, dir} = await open(engine);
+            const outbox = new OutboxRepository(handle.db, handle.kind, clock);
+            await outbox.enqueue({licence: 'L-1', direction: 'outbound', kind: 'k', orderingKey: 'a', payload: 1});
+            await outbox.enqueue({licence: 'L-1', direction: 'outbound', kind: 'k', orderingKey: 'b', payload: 2});
+            const jobs = await outbox.claim('w1', 5, 1000);
+            assert.equal(jobs.length, 2);
+            clock.t += 900;
+            assert.equal(await outbox.renewLeases('w1', 1000), 2);
+            assert.equal(await outbox.renewLeases('someone-else', 1000), 0);
+            clock.t += 900;
+            assert.deepEqual(await outbox.claim('w2', 5, 1000), [], 'renewed: still w1\'s');
+            assert.equal(await outbox.release([jobs[1]!.id], 'w2'), 0, 'only the owner releases');
+            assert.equal(await outbox.release([jobs[1]!.id], 'w1'), 1);
+            const [again] = await outbox.claim('w2', 5, 1000);
+            assert.equal(again?.id, jobs[1]!.id);
+            assert.equal(again?.attempts, 1, 'the released claim did not count as an attempt');
+            await handle.close();
+            rmSync(dir, {recursive: true, force: true});
+        });
+
+        test('the worker claims ahead: far fewer claims than jobs, order per key kept, nothing left claimed after stop', async () => {
+            const {handle, clock, dir} = await open(engine);
+            const outbox = new OutboxRepository(handle.db, handle.kind, systemClock);
+            for (let i = 0; i < 5; i++) {
+                for (let k = 0; k < 20; k++) {
+                    await outbox.enqueue({licence: 'L-1', direction: 'outbound', kind: 'k', orderingKey: `c${k}`, payload: {k, i}});
+                }
+            }
+            let claims = 0;
+            const claim = outbox.claim.bind(outbox);
+            outbox.claim = (...args) => {
+                claims += 1;
+                return claim(...args);
+            };
+            const done: Array<{k: number; i: number}> = [];
+            const worker = new OutboxWorker({
+                repository: outbox, concurrency: 4, pollIntervalMs: 10, leaseMs: 5000, maxAttempts: 3, baseBackoffMs: 1, maxBackoffMs: 5,
+                logger: pino({level: 'silent'}), clock: systemClock,
+                handlers: {k: async (job) => {
+                    done.push(job.payload as {k: number; i: number});
+                    await new Promise((resolve) => setTimeout(resolve, 1));
+                }},
+            });
+            worker.start();
+            await waitFor(() => done.length === 100, 'all jobs');
+            await worker.stop();
+            for (let k = 0; k < 20; k++) {
+                assert.deepEqual(done.filter((job) => job.k === k).map((job) => job.i), [0, 1, 2, 3, 4], `order of key c${k}`);
+            }
+            assert.ok(claims < 60, `claims: ${claims} for 100 jobs`);
+            // Stopping hands claimed-ahead jobs back: none stays in flight.
+            for (let k = 0; k < 20; k++) {
+                await outbox.enqueue({licence: 'L-1', direction: 'outbound', kind: 'slow', orderingKey: `s${k}`, payload: k});
+            }
+            let release!: () => void;
+            const gate = new Promise<void>((resolve) => {
+                release = resolve;
+            });
+            const second = new OutboxWorker({
+                repository: outbox, concurrency: 2, pollIntervalMs: 10, leaseMs: 5000, maxAttempts: 3, baseBackoffMs: 1, maxBackoffMs: 5,
+                logger: pino({level: 'silent'}), clock: systemClock, handlers: {slow: () => gate},
+            });
+            second.start();
+            await waitFor(() => second.activeCount === 2, 'two slow jobs running');
+            const stopping = second.stop();
+            release();
+            await stopping;
+            assert.deepEqual(await outbox.counts('L-1'), {queueDepth: 18, failed: 0});
+            const rows = await handle.db.selectFrom('outbox').select(['status', 'attempts']).where('kind', '=', 'slow').execute();
+            assert.equal(rows.filter((row) => row.status === 'in_flight').length, 0, 'nothing left claimed');
+            assert.equal(rows.filter((row) => row.status === 'pending' && Number(row.attempts) === 0).length, 18);
+            void clock;
             await handle.close();
             rmSync(dir, {recursive: true, force: true});
         });

@@ -139,7 +139,7 @@ export function loadConfig(env: Env = process.env): Config {
             baseBackoffMs: integer(env, 'BRIDGE_DELIVERY_BASE_BACKOFF_MS', 500, 1, 3_600_000),
             maxBackoffMs: integer(env, 'BRIDGE_DELIVERY_MAX_BACKOFF_MS', 300_000, 1, 86_400_000),
             pollIntervalMs: integer(env, 'BRIDGE_DELIVERY_POLL_MS', 250, 10, 60_000),
-            leaseMs: integer(env, 'BRIDGE_DELIVERY_LEASE_MS', 60_000, 1000, 3_600_000),
+            leaseMs: integer(env, 'BRIDGE_DELIVERY_LEASE_MS', 15_000, 1000, 3_600_000),
         }),
         maxAttachmentBytes,
         // Room for one attachment at the limit, base64-encoded, plus the rest of the event.

@@ -261,7 +261,7 @@ export class InboundRelay {
 
     async #resolve(job: Job): Promise<void> {
         const payload = job.payload as ResolvePayload;
-        const integration = await this.#deps().integrations.get(job.licence);
+        const integration = await this.#deps().integrations.getCached(job.licence);
         if (!integration) {
             return;
         }
@@ -282,7 +282,7 @@ export class InboundRelay {
     async #reply(job: Job): Promise<void> {
         const deps = this.#deps();
         const payload = job.payload as ReplyPayload;
-        const integration = await deps.integrations.get(job.licence);
+        const integration = await deps.integrations.getCached(job.licence);
         if (!integration) {
             throw new PermanentFailure('The integration was deleted, so the reply cannot be delivered.', 'integration_missing');
         }
@@ -392,7 +392,7 @@ export class InboundRelay {
     async #feedback(job: Job): Promise<void> {
         const deps = this.#deps();
         const payload = job.payload as FeedbackPayload;
-        const integration = await deps.integrations.get(job.licence);
+        const integration = await deps.integrations.getCached(job.licence);
         if (!integration) {
             return;
         }

@@ -378,7 +378,7 @@ export class OutboundDelivery {
 
     async #session(job: Job): Promise<Session> {
         const {integrations, mattermost, gate} = this.#deps;
-        const integration = await integrations.get(job.licence);
+        const integration = await integrations.getCached(job.licence);
         if (!integration) {
             throw new PermanentFailure('The integration for this licence no longer exists.', 'no_integration');
         }

@@ -137,7 +137,7 @@ export class DirectMessages {
     async #deliver(job: Job): Promise<void> {
         const payload = job.payload as DmJobPayload;
         const {integrations, mattermost, gate, logger} = this.deps;
-        const integration = await integrations.get(job.licence);
+        const integration = await integrations.getCached(job.licence);
         if (!integration) {
             throw new PermanentFailure('The integration for this licence no longer exists.', 'no_integration');
         }

@@ -53,7 +53,7 @@ export class EventIntake {
 
     /** Throws IntakeError: unknown licence, bad/missing/stale signature, or an inactive integration (checked after the signature). */
     async authenticate(licence: string, headers: SignatureHeaders, rawBody: Buffer): Promise<Integration> {
-        const integration = await this.deps.integrations.get(licence);
+        const integration = await this.deps.integrations.getCached(licence);
         if (!integration) {
             throw new IntakeError({kind: 'unknown_licence'});
         }

@@ -1,4 +1,4 @@
-import type {Transaction} from 'kysely';
+import {sql, type Transaction} from 'kysely';
 
 import type {SecretBox} from '../crypto/secret_box.js';
 import {DEFAULT_DM_SETTINGS, type DmSettings, type InboundMode, type Integration, type RelayMode} from '../domain/integration.js';
@@ -26,17 +26,65 @@ export interface IntegrationRecord {
     botUserId: string | null;
 }
 
+export interface IntegrationsRepositoryOptions {
+    /** How long `getCached` may answer from memory (ms); 0 reads every time. */
+    cacheMs?: number;
+    /** `recordDelivery` writes at most once per this many ms per licence (the latest time is kept). */
+    deliveryWriteEveryMs?: number;
+}
+
 /**
  * Integrations, one row per licence. Secrets are sealed with the SecretBox (AES-256-GCM) and the
  * admin key is stored as a hash; nothing here logs. Every method takes the licence explicitly,
  * except the look-up by outgoing-webhook token, which goes through a keyed hash of the token.
  */
 export class IntegrationsRepository {
-    constructor(private readonly db: Db, private readonly box: SecretBox, private readonly clock: Clock) {}
+    readonly #cacheMs: number;
+    readonly #deliveryWriteEveryMs: number;
+    readonly #cache = new Map<string, {at: number; integration: Promise<Integration | undefined>}>();
+    /** Per licence: when `recordDelivery` last wrote, and a delivery time still to be written. */
+    readonly #deliveryWrites = new Map<string, {writtenAt: number; pendingAt: number | null; timer: NodeJS.Timeout | undefined}>();
 
+    constructor(private readonly db: Db, private readonly box: SecretBox, private readonly clock: Clock, options: IntegrationsRepositoryOptions = {}) {
+        this.#cacheMs = options.cacheMs ?? 1000;
+        this.#deliveryWriteEveryMs = options.deliveryWriteEveryMs ?? 1000;
+    }
+
+    /** The integration as stored now (secrets opened). */
     async get(licence: string): Promise<Integration | undefined> {
         const row = await this.db.selectFrom('integrations').selectAll().where('licence', '=', licence).executeTakeFirst();
         return row ? this.#toIntegration(row) : undefined;
+    }
+
+    /**
+     * The integration for the hot paths (event intake, every delivery): read at most `cacheMs` ago
+     * by this process. Writes through this repository are seen at once; a change made by another
+     * bridge process applies within `cacheMs`. Its status fields (last error, last delivery) may be
+     * that old too: status views use `get`.
+     */
+    async getCached(licence: string): Promise<Integration | undefined> {
+        const now = this.clock.now();
+        const hit = this.#cache.get(licence);
+        if (hit && now - hit.at < this.#cacheMs) {
+            return hit.integration;
+        }
+        const integration = this.get(licence);
+        const entry = {at: now, integration};
+        this.#cache.set(licence, entry);
+        integration.catch(() => {
+            if (this.#cache.get(licence) === entry) {
+                this.#cache.delete(licence);
+            }
+        });
+        if (this.#cache.size > 10_000) {
+            this.#cache.delete(this.#cache.keys().next().value!);
+        }
+        return integration;
+    }
+
+    /** Forgets what `getCached` holds for the licence (every write here calls it). */
+    invalidate(licence: string): void {
+        this.#cache.delete(licence);
     }
 
     async adminKeyHash(licence: string): Promise<string | undefined> {
@@ -87,6 +135,7 @@ export class IntegrationsRepository {
             bot_user_id: record.botUserId,
             updated_at: now,
         };
+        this.invalidate(record.licence);
         if (existing) {
             await executor.updateTable('integrations').set(values).where('licence', '=', record.licence).execute();
             return false;
@@ -125,6 +174,7 @@ export class IntegrationsRepository {
     }
 
     async delete(licence: string): Promise<boolean> {
+        this.invalidate(licence);
         return this.db.transaction().execute(async (trx) => {
             const result = await trx.deleteFrom('integrations').where('licence', '=', licence).executeTakeFirst();
             for (const table of ['events', 'conversations', 'messages', 'outbox', 'directory_users', 'kv'] as const) {
@@ -135,18 +185,82 @@ export class IntegrationsRepository {
     }
 
     async setBotUserId(licence: string, botUserId: string): Promise<void> {
+        this.invalidate(licence);
         await this.db.updateTable('integrations').set({bot_user_id: botUserId}).where('licence', '=', licence).execute();
+        this.invalidate(licence);
     }
 
-    /** Status bookkeeping: the last error (plain language) or the last successful delivery. */
+    /**
+     * Status bookkeeping: the last error in plain language. Written at once; a delivery recorded
+     * before it (still waiting to be written) no longer clears it.
+     */
     async recordError(licence: string, message: string): Promise<void> {
+        const pending = this.#deliveryWrites.get(licence);
+        if (pending) {
+            clearTimeout(pending.timer);
+            pending.timer = undefined;
+            pending.pendingAt = null;
+        }
         await this.db.updateTable('integrations').set({last_error: message, last_error_at: this.clock.now()}).where('licence', '=', licence).execute();
     }
 
-    async recordDelivery(licence: string, clearError: boolean): Promise<void> {
+    /**
+     * Status bookkeeping: a successful delivery, which clears an error recorded before it. Called
+     * for every delivery, it writes at most once per `deliveryWriteEveryMs` per licence: the
+     * latest delivery time is written at the end of that window (so the stored status lags by at
+     * most the window, and a burst costs one write instead of one per delivery).
+     */
+    async recordDelivery(licence: string): Promise<void> {
         const now = this.clock.now();
+        let state = this.#deliveryWrites.get(licence);
+        if (!state) {
+            state = {writtenAt: Number.NEGATIVE_INFINITY, pendingAt: null, timer: undefined};
+            this.#deliveryWrites.set(licence, state);
+        }
+        const due = state.writtenAt + this.#deliveryWriteEveryMs;
+        if (now >= due && state.timer === undefined) {
+            state.writtenAt = now;
+            await this.#writeDelivery(licence, now);
+            return;
+        }
+        state.pendingAt = now;
+        if (state.timer === undefined) {
+            const current = state;
+            current.timer = setTimeout(() => {
+                current.timer = undefined;
+                const at = current.pendingAt;
+                current.pendingAt = null;
+                if (at !== null) {
+                    current.writtenAt = this.clock.now();
+                    this.#writeDelivery(licence, at).catch(() => undefined);
+                }
+            }, Math.max(0, due - now));
+            current.timer.unref();
+        }
+    }
+
+    /** Writes the delivery recorded but not yet written, if any (at shutdown). */
+    async flushDeliveries(): Promise<void> {
+        const writes: Promise<void>[] = [];
+        for (const [licence, state] of this.#deliveryWrites) {
+            clearTimeout(state.timer);
+            state.timer = undefined;
+            if (state.pendingAt !== null) {
+                writes.push(this.#writeDelivery(licence, state.pendingAt));
+                state.pendingAt = null;
+            }
+        }
+        await Promise.allSettled(writes);
+    }
+
+    /** last_delivery_at moves forward only; an error recorded after `at` stays. */
+    async #writeDelivery(licence: string, at: number): Promise<void> {
         await this.db.updateTable('integrations')
-            .set(clearError ? {last_delivery_at: now, last_error: null, last_error_at: null} : {last_delivery_at: now})
+            .set({
+                last_delivery_at: sql<number>`case when last_delivery_at is null or last_delivery_at < ${at} then ${at} else last_delivery_at end`,
+                last_error: sql<string | null>`case when last_error_at is null or last_error_at <= ${at} then null else last_error end`,
+                last_error_at: sql<number | null>`case when last_error_at is null or last_error_at <= ${at} then null else last_error_at end`,
+            })
             .where('licence', '=', licence).execute();
     }
 

@@ -149,6 +149,32 @@ export class OutboxRepository {
         return result.rows.map(toJob).sort((a, b) => a.id - b.id);
     }
 
+    /**
+     * Extends the leases of every job `owner` holds (the worker's heartbeat), so a lease can be
+     * short — a crashed process's jobs are taken over soon — without a long delivery losing its job.
+     */
+    async renewLeases(owner: string, leaseMs: number): Promise<number> {
+        const now = this.clock.now();
+        const result = await this.db.updateTable('outbox')
+            .set({lease_until: now + leaseMs})
+            .where('lease_owner', '=', owner).where('status', '=', 'in_flight')
+            .executeTakeFirst();
+        return Number(result.numUpdatedRows);
+    }
+
+    /** Hands claimed jobs that were never started back to the outbox (their attempt does not count). */
+    async release(ids: readonly number[], owner: string): Promise<number> {
+        if (ids.length === 0) {
+            return 0;
+        }
+        const now = this.clock.now();
+        const result = await this.db.updateTable('outbox')
+            .set((eb) => ({status: 'pending', lease_owner: null, lease_until: null, updated_at: now, attempts: eb('attempts', '-', 1)}))
+            .where('id', 'in', [...ids]).where('lease_owner', '=', owner).where('status', '=', 'in_flight')
+            .executeTakeFirst();
+        return Number(result.numUpdatedRows);
+    }
+
     /** True while a job of (licence, orderingKey) is waiting or running: a newcomer would queue behind it. */
     async hasUnfinished(licence: string, orderingKey: string): Promise<boolean> {
         const row = await this.db.selectFrom('outbox').select('id')
