@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // Builds the installable plugin bundle: dist/<id>-<version>.tar.gz holding one top-level folder
-// <id>/ with plugin.json, assets/ and webapp/dist/main.js (System Console → Plugins → Upload).
+// <id>/ with plugin.json, assets/, webapp/dist/main.js (System Console → Plugins → Upload) and
+// public/ with the chunks main.js loads on demand (webpack emits them to webapp/dist/public/;
+// Mattermost serves an active plugin's public/ folder at <site>/plugins/<id>/public/).
 //
 //   node scripts/dist.mjs             build the webapp, then pack
 //   node scripts/dist.mjs --no-build  pack the webapp bundle already built
 import {spawnSync} from 'node:child_process';
-import {cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync} from 'node:fs';
+import {cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {dirname, join, relative} from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -43,6 +45,10 @@ for (const [what, path] of [['webapp.bundle_path', bundlePath], ['icon_path', ic
     }
 }
 
+// The chunks: every file webpack put in public/ next to the bundle (it cleans dist/ on each build).
+const chunkDir = join(root, dirname(bundlePath), 'public');
+const chunks = existsSync(chunkDir) ? readdirSync(chunkDir).filter((name) => statSync(join(chunkDir, name)).isFile()).sort() : [];
+
 const staging = mkdtempSync(join(tmpdir(), 'ireserve-dist-'));
 try {
     const top = join(staging, id);
@@ -50,15 +56,27 @@ try {
     cpSync(join(root, 'plugin.json'), join(top, 'plugin.json'));
     cpSync(join(root, 'assets'), join(top, 'assets'), {recursive: true});
     cpSync(join(root, bundlePath), join(top, bundlePath));
+    if (chunks.length > 0) {
+        mkdirSync(join(top, 'public'));
+        for (const name of chunks) {
+            cpSync(join(chunkDir, name), join(top, 'public', name));
+        }
+    }
 
     mkdirSync(join(root, 'dist'), {recursive: true});
     const out = join(root, 'dist', `${id}-${version}.tar.gz`);
     await tar.create({gzip: {level: 9}, file: out, cwd: staging, portable: true}, [id]);
 
-    const main = readFileSync(join(root, bundlePath));
     const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
+    const sizes = (path) => {
+        const bytes = readFileSync(path);
+        return `${kib(bytes.length)} raw, ${kib(gzipSync(bytes, {level: 9}).length)} gzipped`;
+    };
     console.log(`dist: ${relative(root, out)} (${kib(statSync(out).size)})`);
-    console.log(`dist: ${bundlePath} ${kib(main.length)} raw, ${kib(gzipSync(main, {level: 9}).length)} gzipped`);
+    console.log(`dist: ${bundlePath} ${sizes(join(root, bundlePath))}`);
+    for (const name of chunks) {
+        console.log(`dist: public/${name} ${sizes(join(chunkDir, name))}`);
+    }
 } finally {
     rmSync(staging, {recursive: true, force: true});
 }

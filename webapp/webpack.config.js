@@ -1,8 +1,11 @@
-// Builds the webapp bundle Mattermost loads: webapp/dist/main.js.
-// React, ReactDOM, Redux, ReactRedux and PropTypes come from the host page (window globals).
+// Builds the webapp bundle Mattermost loads: webapp/dist/main.js, and the chunks it loads on demand:
+// webapp/dist/public/<name>.<hash>.js (today one, admin_console: the System Console screens with the
+// bridge client and axios). scripts/dist.mjs packs those into the plugin's public/ folder, which
+// Mattermost serves at <site>/plugins/<id>/public/; src/public_path.ts points webpack there at run
+// time. React, ReactDOM, Redux, ReactRedux and PropTypes come from the host page (window globals).
 const path = require('path');
 
-const PLUGIN_ID = require('../plugin.json').id;
+const {id: PLUGIN_ID, version: PLUGIN_VERSION} = require('../plugin.json');
 
 module.exports = (env, argv) => ({
     entry: './src/index.tsx',
@@ -30,10 +33,22 @@ module.exports = (env, argv) => ({
     output: {
         path: path.join(__dirname, 'dist'),
         filename: 'main.js',
+        // Chunk names carry their path inside the installed plugin (public/…) and a content hash
+        // (Mattermost sends no Cache-Control for public files: a new build must get a new URL).
+        chunkFilename: 'public/[name].[contenthash:8].js',
+        // Set at run time (src/public_path.ts); never 'auto', whose detection runs at start-up.
+        publicPath: '',
+        // Own names for the runtime's globals, apart from the host web app's webpack runtime and
+        // other plugins'. The chunk list also carries the version: after a plugin upgrade in an
+        // open page, the new main.js must not take over chunks the old one had installed.
+        uniqueName: PLUGIN_ID,
+        chunkLoadingGlobal: `webpackChunk_${PLUGIN_ID}_${PLUGIN_VERSION}`,
         devtoolNamespace: PLUGIN_ID,
         clean: true,
     },
     optimization: {
+        // One chunk per dynamic import, holding everything only it needs (no separate vendor chunk).
+        splitChunks: false,
         // Squeeze harder than the default (2 passes): the bundle has a 60 KB gzipped budget.
         minimizeOptions: {javascript: {ecma: 2020, compress: {passes: 3, pure_getters: true, unsafe_arrows: true}, format: {comments: false}}},
     },

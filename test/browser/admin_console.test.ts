@@ -1,7 +1,9 @@
 // System Console in a real browser: the BUILT plugin bundle (webapp/dist/main.js) in headless
 // Chromium, inside the harness page with its System Console frame (harness/public/admin_console.js)
 // mounting the registered `IntegrationSetup` custom setting with a config holding the Bridge URL,
-// licence and admin key. The setting talks to a real bridge on 127.0.0.1 (another origin, allowed
+// licence and admin key. The setting's screens are a chunk main.js downloads from
+// /plugins/<id>/public/ when it first renders: the first download is made to fail (offline), the
+// admin presses Retry. The setting talks to a real bridge on 127.0.0.1 (another origin, allowed
 // by BRIDGE_CORS_ORIGINS), and the bridge to the Mattermost stand-in. The admin fills both screens,
 // saves, presses Test (one channel works, one has lost the bot), replays a failed delivery, and a
 // screenshot is saved to test/artifacts/admin_console.png.
@@ -118,6 +120,8 @@ before(async () => {
         }
     });
     await page.goto(harness.pageUrl);
+    // The first download of the System Console chunk fails as if the network were down.
+    await page.route(`**/plugins/${pluginJson.id}/public/**`, (route) => route.abort('internetdisconnected'), {times: 1});
     await page.addStyleTag({url: '/harness/admin_console.css'});
     await page.addScriptTag({url: '/harness/admin_console.js'});
     await page.evaluate((options) => (window as unknown as {harness: AdminHarness}).harness.openAdminConsole(options), {
@@ -145,6 +149,22 @@ describe('System Console set-up in the browser', () => {
     test('the bundle registers the IntegrationSetup custom setting', async () => {
         const calls = await page.evaluate(() => (window as unknown as {harness: AdminHarness}).harness.registered.calls);
         assert.ok(calls.includes('registerAdminConsoleCustomSetting:IntegrationSetup'), calls.join(', '));
+    });
+
+    test('the screens come as a chunk from /plugins/<id>/public/: a failed download says why and Retry loads them', async () => {
+        const failure = page.getByRole('alert').filter({hasText: 'did not download'});
+        await failure.waitFor();
+        const text = await failure.textContent() ?? '';
+        assert.match(text, /^Could not load: the integration set-up did not download from this Mattermost server \(Loading chunk \S+ failed\./);
+        assert.ok(text.includes(`${harness.origin}/plugins/${pluginJson.id}/public/admin_console.`), text);
+        assert.equal(await setup().count(), 0);
+        assert.equal(harness.publicRequests.length, 0, 'the aborted download never reached the server');
+
+        await failure.getByRole('button', {name: 'Try again'}).click();
+        await setup().waitFor();
+        assert.equal(harness.publicRequests.length, 1, JSON.stringify(harness.publicRequests));
+        assert.match(harness.publicRequests[0]!.path, new RegExp(`^/plugins/${pluginJson.id.replace(/\./g, '\\.')}/public/admin_console\\.[0-9a-f]{8}\\.js$`));
+        assert.equal(harness.publicRequests[0]!.status, 200);
     });
 
     test('loads the operator-created integration from the bridge across origins', async () => {
@@ -277,8 +297,9 @@ describe('System Console set-up in the browser', () => {
         }, {what: 'the failed list to empty', timeoutMs: 15_000});
     });
 
-    test('no errors in the page (but the refused save\'s 400)', () => {
+    test('no errors in the page (but the refused save\'s 400 and the chunk download made to fail)', () => {
         const refusedSave = `Failed to load resource: the server responded with a status of 400 (Bad Request) ${running.url}/api/v1/integrations/${LICENCE}`;
-        assert.deepEqual(pageErrors.filter((error) => error !== refusedSave), []);
+        const offline = /^Failed to load resource: net::ERR_INTERNET_DISCONNECTED \S+\/public\/admin_console\.[0-9a-f]{8}\.js$/;
+        assert.deepEqual(pageErrors.filter((error) => error !== refusedSave && !offline.test(error)), []);
     });
 });

@@ -462,4 +462,8 @@ describe('agent UI in the browser', () => {
         }
         await shot('agent-ui-500-thread-light.png');
     });
+
+    test('an agent\'s page never downloads the System Console chunk', () => {
+        assert.deepEqual(harness.publicRequests, []);
+    });
 });

@@ -16,14 +16,17 @@ const repoManifest = JSON.parse(readFileSync(join(root, 'plugin.json'), 'utf8'))
 const ID = 'net.ireserve.mattermost';
 const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
 const SETTING_TYPES = new Set(['bool', 'dropdown', 'generated', 'radio', 'text', 'longtext', 'number', 'username', 'custom']);
-// A regression guard, not the size target: bundling mattermost-redux (or React) would blow far past
-// it. The figure itself is printed and reported in the README (target 60 KB gzipped; the two
-// clients the project mandates — Client4 ~15 KB and axios ~22 KB gzipped — make up most of it).
-const GZIP_BUDGET = 72 * 1024;
+// The size target of main.js, the bundle every agent's browser downloads: 60 KB gzipped. The System
+// Console screens (with axios, which the project mandates for the bridge admin API) are a chunk in
+// public/ that only admins download; its size is printed, not limited.
+const GZIP_BUDGET = 60 * 1024;
+// What webpack names a chunk (webapp/webpack.config.js): <name>.<8 hex digits of its content hash>.js
+const CHUNK_NAME = /^([a-z_]+)\.([0-9a-f]{8})\.js$/;
 
 let unpacked = '';
 let entries: string[] = [];
 let top = '';
+let chunks: string[] = [];
 
 function walk(dir: string): string[] {
     return readdirSync(dir).flatMap((name) => {
@@ -41,6 +44,7 @@ before(async () => {
     await tar.extract({file: tarball, cwd: unpacked, strict: true});
     entries = walk(unpacked).sort();
     top = join(unpacked, ID);
+    chunks = entries.filter((entry) => entry.startsWith(`${ID}/public/`) && !entry.endsWith('/')).map((entry) => entry.slice(`${ID}/public/`.length));
 });
 
 after(() => {
@@ -48,17 +52,39 @@ after(() => {
 });
 
 describe('plugin bundle', () => {
-    test('one top-level folder named after the id, holding plugin.json, assets/ and the webapp bundle only', () => {
+    test('one top-level folder named after the id, holding plugin.json, assets/, the webapp bundle and public/ with its chunks only', () => {
         assert.deepEqual(readdirSync(unpacked), [ID]);
+        assert.ok(chunks.length > 0, 'public/ holds at least one chunk');
         assert.deepEqual(entries, [
             `${ID}/`,
             `${ID}/assets/`,
             `${ID}/assets/icon.svg`,
             `${ID}/plugin.json`,
+            `${ID}/public/`,
+            ...chunks.map((name) => `${ID}/public/${name}`),
             `${ID}/webapp/`,
             `${ID}/webapp/dist/`,
             `${ID}/webapp/dist/main.js`,
         ]);
+    });
+
+    test('public/ holds exactly the chunks of this build of main.js, loaded from <site>/plugins/<id>/public/', () => {
+        const main = readFileSync(join(top, 'webapp/dist/main.js'), 'utf8');
+        const built = readdirSync(join(root, 'webapp', 'dist', 'public')).sort();
+        assert.deepEqual(chunks, built, 'the tarball packs webapp/dist/public/ as built');
+        for (const name of chunks) {
+            const [, chunkName, hash] = CHUNK_NAME.exec(name) ?? [];
+            assert.ok(chunkName && hash, `chunk file name ${name} is <name>.<hash>.js`);
+            assert.ok(main.includes(chunkName) && main.includes(hash), `main.js of this build loads ${name}`);
+            const chunk = readFileSync(join(top, 'public', name), 'utf8');
+            // The chunk registers itself in main.js's own chunk list, not the host's or another plugin's.
+            const global = /self\["(webpackChunk[^"]+)"\]/.exec(chunk)?.[1];
+            assert.ok(global?.includes(ID), `${name} pushes to a chunk list named after the plugin (${global})`);
+            assert.ok(main.includes(JSON.stringify(global)), `main.js reads the same chunk list ${global}`);
+        }
+        // Chunks load from the installed plugin's folder, under the site's sub-path (src/public_path.ts).
+        assert.match(main, /\/plugins\//);
+        assert.ok(chunks.some((name) => name.startsWith('admin_console.')), 'the System Console screens are a chunk');
     });
 
     test('the manifest in the bundle is the repository\'s plugin.json', () => {
@@ -115,21 +141,39 @@ describe('plugin bundle', () => {
         assert.equal(schema.settings.find((s: {key: string}) => s.key === 'IntegrationSetup').type, 'custom');
     });
 
-    test('main.js leaves React, ReactDOM, Redux and ReactRedux to the host and stays small', () => {
-        const main = readFileSync(join(top, 'webapp/dist/main.js'));
-        const text = main.toString('utf8');
-        for (const bundled of ['__SECRET_INTERNALS_DO_NOT_USE_OR_YOU_WILL_BE_FIRED', 'react.production', 'jsx-runtime', 'mattermost-redux']) {
-            assert.ok(!text.includes(bundled), `main.js must not bundle ${bundled}`);
+    test('main.js and the chunks leave React, ReactDOM, Redux and ReactRedux to the host', () => {
+        for (const file of ['webapp/dist/main.js', ...chunks.map((name) => `public/${name}`)]) {
+            const text = readFileSync(join(top, file), 'utf8');
+            for (const bundled of ['__SECRET_INTERNALS_DO_NOT_USE_OR_YOU_WILL_BE_FIRED', 'react.production', 'jsx-runtime', 'mattermost-redux']) {
+                assert.ok(!text.includes(bundled), `${file} must not bundle ${bundled}`);
+            }
+            // Mattermost shipped React 17 as window.React up to v10: no React-18-only hooks.
+            for (const api of ['useId', 'useSyncExternalStore', 'useTransition', 'useDeferredValue', 'useInsertionEffect']) {
+                assert.doesNotMatch(text, new RegExp(`\\.${api}\\b`), `${file} uses React 18's ${api}`);
+            }
         }
+        const main = readFileSync(join(top, 'webapp/dist/main.js'), 'utf8');
         for (const global of ['React', 'ReactRedux']) {
-            assert.match(text, new RegExp(`\\b${global}\\b`), `uses window.${global}`);
+            assert.match(main, new RegExp(`\\b${global}\\b`), `uses window.${global}`);
         }
-        // Mattermost shipped React 17 as window.React up to v10: no React-18-only hooks.
-        for (const api of ['useId', 'useSyncExternalStore', 'useTransition', 'useDeferredValue', 'useInsertionEffect']) {
-            assert.doesNotMatch(text, new RegExp(`\\.${api}\\b`), `main.js uses React 18's ${api}`);
-        }
+    });
+
+    test('agents\' main.js carries Client4 but not axios: the bridge admin client is in the System Console chunk', () => {
+        const main = readFileSync(join(top, 'webapp/dist/main.js'), 'utf8');
+        const admin = readFileSync(join(top, 'public', chunks.find((name) => name.startsWith('admin_console.'))!), 'utf8');
+        assert.ok(!main.includes('AxiosError') && !main.includes('AxiosHeaders'), 'main.js must not bundle axios');
+        assert.ok(admin.includes('AxiosError'), 'the System Console chunk bundles axios');
+        assert.ok(main.includes('/api/v4'), 'main.js bundles Client4');
+    });
+
+    test('main.js stays within 60 KB gzipped; the chunks\' sizes are reported', () => {
+        const main = readFileSync(join(top, 'webapp/dist/main.js'));
         const gzipped = gzipSync(main, {level: 9}).length;
         process.stdout.write(`# main.js: ${main.length} bytes raw, ${gzipped} bytes gzipped\n`);
+        for (const name of chunks) {
+            const chunk = readFileSync(join(top, 'public', name));
+            process.stdout.write(`# public/${name}: ${chunk.length} bytes raw, ${gzipSync(chunk, {level: 9}).length} bytes gzipped\n`);
+        }
         assert.ok(gzipped <= GZIP_BUDGET, `main.js is ${gzipped} bytes gzipped, over the ${GZIP_BUDGET}-byte budget`);
     });
 });

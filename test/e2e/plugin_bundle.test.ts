@@ -1,15 +1,16 @@
 // The installable plugin bundle on a real Mattermost server: `npm run dist`'s tarball uploaded with
-// POST /api/v4/plugins, enabled, listed for the web app, and its main.js served byte for byte.
+// POST /api/v4/plugins, enabled, listed for the web app, its main.js served byte for byte, and the
+// chunks main.js loads on demand served from the plugin's public/ folder at /plugins/<id>/public/.
 // Also pins the MATTERMOST.md facts about manifests and webapp-only plugin settings.
 //
 //   cd test && node --import tsx --test e2e/plugin_bundle.test.ts
 import {describe, it, before, after} from 'node:test';
 import assert from 'node:assert/strict';
 import {createHash} from 'node:crypto';
-import {readFileSync} from 'node:fs';
+import {readFileSync, readdirSync} from 'node:fs';
 import path from 'node:path';
 import {bootRealMattermost, type RealMattermost} from './harness/index.js';
-import {ensureTarball, fetchServedBundle, installPlugin, manifest, pluginFile, PLUGIN_ID, readTarball, repoRoot, type WebappPluginEntry} from './support/bundle.js';
+import {ensureTarball, fetchPublicFile, fetchServedBundle, installPlugin, manifest, pluginFile, PLUGIN_ID, readTarball, repoRoot, type WebappPluginEntry} from './support/bundle.js';
 import {expectClientError, suiteTimer} from './support/util.js';
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex').slice(0, 16);
@@ -34,10 +35,13 @@ describe('plugin bundle on a real Mattermost server', () => {
         timer.report();
     });
 
-    it('the tarball packs the repository\'s manifest and webapp/dist/main.js as built', () => {
+    it('the tarball packs the repository\'s manifest, webapp/dist/main.js and its public/ chunks as built', () => {
         assert.deepEqual(tarball.manifest, manifest);
         const built = readFileSync(path.join(repoRoot, manifest.webapp.bundle_path));
         assert.equal(sha(tarball.mainJs), sha(built), 'main.js in the tarball = webapp/dist/main.js (rebuilt since? run `npm run dist`)');
+        const builtChunks = path.join(repoRoot, path.dirname(manifest.webapp.bundle_path), 'public');
+        assert.deepEqual([...tarball.chunks.keys()], readdirSync(builtChunks).sort());
+        assert.ok(tarball.chunks.size > 0, 'public/ holds the System Console chunk');
     });
 
     it('uploads with POST /api/v4/plugins (multipart "plugin") and enables with POST /plugins/{id}/enable', async () => {
@@ -77,6 +81,19 @@ describe('plugin bundle on a real Mattermost server', () => {
         console.error(`[e2e] served bundle: ${served.url}`);
     });
 
+    it('serves the chunks under /plugins/<id>/public/ (unauthenticated) byte-identical to the bundle\'s public/ folder', async () => {
+        for (const [name, bytes] of tarball.chunks) {
+            assert.ok(tarball.mainJs.includes(name.replace(/\.js$/, '').split('.').pop()!), `main.js loads ${name}`);
+            const served = await fetchPublicFile(mm.url, name);
+            assert.equal(served.status, 200, `GET ${served.url}`);
+            assert.match(served.contentType, /javascript/);
+            assert.ok(served.bytes.equals(bytes), `${served.url} is byte-identical to public/${name} (sha ${sha(served.bytes)} vs ${sha(bytes)})`);
+            console.error(`[e2e] served chunk: ${served.url} (${served.contentType})`);
+        }
+        const missing = await fetchPublicFile(mm.url, 'admin_console.00000000.js');
+        assert.equal(missing.status, 404, 'a file not in public/ is not found');
+    });
+
     it('the plugin list carries the manifest\'s icon path and settings schema (what System Console shows)', async () => {
         const all = await mm.admin.client.getPlugins();
         const active = all.active.find((p) => p.id === PLUGIN_ID) as unknown as {icon_path?: string; settings_schema?: {settings?: Array<{key: string}>}};
@@ -98,12 +115,15 @@ describe('plugin bundle on a real Mattermost server', () => {
         assert.equal(text.includes('L-1001'), false, 'no plugin setting is in the client config');
     });
 
-    it('disabling removes it from the webapp list; enabling brings it back', async () => {
+    it('disabling removes it from the webapp list and stops serving its public/ files; enabling brings both back', async () => {
+        const [chunk] = [...tarball.chunks.keys()];
         await mm.admin.client.disablePlugin(PLUGIN_ID);
         let list = (await mm.admin.client.getWebappPlugins()) as unknown as WebappPluginEntry[];
         assert.equal(list.some((p) => p.id === PLUGIN_ID), false);
+        assert.equal((await fetchPublicFile(mm.url, chunk!)).status, 404, 'public/ is served for active plugins only');
         await mm.admin.client.enablePlugin(PLUGIN_ID);
         list = (await mm.admin.client.getWebappPlugins()) as unknown as WebappPluginEntry[];
         assert.ok(list.some((p) => p.id === PLUGIN_ID));
+        assert.equal((await fetchPublicFile(mm.url, chunk!)).status, 200);
     });
 });

@@ -61,6 +61,9 @@ test('registers the plugin under its id and wires every way in', () => {
     expect(calls.registerPostMessageAttachmentComponent).toHaveLength(1);
     expect(calls.registerWebSocketEventHandler!.map(([event]) => event)).toEqual(['posted', 'post_edited', 'post_deleted', 'reaction_added', 'reaction_removed']);
     expect(calls.registerReconnectHandler).toHaveLength(1);
+    // System Console: the stand-in that downloads the screens on first render (admin_console_loader).
+    const [settingKey, setting, settingOptions] = calls.registerAdminConsoleCustomSetting![0] as [string, {name: string}, unknown];
+    expect([settingKey, setting.name, settingOptions]).toEqual(['IntegrationSetup', 'LazySetting', {showTitle: true}]);
     expect(document.getElementById('net.ireserve.mattermost-styles')).not.toBeNull();
 
     // Post menu: "Open in i-Reserve panel" on every post of a conversation thread, nowhere else.

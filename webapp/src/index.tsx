@@ -2,7 +2,7 @@
 // what it reads and does in store/.
 import React from 'react';
 
-import IntegrationSetup from './components/admin_console/integration_setup';
+import LazyIntegrationSetup from './components/admin_console_loader/admin_console_loader';
 import ChannelHeaderIcon from './components/channel_header_icon/channel_header_icon';
 import ConversationCard from './components/conversation_card/conversation_card';
 import ConversationPanel from './components/conversation_panel/conversation_panel';
@@ -61,8 +61,9 @@ export class Plugin {
             }
         });
 
-        // System Console (issue 5): the custom setting of plugin.json's settings_schema.
-        registry.registerAdminConsoleCustomSetting('IntegrationSetup', IntegrationSetup, {showTitle: true});
+        // System Console (issue 5): the custom setting of plugin.json's settings_schema. Its screens
+        // are a separate chunk, downloaded when an admin opens the page (admin_console_loader).
+        registry.registerAdminConsoleCustomSetting('IntegrationSetup', LazyIntegrationSetup, {showTitle: true});
     }
 
     uninitialize(): void {

@@ -5,6 +5,9 @@
 //   {basename}/            the host page (public/index.html, host.js, host.css)
 //   /vendor/*              React 18 / ReactDOM UMD builds, Redux + React Redux globals
 //   /plugin/main.js        the plugin bundle under test (the built webapp/dist/main.js by default)
+//   {basename}/plugins/<id>/public/*  the chunks the bundle loads on demand, from public/ next to it
+//                          (webpack's webapp/dist/public/), where Mattermost serves an active
+//                          plugin's public/ folder; every such request is in `publicRequests`
 //   {basename}/api/v4/*    proxied to a Mattermost server — the stand-in or a real one — with
 //                          cookies and headers passed through both ways, WebSocket included.
 // Log in by giving the browser MMAUTHTOKEN / MMCSRF cookies for the harness origin (or by POSTing
@@ -13,13 +16,14 @@
 import {createReadStream, existsSync, readFileSync} from 'node:fs';
 import {createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse} from 'node:http';
 import {connect, type AddressInfo, type Socket} from 'node:net';
-import {dirname, join} from 'node:path';
+import {basename as baseName, dirname, join} from 'node:path';
 import type {Duplex} from 'node:stream';
 import {fileURLToPath} from 'node:url';
 
 import {repoRoot, vendorFiles} from './vendor.js';
 
 const publicDir = join(dirname(fileURLToPath(import.meta.url)), 'public');
+const PLUGIN_ID = (JSON.parse(readFileSync(join(repoRoot, 'plugin.json'), 'utf8')) as {id: string}).id;
 
 export type HarnessOptions = {
     /** Base URL of the Mattermost server to proxy /api/v4 to, e.g. the stand-in's `url`. */
@@ -41,6 +45,9 @@ export type Harness = {
 
     /** Every API request the page made (path as the browser sent it, basename included). */
     requests: ProxiedRequest[];
+
+    /** Every request for a file of the plugin's public/ folder (path as sent) and the status answered. */
+    publicRequests: Array<{path: string; status: number}>;
     close(): Promise<void>;
 };
 
@@ -68,6 +75,9 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     const indexHtml = readFileSync(join(publicDir, 'index.html'), 'utf8').replace('__HARNESS_CONFIG__', JSON.stringify({basename}));
     const sockets = new Set<Socket | Duplex>();
     const requests: ProxiedRequest[] = [];
+    const publicRequests: Array<{path: string; status: number}> = [];
+    const pluginPublic = `${basename}/plugins/${PLUGIN_ID}/public/`;
+    const chunkDir = join(dirname(bundlePath), 'public');
 
     const proxy = (req: IncomingMessage, res: ServerResponse, path: string) => {
         const upstream = httpRequest({
@@ -105,6 +115,18 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
             res.end();
         } else if (path === '/plugin/main.js') {
             sendFile(res, bundlePath);
+        } else if (path.startsWith(pluginPublic)) {
+            // Like Mattermost's handler (http.ServeFile on the plugin's public/): a file or a 404.
+            const name = path.slice(pluginPublic.length);
+            const file = join(chunkDir, name);
+            const found = /^[A-Za-z0-9_.-]+$/.test(name) && baseName(file) === name && existsSync(file);
+            publicRequests.push({path, status: found ? 200 : 404});
+            if (found) {
+                sendFile(res, file);
+            } else {
+                res.writeHead(404, {'Content-Type': 'text/plain'});
+                res.end('not found');
+            }
         } else if (path.startsWith('/harness/') && /^[a-z_]+\.(js|css|svg)$/.test(path.slice(9)) && existsSync(join(publicDir, path.slice(9)))) {
             sendFile(res, join(publicDir, path.slice(9)));
         } else {
@@ -150,6 +172,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     return {
         origin,
         requests,
+        publicRequests,
         pageUrl: `${origin}${basename}/`,
         close: () => new Promise<void>((resolve) => {
             for (const socket of sockets) {

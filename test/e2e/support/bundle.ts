@@ -28,7 +28,7 @@ function newestMtime(p: string): number {
 
 /**
  * Makes sure dist/<id>-<version>.tar.gz exists and is not older than what it packs
- * (plugin.json, assets/, webapp/dist/main.js). `make e2e` has just run `npm run dist`: then this
+ * (plugin.json, assets/, webapp/dist/main.js and its chunks in webapp/dist/public/). `make e2e` has just run `npm run dist`: then this
  * reuses it. Otherwise it runs scripts/dist.mjs: `--no-build` when webapp/dist/main.js is newer
  * than every webapp source, a full webapp build when it is missing or stale (`E2E_DIST_BUILD=1`
  * forces the build). Returns what it did.
@@ -37,7 +37,7 @@ export function ensureTarball(): string {
     const mainJs = path.join(repoRoot, manifest.webapp.bundle_path);
     const sources = Math.max(newestMtime(path.join(repoRoot, 'webapp', 'src')), newestMtime(path.join(repoRoot, 'webapp', 'webpack.config.js')), newestMtime(path.join(repoRoot, 'plugin.json')));
     const stale = !existsSync(mainJs) || statSync(mainJs).mtimeMs < sources;
-    const inputs = Math.max(newestMtime(path.join(repoRoot, 'plugin.json')), newestMtime(path.join(repoRoot, 'assets')), newestMtime(mainJs));
+    const inputs = Math.max(newestMtime(path.join(repoRoot, 'plugin.json')), newestMtime(path.join(repoRoot, 'assets')), newestMtime(mainJs), newestMtime(path.join(path.dirname(mainJs), 'public')));
     const forceBuild = process.env.E2E_DIST_BUILD === '1' || stale;
     if (!forceBuild && existsSync(tarballPath) && statSync(tarballPath).mtimeMs >= inputs) {
         return 'reused dist tarball';
@@ -53,16 +53,22 @@ export function ensureTarball(): string {
     return `ran scripts/dist.mjs ${args.slice(1).join(' ')}`.trim();
 }
 
-/** The tarball's bytes and the main.js it holds (read from the tarball itself). */
-export async function readTarball(): Promise<{bytes: Buffer; mainJs: Buffer; manifest: Record<string, unknown>}> {
+/** The tarball's bytes, the main.js and the public/ chunks it holds (read from the tarball itself). */
+export async function readTarball(): Promise<{bytes: Buffer; mainJs: Buffer; chunks: Map<string, Buffer>; manifest: Record<string, unknown>}> {
     const bytes = readFileSync(tarballPath);
     const dir = mkdtempSync(path.join(tmpdir(), 'ireserve-e2e-bundle-'));
     try {
         await tar.extract({file: tarballPath, cwd: dir, strict: true});
         const top = path.join(dir, PLUGIN_ID);
+        const publicDir = path.join(top, 'public');
+        const chunks = new Map<string, Buffer>();
+        for (const name of existsSync(publicDir) ? readdirSync(publicDir).sort() : []) {
+            chunks.set(name, readFileSync(path.join(publicDir, name)));
+        }
         return {
             bytes,
             mainJs: readFileSync(path.join(top, manifest.webapp.bundle_path)),
+            chunks,
             manifest: JSON.parse(readFileSync(path.join(top, 'plugin.json'), 'utf8')) as Record<string, unknown>,
         };
     } finally {
@@ -106,6 +112,16 @@ export function servedBundlePath(entry: WebappPluginEntry): string {
     return bundlePath.includes('/static/') && !bundlePath.includes('/static/plugins/')
         ? bundlePath.replace('/static/', '/static/plugins/')
         : bundlePath;
+}
+
+/**
+ * Downloads a file of the installed plugin's public/ folder the way the bundle loads its chunks:
+ * `<site>/plugins/<id>/public/<name>`, unauthenticated, like a <script>.
+ */
+export async function fetchPublicFile(serverUrl: string, name: string): Promise<{url: string; status: number; contentType: string; bytes: Buffer}> {
+    const url = `${serverUrl.replace(/\/+$/, '')}/plugins/${PLUGIN_ID}/public/${name}`;
+    const res = await fetch(url);
+    return {url, status: res.status, contentType: res.headers.get('content-type') ?? '', bytes: Buffer.from(await res.arrayBuffer())};
 }
 
 /** Downloads the webapp bundle as the server serves it to browsers (unauthenticated, like a <script>). */

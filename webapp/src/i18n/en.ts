@@ -96,6 +96,8 @@ const en = {
     unsupportedNotification: 'This notification was made by a newer i-Reserve bridge. Update the i-Reserve plugin to see its details.',
 
     // System Console → Plugins → i-Reserve (the IntegrationSetup custom setting).
+    adminScreenLoading: 'Loading the integration set-up…',
+    adminScreenLoadFailed: 'the integration set-up did not download from this Mattermost server ({error}). Check the connection and try again; if the plugin was just updated, reload the page.',
     adminMissingSettings: 'Fill in the Bridge URL, the i-Reserve licence and the integration admin key above and press Save at the bottom of the page. The set-up of the integration appears here afterwards.',
     adminInvalidBridgeUrl: 'The Bridge URL "{url}" is not an http(s) address. Correct it above and press Save.',
     adminLoading: 'Loading the integration of licence {licence} from the bridge…',

@@ -96,6 +96,8 @@ const nl: Partial<Strings> = {
     unsupportedNotification: 'Deze melding komt van een nieuwere i-Reserve-bridge. Werk de i-Reserve-plugin bij om de details te zien.',
 
     // Systeemconsole → Plugins → i-Reserve (de aangepaste instelling IntegrationSetup).
+    adminScreenLoading: 'De inrichting van de integratie wordt geladen…',
+    adminScreenLoadFailed: 'de inrichting van de integratie kon niet van deze Mattermost-server worden gedownload ({error}). Controleer de verbinding en probeer het opnieuw; herlaad de pagina als de plugin net is bijgewerkt.',
     adminMissingSettings: 'Vul hierboven de bridge-URL, de i-Reserve-licentie en de beheersleutel van de integratie in en klik onderaan de pagina op Opslaan. Daarna verschijnt hier de inrichting van de integratie.',
     adminInvalidBridgeUrl: 'De bridge-URL "{url}" is geen http(s)-adres. Verbeter hem hierboven en klik op Opslaan.',
     adminLoading: 'De integratie van licentie {licence} wordt van de bridge geladen…',
