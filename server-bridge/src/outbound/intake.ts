@@ -1,3 +1,5 @@
+import type {Transaction} from 'kysely';
+
 import {verify, type VerifyFailure} from '../crypto/standard_webhooks.js';
 import type {Integration, NotificationType} from '../domain/integration.js';
 import type {OutboundEvent} from '../domain/outbound/events.js';
@@ -7,6 +9,7 @@ import type {EventsRepository} from '../storage/events_repository.js';
 import type {IntegrationsRepository} from '../storage/integrations_repository.js';
 import type {MessagesRepository} from '../storage/messages_repository.js';
 import type {OutboxRepository} from '../storage/outbox_repository.js';
+import type {Database} from '../storage/schema.js';
 
 import {OUTBOUND_JOB_KINDS, orderingKeyFor, type OutboundJobPayload} from './jobs.js';
 
@@ -34,13 +37,32 @@ export interface SignatureHeaders {
     signature?: string;
 }
 
+interface Pending {
+    integration: Integration;
+    webhookId: string;
+    event: OutboundEvent;
+    resolve(result: IntakeResult): void;
+    reject(error: unknown): void;
+}
+
+/** Events stored in one transaction, at most. */
+const MAX_GROUP = 128;
+
 /**
  * Takes in signed i-Reserve events. `authenticate` finds the integration and checks the Standard
  * Webhooks signature over the raw bytes; `accept` stores a verified, parsed event durably — the
  * event id, the message id (for messages) and the outbox job in ONE transaction, so an event is
  * either wholly stored (and will be delivered) or not at all.
+ *
+ * Group commit: events that arrive while a transaction is being written wait and are stored
+ * together in the next one (each still answered only after that commit). One commit then
+ * carries many events, which is most of what storing an event costs. If a group's transaction
+ * fails, each of its events is tried alone, so one event cannot make others fail.
  */
 export class EventIntake {
+    #group: Pending[] = [];
+    #writing = false;
+
     constructor(private readonly deps: {
         db: Db;
         clock: Clock;
@@ -72,39 +94,81 @@ export class EventIntake {
      * conversation, is a duplicate (nothing new is queued). A notification whose type is mapped to
      * no channel is recorded (so a repeat is a duplicate) but not queued.
      */
-    async accept(integration: Integration, webhookId: string, event: OutboundEvent): Promise<IntakeResult> {
-        const {db, events, messages, outbox} = this.deps;
-        const licence = integration.licence;
-        const result = await db.transaction().execute(async (trx): Promise<IntakeResult> => {
-            if (!await events.record(licence, webhookId, event.type, trx)) {
-                return {status: 'duplicate', of: 'event'};
+    accept(integration: Integration, webhookId: string, event: OutboundEvent): Promise<IntakeResult> {
+        return new Promise<IntakeResult>((resolve, reject) => {
+            this.#group.push({integration, webhookId, event, resolve, reject});
+            if (!this.#writing) {
+                this.#writing = true;
+                // Let the requests already read in this turn of the event loop join the group.
+                setImmediate(() => void this.#write());
             }
-            if (event.type === 'conversation.message'
-                && !await messages.insertQueued(licence, event.data.conversation_id, event.data.message_id, trx)) {
-                return {status: 'duplicate', of: 'message'};
-            }
-            if (event.type === 'notification') {
-                const target = (integration.notificationChannels as Record<string, string | undefined>)[event.data.notification_type] ?? '';
-                const subscribers = integration.dmSettings.subscriptions[event.data.notification_type as NotificationType] ?? [];
-                if (target.trim() === '' && subscribers.length === 0) {
-                    return {status: 'not_sent', reason: `No channel is mapped to notification type "${event.data.notification_type}", so it is not posted.`};
+        });
+    }
+
+    /** Writes waiting events, group after group, until none waits. Never throws. */
+    async #write(): Promise<void> {
+        while (this.#group.length > 0) {
+            const group = this.#group.splice(0, MAX_GROUP);
+            let results: IntakeResult[] | undefined;
+            try {
+                results = await this.deps.db.transaction().execute(async (trx) => {
+                    const out: IntakeResult[] = [];
+                    for (const item of group) {
+                        out.push(await this.#store(trx, item));
+                    }
+                    return out;
+                });
+            } catch (error) {
+                if (group.length === 1) {
+                    group[0]!.reject(error);
                 }
             }
-            const payload = {event_id: webhookId, type: event.type, data: event.data} as OutboundJobPayload;
-            await outbox.enqueue({
-                licence,
-                direction: 'outbound',
-                kind: OUTBOUND_JOB_KINDS[event.type],
-                orderingKey: orderingKeyFor(payload),
-                conversationId: event.type === 'notification' ? null : event.data.conversation_id,
-                dedupeKey: `event:${webhookId}`,
-                payload,
-            }, trx);
-            return {status: 'accepted'};
-        });
-        if (result.status === 'accepted') {
-            this.deps.wakeWorker();
+            if (results) {
+                group.forEach((item, index) => item.resolve(results[index]!));
+            } else if (group.length > 1) {
+                // Alone, so that the event that broke the group fails by itself.
+                for (const item of group) {
+                    try {
+                        item.resolve(await this.deps.db.transaction().execute((trx) => this.#store(trx, item)));
+                    } catch (error) {
+                        item.reject(error);
+                    }
+                }
+            }
+            if (results?.some((result) => result.status === 'accepted') ?? true) {
+                this.deps.wakeWorker();
+            }
         }
-        return result;
+        this.#writing = false;
+    }
+
+    async #store(trx: Transaction<Database>, {integration, webhookId, event}: Pending): Promise<IntakeResult> {
+        const {events, messages, outbox} = this.deps;
+        const licence = integration.licence;
+        if (!await events.record(licence, webhookId, event.type, trx)) {
+            return {status: 'duplicate', of: 'event'};
+        }
+        if (event.type === 'conversation.message'
+            && !await messages.insertQueued(licence, event.data.conversation_id, event.data.message_id, trx)) {
+            return {status: 'duplicate', of: 'message'};
+        }
+        if (event.type === 'notification') {
+            const target = (integration.notificationChannels as Record<string, string | undefined>)[event.data.notification_type] ?? '';
+            const subscribers = integration.dmSettings.subscriptions[event.data.notification_type as NotificationType] ?? [];
+            if (target.trim() === '' && subscribers.length === 0) {
+                return {status: 'not_sent', reason: `No channel is mapped to notification type "${event.data.notification_type}", so it is not posted.`};
+            }
+        }
+        const payload = {event_id: webhookId, type: event.type, data: event.data} as OutboundJobPayload;
+        await outbox.enqueue({
+            licence,
+            direction: 'outbound',
+            kind: OUTBOUND_JOB_KINDS[event.type],
+            orderingKey: orderingKeyFor(payload),
+            conversationId: event.type === 'notification' ? null : event.data.conversation_id,
+            dedupeKey: `event:${webhookId}`,
+            payload,
+        }, trx);
+        return {status: 'accepted'};
     }
 }

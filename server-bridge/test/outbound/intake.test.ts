@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import {after, before, describe, test} from 'node:test';
 
+import {sql} from 'kysely';
+
 import {generateSigningSecret} from '../../src/crypto/standard_webhooks.js';
 import {MattermostStandIn, type Seed} from '../../../test/standins/mattermost/index.js';
 import {ENGINES, stopPostgresServer} from '../support/bridge_harness.js';
@@ -152,6 +154,38 @@ for (const engine of ENGINES) {
                 assert.match(metrics, /ireserve_bridge_events_received_total\{type="conversation.message",result="duplicate"\} [2-9]/);
                 assert.match(metrics, /ireserve_bridge_events_received_total\{type="conversation.started",result="accepted"\} \d+/);
             });
+        });
+
+        test('concurrent events are stored together, each answered for itself: one that fails in storage fails alone', async () => {
+            const {db, kind} = r.running.bridge.context.database;
+            // A database-level failure for one event id only (as a broken disk page or a bug would cause).
+            if (kind === 'sqlite') {
+                await sql`create trigger poison_event before insert on events when new.webhook_id = 'evt-poison' begin select raise(abort, 'poisoned'); end`.execute(db);
+            } else {
+                await sql`create function poison_event() returns trigger as $$ begin if new.webhook_id = 'evt-poison' then raise exception 'poisoned'; end if; return new; end $$ language plpgsql`.execute(db);
+                await sql`create trigger poison_event before insert on events for each row execute function poison_event()`.execute(db);
+            }
+            try {
+                const sends = Array.from({length: 30}, (_, i) => r.send(started(`c-group-${i}`), {id: `evt-group-${i}`}));
+                const poisoned = r.send(started('c-group-poison'), {id: 'evt-poison'});
+                const twice = [r.send(started('c-group-twice'), {id: 'evt-group-twice'}), r.send(started('c-group-twice'), {id: 'evt-group-twice'})];
+                const answers = await Promise.all(sends);
+                assert.deepEqual(answers.map((answer) => answer.status), answers.map(() => 202));
+                assertProblem(await poisoned, 500);
+                assert.deepEqual((await Promise.all(twice)).map((answer) => answer.json.status).sort(), ['accepted', 'duplicate']);
+                const stored = await db.selectFrom('events').select('webhook_id').where('licence', '=', r.licence)
+                    .where('webhook_id', 'like', 'evt-group-%').execute();
+                assert.equal(stored.length, 31);
+                const jobs = await db.selectFrom('outbox').select('id').where('licence', '=', r.licence).where('dedupe_key', '=', 'event:evt-poison').execute();
+                assert.equal(jobs.length, 0, 'nothing of the failed event was stored');
+            } finally {
+                await sql`drop trigger poison_event${sql.raw(kind === 'sqlite' ? '' : ' on events')}`.execute(db);
+                if (kind !== 'sqlite') {
+                    await sql`drop function poison_event()`.execute(db);
+                }
+            }
+            await drained(r);
+            assert.equal((await r.send(started('c-group-poison'), {id: 'evt-poison'})).status, 202, 'sent again once the cause is gone');
         });
 
         describe('invalid bodies (nothing half-written)', () => {
