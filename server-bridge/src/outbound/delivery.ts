@@ -22,7 +22,7 @@ import type {MattermostPort, NewPost} from '../ports/mattermost.js';
 import type {ConversationRecord, ConversationsRepository} from '../storage/conversations_repository.js';
 import type {IntegrationsRepository} from '../storage/integrations_repository.js';
 import type {MessagesRepository, PostIntent} from '../storage/messages_repository.js';
-import type {Job} from '../storage/outbox_repository.js';
+import type {Completion, Job} from '../storage/outbox_repository.js';
 
 import type {DirectMessages} from './direct_messages.js';
 import {postToIncomingWebhook} from '../mattermost/incoming_webhook.js';
@@ -155,7 +155,7 @@ export class OutboundDelivery {
         }
     }
 
-    async #message(job: Job, data: ConversationMessage): Promise<void> {
+    async #message(job: Job, data: ConversationMessage): Promise<Completion | void> {
         const s = await this.#session(job);
         const {messages} = this.#deps;
         const record = await messages.get(s.licence, data.conversation_id, data.message_id);
@@ -174,18 +174,22 @@ export class OutboundDelivery {
         });
         let conversation = await this.#ensureRoot(s, data.conversation_id, seed);
         const parts = messageParts(data);
+        const ledger = {used: job.attempts > 1};
         let postIds: string[];
         try {
-            postIds = await this.#postParts(s, conversation, data, parts);
+            postIds = await this.#postParts(s, conversation, data, parts, ledger);
         } catch (error) {
             if (!isRootGone(error)) {
                 throw error;
             }
             this.#deps.logger.info({licence: s.licence, job: job.id, conversation: data.conversation_id}, 'the conversation\'s root post is gone; starting a new thread');
             conversation = await this.#createRoot(s, conversation, conversation.rootPostId);
-            postIds = await this.#postParts(s, conversation, data, parts);
+            postIds = await this.#postParts(s, conversation, data, parts, ledger);
         }
-        await messages.markDelivered(s.licence, data.conversation_id, data.message_id, postIds, `msg:${job.id}:`);
+        // The message row is the record; written with the job's completion (one commit).
+        return async (trx) => {
+            await messages.markDelivered(s.licence, data.conversation_id, data.message_id, postIds, `msg:${job.id}:`, trx, {forgetIntents: ledger.used});
+        };
     }
 
     async #notification(job: Job, data: NotificationEvent, eventId: string): Promise<void> {
@@ -283,13 +287,16 @@ export class OutboundDelivery {
 
     // ---- messages
 
-    /** Posts the parts of a message in order under the root; returns their post ids. */
-    async #postParts(s: Session, conversation: Linked, data: ConversationMessage, parts: MessagePart[]): Promise<string[]> {
+    /**
+     * Posts the parts of a message in order under the root; returns their post ids. Sets
+     * `ledger.used` when it wrote or found post-ledger entries (they are forgotten on completion).
+     */
+    async #postParts(s: Session, conversation: Linked, data: ConversationMessage, parts: MessagePart[], ledger: {used: boolean}): Promise<string[]> {
         let thread: Post[] | undefined;
         const ids: string[] = [];
         for (const part of parts) {
             const key = `msg:${s.job.id}:${conversation.rootPostId}:${part.part}`;
-            const id = await this.#postOnce(s, key, async () => {
+            const id = await this.#postPart(s, key, part.part === parts.length, ledger, async () => {
                 const fileIds: string[] = [];
                 for (const index of part.attachments) {
                     const attachment = data.attachments[index]!;
@@ -320,6 +327,53 @@ export class OutboundDelivery {
     }
 
     // ---- exactly-once posting
+
+    /**
+     * One part of a message, exactly once as users see it, with as few writes as that allows. Its
+     * ledger key names the job, so only this job's attempts can have made it: a first attempt
+     * (`attempts` 1, no ledger entry) posts at once and writes nothing to the ledger when it
+     * succeeds — the message row, written with the job's completion, is then the record; a crash
+     * before that completion leaves the job to a later attempt, which looks for the post first
+     * (`find`), as does any attempt that finds a ledger entry. The ledger is written only when it
+     * must be: the post id of a part that more parts follow, and a note before rethrowing when
+     * creating the post failed (its outcome may be unknown, and a replay of a parked job starts
+     * counting attempts afresh).
+     */
+    async #postPart(s: Session, key: string, last: boolean, ledger: {used: boolean}, build: () => Promise<NewPost>, find: () => Promise<Post | undefined>): Promise<string> {
+        const {messages, logger, clock} = this.#deps;
+        const intent = await messages.intent(s.licence, key);
+        if (intent) {
+            ledger.used = true;
+            if (intent.postId) {
+                return intent.postId;
+            }
+        }
+        if (intent || s.job.attempts > 1) {
+            const found = await find();
+            if (found) {
+                logger.info({licence: s.licence, job: s.job.id, post: found.id}, 'found the post of an earlier attempt; not posting again');
+                if (!last) {
+                    ledger.used = true;
+                    await messages.completeIntent(s.licence, key, found.id, intent?.startedAt ?? clock.now());
+                }
+                return found.id;
+            }
+        }
+        const draft = await build();
+        let post: Post;
+        try {
+            post = await s.port.createPost({...draft, pending_post_id: await this.#pendingPostId(s, key)});
+        } catch (error) {
+            ledger.used = true;
+            await messages.startIntent(s.licence, key).catch(() => undefined);
+            throw error;
+        }
+        if (!last) {
+            ledger.used = true;
+            await messages.completeIntent(s.licence, key, post.id, intent?.startedAt ?? clock.now());
+        }
+        return post.id;
+    }
 
     /**
      * Makes the post named by `key` exactly once as users see it. Already recorded → its id. Started

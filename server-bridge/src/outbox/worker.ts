@@ -5,7 +5,7 @@ import type {Logger} from 'pino';
 import {UpstreamError} from '../domain/errors.js';
 import {describeFailure} from '../domain/failure_messages.js';
 import type {Clock} from '../ports/clock.js';
-import type {Job, OutboxRepository} from '../storage/outbox_repository.js';
+import type {Completion, Job, OutboxRepository} from '../storage/outbox_repository.js';
 
 import {backoffDelayMs} from './backoff.js';
 
@@ -15,8 +15,10 @@ import {backoffDelayMs} from './backoff.js';
  * - UpstreamError with `retryable` → retried with backoff (Retry-After honoured);
  * - UpstreamError otherwise, or PermanentFailure → parked as failed with a plain-language reason;
  * - anything else (a bug) → retried with backoff, like a transient failure, until maxAttempts.
+ * It may return a Completion: the record of what it did, written in the same transaction that marks
+ * the job delivered (one commit instead of two, and never one without the other).
  */
-export type JobHandler = (job: Job) => Promise<void>;
+export type JobHandler = (job: Job) => Promise<void | Completion>;
 
 export class PermanentFailure extends Error {
     override name = 'PermanentFailure';
@@ -203,17 +205,18 @@ export class OutboxWorker {
     async #deliver(job: Job): Promise<void> {
         const {repository, handlers, logger, events} = this.#options;
         const handler = handlers[job.kind];
+        let completion: void | Completion;
         try {
             if (!handler) {
                 throw new PermanentFailure(`no handler for job kind ${job.kind}`, 'unknown_kind');
             }
-            await handler(job);
+            completion = await handler(job);
         } catch (error) {
             await this.#fail(job, error);
             return;
         }
         try {
-            if (await repository.markDelivered(job.id, this.owner)) {
+            if (await repository.markDelivered(job.id, this.owner, completion ?? undefined)) {
                 await events?.delivered?.(job);
             } else {
                 logger.warn({job: job.id}, 'delivered, but the lease had passed to another worker');

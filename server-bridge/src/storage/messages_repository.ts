@@ -67,16 +67,19 @@ export class MessagesRepository {
 
     /**
      * Marks the message delivered with its posts and forgets the ledger entries of the job that
-     * delivered it (under `intentPrefix`), in one transaction: afterwards the message row is the record.
+     * delivered it (under `intentPrefix`; skipped with `forgetIntents: false` when the delivery
+     * wrote and found none); run it in one transaction (the job's completion): afterwards the
+     * message row is the record.
      */
-    async markDelivered(licence: string, conversationId: string, messageId: string, postIds: readonly string[], intentPrefix: string): Promise<void> {
-        await this.db.transaction().execute(async (trx) => {
-            await trx.updateTable('messages')
-                .set({post_ids: JSON.stringify(postIds), delivered_at: this.clock.now()})
-                .where('licence', '=', licence).where('conversation_id', '=', conversationId).where('message_id', '=', messageId)
-                .execute();
+    async markDelivered(licence: string, conversationId: string, messageId: string, postIds: readonly string[], intentPrefix: string,
+        trx: Transaction<Database>, options: {forgetIntents?: boolean} = {}): Promise<void> {
+        await trx.updateTable('messages')
+            .set({post_ids: JSON.stringify(postIds), delivered_at: this.clock.now()})
+            .where('licence', '=', licence).where('conversation_id', '=', conversationId).where('message_id', '=', messageId)
+            .execute();
+        if (options.forgetIntents ?? true) {
             await this.forgetIntents(licence, intentPrefix, trx);
-        });
+        }
     }
 
     // ---- the post ledger

@@ -51,6 +51,9 @@ export interface JobSummary {
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
+/** Writes that record a job's outcome, run in the transaction that marks the job delivered. */
+export type Completion = (trx: Transaction<Database>) => Promise<void>;
+
 type OutboxRow = {
     id: number; licence: string; direction: string; kind: string; ordering_key: string;
     conversation_id: string | null; dedupe_key: string | null; payload: string; attempts: number; created_at: number;
@@ -184,14 +187,27 @@ export class OutboxRepository {
         return row !== undefined;
     }
 
-    /** Ends a lease as delivered. False when the lease was lost (another owner took the job over). */
-    async markDelivered(id: number, owner: string): Promise<boolean> {
-        const now = this.clock.now();
-        const result = await this.db.updateTable('outbox')
-            .set({status: 'delivered', delivered_at: now, updated_at: now, lease_owner: null, lease_until: null, last_error: null, last_error_code: null})
-            .where('id', '=', id).where('lease_owner', '=', owner).where('status', '=', 'in_flight')
-            .executeTakeFirst();
-        return Number(result.numUpdatedRows) === 1;
+    /**
+     * Ends a lease as delivered. False when the lease was lost (another owner took the job over).
+     * `completion` (the handler's record of what it did) is written in the same transaction, and
+     * is kept even when the lease was lost: what it records did happen.
+     */
+    async markDelivered(id: number, owner: string, completion?: Completion): Promise<boolean> {
+        const mark = async (executor: Executor): Promise<boolean> => {
+            const now = this.clock.now();
+            const result = await executor.updateTable('outbox')
+                .set({status: 'delivered', delivered_at: now, updated_at: now, lease_owner: null, lease_until: null, last_error: null, last_error_code: null})
+                .where('id', '=', id).where('lease_owner', '=', owner).where('status', '=', 'in_flight')
+                .executeTakeFirst();
+            return Number(result.numUpdatedRows) === 1;
+        };
+        if (!completion) {
+            return mark(this.db);
+        }
+        return this.db.transaction().execute(async (trx) => {
+            await completion(trx);
+            return mark(trx);
+        });
     }
 
     /** Ends a lease with a retry after `delayMs`. */

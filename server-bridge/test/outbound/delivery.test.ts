@@ -339,6 +339,38 @@ for (const engine of ENGINES) {
                 await r.close();
             }
         });
+
+        test('a first attempt that posted and died before its completion left no ledger entry: the next attempt finds the post', async () => {
+            const r = await rig();
+            try {
+                await r.send(started('c-10'));
+                await drained(r);
+                const root = rootsOf(r, 'c-10')[0]!;
+                const context = r.running.bridge.context;
+                await r.running.bridge.worker.stop();
+                await r.send(message('c-10', 'm-died', 'posted by a process that died'));
+                // A process claimed the job (attempt 1), posted, and was killed before completing it.
+                const [claimed] = await context.outbox.claim('a-process-that-died', 1, 1);
+                assert.equal(claimed?.attempts, 1);
+                r.standIn.createPost(r.seed.bot.user.id, {
+                    channel_id: r.seed.channel.id, root_id: root.id, message: '**Anna (visitor):** posted by a process that died',
+                    props: {ireserve: {v: 1, message_id: 'm-died', sender_type: 'visitor', sender_name: 'Anna'}},
+                });
+                const threadReads = r.standIn.requestCounts()['GET /api/v4/posts/:post_id/thread'] ?? 0;
+                r.running.bridge.worker.start();
+                await drained(r);
+                assert.equal(postsOfMessage(r, 'm-died').length, 1, 'posted once');
+                assert.equal(r.standIn.requestCounts()['GET /api/v4/posts/:post_id/thread'], threadReads + 1, 'the second attempt looked first');
+                // A message delivered at the first attempt wrote nothing to the post ledger.
+                await r.send(message('c-10', 'm-first-try', 'plain sailing'));
+                await drained(r);
+                const ledger = await context.database.db.selectFrom('kv').select('key').where('licence', '=', r.licence)
+                    .where('key', 'like', 'outbound.post:msg:%').execute();
+                assert.deepEqual(ledger, []);
+            } finally {
+                await r.close();
+            }
+        });
     });
 }
 
