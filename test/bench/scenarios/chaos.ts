@@ -47,7 +47,7 @@ export async function chaos(ctx: BenchContext): Promise<void> {
         callbackOutageMs: q ? 2000 : 20_000,
         latencyMs: q ? 50 : 100,
         replies: q ? 24 : 200,
-        leaseMs: q ? 3000 : 60_000,
+        leaseMs: q ? 3000 : 15_000, // full mode: the bridge's default (BRIDGE_DELIVERY_LEASE_MS unset)
     };
     const dir = ctx.dir('chaos');
     const env: Record<string, string> = {DATABASE_URL: `sqlite:${dir}/bridge.db`, BRIDGE_DATA_DIR: dir};
