@@ -11,6 +11,7 @@ import {eventRoutes} from './http/routes/events.js';
 import {healthRoutes} from './http/routes/health.js';
 import {outgoingWebhookRoutes} from './http/routes/outgoing_webhook.js';
 import {createInbound, type Inbound} from './inbound/index.js';
+import {JOB_REPLY} from './inbound/jobs.js';
 import {MattermostConnector} from './mattermost/connector.js';
 import {Metrics} from './observability/metrics.js';
 import {OutboundDelivery} from './outbound/delivery.js';
@@ -120,6 +121,8 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
             logger,
             clock,
             random: options.random,
+            // Inbound replies go to i-Reserve; every other job talks to Mattermost.
+            upstreamOf: (kind) => (kind === JOB_REPLY ? 'ireserve' : 'mattermost'),
             events: {
                 delivered: async (job) => {
                     metrics.deliveries.inc({direction: job.direction, kind: job.kind, result: 'delivered'});

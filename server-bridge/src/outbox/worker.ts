@@ -57,7 +57,16 @@ export interface WorkerOptions {
      * of the delivery path. Claimed-ahead jobs are held under lease like running ones.
      */
     prefetch?: number;
+    /**
+     * Which upstream a job kind talks to (default: its direction). After a transient failure
+     * (unreachable, 5xx, 429), the next success of a job with the same licence and upstream makes
+     * that upstream's waiting jobs due at once: an outage's backoff does not outlast the outage.
+     */
+    upstreamOf?: (kind: string) => string;
 }
+
+/** Failure codes whose waiting jobs are woken when their upstream answers again. */
+const TRANSIENT_CODES = ['unreachable', 'server_error', 'rate_limited'] as const;
 
 interface Ready {
     job: Job;
@@ -82,6 +91,8 @@ export class OutboxWorker {
     #heartbeat: NodeJS.Timeout | undefined;
     /** When the leases were last renewed (or 0): a claimed-ahead job older than both is not started. */
     #renewedAt = 0;
+    /** `licence\nupstream` where a job failed transiently since the last success there. */
+    readonly #troubled = new Set<string>();
 
     constructor(options: WorkerOptions) {
         this.#options = options;
@@ -217,6 +228,7 @@ export class OutboxWorker {
         }
         try {
             if (await repository.markDelivered(job.id, this.owner, completion ?? undefined)) {
+                await this.#recovered(job);
                 await events?.delivered?.(job);
             } else {
                 logger.warn({job: job.id}, 'delivered, but the lease had passed to another worker');
@@ -226,8 +238,37 @@ export class OutboxWorker {
         }
     }
 
+    #troubleKey(job: Job): string {
+        return `${job.licence}\n${this.#options.upstreamOf?.(job.kind) ?? job.direction}`;
+    }
+
+    /** After a transient failure: the first success there makes the upstream's waiting jobs due. */
+    async #recovered(job: Job): Promise<void> {
+        const key = this.#troubleKey(job);
+        if (!this.#troubled.delete(key)) {
+            return;
+        }
+        const {upstreamOf, handlers, repository} = this.#options;
+        const upstream = upstreamOf?.(job.kind) ?? job.direction;
+        const filter = upstreamOf
+            ? {kinds: Object.keys(handlers).filter((kind) => upstreamOf(kind) === upstream)}
+            : {direction: job.direction};
+        try {
+            const woken = await repository.wakeWaiting(job.licence, filter, TRANSIENT_CODES);
+            if (woken > 0) {
+                this.#options.logger.info({licence: job.licence, upstream, woken}, 'upstream answers again: waiting deliveries are due now');
+                this.wake();
+            }
+        } catch (error) {
+            this.#options.logger.warn({err: error, licence: job.licence}, 'could not make waiting deliveries due; they keep their backoff');
+        }
+    }
+
     async #fail(job: Job, error: unknown): Promise<void> {
         const {repository, logger, events, maxAttempts} = this.#options;
+        if (error instanceof UpstreamError && (TRANSIENT_CODES as readonly string[]).includes(error.kind)) {
+            this.#troubled.add(this.#troubleKey(job));
+        }
         let reason: string;
         let code: string;
         let retryable: boolean;

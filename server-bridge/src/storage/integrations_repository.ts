@@ -87,6 +87,20 @@ export class IntegrationsRepository {
         this.#cache.delete(licence);
     }
 
+    /**
+     * Runs a write of the licence's row and forgets the cached integration before and after it:
+     * a `getCached` read that ran while the write was under way (and may have seen the old row)
+     * is not kept.
+     */
+    async #writing<T>(licence: string, write: () => Promise<T>): Promise<T> {
+        this.invalidate(licence);
+        try {
+            return await write();
+        } finally {
+            this.invalidate(licence);
+        }
+    }
+
     async adminKeyHash(licence: string): Promise<string | undefined> {
         const row = await this.db.selectFrom('integrations').select('admin_key_hash').where('licence', '=', licence).executeTakeFirst();
         return row?.admin_key_hash;
@@ -107,7 +121,10 @@ export class IntegrationsRepository {
         return (await query.orderBy('licence').execute()).map((row) => row.licence);
     }
 
-    /** Creates or replaces. Returns true when it was created. */
+    /**
+     * Creates or replaces. Returns true when it was created. Inside a caller's transaction (`trx`),
+     * call `invalidate` once it has committed: until then other connections still read the old row.
+     */
     async save(record: IntegrationRecord, trx?: Transaction<Database>): Promise<boolean> {
         const executor = trx ?? this.db;
         const now = this.clock.now();
@@ -135,13 +152,14 @@ export class IntegrationsRepository {
             bot_user_id: record.botUserId,
             updated_at: now,
         };
-        this.invalidate(record.licence);
-        if (existing) {
-            await executor.updateTable('integrations').set(values).where('licence', '=', record.licence).execute();
-            return false;
-        }
-        await executor.insertInto('integrations').values({...values, created_at: now}).execute();
-        return true;
+        return this.#writing(record.licence, async () => {
+            if (existing) {
+                await executor.updateTable('integrations').set(values).where('licence', '=', record.licence).execute();
+                return false;
+            }
+            await executor.insertInto('integrations').values({...values, created_at: now}).execute();
+            return true;
+        });
     }
 
     /** The stored record with secrets opened, for a read-modify-write (PATCH, rotate). */
@@ -174,20 +192,17 @@ export class IntegrationsRepository {
     }
 
     async delete(licence: string): Promise<boolean> {
-        this.invalidate(licence);
-        return this.db.transaction().execute(async (trx) => {
+        return this.#writing(licence, () => this.db.transaction().execute(async (trx) => {
             const result = await trx.deleteFrom('integrations').where('licence', '=', licence).executeTakeFirst();
             for (const table of ['events', 'conversations', 'messages', 'outbox', 'directory_users', 'kv'] as const) {
                 await trx.deleteFrom(table).where('licence', '=', licence).execute();
             }
             return Number(result.numDeletedRows) === 1;
-        });
+        }));
     }
 
     async setBotUserId(licence: string, botUserId: string): Promise<void> {
-        this.invalidate(licence);
-        await this.db.updateTable('integrations').set({bot_user_id: botUserId}).where('licence', '=', licence).execute();
-        this.invalidate(licence);
+        await this.#writing(licence, () => this.db.updateTable('integrations').set({bot_user_id: botUserId}).where('licence', '=', licence).execute());
     }
 
     /**

@@ -178,6 +178,30 @@ export class OutboxRepository {
         return Number(result.numUpdatedRows);
     }
 
+    /**
+     * Makes waiting jobs of these kinds due now when their last attempt failed with one of `codes`
+     * (an upstream that was down or rate-limited and now answers again): they need not sit out the
+     * rest of a backoff that grew during the outage. Returns how many.
+     */
+    async wakeWaiting(licence: string, filter: {kinds?: readonly string[]; direction?: Direction}, codes: readonly string[]): Promise<number> {
+        if (filter.kinds?.length === 0 || codes.length === 0) {
+            return 0;
+        }
+        const now = this.clock.now();
+        let query = this.db.updateTable('outbox')
+            .set({next_attempt_at: now, updated_at: now})
+            .where('licence', '=', licence).where('status', '=', 'pending').where('next_attempt_at', '>', now)
+            .where('last_error_code', 'in', [...codes]);
+        if (filter.kinds) {
+            query = query.where('kind', 'in', [...filter.kinds]);
+        }
+        if (filter.direction) {
+            query = query.where('direction', '=', filter.direction);
+        }
+        const result = await query.executeTakeFirst();
+        return Number(result.numUpdatedRows);
+    }
+
     /** True while a job of (licence, orderingKey) is waiting or running: a newcomer would queue behind it. */
     async hasUnfinished(licence: string, orderingKey: string): Promise<boolean> {
         const row = await this.db.selectFrom('outbox').select('id')

@@ -62,6 +62,31 @@ for (const engine of ENGINES) {
             }
         });
 
+        test('once Mattermost answers again, deliveries waiting out a long backoff are due at once', async () => {
+            // Backoff of up to 10 minutes: without the wake-up, most of these would wait minutes.
+            const r = await rig({env: {BRIDGE_DELIVERY_BASE_BACKOFF_MS: '600000', BRIDGE_DELIVERY_MAX_BACKOFF_MS: '600000'}});
+            try {
+                standIn.startOutage({mode: '503'});
+                const waiting = await sendConversations(r.send, 6, 2, 'backoff');
+                const {db} = r.running.bridge.context.database;
+                const pendingFar = async () => (await db.selectFrom('outbox').select(['id', 'next_attempt_at']).where('licence', '=', r.licence)
+                    .where('status', '=', 'pending').where('last_error_code', '=', 'server_error').execute())
+                    .filter((row) => Number(row.next_attempt_at) > Date.now() + 60_000);
+                await waitFor(async () => (await pendingFar()).length > 0, 'deliveries to back off for more than a minute');
+                const far = await pendingFar();
+                standIn.endOutage();
+                // The next success (a new conversation's first attempt) tells the bridge Mattermost is back.
+                await r.send(started('backoff-after'));
+                assert.equal(await drained(r, 'every waiting delivery', 20_000), 0);
+                assertDeliveredInOrder(r, waiting);
+                const rows = await db.selectFrom('outbox').select(['id', 'status']).where('id', 'in', far.map((row) => row.id)).execute();
+                assert.ok(rows.every((row) => row.status === 'delivered'), 'the deliveries that were minutes away were delivered now');
+            } finally {
+                standIn.clearFaults();
+                await r.close();
+            }
+        });
+
         test('429 storm → delivered, and no request reaches Mattermost before the Retry-After has passed', async () => {
             // Backoff capped far above Retry-After, so that only Retry-After decides the wait.
             const r = await rig({env: {BRIDGE_DELIVERY_MAX_BACKOFF_MS: '5000', BRIDGE_DELIVERY_BASE_BACKOFF_MS: '1'}});

@@ -107,12 +107,23 @@ export async function intake(ctx: BenchContext): Promise<void> {
             latency.push(await openLoop({origin: bridge.url, rate, connections: 64, warmupMs, durationMs: latencyDurationMs, next}));
             ctx.log(`intake latency round ${round + 1}/${latencyRounds} at ${rate}/s: p50 ${latency.at(-1)!.latency_ms.p50} ms, p99 ${latency.at(-1)!.latency_ms.p99} ms`);
         }
+        // The same open loop against the Fastify server answering the same signed POSTs with a
+        // constant 202: what the load generator and the machine alone add to the latency.
+        const baseline = [];
+        for (let round = 0; round < latencyRounds; round++) {
+            await sleep(500);
+            baseline.push(await openLoop({origin: hello.url, rate, connections: 64, warmupMs, durationMs: latencyDurationMs, next}));
+            ctx.log(`intake latency baseline round ${round + 1}/${latencyRounds} (Fastify POST 202) at ${rate}/s: p50 ${baseline.at(-1)!.latency_ms.p50} ms, p99 ${baseline.at(-1)!.latency_ms.p99} ms`);
+        }
         const p99s = latency.map((l) => l.latency_ms.p99);
         const latencyConditions = {...conditions, rate_per_s: rate, duration_ms: latencyDurationMs, rounds: latencyRounds, load: 'open loop, latency from due time'};
         ctx.figure('intake', {name: 'p99_at_half_max', value: median(p99s), unit: 'ms', target: '<= 10 ms at half of the maximum rate', met: median(p99s) <= 10, runs: p99s, conditions: latencyConditions});
         ctx.figure('intake', {name: 'p50_at_half_max', value: median(latency.map((l) => l.latency_ms.p50)), unit: 'ms', runs: latency.map((l) => l.latency_ms.p50), conditions: latencyConditions});
         ctx.figure('intake', {name: 'p999_at_half_max', value: median(latency.map((l) => l.latency_ms.p999)), unit: 'ms', runs: latency.map((l) => l.latency_ms.p999), conditions: latencyConditions});
-        ctx.details.intake = {runs, latency, statuses: runs.statuses};
+        const baselineConditions = {...latencyConditions, note: 'Fastify answering the same signed POSTs with a constant 202, same rate and load generator'};
+        ctx.figure('intake', {name: 'baseline_p99_at_same_rate', value: median(baseline.map((l) => l.latency_ms.p99)), unit: 'ms', runs: baseline.map((l) => l.latency_ms.p99), conditions: baselineConditions});
+        ctx.figure('intake', {name: 'baseline_p50_at_same_rate', value: median(baseline.map((l) => l.latency_ms.p50)), unit: 'ms', runs: baseline.map((l) => l.latency_ms.p50), conditions: baselineConditions});
+        ctx.details.intake = {runs, latency, baseline, statuses: runs.statuses};
     } finally {
         await control.clearFaults().catch(() => undefined);
         await bridge.stop();
