@@ -6,6 +6,7 @@
 //                   results go to test/artifacts/bench-partial.json.
 //   BENCH_BRIDGE=dist|tsx  how bridges are started (default: the build when it is up to date).
 //   BENCH_MERGE=1   with BENCH_ONLY in full mode: replace those scenarios' figures in bench/results.json.
+//   BENCH_BRIDGE_NODE_FLAGS="--trace-gc ..."  extra Node flags for every bridge (experiments).
 //
 // Full mode writes bench/results.json, bench/chart.svg and the generated part of BENCHMARKS.md.
 // Exit code: 0 unless the harness itself broke or a correctness check failed (lost, duplicated or

@@ -67,14 +67,19 @@ export class BenchContext {
         return {info, control: new StandInControl(info.control)};
     }
 
-    /** A bridge process with the bench's admin token and secret key, on a port of its own. */
+    /**
+     * A bridge process with the bench's admin token and secret key, on a port of its own.
+     * BENCH_BRIDGE_NODE_FLAGS (space-separated, e.g. "--trace-gc") adds Node flags to every bridge
+     * of the run, for experiments; a run with it says so in its conditions.
+     */
     async bridge(name: string, env: Record<string, string>, nodeFlags?: string[]): Promise<BridgeProcess> {
+        const extra = (process.env.BENCH_BRIDGE_NODE_FLAGS ?? '').split(/\s+/).filter((flag) => flag !== '');
         const bridge = new BridgeProcess({
             name,
             port: await freePort(),
             env: {BRIDGE_ADMIN_TOKEN: ADMIN_TOKEN, BRIDGE_SECRET_KEY: SECRET_KEY, ...env},
             logFile: path.join(this.logs, `${name}-bridge.log`),
-            nodeFlags,
+            nodeFlags: [...extra, ...(nodeFlags ?? [])],
         });
         await bridge.start();
         return bridge;

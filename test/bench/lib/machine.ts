@@ -15,6 +15,8 @@ export interface RunConditions {
     git_commit: string;
     /** 1-minute load average when the run started (other agents share the machine). */
     loadavg_at_start: number;
+    /** BENCH_BRIDGE_NODE_FLAGS, when an experiment set it. */
+    bridge_node_flags?: string;
 }
 
 function cpuModel(): string {
@@ -49,5 +51,6 @@ export function runConditions(mode: 'quick' | 'full', root: string): RunConditio
         kernel: os.release(),
         git_commit: gitCommit(root),
         loadavg_at_start: Math.round(os.loadavg()[0]! * 100) / 100,
+        ...(process.env.BENCH_BRIDGE_NODE_FLAGS ? {bridge_node_flags: process.env.BENCH_BRIDGE_NODE_FLAGS} : {}),
     };
 }

@@ -10,6 +10,22 @@ import {round} from '../lib/stats.js';
 
 const MB = 1024 * 1024;
 
+/** V8 heap used and reserved, and external memory, from the bridge's Prometheus default metrics. */
+async function memoryBreakdown(url: string): Promise<Record<string, number> | undefined> {
+    try {
+        const text = await (await fetch(`${url}/metrics`)).text();
+        const read = (metric: string) => Number(new RegExp(`^${metric}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+        const figures = {
+            heap_used_after_100k: read('ireserve_bridge_nodejs_heap_size_used_bytes'),
+            heap_reserved_after_100k: read('ireserve_bridge_nodejs_heap_size_total_bytes'),
+            external_after_100k: read('ireserve_bridge_nodejs_external_memory_bytes'),
+        };
+        return Object.values(figures).every(Number.isFinite) ? figures : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
 export async function memory(ctx: BenchContext): Promise<void> {
     const conversations = 10_000;
     const messages = 10;
@@ -58,6 +74,7 @@ export async function memory(ctx: BenchContext): Promise<void> {
         await waitDrained(() => [bridge.url], 900_000, 500);
         await sleep(3000);
         const settled = bridge.rss()!;
+        const breakdown = await memoryBreakdown(bridge.url);
         sampling = false;
         await sampler;
         const posts = await control.posts();
@@ -70,6 +87,12 @@ export async function memory(ctx: BenchContext): Promise<void> {
         ctx.figure('memory', {name: 'rss_idle', value: round(idle.rss / MB, 1), unit: 'MB', conditions});
         ctx.figure('memory', {name: 'rss_after_100k', value: round(settled.rss / MB, 1), unit: 'MB', target: '<= 200 MB', met: settled.rss / MB <= 200, conditions});
         ctx.figure('memory', {name: 'rss_peak', value: round(peak, 1), unit: 'MB', conditions, note: 'VmHWM or the highest sample'});
+        if (breakdown) {
+            // Where the RSS is: V8's heap (used / reserved) and memory outside it (buffers, native addons).
+            for (const [name, bytes] of Object.entries(breakdown)) {
+                ctx.figure('memory', {name, value: round(bytes / MB, 1), unit: 'MB', conditions: {...conditions, source: 'the bridge\'s /metrics (prom-client default metrics) after the drain'}});
+            }
+        }
         ctx.figure('memory', {name: 'lost_duplicated_out_of_order', value: v.lost + v.duplicated + v.out_of_order, unit: 'messages', target: '0', met: correct(v), conditions});
         ctx.details.memory = {samples, verification: verificationSummary(v), drained_after_s: round((Date.now() - t0) / 1000, 0)};
         ctx.log(`memory: idle ${round(idle.rss / MB, 1)} MB, after ${traffic.events} events ${round(settled.rss / MB, 1)} MB, peak ${round(peak, 1)} MB`);
