@@ -26,12 +26,24 @@ async function memoryBreakdown(url: string): Promise<Record<string, number> | un
     }
 }
 
+/** Node's default heap sizing, then the same run with V8's old space capped (an operator's knob). */
+const VARIANTS = [
+    {name: 'memory', prefix: '', nodeFlags: [] as string[]},
+    {name: 'memory-heap-96', prefix: 'old_space_96mb.', nodeFlags: ['--max-old-space-size=96']},
+];
+
 export async function memory(ctx: BenchContext): Promise<void> {
+    for (const variant of VARIANTS) {
+        await memoryRun(ctx, variant);
+    }
+}
+
+async function memoryRun(ctx: BenchContext, variant: (typeof VARIANTS)[number]): Promise<void> {
     const conversations = 10_000;
     const messages = 10;
-    const dir = ctx.dir('memory');
-    const {info, control} = await ctx.standIn('memory');
-    const bridge = await ctx.bridge('memory', {DATABASE_URL: `sqlite:${dir}/bridge.db`, BRIDGE_DATA_DIR: dir});
+    const dir = ctx.dir(variant.name);
+    const {info, control} = await ctx.standIn(variant.name);
+    const bridge = await ctx.bridge(variant.name, {DATABASE_URL: `sqlite:${dir}/bridge.db`, BRIDGE_DATA_DIR: dir}, variant.nodeFlags);
     const samples: Array<{t_s: number; rss_mb: number; accepted: number}> = [];
     let accepted = 0;
     let backlog = 0;
@@ -54,11 +66,11 @@ export async function memory(ctx: BenchContext): Promise<void> {
                 backlog = b.pending;
             }, () => undefined);
         }, 500);
-        const progress = setInterval(() => ctx.log(`memory: ${accepted} events stored, bridge RSS ${round((bridge.rss()?.rss ?? 0) / MB, 1)} MB`), 30_000);
+        const progress = setInterval(() => ctx.log(`${variant.name}: ${accepted} events stored, bridge RSS ${round((bridge.rss()?.rss ?? 0) / MB, 1)} MB`), 30_000);
         let traffic;
         try {
             traffic = await sendTraffic([bridge.url], {
-                run: 'mem', licence, secret: signingSecret, conversations, messagesPerConversation: messages, concurrency: 64,
+                run: variant.prefix === '' ? 'mem' : 'mem96', licence, secret: signingSecret, conversations, messagesPerConversation: messages, concurrency: 64,
                 // Keep the backlog bounded (as a steady stream would): a waiting outbox is not what is measured here.
                 beforeEach: async () => {
                     while (backlog > 5000) {
@@ -80,22 +92,22 @@ export async function memory(ctx: BenchContext): Promise<void> {
         const posts = await control.posts();
         const v = verifyDelivery(posts, traffic.expected);
         if (!correct(v)) {
-            ctx.failures.push(`memory run: lost ${v.lost}, duplicated ${v.duplicated}, out of order ${v.out_of_order}: ${v.examples.join('; ')}`);
+            ctx.failures.push(`${variant.name} run: lost ${v.lost}, duplicated ${v.duplicated}, out of order ${v.out_of_order}: ${v.examples.join('; ')}`);
         }
-        const conditions = {database: 'sqlite', conversations, messages_per_conversation: messages, events: traffic.events, standin_latency_ms: 0, backlog_cap: 5000, sample_interval_ms: 1000, duration_s: round((Date.now() - t0) / 1000, 0)};
+        const conditions = {database: 'sqlite', node_flags: variant.nodeFlags.join(' ') || 'none', conversations, messages_per_conversation: messages, events: traffic.events, standin_latency_ms: 0, backlog_cap: 5000, sample_interval_ms: 1000, duration_s: round((Date.now() - t0) / 1000, 0)};
         const peak = Math.max(...samples.map((s) => s.rss_mb), settled.hwm / MB);
-        ctx.figure('memory', {name: 'rss_idle', value: round(idle.rss / MB, 1), unit: 'MB', conditions});
-        ctx.figure('memory', {name: 'rss_after_100k', value: round(settled.rss / MB, 1), unit: 'MB', target: '<= 200 MB', met: settled.rss / MB <= 200, conditions});
-        ctx.figure('memory', {name: 'rss_peak', value: round(peak, 1), unit: 'MB', conditions, note: 'VmHWM or the highest sample'});
+        ctx.figure('memory', {name: `${variant.prefix}rss_idle`, value: round(idle.rss / MB, 1), unit: 'MB', conditions});
+        ctx.figure('memory', {name: `${variant.prefix}rss_after_100k`, value: round(settled.rss / MB, 1), unit: 'MB', target: '<= 200 MB', met: settled.rss / MB <= 200, conditions});
+        ctx.figure('memory', {name: `${variant.prefix}rss_peak`, value: round(peak, 1), unit: 'MB', conditions, note: 'VmHWM or the highest sample'});
         if (breakdown) {
             // Where the RSS is: V8's heap (used / reserved) and memory outside it (buffers, native addons).
             for (const [name, bytes] of Object.entries(breakdown)) {
-                ctx.figure('memory', {name, value: round(bytes / MB, 1), unit: 'MB', conditions: {...conditions, source: 'the bridge\'s /metrics (prom-client default metrics) after the drain'}});
+                ctx.figure('memory', {name: `${variant.prefix}${name}`, value: round(bytes / MB, 1), unit: 'MB', conditions: {...conditions, source: 'the bridge\'s /metrics (prom-client default metrics) after the drain'}});
             }
         }
-        ctx.figure('memory', {name: 'lost_duplicated_out_of_order', value: v.lost + v.duplicated + v.out_of_order, unit: 'messages', target: '0', met: correct(v), conditions});
-        ctx.details.memory = {samples, verification: verificationSummary(v), drained_after_s: round((Date.now() - t0) / 1000, 0)};
-        ctx.log(`memory: idle ${round(idle.rss / MB, 1)} MB, after ${traffic.events} events ${round(settled.rss / MB, 1)} MB, peak ${round(peak, 1)} MB`);
+        ctx.figure('memory', {name: `${variant.prefix}lost_duplicated_out_of_order`, value: v.lost + v.duplicated + v.out_of_order, unit: 'messages', target: '0', met: correct(v), conditions});
+        ctx.details[variant.name] = {samples, verification: verificationSummary(v), drained_after_s: round((Date.now() - t0) / 1000, 0)};
+        ctx.log(`${variant.name}: idle ${round(idle.rss / MB, 1)} MB, after ${traffic.events} events ${round(settled.rss / MB, 1)} MB, peak ${round(peak, 1)} MB`);
     } finally {
         sampling = false;
         await sampler;
