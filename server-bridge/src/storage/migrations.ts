@@ -127,6 +127,14 @@ export function migrations(kind: DatabaseKind): Record<string, Migration> {
                 await db.schema.createIndex('outbox_claim').on('outbox').columns(['status', 'id']).execute();
             },
         },
+        '0003_outbox_drop_due_index': {
+            // (status, next_attempt_at) served the first claim query; the claim, the counts and the
+            // clean-up now read (status, id). One index less to keep up on every enqueue and on
+            // every status change (claim, delivered, retry).
+            async up(db: Kysely<unknown>) {
+                await db.schema.dropIndex('outbox_due').ifExists().execute();
+            },
+        },
     };
 }
 
