@@ -122,7 +122,7 @@ export class OutgoingWebhooks {
             response_post_id: null,
         };
         this.calls.push(call);
-        const refused = this.refusedHost(url);
+        const refused = refusedInternalHost(this.store, url);
         if (refused) {
             call.error = refused;
             call.done = true;
@@ -194,23 +194,28 @@ export class OutgoingWebhooks {
             call.error = `Failed to create response post: ${err instanceof Error ? err.message : String(err)}`;
         }
     }
+}
 
-    private refusedHost(url: string): string | null {
-        const allowed = this.store.config.allowedUntrustedInternalConnections;
-        if (allowed === null) {
-            return null;
-        }
-        let host: string;
-        try {
-            host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-        } catch {
-            return 'invalid callback URL';
-        }
-        if (!isInternalHost(host) || allowed.includes(host)) {
-            return null;
-        }
-        return `address forbidden, you may need to set AllowedUntrustedInternalConnections to allow an integration access to your internal network (${host})`;
+/**
+ * Mattermost's refusal of loopback and private addresses unless the host is listed in
+ * `AllowedUntrustedInternalConnections` (null in the stand-in's config: everything allowed).
+ * Returns the error text, or null when the URL may be called.
+ */
+export function refusedInternalHost(store: Store, url: string): string | null {
+    const allowed = store.config.allowedUntrustedInternalConnections;
+    if (allowed === null) {
+        return null;
     }
+    let host: string;
+    try {
+        host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    } catch {
+        return 'invalid callback URL';
+    }
+    if (!isInternalHost(host) || allowed.includes(host)) {
+        return null;
+    }
+    return `address forbidden, you may need to set AllowedUntrustedInternalConnections to allow an integration access to your internal network (${host})`;
 }
 
 /** Go's url.Values.Encode(): keys sorted, `timestamp` in seconds. */

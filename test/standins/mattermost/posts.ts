@@ -2,6 +2,7 @@
 import {canPostInChannel, livePost} from './access.js';
 import {AppError, forbidden, invalidBody} from './errors.js';
 import {newId} from './ids.js';
+import {generateActionIds} from './attachment_actions.js';
 import type {ChannelRec, PostRec, UserRec} from './records.js';
 import {postJson} from './serialize.js';
 import type {Store} from './state.js';
@@ -193,6 +194,7 @@ export class PostService {
                 }
             }
             this.checkValid(post.type, post.file_ids, props);
+            generateActionIds(props);
             post.props = props;
         }
         if (typeof patch.is_pinned === 'boolean') {
@@ -206,6 +208,37 @@ export class PostService {
         const json = postJson(store, post);
         this.hub.publishToChannel(post.channel_id, 'post_edited', {post: JSON.stringify(json)});
         return json;
+    }
+
+    /**
+     * An integration's `update` answering an action click (app/integration_action.go): the message
+     * is replaced (even by an empty one) and, when given, the props (identity props kept), with no
+     * author check. Publishes `post_edited`.
+     */
+    updateFromIntegration(post: PostRec, message: string, props: unknown): void {
+        const store = this.store;
+        if (runeCount(message) > store.config.maxPostSize) {
+            throw new AppError(400, 'model.post.is_valid.message_length.app_error');
+        }
+        if (props !== undefined && props !== null) {
+            const next = propsOf(props);
+            for (const key of IDENTITY_PROPS) {
+                if (post.props[key] !== undefined) {
+                    next[key] = post.props[key];
+                }
+            }
+            this.checkValid(post.type, post.file_ids, next);
+            generateActionIds(next);
+            post.props = next;
+        }
+        const now = store.now();
+        if (message !== post.message) {
+            post.edit_at = now;
+        }
+        post.message = message;
+        post.hashtags = hashtags(message);
+        post.update_at = now;
+        this.hub.publishToChannel(post.channel_id, 'post_edited', {post: JSON.stringify(postJson(store, post))});
     }
 
     /** Soft delete: the post and its replies get delete_at and props.deleteBy. */
@@ -312,6 +345,7 @@ export class PostService {
         const createAt = f.createAt > 0 ? f.createAt : now;
         const props = {...f.props};
         delete props.add_channel_member;
+        generateActionIds(props);
         if (author.is_bot) {
             props.from_bot = 'true';
         }

@@ -25,7 +25,7 @@ interface ThreadQuery {
     direction?: string;
 }
 
-export function registerPostRoutes(app: FastifyInstance, {store, posts, hub}: Deps): void {
+export function registerPostRoutes(app: FastifyInstance, {store, posts, hub, actions}: Deps): void {
     app.post('/api/v4/posts', async (req, reply) => {
         const caller = requireCaller(req);
         const body = req.body;
@@ -55,6 +55,20 @@ export function registerPostRoutes(app: FastifyInstance, {store, posts, hub}: De
         const caller = requireCaller(req);
         posts.delete(caller.user.id, req.params.post_id);
         return {status: 'OK'};
+    });
+
+    // api4/apiaction.go: the route only matches action ids of letters and digits (others: 404 route).
+    app.post<P<'post_id' | 'action_id'>>('/api/v4/posts/:post_id/actions/:action_id', async (req) => {
+        const caller = requireCaller(req);
+        if (!isValidId(req.params.post_id)) {
+            throw invalidUrl('post_id');
+        }
+        if (!/^[A-Za-z0-9]+$/.test(req.params.action_id)) {
+            throw new AppError(404, 'api.context.404.app_error');
+        }
+        const body = (req.body ?? {}) as {selected_option?: unknown};
+        const selected = typeof body.selected_option === 'string' ? body.selected_option : '';
+        return actions.click(caller.user, req.params.post_id, req.params.action_id, selected);
     });
 
     app.get<P<'post_id'> & {Querystring: ThreadQuery}>('/api/v4/posts/:post_id/thread', async (req) => {

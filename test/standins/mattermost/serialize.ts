@@ -8,6 +8,7 @@ import type {
     TeamRec,
     UserRec,
 } from './records.js';
+import {stripIntegrations} from './attachment_actions.js';
 import type {Store} from './state.js';
 
 export function userJson(store: Store, user: UserRec, viewerId: string | null): Record<string, unknown> {
@@ -193,7 +194,7 @@ export function postJson(store: Store, post: PostRec, opts: PostJsonOptions = {}
         original_id: '',
         message: deleted ? '' : post.message,
         type: post.type,
-        props: structuredClone(post.props),
+        props: clientProps(post.props),
         hashtags: post.hashtags,
         file_ids: [...post.file_ids],
         pending_post_id: opts.pendingPostId ?? '',
@@ -217,4 +218,11 @@ export function postJson(store: Store, post: PostRec, opts: PostJsonOptions = {}
         json.metadata = metadata;
     }
     return json;
+}
+
+/** What clients see of a post's props: attachment actions without their `integration` (url, context). */
+function clientProps(props: Record<string, unknown>): Record<string, unknown> {
+    const copy = structuredClone(props);
+    stripIntegrations(copy);
+    return copy;
 }

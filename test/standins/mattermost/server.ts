@@ -9,6 +9,7 @@ import {AppError, unauthorized} from './errors.js';
 import type {Faults} from './faults.js';
 import {newId} from './ids.js';
 import type {OutgoingWebhooks} from './outgoing_webhooks.js';
+import type {PostActions} from './post_actions.js';
 import type {PostService} from './posts.js';
 import {registerChannelRoutes} from './routes_channels.js';
 import {registerControlRoutes, type Controls} from './routes_control.js';
@@ -38,6 +39,7 @@ export interface Deps {
     hub: WebSocketHub;
     posts: PostService;
     webhooks: OutgoingWebhooks;
+    actions: PostActions;
     requests: RequestLog;
 }
 

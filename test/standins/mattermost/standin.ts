@@ -6,6 +6,7 @@ import {AppError} from './errors.js';
 import {Faults, type FailNextOptions, type FaultMatch, type OutageOptions, type RateLimitOptions, type StormOptions} from './faults.js';
 import {newId} from './ids.js';
 import {OutgoingWebhooks, type WebhookCall} from './outgoing_webhooks.js';
+import {PostActions, type ActionCall} from './post_actions.js';
 import {PostService, type CreatePostInput} from './posts.js';
 import type {
     ChannelRec,
@@ -107,6 +108,7 @@ export class MattermostStandIn {
     readonly hub: WebSocketHub;
     readonly posts: PostService;
     readonly webhooks: OutgoingWebhooks;
+    readonly actions: PostActions;
     private app!: FastifyInstance;
     /** `http://127.0.0.1:<port>` (no trailing slash). */
     url = '';
@@ -124,6 +126,7 @@ export class MattermostStandIn {
         this.posts = new PostService(this.store, this.hub);
         this.webhooks = new OutgoingWebhooks(this.store, this.posts);
         this.posts.onPosted((post, channel, author) => this.webhooks.handlePost(post, channel, author));
+        this.actions = new PostActions(this.store, this.posts, this.hub);
     }
 
     static async start(opts: StartOptions = {}): Promise<MattermostStandIn> {
@@ -134,6 +137,7 @@ export class MattermostStandIn {
             hub: standIn.hub,
             posts: standIn.posts,
             webhooks: standIn.webhooks,
+            actions: standIn.actions,
             requests: standIn.requests,
         }, standIn);
         await standIn.app.listen({host: opts.host ?? '127.0.0.1', port: opts.port ?? 0});
@@ -147,6 +151,7 @@ export class MattermostStandIn {
     async close(): Promise<void> {
         this.faults.clear();
         this.webhooks.abortAll();
+        this.actions.abortAll();
         await this.hub.close();
         await this.app.close();
     }
@@ -157,6 +162,7 @@ export class MattermostStandIn {
         this.faults.clear();
         this.requests.clear();
         this.webhooks.calls.length = 0;
+        this.actions.calls.length = 0;
         this.hub.forgetAll();
     }
 
@@ -505,6 +511,11 @@ export class MattermostStandIn {
     /** Outgoing webhook calls made so far (with their outcome once `done`). */
     webhookCalls(): WebhookCall[] {
         return this.webhooks.calls.map((c) => ({...c}));
+    }
+
+    /** Action clicks forwarded to integrations so far (with their outcome once `done`). */
+    actionCalls(): ActionCall[] {
+        return this.actions.calls.map((c) => ({...c}));
     }
 
     websocketConnections(): WsConnectionInfo[] {
