@@ -12,6 +12,7 @@ import {healthRoutes} from './http/routes/health.js';
 import {outgoingWebhookRoutes} from './http/routes/outgoing_webhook.js';
 import {createInbound, type Inbound} from './inbound/index.js';
 import {JOB_REPLY} from './inbound/jobs.js';
+import {OutgoingWebhookService} from './inbound/outgoing_webhook.js';
 import {MattermostConnector} from './mattermost/connector.js';
 import {Metrics} from './observability/metrics.js';
 import {OutboundDelivery} from './outbound/delivery.js';
@@ -150,7 +151,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
             routes: [
                 healthRoutes({ping: () => database.ping(), metrics}),
                 eventRoutes({intake, metrics, maxAttachmentBytes: config.maxAttachmentBytes}),
-                outgoingWebhookRoutes({integrations: context.integrations, relay: context.inbound.relay}),
+                outgoingWebhookRoutes({service: new OutgoingWebhookService({integrations: context.integrations, relay: context.inbound.relay, logger})}),
                 adminRoutes(createAdminApi(context)),
             ],
         });

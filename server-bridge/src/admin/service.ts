@@ -5,26 +5,26 @@ import {generateSigningSecret} from '../crypto/standard_webhooks.js';
 import {
     DEFAULT_DM_SETTINGS,
     NOTIFICATION_TYPES,
-    type AuthMode,
-    type DmSettings,
-    type MattermostAuth,
     isIncomingWebhookTarget,
-    type InboundMode,
     type Integration,
     type NotificationType,
-    type RelayMode,
 } from '../domain/integration.js';
 import type {Clock} from '../ports/clock.js';
 import type {MattermostPort} from '../ports/mattermost.js';
 import type {DirectoryRepository, DirectoryUser} from '../storage/directory_repository.js';
 import type {IntegrationRecord, IntegrationsRepository} from '../storage/integrations_repository.js';
-import type {JobSummary, OutboxRepository, OutboxStatus} from '../storage/outbox_repository.js';
+import type {OutboxRepository, OutboxStatus} from '../storage/outbox_repository.js';
 
 import {listChannels, type ChannelView} from './channels.js';
-import {ConcurrentChange, CreateRefused, DeliveryNotFound, IntegrationNotFound, InvalidSettings} from './errors.js';
-import type {DmSettingsInput, FullSettingsInput, SettingsInput, UsersInput} from './input.js';
+import {resolveAuth, sameAuth} from './credentials.js';
+import {applyDmSettings} from './dm_settings.js';
+import {ConcurrentChange, CreateRefused, DeliveryNotFound, IntegrationNotFound} from './errors.js';
+import type {FullSettingsInput, SettingsInput, UsersInput} from './input.js';
 import {checkBot, checkChannel} from './mattermost_checks.js';
 import {runTest, type TestResult} from './test_run.js';
+import {deliveryView, integrationView, statusView, type DeliveryView, type IntegrationView, type NewSecrets, type StatusView} from './views.js';
+
+export type {DeliveryView, IntegrationView, NewSecrets, StatusView} from './views.js';
 
 /** How long a rotated-out signing secret still verifies events. */
 export const PREVIOUS_SECRET_VALIDITY_MS = 24 * 60 * 60 * 1000;
@@ -47,69 +47,6 @@ export interface AdminDeps {
     settingsChanged?(licence: string): void | Promise<void>;
 }
 
-export interface StatusView {
-    state: 'ok' | 'error';
-    /** Plain language; null when all is well. */
-    last_error: string | null;
-    last_error_at: string | null;
-    last_delivery_at: string | null;
-    /** Deliveries waiting or under way. */
-    queue_depth: number;
-    /** Deliveries parked as failed (replayable). */
-    failed: number;
-}
-
-export interface IntegrationView {
-    licence: string;
-    mattermost: {
-        server_url: string;
-        auth: AuthMode;
-        bot_token_set: boolean;
-        /** Auth mode `login` only: the bot account's e-mail or username (not a secret). */
-        login_id?: string;
-        /** The password itself is never returned. */
-        password_set: boolean;
-        outgoing_webhook_token_set: boolean;
-        bot_user_id: string | null;
-    };
-    channel_id: string;
-    /** Every known notification type; '' = not sent. */
-    notification_channels: Record<NotificationType, string>;
-    relay_mode: RelayMode;
-    inbound_mode: InboundMode;
-    ireserve: {callback_url: string | null};
-    active: boolean;
-    dm_settings: DmSettings;
-    inbound_webhook_url: string;
-    status: StatusView;
-    created_at: string;
-    updated_at: string;
-}
-
-export interface NewSecrets {
-    /** Standard Webhooks secret (`whsec_…`) i-Reserve signs events with. */
-    signing_secret: string;
-    /** The integration's admin key for System Console. */
-    admin_key: string;
-}
-
-export interface DeliveryView {
-    id: number;
-    direction: 'outbound' | 'inbound';
-    kind: string;
-    conversation_id: string | null;
-    attempts: number;
-    status: OutboxStatus;
-    last_error: string | null;
-    last_error_code: string | null;
-    created_at: string;
-    updated_at: string;
-}
-
-function iso(ms: number | null): string | null {
-    return ms === null ? null : new Date(ms).toISOString();
-}
-
 function newAdminKey(): string {
     return `irak_${randomToken(32)}`;
 }
@@ -127,68 +64,6 @@ function compactChannels(map: Partial<Record<NotificationType, string>>): Partia
         }
     }
     return out;
-}
-
-type MattermostInput = Partial<FullSettingsInput['mattermost']>;
-
-/**
- * The auth the input asks for, completed from the stored one: `auth` omitted means "login" when
- * login fields are sent, "token" when a token is sent, else the stored mode. A secret that is
- * omitted is kept when the mode (and, for a login, the login id) stays the same.
- */
-function resolveAuth(input: MattermostInput | undefined, existing: MattermostAuth | undefined): MattermostAuth {
-    const mode: AuthMode = input?.auth
-        ?? (input?.login_id !== undefined || input?.password !== undefined ? 'login' : input?.bot_token !== undefined ? 'token' : existing?.mode ?? 'token');
-    if (mode === 'token') {
-        if (input?.login_id !== undefined || input?.password !== undefined) {
-            throw new InvalidSettings(input.password !== undefined ? 'mattermost.password' : 'mattermost.login_id', 'is only used with "auth": "login"; send "auth": "login" or leave it out');
-        }
-        const botToken = input?.bot_token ?? (existing?.mode === 'token' ? existing.botToken : undefined);
-        if (botToken === undefined || botToken === '') {
-            throw new InvalidSettings('mattermost.bot_token', 'is required with "auth": "token" (the bot\'s access token)', 'required');
-        }
-        return {mode: 'token', botToken};
-    }
-    if (input?.bot_token !== undefined) {
-        throw new InvalidSettings('mattermost.bot_token', 'is not used with "auth": "login"; send login_id and password instead');
-    }
-    const previous = existing?.mode === 'login' ? existing : undefined;
-    const loginId = input?.login_id ?? previous?.loginId;
-    if (!loginId) {
-        throw new InvalidSettings('mattermost.login_id', 'is required with "auth": "login" (the bot account\'s e-mail address or username)', 'required');
-    }
-    const password = input?.password ?? (previous && previous.loginId === loginId ? previous.password : undefined);
-    if (!password) {
-        throw new InvalidSettings('mattermost.password', 'is required with "auth": "login" (send it again when the login id changes)', 'required');
-    }
-    return {mode: 'login', loginId, password};
-}
-
-function sameAuth(a: MattermostAuth, b: MattermostAuth): boolean {
-    return a.mode === 'token' && b.mode === 'token'
-        ? a.botToken === b.botToken
-        : a.mode === 'login' && b.mode === 'login' && a.loginId === b.loginId && a.password === b.password;
-}
-
-/** Applies a dm_settings input: a PUT starts from the defaults, a PATCH from the stored settings. */
-function applyDmSettings(base: DmSettings, input: DmSettingsInput | undefined): DmSettings {
-    if (!input) {
-        return base;
-    }
-    const subscriptions: DmSettings['subscriptions'] = {...base.subscriptions};
-    for (const [type, emails] of Object.entries(input.subscriptions ?? {}) as Array<[NotificationType, string[] | null]>) {
-        const unique = [...new Map((emails ?? []).map((email) => [email.toLowerCase(), email])).values()];
-        if (unique.length === 0) {
-            delete subscriptions[type];
-        } else {
-            subscriptions[type] = unique;
-        }
-    }
-    return {
-        on_assignment: input.on_assignment ?? base.on_assignment,
-        on_guest_message: input.on_guest_message ?? base.on_guest_message,
-        subscriptions,
-    };
 }
 
 /** What to verify against Mattermost before saving. */
@@ -449,64 +324,10 @@ export class AdminService {
     }
 
     async #status(integration: Integration): Promise<StatusView> {
-        const {queueDepth, failed} = await this.deps.outbox.counts(integration.licence);
-        let lastError = integration.lastError;
-        let lastErrorAt = integration.lastErrorAt;
-        if (lastError === null && failed > 0) {
-            // A later success cleared the integration's last error, but failures still wait for a retry.
-            const [latest] = await this.deps.outbox.list(integration.licence, {status: 'failed', limit: 1});
-            lastError = latest?.last_error ?? null;
-            lastErrorAt = latest?.updated_at ?? null;
-        }
-        return {
-            state: lastError !== null || failed > 0 ? 'error' : 'ok',
-            last_error: lastError,
-            last_error_at: iso(lastErrorAt),
-            last_delivery_at: iso(integration.lastDeliveryAt),
-            queue_depth: queueDepth,
-            failed,
-        };
+        return statusView(integration, this.deps.outbox);
     }
 
     async #view(integration: Integration): Promise<IntegrationView> {
-        const notificationChannels = Object.fromEntries(NOTIFICATION_TYPES.map((type) => [type, integration.notificationChannels[type] ?? ''])) as Record<NotificationType, string>;
-        return {
-            licence: integration.licence,
-            mattermost: {
-                server_url: integration.serverUrl,
-                auth: integration.auth.mode,
-                bot_token_set: integration.auth.mode === 'token' && integration.auth.botToken !== '',
-                ...(integration.auth.mode === 'login' ? {login_id: integration.auth.loginId} : {}),
-                password_set: integration.auth.mode === 'login' && integration.auth.password !== '',
-                outgoing_webhook_token_set: integration.outgoingWebhookToken !== null,
-                bot_user_id: integration.botUserId,
-            },
-            channel_id: integration.channelId,
-            notification_channels: notificationChannels,
-            relay_mode: integration.relayMode,
-            inbound_mode: integration.inboundMode,
-            ireserve: {callback_url: integration.callbackUrl},
-            active: integration.active,
-            dm_settings: integration.dmSettings,
-            inbound_webhook_url: `${this.deps.publicUrl.replace(/\/+$/, '')}/api/v1/mattermost/outgoing-webhook`,
-            status: await this.#status(integration),
-            created_at: new Date(integration.createdAt).toISOString(),
-            updated_at: new Date(integration.updatedAt).toISOString(),
-        };
+        return integrationView(integration, await this.#status(integration), this.deps.publicUrl);
     }
-}
-
-function deliveryView(job: JobSummary): DeliveryView {
-    return {
-        id: job.id,
-        direction: job.direction,
-        kind: job.kind,
-        conversation_id: job.conversation_id,
-        attempts: Number(job.attempts),
-        status: job.status,
-        last_error: job.last_error,
-        last_error_code: job.last_error_code,
-        created_at: new Date(Number(job.created_at)).toISOString(),
-        updated_at: new Date(Number(job.updated_at)).toISOString(),
-    };
 }
