@@ -5,7 +5,7 @@
 // /plugins/<id>/public/ when it first renders: the first download is made to fail (offline), the
 // admin presses Retry. The setting talks to a real bridge on 127.0.0.1 (another origin, allowed
 // by BRIDGE_CORS_ORIGINS), and the bridge to the Mattermost stand-in. The admin fills both screens,
-// saves, presses Test (one channel works, one has lost the bot), replays a failed delivery, and a
+// saves with the page's Save (System Console's save semantics: see admin_console.js), presses Test (one channel works, one has lost the bot), replays a failed delivery, and a
 // screenshot is saved to test/artifacts/admin_console.png.
 import assert from 'node:assert/strict';
 import {spawnSync} from 'node:child_process';
@@ -34,6 +34,7 @@ const pluginJson = JSON.parse(readFileSync(join(repoRoot, 'plugin.json'), 'utf8'
 type AdminHarness = {
     registered: {calls: string[]};
     openAdminConsole(options: {pluginId: string; pluginName: string; schema: unknown; config: unknown}): Promise<void>;
+    adminConsole: {saveNeeded: boolean; navigationBlocked: boolean; page: string; saves: number};
 };
 
 /** Builds the webapp bundle when it is missing or older than any source file. */
@@ -75,7 +76,10 @@ let profileDir: string;
 let signingSecret = '';
 const pageErrors: string[] = [];
 
+const bridgePatches: string[] = [];
 const setup = () => page.getByTestId('ireserve-integration-setup');
+const pageSave = () => page.getByTestId('admin-console-save');
+const consoleState = () => page.evaluate(() => (window as unknown as {harness: AdminHarness}).harness.adminConsole);
 const field = (label: string | RegExp) => setup().getByLabel(label, {exact: typeof label === 'string'});
 
 async function selectedText(select: Locator): Promise<string> {
@@ -114,6 +118,11 @@ before(async () => {
     });
     page = context.pages()[0] ?? await context.newPage();
     page.on('pageerror', (err) => pageErrors.push(err.message));
+    page.on('request', (request) => {
+        if (request.method() === 'PATCH' && request.url().startsWith(running.url)) {
+            bridgePatches.push(request.postData() ?? '');
+        }
+    });
     page.on('console', (msg) => {
         if (msg.type() === 'error') {
             pageErrors.push(`${msg.text()} ${msg.location().url}`);
@@ -184,7 +193,9 @@ describe('System Console set-up in the browser', () => {
         assert.equal(await setup().getByTestId('status-state').textContent(), 'Working');
     });
 
-    test('fills both screens and saves them to the bridge', async () => {
+    test('fills both screens and saves them to the bridge with the page\'s Save', async () => {
+        assert.equal(await setup().getByRole('button', {name: /Save integration settings/}).count(), 0, 'no Save of its own');
+        assert.equal(await pageSave().isDisabled(), true);
         const hook = standIn.createIncomingWebhook({channel_id: seed.notification_channel.id, display_name: 'Payments'});
         await field(/^Outgoing webhook token/).fill('outgoing-hook-token-1234');
         await field('Booking confirmed').selectOption(seed.notification_channel.id);
@@ -192,12 +203,15 @@ describe('System Console set-up in the browser', () => {
         await field('Payment received').selectOption({label: 'Incoming webhook URL…'});
         await field('Incoming webhook URL for Payment received').fill(hook.url);
         await setup().getByRole('radio', {name: /Only replies sent with the i-Reserve panel/}).check();
-        await setup().getByText('You have unsaved changes.').waitFor();
+        await setup().getByText('You have unsaved changes. Save them with Save at the bottom of the page.').waitFor();
 
-        // Mattermost's page Save is enabled by the edit (setSaveNeeded), but the setting's own button saves.
-        assert.equal(await page.getByTestId('admin-console-save').isEnabled(), true);
-        await setup().getByRole('button', {name: 'Save integration settings'}).click();
+        // The edits marked the page unsaved (setSaveNeeded): Save enabled, navigation blocked.
+        assert.deepEqual(await consoleState(), {saveNeeded: true, navigationBlocked: true, page: 'plugin', saves: 0});
+        await pageSave().click();
         await setup().getByText('Saved.', {exact: true}).waitFor();
+        await pollUntil(async () => (await consoleState()).navigationBlocked === false, {what: 'navigation unblocked after the save'});
+        assert.equal(await pageSave().isDisabled(), true);
+        assert.equal(bridgePatches.length, 1, 'one PATCH to the bridge');
 
         assert.equal(await field(/^Outgoing webhook token/).inputValue(), '');
         assert.equal(await setup().locator('.irsv-admin__pill--set').count(), 2, 'both tokens show "Set"');
@@ -214,22 +228,50 @@ describe('System Console set-up in the browser', () => {
         assert.ok(!JSON.stringify(saved.body).includes('outgoing-hook-token-1234'), 'the token never comes back');
     });
 
-    test('a bad field is shown where it is, and nothing typed is lost', async () => {
+    test('a bad field is shown at the field and at the top of the set-up; the page stays unsaved and blocks leaving', async () => {
         await field(/^Bot access token/).fill('not-a-valid-token');
         await field('Booking changed').selectOption(seed.notification_channel.id);
-        await setup().getByRole('button', {name: 'Save integration settings'}).click();
+        await pageSave().click();
         const error = setup().locator('#irsv-setup-botToken-error');
         await error.waitFor();
         assert.match(await error.textContent() ?? '', /token rejected/);
         assert.equal(await field(/^Bot access token/).inputValue(), 'not-a-valid-token');
         assert.equal(await field('Booking changed').inputValue(), seed.notification_channel.id);
-        assert.match(await setup().getByRole('alert').first().textContent() ?? '', /^Not saved: Bot access token: token rejected/);
+        // The set-up's message is its first content: the admin sees it at the top of the set-up.
+        const top = setup().locator('.irsv-admin__bar').first();
+        assert.match(await top.getByRole('alert').textContent() ?? '', /^Not saved: Bot access token: token rejected/);
+        // Like Mattermost, the page shows no message of its own for a failed save action.
+        assert.equal(await page.locator('.admin-save-error').count(), 0);
+        await pollUntil(async () => (await pageSave().isEnabled()), {what: 'Save enabled again after the failed save'});
+        assert.equal((await consoleState()).navigationBlocked, true);
         await page.screenshot({path: join(artifacts, 'admin_console_field_error.png')});
 
-        // Back to the saved settings: clear the token, undo the mapping.
+        // Leaving is blocked: the page asks to discard; the admin stays.
+        await page.getByRole('navigation', {name: 'System Console'}).getByText('Plugin Management').click();
+        const dialog = page.getByRole('dialog', {name: 'Discard Changes?'});
+        await dialog.waitFor();
+        await dialog.getByRole('button', {name: 'Cancel'}).click();
+        assert.equal((await consoleState()).page, 'plugin');
+    });
+
+    test('edits undone: Save sends nothing to the bridge and leaving is free again', async () => {
+        const before = bridgePatches.length;
         await field(/^Bot access token/).fill('');
         await field('Booking changed').selectOption('');
         await setup().getByText('No unsaved changes.').waitFor();
+        assert.equal(await pageSave().isEnabled(), true, 'the page still needs its Save');
+        await pageSave().click();
+        await pollUntil(async () => (await consoleState()).navigationBlocked === false, {what: 'navigation unblocked'});
+        assert.equal(bridgePatches.length, before, 'nothing sent');
+        assert.equal(await setup().getByRole('alert').count(), 0, 'the earlier error is gone');
+
+        // Leave without a question, and come back: the set-up loads the saved integration again.
+        await page.getByRole('navigation', {name: 'System Console'}).getByText('Plugin Management').click();
+        assert.equal(await page.getByRole('dialog').count(), 0);
+        assert.equal((await consoleState()).page, 'management');
+        await page.getByRole('navigation', {name: 'System Console'}).getByText(pluginJson.name).click();
+        await setup().getByRole('heading', {name: '1. Authentication'}).waitFor();
+        await pollUntil(async () => (await field('Conversations channel').locator('option').count()) > 3, {what: 'the channels again'});
     });
 
     test('Test: the working channels get a sample post, the one the bot left says how to fix it', async () => {

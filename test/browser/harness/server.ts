@@ -7,7 +7,8 @@
 //   /plugin/main.js        the plugin bundle under test (the built webapp/dist/main.js by default)
 //   {basename}/plugins/<id>/public/*  the chunks the bundle loads on demand, from public/ next to it
 //                          (webpack's webapp/dist/public/), where Mattermost serves an active
-//                          plugin's public/ folder; every such request is in `publicRequests`
+//                          plugin's public/ folder (or, with pluginFilesFromServer, from the
+//                          Mattermost server itself); every such request is in `publicRequests`
 //   {basename}/api/v4/*    proxied to a Mattermost server — the stand-in or a real one — with
 //                          cookies and headers passed through both ways, WebSocket included.
 // Log in by giving the browser MMAUTHTOKEN / MMCSRF cookies for the harness origin (or by POSTing
@@ -34,6 +35,12 @@ export type HarnessOptions = {
 
     /** Serve the site under a sub-path, e.g. '/mm' (default: none). */
     basename?: string;
+
+    /**
+     * Take {basename}/plugins/<id>/public/* from the Mattermost server (a real one serves an active
+     * plugin's public/ folder there) instead of from public/ next to the bundle. Default: false.
+     */
+    pluginFilesFromServer?: boolean;
 };
 
 export type ProxiedRequest = {method: string; path: string; headers: IncomingMessage['headers']};
@@ -79,7 +86,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     const pluginPublic = `${basename}/plugins/${PLUGIN_ID}/public/`;
     const chunkDir = join(dirname(bundlePath), 'public');
 
-    const proxy = (req: IncomingMessage, res: ServerResponse, path: string) => {
+    const proxy = (req: IncomingMessage, res: ServerResponse, path: string, onStatus?: (status: number) => void) => {
         const upstream = httpRequest({
             host: target.hostname,
             port: target.port,
@@ -87,6 +94,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
             path,
             headers: {...req.headers, host: target.host},
         }, (answer) => {
+            onStatus?.(answer.statusCode ?? 502);
             res.writeHead(answer.statusCode ?? 502, answer.headers);
             answer.pipe(res);
         });
@@ -115,6 +123,8 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
             res.end();
         } else if (path === '/plugin/main.js') {
             sendFile(res, bundlePath);
+        } else if (path.startsWith(pluginPublic) && options.pluginFilesFromServer) {
+            proxy(req, res, path.slice(basename.length) + url.search, (status) => publicRequests.push({path, status}));
         } else if (path.startsWith(pluginPublic)) {
             // Like Mattermost's handler (http.ServeFile on the plugin's public/): a file or a 404.
             const name = path.slice(pluginPublic.length);

@@ -161,11 +161,10 @@ const en = {
     adminActive: 'Active',
     adminActiveHelp: 'When off, the bridge accepts no new events from i-Reserve for this licence.',
 
-    adminSave: 'Save integration settings',
     adminSaving: 'Saving…',
     adminSaved: 'Saved.',
     adminNoChanges: 'No unsaved changes.',
-    adminUnsaved: 'You have unsaved changes.',
+    adminUnsaved: 'You have unsaved changes. Save them with Save at the bottom of the page.',
     adminSaveFailed: 'Not saved: {message} Your changes are kept; correct them and save again.',
     adminFixErrors: 'Correct the fields marked above, then save.',
 

@@ -161,11 +161,10 @@ const nl: Partial<Strings> = {
     adminActive: 'Actief',
     adminActiveHelp: 'Uit: de bridge neemt voor deze licentie geen nieuwe gebeurtenissen van i-Reserve aan.',
 
-    adminSave: 'Integratie-instellingen opslaan',
     adminSaving: 'Opslaan…',
     adminSaved: 'Opgeslagen.',
     adminNoChanges: 'Geen niet-opgeslagen wijzigingen.',
-    adminUnsaved: 'Je hebt niet-opgeslagen wijzigingen.',
+    adminUnsaved: 'Je hebt niet-opgeslagen wijzigingen. Sla ze op met Opslaan onderaan de pagina.',
     adminSaveFailed: 'Niet opgeslagen: {message} Je wijzigingen blijven staan; verbeter ze en sla opnieuw op.',
     adminFixErrors: 'Verbeter de gemarkeerde velden hierboven en sla dan op.',
 

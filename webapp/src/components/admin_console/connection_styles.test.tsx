@@ -7,6 +7,7 @@ import {Provider} from 'react-redux';
 
 import manifest from '../../manifest';
 import {makeEntities, makeStore} from '../../testing/store';
+import {makePageProbe, SystemConsolePage} from '../../testing/system_console_page';
 
 import {BridgeClientProvider} from './bridge_context';
 import {ADMIN_KEY, BRIDGE_URL, FakeBridge, LICENCE, makeView, problem} from './fake_bridge';
@@ -18,13 +19,18 @@ function renderSetup(bridge: FakeBridge) {
     render(
         <Provider store={makeStore(makeEntities())}>
             <BridgeClientProvider factory={bridge.factory}>
-                <IntegrationSetup
-                    id={`PluginSettings.Plugins.${manifest.id.replace(/\./g, '+')}.integrationsetup`}
-                    config={{
-                        ServiceSettings: {SiteURL: 'https://chat.example.com'},
-                        PluginSettings: {Plugins: {[manifest.id]: {bridgeurl: BRIDGE_URL, licence: LICENCE, adminkey: ADMIN_KEY}}},
-                    }}
-                />
+                <SystemConsolePage probe={makePageProbe()}>
+                    {(page) => (
+                        <IntegrationSetup
+                            id={`PluginSettings.Plugins.${manifest.id.replace(/\./g, '+')}.integrationsetup`}
+                            config={{
+                                ServiceSettings: {SiteURL: 'https://chat.example.com'},
+                                PluginSettings: {Plugins: {[manifest.id]: {bridgeurl: BRIDGE_URL, licence: LICENCE, adminkey: ADMIN_KEY}}},
+                            }}
+                            {...page}
+                        />
+                    )}
+                </SystemConsolePage>
             </BridgeClientProvider>
         </Provider>,
     );
@@ -36,7 +42,8 @@ async function loaded() {
     await waitFor(() => expect(screen.queryByText('Loading the bot\'s channels…')).not.toBeInTheDocument());
 }
 
-const saveButton = () => screen.getByRole('button', {name: 'Save integration settings'});
+/** System Console's page Save (the set-up has none of its own). */
+const saveButton = () => screen.getByRole('button', {name: 'Save'});
 
 test('switching to e-mail + password asks for both, sends them once, and never shows the password again', async () => {
     const bridge = new FakeBridge();

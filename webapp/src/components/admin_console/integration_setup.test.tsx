@@ -7,6 +7,7 @@ import {Provider} from 'react-redux';
 
 import manifest from '../../manifest';
 import {makeEntities, makeStore} from '../../testing/store';
+import {makePageProbe, SystemConsolePage} from '../../testing/system_console_page';
 
 import {BridgeClientProvider} from './bridge_context';
 import {ADMIN_KEY, BRIDGE_URL, FakeBridge, LICENCE, makeChannel, makeView, problem} from './fake_bridge';
@@ -22,18 +23,24 @@ function config(settings: Record<string, string> = {bridgeurl: BRIDGE_URL, licen
 function renderSetup(bridge: FakeBridge, props: Partial<CustomSettingProps> = {}) {
     const store = makeStore(makeEntities());
     const user = userEvent.setup();
+    const probe = makePageProbe();
     const result = render(
         <Provider store={store}>
             <BridgeClientProvider factory={bridge.factory}>
-                <IntegrationSetup
-                    id={`PluginSettings.Plugins.${manifest.id.replace(/\./g, '+')}.integrationsetup`}
-                    config={config()}
-                    {...props}
-                />
+                <SystemConsolePage probe={probe}>
+                    {(page) => (
+                        <IntegrationSetup
+                            id={`PluginSettings.Plugins.${manifest.id.replace(/\./g, '+')}.integrationsetup`}
+                            config={config()}
+                            {...page}
+                            {...props}
+                        />
+                    )}
+                </SystemConsolePage>
             </BridgeClientProvider>
         </Provider>,
     );
-    return {...result, user};
+    return {...result, user, probe};
 }
 
 async function loaded() {
@@ -41,7 +48,11 @@ async function loaded() {
     await waitFor(() => expect(screen.queryByText('Loading the bot\'s channels…')).not.toBeInTheDocument());
 }
 
-const saveButton = () => screen.getByRole('button', {name: 'Save integration settings'});
+/** System Console's page Save (the set-up has none of its own). */
+// Long user-event sequences on a busy machine: beyond jest's 5 s default.
+jest.setTimeout(20_000);
+
+const saveButton = () => screen.getByRole('button', {name: 'Save'});
 
 test('asks for the bridge settings first and calls nothing while they are missing', () => {
     const bridge = new FakeBridge();
@@ -126,11 +137,11 @@ test('a saved channel the bot has left stays selected and is flagged', async () 
     expect(select).toHaveAccessibleDescription(/The bot has left this channel, so nothing can be posted there/);
 });
 
-test('save sends only what changed; secrets only when typed; the form shows the saved state', async () => {
+test('the page\'s Save sends only what changed; secrets only when typed; the form shows the saved state', async () => {
     const bridge = new FakeBridge();
-    const setSaveNeeded = jest.fn();
-    const {user} = renderSetup(bridge, {setSaveNeeded});
+    const {user, probe} = renderSetup(bridge);
     await loaded();
+    expect(probe.navigationBlocked).toBe(false);
 
     await user.selectOptions(screen.getByLabelText('Conversations channel'), 'chan-bookings');
     await user.type(screen.getByLabelText(/Bot access token/), 'new-bot-token');
@@ -139,8 +150,10 @@ test('save sends only what changed; secrets only when typed; the form shows the 
     await user.type(screen.getByLabelText('Incoming webhook URL for Arrival today'), 'https://mm.example.com/hooks/arrivals');
     await user.click(screen.getByRole('radio', {name: /Only replies sent with the i-Reserve panel/}));
     await user.click(screen.getByRole('switch', {name: 'Active'}));
-    expect(setSaveNeeded).toHaveBeenCalled();
-    expect(screen.getByText('You have unsaved changes.')).toBeInTheDocument();
+    expect(probe.navigationBlocked).toBe(true);
+    expect(saveButton()).toBeEnabled();
+    expect(screen.getByText('You have unsaved changes. Save them with Save at the bottom of the page.')).toBeInTheDocument();
+    expect(screen.queryByRole('button', {name: /integration settings/})).not.toBeInTheDocument();
 
     await user.click(saveButton());
     await screen.findByText('Saved.');
@@ -160,7 +173,9 @@ test('save sends only what changed; secrets only when typed; the form shows the 
     });
     expect(screen.getByLabelText(/Bot access token/)).toHaveValue('');
     expect(screen.getByLabelText('Conversations channel')).toHaveValue('chan-bookings');
-    expect(saveButton()).toBeDisabled();
+    // A successful save leaves the page clean: Save disabled, navigation free.
+    await waitFor(() => expect(saveButton()).toBeDisabled());
+    expect(probe.navigationBlocked).toBe(false);
     expect(bridge.calls('GET', '/channels')).toHaveLength(2);
 
     await user.click(screen.getByRole('radio', {name: /All thread replies/}));
@@ -169,9 +184,9 @@ test('save sends only what changed; secrets only when typed; the form shows the 
     expect(bridge.calls('PATCH')[1]!.body).toEqual({relay_mode: 'all_replies'});
 });
 
-test('a field error from the bridge is shown at that field and nothing typed is lost', async () => {
+test('a field error from the bridge is shown at that field and at the top, nothing typed is lost, the page stays unsaved', async () => {
     const bridge = new FakeBridge();
-    const {user} = renderSetup(bridge);
+    const {user, probe} = renderSetup(bridge);
     await loaded();
     bridge.answerNext('PATCH', problem(400, 'Invalid settings', '', 'mattermost.bot_token', 'token rejected: Mattermost answered 401 to this bot token (wrong, revoked or expired).'));
 
@@ -186,6 +201,11 @@ test('a field error from the bridge is shown at that field and nothing typed is 
     expect(screen.getByRole('alert')).toHaveTextContent('Not saved: Bot access token: token rejected: Mattermost answered 401 to this bot token (wrong, revoked or expired). Your changes are kept; correct them and save again.');
     expect(token).toHaveValue('wrong-token');
     expect(screen.getByLabelText('Conversations channel')).toHaveValue('chan-bookings');
+    // The page keeps the changes unsaved (Save enabled, navigation blocked) and shows nothing itself.
+    expect(saveButton()).toBeEnabled();
+    expect(probe.navigationBlocked).toBe(true);
+    const top = screen.getByTestId('ireserve-integration-setup').firstElementChild!;
+    expect(top.querySelector('[role="alert"]')).toBe(screen.getByRole('alert'));
 
     // Correcting the field clears its error; saving again sends the corrected token.
     await user.clear(token);
@@ -194,6 +214,22 @@ test('a field error from the bridge is shown at that field and nothing typed is 
     await user.click(saveButton());
     await screen.findByText('Saved.');
     expect(bridge.calls('PATCH')[1]!.body).toEqual({mattermost: {bot_token: 'right-token'}, channel_id: 'chan-bookings'});
+    expect(probe.navigationBlocked).toBe(false);
+});
+
+test('nothing is sent when nothing changed, and the page is clean after its Save', async () => {
+    const bridge = new FakeBridge();
+    const {user, probe} = renderSetup(bridge);
+    await loaded();
+    // An edit undone: the page was marked unsaved, but the form equals the saved integration.
+    await user.selectOptions(screen.getByLabelText('Conversations channel'), 'chan-bookings');
+    await user.selectOptions(screen.getByLabelText('Conversations channel'), 'chan-support');
+    expect(probe.navigationBlocked).toBe(true);
+    await user.click(saveButton());
+    await waitFor(() => expect(saveButton()).toBeDisabled());
+    expect(probe.navigationBlocked).toBe(false);
+    expect(bridge.calls('PATCH')).toHaveLength(0);
+    expect(screen.getByText('No unsaved changes.')).toBeInTheDocument();
 });
 
 test('an invalid webhook URL is caught before anything is sent', async () => {
@@ -367,6 +403,6 @@ test('speaks the admin\'s language (Dutch)', async () => {
         </Provider>,
     );
     expect(await screen.findByRole('heading', {name: '1. Authenticatie'})).toBeInTheDocument();
-    expect(screen.getByRole('button', {name: 'Integratie-instellingen opslaan'})).toBeInTheDocument();
+    expect(screen.getByText('Geen niet-opgeslagen wijzigingen.')).toBeInTheDocument();
     expect(await screen.findByLabelText('Gesprekkenkanaal')).toHaveValue('chan-support');
 });
