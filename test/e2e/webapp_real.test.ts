@@ -5,12 +5,14 @@
 // real server enforcing CSRF strictly (ExperimentalStrictCSRFEnforcement). The store is filled from
 // the real server's posts, made by a real bridge from signed events. The agent opens the panel,
 // replies to the visitor and adds an internal note; the server and the i-Reserve stand-in show
-// that the first was relayed and the second was not.
+// that the first was relayed and the second was not. Last, an admin sets the plugin up in the
+// harness's System Console page: the page's Save patches the real server's config and runs the
+// plugin's save action, which saves the integration to the bridge (CORS from the harness origin).
 //
 //   cd test && node --import tsx --test e2e/webapp_real.test.ts
 import {describe, it, before, after} from 'node:test';
 import assert from 'node:assert/strict';
-import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {chromium, type BrowserContext, type Page} from 'playwright-core';
@@ -53,6 +55,7 @@ describe('the webapp plugin on a real Mattermost server, in Chromium', () => {
     let tmp: string;
     let rootId = '';
     let servedUrl = '';
+    let adminKey = '';
     const pageErrors: string[] = [];
     const conv = `conv-web-${Date.now().toString(36)}`;
     const licence = `L-E2E-WEB-${Date.now().toString(36)}`;
@@ -88,10 +91,14 @@ describe('the webapp plugin on a real Mattermost server, in Chromium', () => {
         const bundlePath = path.join(tmp, path.basename(new URL(served.url).pathname));
         writeFileSync(bundlePath, served.bytes);
 
-        // A real bridge mirrors a conversation into the public channel and relays replies (outgoing webhook).
+        // The harness page (same origin as the API it proxies) serves those bytes.
+        harness = await startHarness({mattermostUrl: mm.url, basename: BASENAME, bundlePath, pluginFilesFromServer: true});
+
+        // A real bridge mirrors a conversation into the public channel and relays replies (outgoing
+        // webhook); System Console's set-up calls it from the harness origin.
         ireserve = await IReserveStandIn.start();
         endpoint = ireserve.endpoint(licence, {secret: 'whsec_cGxhY2Vob2xkZXI='});
-        bridge = await startBridge({engine: 'sqlite'});
+        bridge = await startBridge({engine: 'sqlite', env: {BRIDGE_CORS_ORIGINS: harness.origin}});
         api = new BridgeClient(bridge.url, licence);
         const hook = await mm.createOutgoingWebhook(`${bridge.url}/api/v1/mattermost/outgoing-webhook`);
         const created = await api.put({
@@ -104,6 +111,7 @@ describe('the webapp plugin on a real Mattermost server, in Chromium', () => {
         });
         assert.equal(created.status, 201, created.text);
         api.signingSecret = created.body.signing_secret!;
+        adminKey = (created.body as unknown as {admin_key: string}).admin_key;
         endpoint.secret = created.body.signing_secret!;
         assert.equal((await api.putUsers([{ireserve_user_id: 'irs-alice', email: mm.agents.agent1.email}])).status, 200);
 
@@ -120,8 +128,7 @@ describe('the webapp plugin on a real Mattermost server, in Chromium', () => {
         rootId = root.id;
         await settle('the two visitor messages', async () => (await thread()).length >= 2);
 
-        // The harness page (same origin as the API it proxies), Chromium, agent1 logged in through it.
-        harness = await startHarness({mattermostUrl: mm.url, basename: BASENAME, bundlePath});
+        // Chromium, agent1 logged in through the harness origin.
         context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
             executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, viewport: {width: 1360, height: 1000}, locale: 'en-GB',
         });
@@ -274,5 +281,80 @@ describe('the webapp plugin on a real Mattermost server, in Chromium', () => {
     it('plugin state lives at state["plugins-<id>"]', async () => {
         const state = await page.evaluate((id) => (window as unknown as HarnessWindow).harness.pluginState(id), PLUGIN_ID);
         assert.ok(state && typeof state === 'object', 'the plugin reducer is mounted');
+    });
+
+    it('System Console: the page\'s Save patches the real server\'s config (strict CSRF) and saves the integration through the plugin\'s save action', async () => {
+        // The admin, in a browser profile of their own, logged in through the harness origin.
+        const adminContext = await chromium.launchPersistentContext(path.join(tmp, 'admin-profile'), {
+            executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, viewport: {width: 1360, height: 1000}, locale: 'en-GB',
+        });
+        try {
+            const admin = adminContext.pages()[0] ?? await adminContext.newPage();
+            const adminErrors: string[] = [];
+            admin.on('pageerror', (err) => adminErrors.push(err.message));
+            admin.on('console', (msg) => {
+                if (msg.type() === 'error') {
+                    adminErrors.push(`${msg.text()} ${msg.location().url}`);
+                }
+            });
+            const bridgePatches: string[] = [];
+            admin.on('request', (request) => {
+                if (request.method() === 'PATCH' && request.url().startsWith(bridge.url)) {
+                    bridgePatches.push(request.postData() ?? '');
+                }
+            });
+            await admin.goto(harness.pageUrl);
+            const login = await admin.evaluate(async ({basename, loginId, password}) => (await fetch(`${basename}/api/v4/users/login`, {
+                method: 'POST', credentials: 'same-origin',
+                headers: {'Content-Type': 'application/json', 'X-Requested-With': 'XMLHttpRequest'},
+                body: JSON.stringify({login_id: loginId, password}),
+            })).status, {basename: BASENAME, loginId: mm.admin.username, password: mm.admin.password});
+            assert.equal(login, 200, 'the admin logs in through the harness origin');
+            await admin.addStyleTag({url: '/harness/admin_console.css'});
+            await admin.addScriptTag({url: '/harness/admin_console.js'});
+            const manifest = JSON.parse(readFileSync(path.join(repoRoot, 'plugin.json'), 'utf8')) as {name: string; settings_schema: unknown};
+            await admin.evaluate(async ({pluginId, pluginName, schema}) => {
+                const h = (window as unknown as {harness: {api(p: string): Promise<unknown>; openAdminConsole(o: unknown): Promise<void>}}).harness;
+                const config = await h.api('/config');
+                await h.openAdminConsole({pluginId, pluginName, schema, config, persist: true});
+            }, {pluginId: PLUGIN_ID, pluginName: manifest.name, schema: manifest.settings_schema});
+            const state = () => admin.evaluate(() => (window as unknown as {harness: {adminConsole: {saveNeeded: boolean; navigationBlocked: boolean; saves: number}}}).harness.adminConsole);
+            const pageSave = admin.getByTestId('admin-console-save');
+
+            // The page's own text settings first: Save stores them in the server's config.
+            await admin.getByLabel('Bridge URL:').fill(bridge.url);
+            await admin.getByLabel('i-Reserve licence:').fill(licence);
+            await admin.getByLabel('Integration admin key:').fill(adminKey);
+            await pageSave.click();
+            await settle('the page saved', async () => !(await state()).navigationBlocked);
+            const patchRequest = harness.requests.find((r) => r.method === 'PUT' && r.path === `${BASENAME}/api/v4/config/patch`);
+            assert.ok(patchRequest, 'PUT /api/v4/config/patch through the site\'s sub-path');
+            assert.ok(patchRequest.headers['x-csrf-token'], 'with the CSRF token strict enforcement wants');
+            const stored = (await mm.admin.client.getConfig()).PluginSettings.Plugins[PLUGIN_ID] as Record<string, string>;
+            assert.equal(stored.bridgeurl, bridge.url);
+            assert.equal(stored.licence, licence);
+            assert.equal(bridgePatches.length, 0, 'the integration was not touched');
+
+            // The set-up loads the integration from the bridge; one edit; the PAGE's Save saves it.
+            const setup = admin.getByTestId('ireserve-integration-setup');
+            await setup.getByRole('heading', {name: '1. Authentication'}).waitFor({timeout: 15_000}).catch(async (err: Error) => {
+                const text = await admin.locator('#admin-console-root').innerText().catch(() => '');
+                throw new Error(`${err.message}\n  page: ${text.slice(0, 1500)}\n  errors: ${adminErrors.join(' | ')}\n  public files: ${JSON.stringify(harness.publicRequests)}`);
+            });
+            assert.equal(await setup.getByRole('button', {name: /Save integration settings/}).count(), 0);
+            await setup.getByRole('radio', {name: /Only replies sent with the i-Reserve panel/}).check();
+            assert.equal((await state()).navigationBlocked, true, 'the edit blocks navigation');
+            await pageSave.click();
+            await setup.getByText('Saved.', {exact: true}).waitFor({timeout: 15_000});
+            await settle('navigation free after the save', async () => !(await state()).navigationBlocked);
+            assert.equal(bridgePatches.length, 1);
+            assert.deepEqual(JSON.parse(bridgePatches[0]!), {relay_mode: 'composer_only'});
+            assert.equal((await api.get()).body.relay_mode, 'composer_only');
+            assert.equal(harness.requests.filter((r) => r.method === 'PUT' && r.path === `${BASENAME}/api/v4/config/patch`).length, 2);
+            await admin.screenshot({path: path.join(artifacts, 'e2e-real-server-system-console.png')});
+            assert.deepEqual(adminErrors, []);
+        } finally {
+            await adminContext.close();
+        }
     });
 });
