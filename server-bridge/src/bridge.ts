@@ -2,6 +2,8 @@ import type {FastifyInstance} from 'fastify';
 import type {Logger} from 'pino';
 
 import {createAdminApi} from './admin/index.js';
+import {PostLedger} from './bot/post_ledger.js';
+import {BotSessions} from './bot/session.js';
 import type {Config} from './config/config.js';
 import {resolveSecretKey} from './crypto/secret_key.js';
 import {SecretBox} from './crypto/secret_box.js';
@@ -10,7 +12,7 @@ import {adminRoutes} from './http/routes/admin/index.js';
 import {eventRoutes} from './http/routes/events.js';
 import {healthRoutes} from './http/routes/health.js';
 import {outgoingWebhookRoutes} from './http/routes/outgoing_webhook.js';
-import {createInbound, type Inbound} from './inbound/index.js';
+import {createInbound, type Inbound, type InboundDeps} from './inbound/index.js';
 import {JOB_REPLY} from './inbound/jobs.js';
 import {OutgoingWebhookService} from './inbound/outgoing_webhook.js';
 import {MattermostConnector} from './mattermost/connector.js';
@@ -21,7 +23,7 @@ import {EventIntake} from './outbound/intake.js';
 import {RateGate} from './outbound/rate_gate.js';
 import {OutboxWorker, type JobHandler} from './outbox/worker.js';
 import {systemClock, type Clock} from './ports/clock.js';
-import {openDatabase, type DatabaseHandle} from './storage/database.js';
+import {openDatabase} from './storage/database.js';
 import {ConversationsRepository} from './storage/conversations_repository.js';
 import {DirectoryRepository} from './storage/directory_repository.js';
 import {EventsRepository} from './storage/events_repository.js';
@@ -40,21 +42,14 @@ export interface BridgeOptions {
     defaultMetrics?: boolean;
 }
 
-/** Everything the parts of the bridge are built from; created once in `createBridge`. */
-export interface BridgeContext {
-    config: Config;
-    logger: Logger;
-    clock: Clock;
-    database: DatabaseHandle;
+/**
+ * Everything the parts of the bridge are built from; created once in `createBridge`. The inbound
+ * relay's dependencies are a part of it; `sessions` serve both directions (one policy for loading
+ * an integration, the rate gate and the bot's id) and `wakeWorker` wakes the delivery worker after
+ * an enqueue, so delivery starts at once.
+ */
+export interface BridgeContext extends InboundDeps {
     box: SecretBox;
-    metrics: Metrics;
-    integrations: IntegrationsRepository;
-    conversations: ConversationsRepository;
-    directory: DirectoryRepository;
-    outbox: OutboxRepository;
-    mattermost: MattermostConnector;
-    /** Wakes the delivery worker after an enqueue, so delivery starts at once. */
-    wakeWorker: () => void;
     /** Inbound relay (Mattermost → i-Reserve). Call `inbound.refresh(licence)` after an integration is saved or deleted. */
     inbound: Inbound;
 }
@@ -79,6 +74,8 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
         const box = new SecretBox(resolveSecretKey(config.secretKey, config.database.dataDir));
         const outbox = new OutboxRepository(database.db, database.kind, clock);
         const metrics = new Metrics({defaultMetrics: options.defaultMetrics, outboxTotals: () => outbox.totals()});
+        const integrations = new IntegrationsRepository(database.db, box, clock);
+        const mattermost = new MattermostConnector();
         const context: BridgeContext = {
             config,
             logger,
@@ -86,11 +83,12 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
             database,
             box,
             metrics,
-            integrations: new IntegrationsRepository(database.db, box, clock),
+            integrations,
             conversations: new ConversationsRepository(database.db, clock),
             directory: new DirectoryRepository(database.db),
             outbox,
-            mattermost: new MattermostConnector(),
+            mattermost,
+            sessions: new BotSessions({integrations, mattermost, gate: new RateGate(clock)}),
             wakeWorker: () => worker?.wake(),
             inbound: createInbound(() => context),
         };
@@ -98,15 +96,14 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
         const handlers: Record<string, JobHandler> = {...context.inbound.handlers};
         // Outbound (i-Reserve → Mattermost): signed events in, posts out.
         const messages = new MessagesRepository(database.db, clock);
-        const gate = new RateGate(clock);
+        const ledger = new PostLedger({messages, logger, clock});
         // Personal DMs from the bot (dm_settings), queued by the outbound jobs.
         const directMessages = new DirectMessages({
-            integrations: context.integrations, conversations: context.conversations, messages, directory: context.directory,
-            outbox, mattermost: context.mattermost, gate, logger, wakeWorker: () => context.wakeWorker(),
+            sessions: context.sessions, ledger, conversations: context.conversations, directory: context.directory,
+            outbox, logger, wakeWorker: () => context.wakeWorker(),
         });
         const outbound = new OutboundDelivery({
-            integrations: context.integrations, conversations: context.conversations, messages,
-            mattermost: context.mattermost, gate, logger, clock, directMessages,
+            sessions: context.sessions, ledger, conversations: context.conversations, messages, logger, directMessages,
         });
         Object.assign(handlers, outbound.handlers(), directMessages.handlers());
         const events = new EventsRepository(database.db, clock);

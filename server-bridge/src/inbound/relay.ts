@@ -1,9 +1,9 @@
 import type {Logger} from 'pino';
 
+import type {BotSessions} from '../bot/session.js';
 import type {Config} from '../config/config.js';
 import {signedHeaders} from '../crypto/standard_webhooks.js';
 import {UpstreamError} from '../domain/errors.js';
-import {describeFailure} from '../domain/failure_messages.js';
 import {describeAuthorMatch, mapAuthor} from '../domain/inbound/author.js';
 import {decideRelay, screenPost, type IgnoreReason, type InboundPost} from '../domain/inbound/decision.js';
 import {buildReply, DELIVERED_EMOJI, FAILED_EMOJI, failureNotice, replyWebhookId, type ReplyAttachment} from '../domain/inbound/reply.js';
@@ -11,7 +11,8 @@ import type {Integration} from '../domain/integration.js';
 import type {IReservePort} from '../ports/ireserve.js';
 import type {MattermostConnector} from '../mattermost/connector.js';
 import type {Metrics} from '../observability/metrics.js';
-import {PermanentFailure, type JobHandler} from '../outbox/worker.js';
+import {judgeFailure, PermanentFailure} from '../outbox/retry_policy.js';
+import type {JobHandler} from '../outbox/worker.js';
 import type {Clock} from '../ports/clock.js';
 import type {MattermostPort} from '../ports/mattermost.js';
 import type {DatabaseHandle} from '../storage/database.js';
@@ -36,7 +37,9 @@ export interface InboundDeps {
     conversations: ConversationsRepository;
     directory: DirectoryRepository;
     outbox: OutboxRepository;
+    /** For the websocket listeners' own connection. */
     mattermost: MattermostConnector;
+    sessions: BotSessions;
     wakeWorker: () => void;
 }
 
@@ -79,7 +82,6 @@ function formatBytes(bytes: number): string {
 export class InboundRelay {
     readonly #deps: () => InboundDeps;
     readonly #ireserve: IReservePort;
-    readonly #botIds = new Map<string, string>();
     /** How long arrival waits for Mattermost before handing the post to a resolve job. */
     inlineDeadlineMs: number;
 
@@ -108,7 +110,7 @@ export class InboundRelay {
         const work = async (): Promise<Outcome> => {
             let post: InboundPost;
             try {
-                post = await this.#deps().mattermost.for(integration).getPost(hook.postId);
+                post = await this.#deps().sessions.of(integration).port.getPost(hook.postId);
             } catch (error) {
                 if (isGone(error)) {
                     return this.#count('outgoing_webhook', 'ignored', {postId: hook.postId, reason: 'deleted'}, integration.licence);
@@ -181,8 +183,8 @@ export class InboundRelay {
         if (!early.relevant) {
             return ignore(early.reason);
         }
-        const port = deps.mattermost.for(integration);
-        const screen = screenPost(post, await this.#botUserId(integration, port));
+        const {port, botUserId} = deps.sessions.of(integration);
+        const screen = screenPost(post, await botUserId());
         if (!screen.relevant) {
             return ignore(screen.reason);
         }
@@ -241,34 +243,18 @@ export class InboundRelay {
         return outcome;
     }
 
-    /** The bot's user id: stored, else learnt once with getMe and stored. */
-    async #botUserId(integration: Integration, port: MattermostPort): Promise<string> {
-        if (integration.botUserId !== null) {
-            return integration.botUserId;
-        }
-        const key = `${integration.licence}\n${integration.updatedAt}`;
-        const known = this.#botIds.get(key);
-        if (known !== undefined) {
-            return known;
-        }
-        const me = await port.getMe();
-        await this.#deps().integrations.setBotUserId(integration.licence, me.id);
-        this.#botIds.set(key, me.id);
-        return me.id;
-    }
-
     // ---- job handlers
 
     async #resolve(job: Job): Promise<void> {
         const payload = job.payload as ResolvePayload;
-        const integration = await this.#deps().integrations.getCached(job.licence);
-        if (!integration) {
+        const session = await this.#deps().sessions.find(job.licence);
+        if (!session) {
             return;
         }
         let post = payload.post;
         if (!post) {
             try {
-                post = await this.#deps().mattermost.for(integration).getPost(payload.postId);
+                post = await session.port.getPost(payload.postId);
             } catch (error) {
                 if (isGone(error)) {
                     return; // deleted before anyone could look: nothing to relay
@@ -276,16 +262,15 @@ export class InboundRelay {
                 throw error;
             }
         }
-        await this.#process(integration, post, payload.source);
+        await this.#process(session.integration, post, payload.source);
     }
 
     async #reply(job: Job): Promise<void> {
         const deps = this.#deps();
         const payload = job.payload as ReplyPayload;
-        const integration = await deps.integrations.getCached(job.licence);
-        if (!integration) {
-            throw new PermanentFailure('The integration was deleted, so the reply cannot be delivered.', 'integration_missing');
-        }
+        // Replies queued before the integration was switched off are still delivered.
+        const session = await deps.sessions.forJob(job.licence, {requireActive: false});
+        const {integration} = session;
         try {
             if (!integration.callbackUrl) {
                 throw new PermanentFailure('No i-Reserve callback URL is set for this integration. Set it in the settings, then retry the failed deliveries.', 'no_callback_url');
@@ -294,8 +279,7 @@ export class InboundRelay {
             if (!secret) {
                 throw new PermanentFailure('The integration has no signing secret.', 'no_signing_secret');
             }
-            const port = deps.mattermost.for(integration);
-            const attachments = await this.#attachments(port, payload.fileIds);
+            const attachments = await this.#attachments(session.port, payload.fileIds);
             const body = JSON.stringify(buildReply({
                 licence: integration.licence,
                 conversationId: payload.conversationId,
@@ -311,38 +295,14 @@ export class InboundRelay {
             deps.logger.info({licence: integration.licence, post: payload.postId, conversation: payload.conversationId, webhook_id: webhookId,
                 attempt: job.attempts, author_match: payload.authorMatch}, 'agent reply delivered to i-Reserve');
         } catch (error) {
-            if (this.#willPark(job, error)) {
-                await this.#queueFeedback(job, payload, 'failed', this.#reason(job, error));
+            // The agent sees the ⚠️ only when the worker is about to park the job (same verdict).
+            const verdict = judgeFailure(error, job.attempts, deps.config.delivery.maxAttempts);
+            if (!verdict.retry) {
+                await this.#queueFeedback(job, payload, 'failed', verdict.reason);
             }
             throw error;
         }
         await this.#queueFeedback(job, payload, 'delivered');
-    }
-
-    /** Mirrors the worker: permanent failures and the last attempt park the job. */
-    #willPark(job: Job, error: unknown): boolean {
-        if (error instanceof PermanentFailure) {
-            return true;
-        }
-        if (error instanceof UpstreamError && !error.retryable) {
-            return true;
-        }
-        return job.attempts >= this.#deps().config.delivery.maxAttempts;
-    }
-
-    #reason(job: Job, error: unknown): string {
-        let reason: string;
-        let retryable = true;
-        if (error instanceof UpstreamError) {
-            reason = describeFailure(error.upstream, error.kind, error.message);
-            retryable = error.retryable;
-        } else if (error instanceof PermanentFailure) {
-            reason = error.message;
-            retryable = false;
-        } else {
-            reason = `Internal error: ${(error as Error)?.message ?? String(error)}`;
-        }
-        return retryable ? `Gave up after ${job.attempts} attempts. ${reason}` : reason;
     }
 
     async #attachments(port: MattermostPort, fileIds: readonly string[]): Promise<ReplyAttachment[]> {
@@ -392,12 +352,12 @@ export class InboundRelay {
     async #feedback(job: Job): Promise<void> {
         const deps = this.#deps();
         const payload = job.payload as FeedbackPayload;
-        const integration = await deps.integrations.getCached(job.licence);
-        if (!integration) {
+        const session = await deps.sessions.find(job.licence);
+        if (!session) {
             return;
         }
-        const port = deps.mattermost.for(integration);
-        const botUserId = await this.#botUserId(integration, port);
+        const {port} = session;
+        const botUserId = await session.botUserId();
         try {
             await port.addReaction(botUserId, payload.postId, payload.outcome === 'delivered' ? DELIVERED_EMOJI : FAILED_EMOJI);
             if (payload.outcome === 'delivered') {

@@ -1,22 +1,19 @@
-import type {Post} from '@mattermost/types/posts';
 import type {UserProfile} from '@mattermost/types/users';
 import type {Logger} from 'pino';
 
+import type {PostLedger} from '../bot/post_ledger.js';
+import type {BotSessions} from '../bot/session.js';
 import {UpstreamError} from '../domain/errors.js';
 import type {Integration, NotificationType} from '../domain/integration.js';
 import type {ConversationMessage, ConversationUpdated, NotificationEvent} from '../domain/outbound/events.js';
 import {PROPS_VERSION} from '../domain/outbound/post_formats.js';
 import {safeInline, safeMessageText} from '../domain/outbound/text_safety.js';
-import type {MattermostConnector} from '../mattermost/connector.js';
-import {PermanentFailure, type JobHandler} from '../outbox/worker.js';
+import {PermanentFailure} from '../outbox/retry_policy.js';
+import type {JobHandler} from '../outbox/worker.js';
 import type {MattermostPort} from '../ports/mattermost.js';
 import type {ConversationsRepository} from '../storage/conversations_repository.js';
 import type {DirectoryRepository} from '../storage/directory_repository.js';
-import type {IntegrationsRepository} from '../storage/integrations_repository.js';
-import type {MessagesRepository} from '../storage/messages_repository.js';
 import type {Job, NewJob, OutboxRepository} from '../storage/outbox_repository.js';
-
-import type {RateGate} from './rate_gate.js';
 
 /**
  * Personal notifications by direct message from the bot (issue 9), per integration `dm_settings`
@@ -35,8 +32,8 @@ import type {RateGate} from './rate_gate.js';
  * The DM job finds the Mattermost user by e-mail (GET /users/email/{email}); an unknown e-mail (or
  * e-mails hidden from the bot) parks the job with the reason — no DM, visible in the failed
  * deliveries and logs, replayable after the fix. Posting is exactly-once as users see it, like the
- * other bot posts: a ledger entry per job and a deterministic `pending_post_id`, reconciled against
- * the DM channel after an unknown outcome.
+ * other bot posts: through the post ledger (bot/post_ledger.ts), keyed per job, recognised in the
+ * DM channel by `props.ireserve.dm_key`.
  */
 export const DM_JOB_KIND = 'outbound.dm.notify';
 
@@ -55,18 +52,15 @@ export interface DmJobPayload {
 }
 
 export interface DirectMessagesDeps {
-    integrations: IntegrationsRepository;
+    sessions: BotSessions;
+    ledger: PostLedger;
     conversations: ConversationsRepository;
-    messages: MessagesRepository;
     directory: DirectoryRepository;
     outbox: OutboxRepository;
-    mattermost: MattermostConnector;
-    gate: RateGate;
     logger: Logger;
     wakeWorker: () => void;
 }
 
-const RECONCILE_MARGIN_MS = 10 * 60_000;
 const EXCERPT_RUNES = 300;
 
 function sameEmail(a: string | undefined | null, b: string | undefined | null): boolean {
@@ -136,17 +130,11 @@ export class DirectMessages {
 
     async #deliver(job: Job): Promise<void> {
         const payload = job.payload as DmJobPayload;
-        const {integrations, mattermost, gate, logger} = this.deps;
-        const integration = await integrations.getCached(job.licence);
-        if (!integration) {
-            throw new PermanentFailure('The integration for this licence no longer exists.', 'no_integration');
-        }
-        if (!integration.active) {
-            throw new PermanentFailure('The integration is not active. Activate it in the settings, then retry the failed deliveries.', 'inactive');
-        }
-        const port = gate.wrap(job.licence, mattermost.for(integration));
+        const {sessions, ledger, logger} = this.deps;
+        const session = await sessions.forJob(job.licence);
+        const {port} = session;
         const user = await this.#recipient(job, port, payload.email);
-        const botUserId = integration.botUserId ?? await this.#learnBotId(integration, port);
+        const botUserId = await session.botUserId();
         if (user.id === botUserId) {
             logger.info({licence: job.licence, job: job.id}, 'direct message to the bot itself skipped');
             return;
@@ -155,7 +143,12 @@ export class DirectMessages {
         const channel = await port.createDirectChannel([botUserId, user.id]);
         const key = `dm:${job.id}`;
         const props = {ireserve: {v: PROPS_VERSION, dm: payload.reason, dm_key: key, ...(payload.conversation_id ? {conversation_id: payload.conversation_id} : {})}};
-        const postId = await this.#postOnce(job, port, botUserId, key, channel.id, {message, props});
+        const postId = await ledger.post({session, job}, {
+            key,
+            channelId: channel.id,
+            content: {message, props},
+            matches: (post) => (post.props as {ireserve?: {dm_key?: unknown}} | undefined)?.ireserve?.dm_key === key,
+        });
         logger.info({licence: job.licence, job: job.id, reason: payload.reason, post: postId}, 'direct message sent');
     }
 
@@ -179,12 +172,6 @@ export class DirectMessages {
             throw new PermanentFailure(`No direct message sent: the Mattermost account with the e-mail address ${email} (@${user.username}) is deactivated.`, 'dm_unknown_recipient');
         }
         return user;
-    }
-
-    async #learnBotId(integration: Integration, port: MattermostPort): Promise<string> {
-        const me = await port.getMe();
-        await this.deps.integrations.setBotUserId(integration.licence, me.id);
-        return me.id;
     }
 
     /** `<server>/<team name>/pl/<root post id>` of the conversation's thread; undefined when it has none yet. */
@@ -224,34 +211,6 @@ export class DirectMessages {
         }
         const text = payload.text?.trim() ? `\n${excerpt(payload.text)}` : ' (files)';
         return `:speech_balloon: **New message from ${visitor}** in a web chat assigned to you:${text}\n${open}`;
-    }
-
-    /** Exactly once as users see it (see OutboundDelivery#postOnce for the ledger's contract). */
-    async #postOnce(job: Job, port: MattermostPort, botUserId: string, key: string, channelId: string, content: {message: string; props: Record<string, unknown>}): Promise<string> {
-        const {messages} = this.deps;
-        const intent = await messages.intent(job.licence, key);
-        if (intent?.postId) {
-            return intent.postId;
-        }
-        let startedAt: number;
-        if (intent) {
-            startedAt = intent.startedAt;
-            const list = await port.getPostsSince(channelId, startedAt - RECONCILE_MARGIN_MS);
-            const found = Object.values(list.posts).find((post: Post) => post.user_id === botUserId && post.delete_at === 0
-                && (post.props as {ireserve?: {dm_key?: unknown}} | undefined)?.ireserve?.dm_key === key);
-            if (found) {
-                await messages.completeIntent(job.licence, key, found.id, startedAt);
-                return found.id;
-            }
-        } else {
-            startedAt = await messages.startIntent(job.licence, key);
-        }
-        const post = await port.createPost({
-            channel_id: channelId, message: content.message, props: content.props,
-            pending_post_id: `${botUserId}:${job.createdAt}:${job.licence}:${key}`,
-        });
-        await messages.completeIntent(job.licence, key, post.id, startedAt);
-        return post.id;
     }
 }
 

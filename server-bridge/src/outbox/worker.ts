@@ -3,29 +3,23 @@ import {randomUUID} from 'node:crypto';
 import type {Logger} from 'pino';
 
 import {UpstreamError} from '../domain/errors.js';
-import {describeFailure} from '../domain/failure_messages.js';
 import type {Clock} from '../ports/clock.js';
 import type {Completion, Job, OutboxRepository} from '../storage/outbox_repository.js';
 
 import {backoffDelayMs} from './backoff.js';
+import {judgeFailure, PermanentFailure} from './retry_policy.js';
 
 /**
  * A job handler does one delivery. Contract: it must be safe to run again after a crash at any
- * point (idempotent or reconciling), and it throws to say the attempt failed:
- * - UpstreamError with `retryable` → retried with backoff (Retry-After honoured);
- * - UpstreamError otherwise, or PermanentFailure → parked as failed with a plain-language reason;
- * - anything else (a bug) → retried with backoff, like a transient failure, until maxAttempts.
+ * point (idempotent or reconciling), and it throws to say the attempt failed; `judgeFailure`
+ * (retry_policy.ts) decides between a retry with backoff (Retry-After honoured) and parking.
  * It may return a Completion: the record of what it did, written in the same transaction that marks
  * the job delivered (one commit instead of two, and never one without the other).
  */
 export type JobHandler = (job: Job) => Promise<void | Completion>;
 
-export class PermanentFailure extends Error {
-    override name = 'PermanentFailure';
-    constructor(message: string, readonly code = 'invalid') {
-        super(message);
-    }
-}
+/** Part of the handler contract: handlers throw it to park their job at once. */
+export {PermanentFailure} from './retry_policy.js';
 
 export interface WorkerEvents {
     /** Called after a job was delivered (not awaited by the worker's loop for correctness). */
@@ -269,38 +263,23 @@ export class OutboxWorker {
         if (error instanceof UpstreamError && (TRANSIENT_CODES as readonly string[]).includes(error.kind)) {
             this.#troubled.add(this.#troubleKey(job));
         }
-        let reason: string;
-        let code: string;
-        let retryable: boolean;
-        let retryAfter: number | undefined;
-        if (error instanceof UpstreamError) {
-            reason = describeFailure(error.upstream, error.kind, error.message);
-            code = error.kind;
-            retryable = error.retryable;
-            retryAfter = error.retryAfterMs;
-        } else if (error instanceof PermanentFailure) {
-            reason = error.message;
-            code = error.code;
-            retryable = false;
-        } else {
-            reason = `Internal error: ${(error as Error)?.message ?? String(error)}`;
-            code = 'internal';
-            retryable = true;
+        const verdict = judgeFailure(error, job.attempts, maxAttempts);
+        const {reason, code} = verdict;
+        if (verdict.unexpected) {
             logger.error({err: error, job: job.id, kind: job.kind}, 'delivery handler threw an unexpected error');
         }
         try {
-            if (retryable && job.attempts < maxAttempts) {
-                const delay = backoffDelayMs(job.attempts, this.#options, this.#options.random, retryAfter);
+            if (verdict.retry) {
+                const delay = backoffDelayMs(job.attempts, this.#options, this.#options.random, verdict.retryAfterMs);
                 if (await repository.reschedule(job.id, this.owner, delay, reason, code)) {
                     logger.info({job: job.id, kind: job.kind, attempt: job.attempts, delayMs: delay, code}, 'delivery failed, will retry');
                     await events?.retrying?.(job, reason, code, delay);
                 }
                 return;
             }
-            const finalReason = retryable ? `Gave up after ${job.attempts} attempts. ${reason}` : reason;
-            if (await repository.park(job.id, this.owner, finalReason, code)) {
+            if (await repository.park(job.id, this.owner, reason, code)) {
                 logger.warn({job: job.id, kind: job.kind, code}, 'delivery parked as failed');
-                await events?.parked?.(job, finalReason, code, error);
+                await events?.parked?.(job, reason, code, error);
             }
         } catch (storageError) {
             logger.error({err: storageError, job: job.id}, 'recording a failed attempt failed; the lease will expire and the job run again');
