@@ -59,7 +59,7 @@ test('registers the plugin under its id and wires every way in', () => {
     expect(calls.registerPostTypeComponent!.map(([type]) => type)).toEqual(['custom_irsv_conversation', 'custom_irsv_notification']);
     expect(calls.registerRightHandSidebarComponent![0]![1]).toBe('i-Reserve');
     expect(calls.registerPostMessageAttachmentComponent).toHaveLength(1);
-    expect(calls.registerWebSocketEventHandler!.map(([event]) => event)).toEqual(['posted', 'post_edited', 'post_deleted', 'reaction_added', 'reaction_removed']);
+    expect(calls.registerWebSocketEventHandler!.map(([event]) => event)).toEqual(['posted', 'post_edited', 'post_deleted', 'reaction_added', 'reaction_removed', 'ephemeral_message']);
     expect(calls.registerReconnectHandler).toHaveLength(1);
     // System Console: the stand-in that downloads the screens on first render (admin_console_loader).
     const [settingKey, setting, settingOptions] = calls.registerAdminConsoleCustomSetting![0] as [string, {name: string}, unknown];

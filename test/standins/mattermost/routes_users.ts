@@ -1,6 +1,6 @@
 // Users, login/logout, tokens and teams.
 import type {FastifyInstance} from 'fastify';
-import {resolveUserParam} from './access.js';
+import {readableChannel, resolveUserParam} from './access.js';
 import {AppError, forbidden, invalidBody} from './errors.js';
 import {teamJson, userJson} from './serialize.js';
 import {requireCaller, type Deps} from './server.js';
@@ -38,6 +38,24 @@ export function registerUserRoutes(app: FastifyInstance, {store}: Deps): void {
             'MMCSRF=; Path=/; Max-Age=0',
         ]);
         return {status: 'OK'};
+    });
+
+    // GET /users?in_channel=…: the channel's members (bots and deactivated users included), by
+    // username, paged; only the in_channel listing is implemented.
+    app.get<{Querystring: {in_channel?: string; page?: string; per_page?: string}}>('/api/v4/users', async (req) => {
+        const caller = requireCaller(req);
+        const channelId = req.query.in_channel;
+        if (!channelId) {
+            throw new AppError(501, 'api.context.invalid_param.app_error', 'The stand-in lists users by in_channel only.');
+        }
+        const channel = readableChannel(store, caller.user.id, channelId);
+        const page = Math.max(0, Number(req.query.page ?? 0) || 0);
+        const perPage = Math.min(200, Math.max(1, Number(req.query.per_page ?? 60) || 60));
+        const members = [...(store.channelMembers.get(channel.id)?.keys() ?? [])]
+            .map((id) => store.users.get(id))
+            .filter((user) => user !== undefined)
+            .sort((a, b) => a.username.localeCompare(b.username));
+        return members.slice(page * perPage, (page + 1) * perPage).map((user) => userJson(store, user, caller.user.id));
     });
 
     app.get<P<'user_id'>>('/api/v4/users/:user_id', async (req) => {

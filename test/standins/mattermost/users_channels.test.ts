@@ -136,4 +136,13 @@ describe('Mattermost stand-in: auth, users, teams and channels', () => {
         assert.equal(preflight.status, 204);
         assert.equal(preflight.headers.get('access-control-allow-headers'), 'content-type,x-requested-with');
     });
+
+    it('lists a channel\'s members by username (GET /users?in_channel=)', async () => {
+        const members = await anna.getProfilesInChannel(seed.channel.id, 0, 100);
+        assert.deepEqual(members.map((u) => u.username), ['admin', 'anna', 'ben', 'ireserve-bot']);
+        assert.equal(members.find((u) => u.username === 'ireserve-bot')?.is_bot, true);
+        const outsider = standIn.createUser({username: 'otto', email: 'otto@example.com', password: 'Otto-pass-1'});
+        const otto = clientFor(standIn.url, standIn.createToken(outsider.id).token);
+        await rejectsWith(otto.getProfilesInChannel(seed.private_channel.id), 403, 'api.context.permissions.app_error');
+    });
 });

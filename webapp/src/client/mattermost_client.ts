@@ -13,6 +13,7 @@
 import Client4 from '@mattermost/client/lib/client4';
 import type {FileInfo, FileUploadResponse} from '@mattermost/types/files';
 import type {Post, PostList} from '@mattermost/types/posts';
+import type {UserProfile} from '@mattermost/types/users';
 
 export type NewPost = {
     channel_id: string;
@@ -36,6 +37,17 @@ export interface MattermostClient {
 
     /** GET /api/v4/channels/{channelId}/posts with collapsed threads: the channel's latest root posts. */
     getChannelRootPosts(channelId: string, perPage?: number): Promise<PostList>;
+
+    /**
+     * POST /api/v4/posts/{postId}/actions/{actionId} `{selected_option}`: a click on one of the post's
+     * interactive-message actions, as the web app makes it (Client4.doPostAction). Mattermost calls
+     * the integration and answers once it has; the integration's `ephemeral_text` reaches the user
+     * as a WebSocket `ephemeral_message`, not in this answer.
+     */
+    doPostAction(postId: string, actionId: string, selectedOption?: string): Promise<void>;
+
+    /** GET /api/v4/users?in_channel=…: the channel's members (first 200, by username). */
+    getChannelMembers(channelId: string): Promise<UserProfile[]>;
 }
 
 export type MattermostErrorKind = 'network' | 'http' | 'invalid_response';
@@ -157,6 +169,10 @@ export function createMattermostClient({siteURL = getSiteURL, csrfToken = () => 
         // fetchAll: the whole thread in one answer (getPostThread would page at 60 posts).
         getPostThread: (rootId) => client().getPaginatedPostThread(rootId, {fetchThreads: true, collapsedThreads: false, collapsedThreadsExtended: false, fetchAll: true}),
         getChannelRootPosts: (channelId, perPage = 200) => client().getPosts(channelId, 0, perPage, false, true, false),
+        doPostAction: async (postId, actionId, selectedOption = '') => {
+            await client().doPostAction(postId, actionId, selectedOption);
+        },
+        getChannelMembers: (channelId) => client().getProfilesInChannel(channelId, 0, 200),
     };
 }
 

@@ -22,7 +22,10 @@ describe('parseConversation', () => {
                 pageUrl: 'https://park.example.com/accommodations/beach-house',
                 startedAt: T0,
                 status: 'open',
+                number: null,
                 assignee: 'Sam Support',
+                assigneeUserId: null,
+                assigneeUsername: null,
                 relayMode: 'all_replies',
             },
         });

@@ -25,7 +25,16 @@ export type Conversation = {
     /** Milliseconds since the epoch; the root post's create_at when the bridge sent none. */
     startedAt: number;
     status: ConversationStatus | null;
+
+    /** The short conversation number shown as `#17` (per licence), or null when the root has none. */
+    number: number | null;
+
+    /** The assignee's name (or e-mail) as shown, or null when unassigned. */
     assignee: string | null;
+
+    /** The assignee's Mattermost user id and username, when the bridge knows them. */
+    assigneeUserId: string | null;
+    assigneeUsername: string | null;
     /** null when the root carries none; 'unknown' for a value this plugin does not know. */
     relayMode: RelayMode | 'unknown' | null;
 };
@@ -138,7 +147,10 @@ export function parseConversation(post: Pick<Post, 'type' | 'props' | 'create_at
             pageUrl: safeHttpUrl(props.page_url),
             startedAt: timestamp(props.started_at) ?? post.create_at,
             status,
+            number: typeof props.number === 'number' && Number.isSafeInteger(props.number) && props.number > 0 ? props.number : null,
             assignee: person(props.assignee),
+            assigneeUserId: text(record(props.assignee)?.mattermost_user_id),
+            assigneeUsername: text(record(props.assignee)?.username),
             relayMode,
         },
     };

@@ -2,6 +2,8 @@
 import type {Post, PostList} from '@mattermost/types/posts';
 import type {Reaction} from '@mattermost/types/reactions';
 
+import type {ConversationAction} from '../model/actions';
+
 import {ActionTypes} from './action_types';
 
 export const selectConversation = (rootId: string, channelId: string | null) =>
@@ -41,6 +43,23 @@ export const reactionAdded = (reaction: Reaction) =>
 export const reactionRemoved = (reaction: Reaction) =>
     ({type: ActionTypes.REACTION_REMOVED, reaction}) as const;
 
+/** The agent clicked an action of a conversation (at: the browser's ms; rootUpdateAt: the root's update_at then). */
+export const conversationActionStarted = (rootId: string, action: ConversationAction, at: number, rootUpdateAt: number) =>
+    ({type: ActionTypes.CONVERSATION_ACTION_STARTED, rootId, action, at, rootUpdateAt}) as const;
+
+/** Mattermost answered the click: the bridge took the request (its answer follows as an ephemeral post). */
+export const conversationActionSent = (rootId: string) =>
+    ({type: ActionTypes.CONVERSATION_ACTION_SENT, rootId}) as const;
+
+export type ActionFailure = 'bridge' | 'gone' | 'forbidden' | 'network' | 'session' | 'other';
+
+export const conversationActionFailed = (rootId: string, failure: ActionFailure, message: string) =>
+    ({type: ActionTypes.CONVERSATION_ACTION_FAILED, rootId, failure, message}) as const;
+
+/** The bridge's immediate answer (`ephemeral_text`), shown to the agent who acted (at: the server's create_at). */
+export const conversationActionAnswered = (rootId: string, message: string, at: number) =>
+    ({type: ActionTypes.CONVERSATION_ACTION_ANSWERED, rootId, message, at}) as const;
+
 export type PluginAction =
     | ReturnType<typeof selectConversation>
     | ReturnType<typeof showConversationList>
@@ -53,4 +72,8 @@ export type PluginAction =
     | ReturnType<typeof postReceived>
     | ReturnType<typeof postDeleted>
     | ReturnType<typeof reactionAdded>
-    | ReturnType<typeof reactionRemoved>;
+    | ReturnType<typeof reactionRemoved>
+    | ReturnType<typeof conversationActionStarted>
+    | ReturnType<typeof conversationActionSent>
+    | ReturnType<typeof conversationActionFailed>
+    | ReturnType<typeof conversationActionAnswered>;

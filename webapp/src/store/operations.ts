@@ -6,9 +6,14 @@ import type {FileInfo} from '@mattermost/types/files';
 import type {Post} from '@mattermost/types/posts';
 
 import {MattermostError, type MattermostClient} from '../client/mattermost_client';
+import type {ConversationAction} from '../model/actions';
 import type {ReplyMode} from '../model/conversation';
 
 import {
+    conversationActionFailed,
+    conversationActionSent,
+    conversationActionStarted,
+    type ActionFailure,
     channelConversationsFailed,
     channelConversationsReceived,
     channelConversationsRequested,
@@ -111,4 +116,59 @@ export async function sendReply(dispatch: Dispatch, client: MattermostClient, in
     }
     dispatch(postReceived(post));
     return post;
+}
+
+// Conversations with an action request in flight: a second click (double click, or the card and
+// the panel at once) while one runs sends nothing.
+const actionsInFlight = new Set<string>();
+
+/** How a failed click is explained (ids from api4/apiaction.go and app/integration_action.go). */
+export function actionFailureOf(err: unknown): {kind: ActionFailure; message: string} {
+    const error = asMattermostError(err);
+    if (error.kind === 'network') {
+        return {kind: 'network', message: error.message};
+    }
+    if (error.status === 401) {
+        return {kind: 'session', message: error.message};
+    }
+    if (error.status === 403) {
+        return {kind: 'forbidden', message: error.message};
+    }
+    if (error.serverErrorId === 'api.post.do_action.action_id.app_error') {
+        return {kind: 'gone', message: error.message};
+    }
+    if (error.serverErrorId === 'api.post.do_action.action_integration.app_error') {
+        return {kind: 'bridge', message: error.message};
+    }
+    return {kind: 'other', message: error.message};
+}
+
+/**
+ * Triggers one of the root post's interactive-message actions through Mattermost with the agent's
+ * session, as a click on the attachment button would (the bridge gets the same request either
+ * way). Returns false without sending when an action on this conversation is still running.
+ * Never throws: the outcome lands in the plugin state; the bridge's answer arrives as an
+ * ephemeral post (see websocket.ts), the result as a patch of the root.
+ */
+export async function runConversationAction(
+    dispatch: Dispatch,
+    client: MattermostClient,
+    input: {rootId: string; rootUpdateAt: number; action: ConversationAction; selectedOption?: string; now?: () => number},
+): Promise<boolean> {
+    const {rootId, action} = input;
+    if (actionsInFlight.has(rootId)) {
+        return false;
+    }
+    actionsInFlight.add(rootId);
+    dispatch(conversationActionStarted(rootId, action, (input.now ?? Date.now)(), input.rootUpdateAt));
+    try {
+        await client.doPostAction(rootId, action, input.selectedOption ?? '');
+        dispatch(conversationActionSent(rootId));
+    } catch (err) {
+        const failure = actionFailureOf(err);
+        dispatch(conversationActionFailed(rootId, failure.kind, failure.message));
+    } finally {
+        actionsInFlight.delete(rootId);
+    }
+    return true;
 }

@@ -9,10 +9,11 @@ import type {UnknownAction} from 'redux';
 import type {Post, PostList} from '@mattermost/types/posts';
 import type {Reaction} from '@mattermost/types/reactions';
 
+import type {ConversationAction} from '../model/actions';
 import {isConversationRoot} from '../model/conversation';
 
 import {ActionTypes} from './action_types';
-import type {PluginAction} from './actions';
+import type {ActionFailure, PluginAction} from './actions';
 
 export type LoadStatus = 'idle' | 'loading' | 'loaded' | 'error';
 
@@ -25,6 +26,23 @@ export type PanelState = {
 export type ThreadState = {status: LoadStatus; error: string | null; postIds: string[]};
 export type ChannelConversationsState = {status: LoadStatus; error: string | null; rootIds: string[]};
 
+/** The last action this agent started on a conversation, while it runs and what came back. */
+export type ConversationActionState = {
+    action: ConversationAction;
+
+    /** When the agent clicked (the browser's clock). */
+    startedAt: number;
+
+    /** The root's update_at when the agent clicked (the server's clock). */
+    rootUpdateAt: number;
+    pending: boolean;
+    failure: {kind: ActionFailure; message: string} | null;
+
+    /** The bridge's immediate answer (its `ephemeral_text`) once it arrived, and when (the server's clock). */
+    answer: string | null;
+    answerAt: number;
+};
+
 export type PluginState = {
     panel: PanelState;
     posts: Record<string, Post>;
@@ -33,6 +51,7 @@ export type PluginState = {
     reactions: Record<string, Record<string, Reaction>>;
     threads: Record<string, ThreadState>;
     channels: Record<string, ChannelConversationsState>;
+    actions: Record<string, ConversationActionState>;
 };
 
 export const initialState: PluginState = {
@@ -41,6 +60,7 @@ export const initialState: PluginState = {
     reactions: {},
     threads: {},
     channels: {},
+    actions: {},
 };
 
 export const reactionKey = (reaction: Pick<Reaction, 'user_id' | 'emoji_name'>) => `${reaction.user_id}-${reaction.emoji_name}`;
@@ -175,6 +195,33 @@ export default function reducer(state: PluginState = initialState, anyAction: Un
         const next = {...current};
         delete next[reactionKey(reaction)];
         return {...state, reactions: {...state.reactions, [reaction.post_id]: next}};
+    }
+
+    case ActionTypes.CONVERSATION_ACTION_STARTED:
+        return {
+            ...state,
+            actions: {
+                ...state.actions,
+                [action.rootId]: {action: action.action, startedAt: action.at, rootUpdateAt: action.rootUpdateAt, pending: true, failure: null, answer: null, answerAt: 0},
+            },
+        };
+
+    case ActionTypes.CONVERSATION_ACTION_SENT:
+    case ActionTypes.CONVERSATION_ACTION_FAILED: {
+        const current = state.actions[action.rootId];
+        if (!current) {
+            return state;
+        }
+        const failure = action.type === ActionTypes.CONVERSATION_ACTION_FAILED ? {kind: action.failure, message: action.message} : null;
+        return {...state, actions: {...state.actions, [action.rootId]: {...current, pending: false, failure}}};
+    }
+
+    case ActionTypes.CONVERSATION_ACTION_ANSWERED: {
+        const current = state.actions[action.rootId];
+        if (!current) {
+            return state;
+        }
+        return {...state, actions: {...state.actions, [action.rootId]: {...current, answer: action.message, answerAt: action.at}}};
     }
 
     default:

@@ -9,6 +9,7 @@ import type {Post} from '@mattermost/types/posts';
 import type {Reaction} from '@mattermost/types/reactions';
 
 import manifest from '../manifest';
+import {parseActionNote, type ActionNote, type Viewer} from '../model/actions';
 import {
     isConversationRoot,
     messageBody,
@@ -20,7 +21,7 @@ import {
 import {computeDeliveries, isAgentReply, type Delivery} from '../model/delivery';
 import type {HostState} from '../types/host';
 
-import {initialState, type PanelState, type PluginState} from './reducers';
+import {initialState, type ConversationActionState, type PanelState, type PluginState} from './reducers';
 
 const STATE_KEY = `plugins-${manifest.id}` as const;
 
@@ -34,6 +35,17 @@ export const getPluginState = (state: HostState): PluginState => state[STATE_KEY
 export const getPanel = (state: HostState): PanelState => getPluginState(state).panel;
 export const getCurrentUserId = (state: HostState): string => state.entities.users.currentUserId;
 export const getCurrentChannelId = (state: HostState): string => state.entities.channels.currentChannelId;
+
+/** Who is looking: for the buttons that depend on whether a conversation is assigned to them. */
+export const getViewer = createSelector(
+    [getCurrentUserId, (state: HostState) => state.entities.users.profiles],
+    (userId, profiles): Viewer => ({userId, username: profiles?.[userId]?.username ?? null}),
+);
+
+/** The last action this agent started on the conversation (pending, failed, answered), or null. */
+export function getConversationAction(state: HostState, rootId: string): ConversationActionState | null {
+    return getPluginState(state).actions?.[rootId] ?? null;
+}
 
 const getHostPosts = (state: HostState) => state.entities.posts.posts;
 const getHostPostsInThread = (state: HostState) => state.entities.posts.postsInThread ?? EMPTY_THREADS;
@@ -96,6 +108,9 @@ export type ConversationSummary = {
     /** Replies in the thread: the server's count, or the replies loaded when that is higher. */
     messageCount: number;
     latestGuestMessage: GuestMessage | null;
+
+    /** The bot's latest note about an action (applied or refused by i-Reserve) in the thread. */
+    latestActionNote: (ActionNote & {postId: string; at: number}) | null;
 };
 
 export type RecentReply = {post: Post; delivery: Delivery};
@@ -140,6 +155,13 @@ function makeConversationSelectors(rootId: string): ConversationSelectors {
     const getSummary = createSelector([getThread], ({root, replies}): ConversationSummary => {
         const parsed = root ? parseConversation(root) : null;
         let latestGuestMessage: GuestMessage | null = null;
+        let latestActionNote: ConversationSummary['latestActionNote'] = null;
+        for (let i = replies.length - 1; i >= 0 && !latestActionNote; i--) {
+            const note = root && replies[i]!.user_id === root.user_id ? parseActionNote(replies[i]!) : null;
+            if (note) {
+                latestActionNote = {...note, postId: replies[i]!.id, at: replies[i]!.create_at};
+            }
+        }
         for (let i = replies.length - 1; i >= 0; i--) {
             const post = replies[i]!;
             const message = parseMessage(post);
@@ -163,6 +185,7 @@ function makeConversationSelectors(rootId: string): ConversationSelectors {
             botUserId: root?.user_id || null,
             messageCount: Math.max(replies.length, root?.reply_count ?? 0),
             latestGuestMessage,
+            latestActionNote,
         };
     }, memo);
 

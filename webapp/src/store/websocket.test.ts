@@ -1,5 +1,5 @@
 import {handleWebSocketEvent} from './websocket';
-import {threadReceived} from './actions';
+import {conversationActionStarted, threadReceived} from './actions';
 import {getPluginState} from './selectors';
 import {postList} from '../testing/fake_client';
 import {ROOT_ID, T0, makeAgentReply, makeRoot, reaction} from '../testing/fixtures';
@@ -29,4 +29,20 @@ test('follows posts and reactions of the threads the plugin loaded, ignores the 
 
     send('posted', {post: '{not json'});
     send('typing', {});
+});
+
+test('an ephemeral post in a conversation thread answers the agent\'s action there, and only after a click', () => {
+    const store = makeStore();
+    const send = (post: Record<string, unknown>) => handleWebSocketEvent(store.dispatch, store.getState, {event: 'ephemeral_message', data: {post: JSON.stringify(post)}});
+    const ephemeral = {id: 'e', root_id: ROOT_ID, type: 'system_ephemeral', message: 'Queued.', create_at: T0 + 10};
+
+    send(ephemeral);
+    expect(getPluginState(store.getState()).actions[ROOT_ID]).toBeUndefined();
+
+    store.dispatch(conversationActionStarted(ROOT_ID, 'claim', T0, T0 - 100));
+    send({...ephemeral, root_id: 'otherroot'});
+    send({...ephemeral, message: ''});
+    expect(getPluginState(store.getState()).actions[ROOT_ID]?.answer).toBeNull();
+    send(ephemeral);
+    expect(getPluginState(store.getState()).actions[ROOT_ID]).toMatchObject({answer: 'Queued.', answerAt: T0 + 10});
 });

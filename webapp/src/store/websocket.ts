@@ -9,10 +9,13 @@ import type {Reaction} from '@mattermost/types/reactions';
 import {isConversationRoot} from '../model/conversation';
 import type {HostState, WebSocketMessage} from '../types/host';
 
-import {postDeleted, postReceived, reactionAdded, reactionRemoved} from './actions';
+import {conversationActionAnswered, postDeleted, postReceived, reactionAdded, reactionRemoved} from './actions';
 import {getPluginState} from './selectors';
 
-export const WEBSOCKET_EVENTS = ['posted', 'post_edited', 'post_deleted', 'reaction_added', 'reaction_removed'] as const;
+export const WEBSOCKET_EVENTS = ['posted', 'post_edited', 'post_deleted', 'reaction_added', 'reaction_removed', 'ephemeral_message'] as const;
+
+/** The server stamps the ephemeral post with its own clock; allow it to lag the browser's a little. */
+const CLOCK_SKEW_MS = 60_000;
 
 function parseJson<T>(value: unknown): T | null {
     if (typeof value !== 'string') {
@@ -54,6 +57,16 @@ export function handleWebSocketEvent(dispatch: Dispatch, getState: () => HostSta
         const reaction = parseJson<Reaction>(msg.data?.reaction);
         if (reaction?.post_id && plugin.posts[reaction.post_id]) {
             dispatch(msg.event === 'reaction_added' ? reactionAdded(reaction) : reactionRemoved(reaction));
+        }
+        return;
+    }
+    case 'ephemeral_message': {
+        // The bridge's answer to this agent's action (its `ephemeral_text`): Mattermost sends it to
+        // the clicker alone, in the clicked post's thread (app/integration_action.go).
+        const post = parseJson<Post>(msg.data?.post);
+        const started = post?.root_id ? plugin.actions[post.root_id] : undefined;
+        if (post && started && typeof post.message === 'string' && post.message !== '' && (post.create_at ?? 0) >= started.startedAt - CLOCK_SKEW_MS) {
+            dispatch(conversationActionAnswered(post.root_id, post.message, post.create_at ?? 0));
         }
         return;
     }

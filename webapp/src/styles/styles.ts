@@ -78,6 +78,16 @@ export const css = `
 .irsv-list__item:hover{background:${c(0.04)};border-color:${c(0.24)}}
 .irsv-list__title{font-weight:600;display:flex;gap:8px;align-items:center;justify-content:space-between}
 .irsv-list__meta{font-size:12px;color:${c(0.64)};overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+.irsv-number{flex:none;font-weight:600;color:${c(0.64)}}
+.irsv-actions{display:flex;flex-direction:column;gap:8px;margin-top:12px}
+.irsv-actions__buttons{display:flex;gap:8px;flex-wrap:wrap}
+.irsv-picker{display:flex;flex-direction:column;gap:8px;padding:8px;border:1px solid ${c(0.16)};border-radius:6px}
+.irsv-picker .irsv-input{min-height:32px;resize:none}
+.irsv-picker__list{display:flex;flex-direction:column;max-height:200px;overflow-y:auto;margin:0;padding:0;list-style:none}
+.irsv-picker__item{width:100%;padding:6px 8px;border:0;border-radius:4px;background:none;color:inherit;font:inherit;text-align:left;cursor:pointer}
+.irsv-picker__item:hover,.irsv-picker__item:focus-visible{background:${btn(0.08)}}
+.irsv-refused{margin:0;padding:8px 12px;border-radius:4px;background:${err(0.08)};font-size:13px}
+.irsv-refused strong{display:block;color:var(--error-text, #d24b4e)}
 .irsv-details summary{cursor:pointer;color:${c(0.72)};font-size:13px}
 `;
 

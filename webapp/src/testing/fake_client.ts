@@ -1,6 +1,7 @@
 // A MattermostClient that records calls and answers as told: injected through ServicesProvider.
 import type {FileInfo} from '@mattermost/types/files';
 import type {Post, PostList} from '@mattermost/types/posts';
+import type {UserProfile} from '@mattermost/types/users';
 
 import {MattermostError, type MattermostClient, type NewPost} from '../client/mattermost_client';
 
@@ -13,6 +14,12 @@ export class FakeClient implements MattermostClient {
     channelRequests: string[] = [];
     createPostFailure: MattermostError | null = null;
     uploadFailure: MattermostError | null = null;
+    postActions: Array<{postId: string; actionId: string; selectedOption: string}> = [];
+    postActionFailure: MattermostError | null = null;
+    channelMembers: UserProfile[] = [];
+    memberRequests: string[] = [];
+    private actionGate: Promise<void> | null = null;
+    private openActionGate: (() => void) | null = null;
     thread: PostList = {order: [], posts: {}, next_post_id: '', prev_post_id: '', first_inaccessible_post_time: 0};
     channelPosts: PostList = {order: [], posts: {}, next_post_id: '', prev_post_id: '', first_inaccessible_post_time: 0};
     private gate: Promise<void> | null = null;
@@ -67,6 +74,33 @@ export class FakeClient implements MattermostClient {
     async getChannelRootPosts(channelId: string): Promise<PostList> {
         this.channelRequests.push(channelId);
         return this.channelPosts;
+    }
+
+    /** Makes doPostAction wait until releaseActions() is called. */
+    holdActions(): void {
+        this.actionGate = new Promise((resolve) => {
+            this.openActionGate = resolve;
+        });
+    }
+
+    releaseActions(): void {
+        this.openActionGate?.();
+        this.actionGate = null;
+    }
+
+    async doPostAction(postId: string, actionId: string, selectedOption = ''): Promise<void> {
+        this.postActions.push({postId, actionId, selectedOption});
+        if (this.actionGate) {
+            await this.actionGate;
+        }
+        if (this.postActionFailure) {
+            throw this.postActionFailure;
+        }
+    }
+
+    async getChannelMembers(channelId: string): Promise<UserProfile[]> {
+        this.memberRequests.push(channelId);
+        return this.channelMembers;
     }
 }
 

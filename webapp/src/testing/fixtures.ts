@@ -80,3 +80,31 @@ export function makeAgentReply(id: string, text: string, at: number, overrides: 
 export function reaction(postId: string, emoji: string, userId = BOT_ID): Reaction {
     return {post_id: postId, user_id: userId, emoji_name: emoji, create_at: T0 + 1};
 }
+
+/** The root's `props.attachments` as the bridge offers actions (ids = action names), for clients without the plugin. */
+export function actionAttachments(ids: string[]): Array<Record<string, unknown>> {
+    return [{
+        fallback: 'Actions',
+        actions: ids.map((id) => (id === 'assign'
+            ? {id, type: 'select', name: 'Assign…', data_source: 'users'}
+            : {id, type: 'button', name: id})),
+    }];
+}
+
+/** A conversation root offering `ids` as actions. */
+export function makeRootWithActions(ireserve: Record<string, unknown>, ids: string[], overrides: Partial<Post> = {}): Post {
+    const root = makeRoot(ireserve, overrides);
+    return {...root, props: {...root.props, attachments: actionAttachments(ids)}};
+}
+
+/** A bot note in the thread about an action (DESIGN §10 feedback). */
+export function makeActionNote(id: string, note: Record<string, unknown>, at: number): Post {
+    return makePost({
+        id,
+        user_id: BOT_ID,
+        root_id: ROOT_ID,
+        create_at: at,
+        message: String(note.detail ?? note.action),
+        props: {from_bot: 'true', ireserve: {v: 1, kind: 'action_note', ...note}},
+    });
+}

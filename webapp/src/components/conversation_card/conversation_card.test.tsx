@@ -5,7 +5,7 @@ import React from 'react';
 import ConversationCard from './conversation_card';
 import {setRhsRegistration} from '../../rhs';
 import {getPanel} from '../../store/selectors';
-import {ROOT_ID, T0, CHANNEL_ID, conversationProps, makeGuestMessage, makeRoot} from '../../testing/fixtures';
+import {ROOT_ID, T0, CHANNEL_ID, conversationProps, makeGuestMessage, makeRoot, makeRootWithActions} from '../../testing/fixtures';
 import {renderWithStore} from '../../testing/render';
 import {makeEntities, makeStore} from '../../testing/store';
 
@@ -92,4 +92,20 @@ test('Dutch', () => {
     renderWithStore(<ConversationCard post={root}/>, makeStore(makeEntities([root], [], {locale: 'nl'})));
     expect(screen.getByRole('heading')).toHaveTextContent('Webchat met Anna de Vries');
     expect(screen.getByRole('button')).toHaveTextContent('Gesprek openen');
+});
+
+test('shows the conversation number and its own action buttons, following the root as it is patched', async () => {
+    const root = makeRootWithActions(conversationProps({number: 17, assignee: undefined}), ['claim', 'assign', 'close']);
+    const {rerender, client} = renderWithStore(<ConversationCard post={root}/>, makeStore(makeEntities([root])));
+    const card = screen.getByRole('region', {name: 'Web chat with Anna de Vries'});
+    expect(within(card).getByTitle('Conversation number 17')).toHaveTextContent('#17');
+    const group = within(card).getByRole('group', {name: 'Act on the conversation with Anna de Vries'});
+    expect(within(group).getAllByRole('button').map((b) => b.textContent)).toEqual(['Claim', 'Assign…', 'Close']);
+    const user = userEvent.setup({advanceTimers: jest.advanceTimersByTime});
+    await user.click(within(group).getByRole('button', {name: 'Close'}));
+    expect(client.postActions).toEqual([{postId: ROOT_ID, actionId: 'close', selectedOption: ''}]);
+
+    rerender(<ConversationCard post={makeRootWithActions(conversationProps({number: 17, status: 'closed'}), ['reopen'], {update_at: T0 + 10 * 60_000})}/>);
+    expect(within(screen.getByRole('group')).getAllByRole('button').map((b) => b.textContent)).toEqual(['Reopen']);
+    expect(screen.getByText('Closed')).toBeInTheDocument();
 });

@@ -6,6 +6,7 @@ import {parseConversation} from '../../model/conversation';
 import {openConversation} from '../../rhs';
 import {selectorsFor} from '../../store/selectors';
 import type {HostState, PostTypeComponentProps} from '../../types/host';
+import ConversationActions from '../conversation_actions/conversation_actions';
 import ConversationFacts, {StatusPill} from '../conversation_facts/conversation_facts';
 import {IreserveIcon} from '../icons/icons';
 import UnsupportedCard from '../unsupported_card/unsupported_card';
@@ -13,6 +14,12 @@ import UnsupportedCard from '../unsupported_card/unsupported_card';
 /**
  * The root post of a mirrored conversation (`custom_irsv_conversation`), in the channel and at
  * the head of its thread. It reads the post it is given, so it re-renders when the bridge patches it.
+ *
+ * The card draws its own action buttons (ConversationActions). Mattermost's web app does not draw
+ * the post's attachments (with their interactive buttons) for a post type a plugin renders:
+ * MessageWithAdditionalContent skips PostBodyAdditionalContent when `hasPlugin`
+ * (webapp/channels/src/components/message_with_additional_content.tsx), so the agent sees one set
+ * of buttons; clients without the plugin draw the attachment's buttons instead.
  */
 export default function ConversationCard({post, isRHS}: PostTypeComponentProps) {
     const {strings} = useStrings();
@@ -42,12 +49,24 @@ export default function ConversationCard({post, isRHS}: PostTypeComponentProps) 
         >
             <div className='irsv-card__header'>
                 <IreserveIcon className='irsv-card__icon'/>
+                {conversation.number !== null && (
+                    <span
+                        className='irsv-number'
+                        title={format(strings.conversationNumberLabel, {number: conversation.number})}
+                    >
+                        {format(strings.conversationNumber, {number: conversation.number})}
+                    </span>
+                )}
                 <h4 className='irsv-card__title'>{title}</h4>
                 <StatusPill status={conversation.status}/>
             </div>
             <ConversationFacts
                 conversation={conversation}
                 count={Math.max(loadedCount, post.reply_count ?? 0)}
+            />
+            <ConversationActions
+                root={post}
+                conversation={conversation}
             />
             <div className='irsv-card__footer'>
                 <button

@@ -12,14 +12,16 @@ import {
     ROOT_ID,
     T0,
     conversationProps,
+    makeActionNote,
     makeAgentReply,
     makeGuestMessage,
     makePost,
     makeRoot,
+    makeRootWithActions,
     reaction,
 } from '../../testing/fixtures';
 import {renderWithStore} from '../../testing/render';
-import {hostReactionAdded, makeEntities, makeStore} from '../../testing/store';
+import {hostPostReceived, hostReactionAdded, makeEntities, makeStore} from '../../testing/store';
 
 const guest1 = makeGuestMessage('Is the beach house free in July?', T0 + 60_000);
 const delivered = makeAgentReply('reply0000000000000000000001', 'Yes, from the 3rd.', T0 + 120_000);
@@ -130,4 +132,28 @@ test('with nothing selected, the panel lists the current channel\'s conversation
     expect(await screen.findByRole('heading', {name: 'Open conversations'})).toBeInTheDocument();
     await waitFor(() => expect(getPluginState(store.getState()).channels[CHANNEL_ID]?.status).toBe('loaded'));
     expect(client.channelRequests).toEqual([CHANNEL_ID]);
+});
+
+test('offers the same actions beside the composer and shows why i-Reserve refused the last one', async () => {
+    const root = makeRootWithActions(conversationProps({number: 17, assignee: undefined}), ['claim', 'assign', 'close']);
+    const refused = makeActionNote('note00000000000000000000r1', {action: 'close', outcome: 'refused', actor_name: 'Anna Agent', detail: 'The guest has an open booking request.'}, T0 + 300_000);
+    const store = makeStore(makeEntities([root, guest1, refused]));
+    const client = new FakeClient();
+    client.thread = postList([root, guest1, refused]);
+    store.dispatch(selectConversation(ROOT_ID, CHANNEL_ID));
+    renderWithStore(<ConversationPanel/>, store, client);
+    expect(await screen.findByRole('heading', {name: '#17 Web chat with Anna de Vries'})).toBeInTheDocument();
+    const group = screen.getByRole('group', {name: 'Act on the conversation with Anna de Vries'});
+    expect(within(group).getAllByRole('button').map((b) => b.textContent)).toEqual(['Claim', 'Assign…', 'Close']);
+    expect(screen.getByTestId('irsv-refused-note')).toHaveTextContent(
+        'i-Reserve refused the last actionAnna Agent tried to close this conversation: The guest has an open booking request.');
+
+    await userEvent.click(within(group).getByRole('button', {name: 'Claim'}));
+    expect(client.postActions).toEqual([{postId: ROOT_ID, actionId: 'claim', selectedOption: ''}]);
+
+    // A later applied note replaces the refusal.
+    act(() => {
+        store.dispatch(hostPostReceived(makeActionNote('note00000000000000000000a1', {action: 'claim', outcome: 'applied', actor_name: 'Sam Support'}, T0 + 400_000)));
+    });
+    expect(screen.queryByTestId('irsv-refused-note')).not.toBeInTheDocument();
 });

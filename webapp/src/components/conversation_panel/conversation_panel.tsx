@@ -7,6 +7,7 @@ import {openConversationList} from '../../rhs';
 import {loadThread} from '../../store/operations';
 import {getCurrentChannelId, getPanel, getPluginState, selectorsFor} from '../../store/selectors';
 import type {HostState} from '../../types/host';
+import ConversationActions from '../conversation_actions/conversation_actions';
 import LoadError from '../load_error/load_error';
 import Composer from '../composer/composer';
 import ConversationFacts from '../conversation_facts/conversation_facts';
@@ -40,6 +41,29 @@ function LatestGuestMessage({rootId}: {rootId: string}) {
                 </>
             ) : <p className='irsv-muted' style={{margin: 0}}>{strings.noGuestMessage}</p>}
         </section>
+    );
+}
+
+/** The bot's latest note about an action, when i-Reserve refused it: who tried what, and i-Reserve's reason. */
+function RefusedNote({rootId}: {rootId: string}) {
+    const {strings} = useStrings();
+    const note = useSelector((state: HostState) => selectorsFor(rootId).getSummary(state).latestActionNote);
+    if (!note || note.outcome !== 'refused') {
+        return null;
+    }
+    return (
+        <p
+            className='irsv-refused'
+            role='status'
+            data-testid='irsv-refused-note'
+        >
+            <strong>{strings.refusedHeading}</strong>
+            {format(strings.refusedNote, {
+                actor: note.actorName ?? strings.someone,
+                action: strings.actionVerbs[note.action] ?? note.action,
+                detail: note.detail ?? strings.refusedNoDetail,
+            })}
+        </p>
     );
 }
 
@@ -87,7 +111,10 @@ function ConversationView({rootId}: {rootId: string}) {
                         className='irsv-section'
                         aria-labelledby={`irsv-heading-${rootId}`}
                     >
-                        <h2 id={`irsv-heading-${rootId}`}>{format(strings.conversationHeading, {name})}</h2>
+                        <h2 id={`irsv-heading-${rootId}`}>
+                            {conversation?.number ? `${format(strings.conversationNumber, {number: conversation.number})} ` : ''}
+                            {format(strings.conversationHeading, {name})}
+                        </h2>
                         {conversation ? (
                             <ConversationFacts
                                 conversation={conversation}
@@ -95,6 +122,13 @@ function ConversationView({rootId}: {rootId: string}) {
                                 showStatus={true}
                             />
                         ) : <p className='irsv-card__notice'>{strings.unsupportedConversation}</p>}
+                        {conversation && (
+                            <ConversationActions
+                                root={root}
+                                conversation={conversation}
+                            />
+                        )}
+                        <RefusedNote rootId={rootId}/>
                     </section>
                     <LatestGuestMessage rootId={rootId}/>
                     {channelId && (
