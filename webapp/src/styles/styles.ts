@@ -81,6 +81,7 @@ export const css = `
 .irsv-number{flex:none;font-weight:600;color:${c(0.64)}}
 .irsv-actions{display:flex;flex-direction:column;gap:8px;margin-top:12px}
 .irsv-actions__buttons{display:flex;gap:8px;flex-wrap:wrap}
+.irsv-actions p{margin:0}
 .irsv-picker{display:flex;flex-direction:column;gap:8px;padding:8px;border:1px solid ${c(0.16)};border-radius:6px}
 .irsv-picker .irsv-input{min-height:32px;resize:none}
 .irsv-picker__list{display:flex;flex-direction:column;max-height:200px;overflow-y:auto;margin:0;padding:0;list-style:none}

@@ -276,6 +276,7 @@
         switch (msg.event) {
         case 'posted':
         case 'post_edited':
+        case 'ephemeral_message': // handleNewPostEvent in the web app: the clicker's own thread shows it
             store.dispatch({type: 'HOST/RECEIVED_POSTS', posts: [JSON.parse(data.post)]});
             break;
         case 'post_deleted':
@@ -348,16 +349,55 @@
                 }}, item.text))));
     }
 
+    /** A click on an attachment action, as the web app makes it (doPostActionWithCookie → Client4.doPostAction). */
+    function doPostAction(postId, actionId, selectedOption) {
+        return api('/posts/' + postId + '/actions/' + encodeURIComponent(actionId), {method: 'POST', body: JSON.stringify({selected_option: selectedOption || ''})}).
+            catch((err) => console.warn('post action failed', err.message));
+    }
+
+    /** A `data_source: "users"` menu: the channel's members, like the web app's user autocomplete. */
+    function UserSelect({post, action}) {
+        const [users, setUsers] = useState([]);
+        useEffect(() => {
+            api('/users?in_channel=' + post.channel_id + '&page=0&per_page=200').then(setUsers, () => setUsers([]));
+        }, [post.channel_id]);
+        return h('select', {
+            'aria-label': action.name,
+            'data-attachment-action': action.id,
+            value: '',
+            onChange: (e) => e.target.value && doPostAction(post.id, action.id, e.target.value),
+        }, h('option', {value: ''}, action.name), users.map((u) => h('option', {key: u.id, value: u.id}, '@' + u.username)));
+    }
+
+    /**
+     * props.attachments with their interactive actions, as MessageAttachmentList draws them
+     * (components/post_view/message_attachments/). Only for posts no plugin renders: the web app
+     * skips PostBodyAdditionalContent for a plugin post type (message_with_additional_content.tsx).
+     */
+    function Attachments({post}) {
+        const attachments = Array.isArray(post.props && post.props.attachments) ? post.props.attachments : [];
+        return attachments.map((attachment, i) => h('div', {key: i, className: 'attachment', 'data-testid': 'attachment'},
+            attachment.text ? h('div', null, attachment.text) : null,
+            Array.isArray(attachment.actions) && attachment.actions.length > 0 ? h('div', {className: 'attachment-actions'},
+                attachment.actions.map((action) => (action.type === 'select' && action.data_source === 'users'
+                    ? h(UserSelect, {key: action.id, post, action})
+                    : h('button', {key: action.id, type: 'button', 'data-attachment-action': action.id, onClick: () => doPostAction(post.id, action.id)}, action.name)))) : null));
+    }
+
     const Post = memo(function Post({post, author, isBot, isRHS}) {
         const [menuOpen, setMenuOpen] = useState(false);
-        const pluginType = registered.postTypes[post.type];
+        const pluginType = window.harness.pluginPostTypesOff || window.HARNESS_NO_PLUGIN_POST_TYPES ? null : registered.postTypes[post.type];
         let body;
         if (pluginType) {
             body = h(pluginType.component, {post, isRHS: Boolean(isRHS), compactDisplay: false, theme: {}});
         } else {
             body = h(React.Fragment, null,
                 h('div', {className: 'post-message__text'}, boldOnly(post.message)),
+                h(Attachments, {post}),
                 (window.harness.pluggablesOff ? [] : registered.postAttachments).map((item) => h(item.component, {key: item.id, postId: post.id, onHeightChange: () => undefined})));
+        }
+        if (post.type === 'system_ephemeral') {
+            body = h(React.Fragment, null, h('span', {className: 'post__visibility'}, '(Only visible to you)'), body);
         }
         return h('div', {className: 'post' + (post.root_id && !isRHS ? ' post--reply' : ''), 'data-post-id': post.id, 'data-testid': 'post'},
             h('div', {className: 'post__avatar', 'aria-hidden': 'true'}, initials(author)),
