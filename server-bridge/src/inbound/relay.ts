@@ -1,4 +1,5 @@
 import type {Logger} from 'pino';
+import type {Post} from '@mattermost/types/posts';
 
 import type {BotSessions} from '../bot/session.js';
 import type {Config} from '../config/config.js';
@@ -6,7 +7,7 @@ import {signedHeaders} from '../crypto/standard_webhooks.js';
 import {UpstreamError} from '../domain/errors.js';
 import {describeAuthorMatch, mapAuthor} from '../domain/inbound/author.js';
 import {decideRelay, screenPost, type IgnoreReason, type InboundPost} from '../domain/inbound/decision.js';
-import {buildReply, DELIVERED_EMOJI, FAILED_EMOJI, failureNotice, replyWebhookId, type ReplyAttachment} from '../domain/inbound/reply.js';
+import {buildReply, DELIVERED_EMOJI, deliveredNotice, FAILED_EMOJI, failureNotice, replyWebhookId, type ReplyAttachment} from '../domain/inbound/reply.js';
 import type {Integration} from '../domain/integration.js';
 import type {IReservePort} from '../ports/ireserve.js';
 import type {MattermostConnector} from '../mattermost/connector.js';
@@ -363,18 +364,26 @@ export class InboundRelay {
             if (payload.outcome === 'delivered') {
                 // A replay that succeeded after a failure: the earlier ⚠️ no longer tells the truth.
                 // Best effort: a refusal here must not undo the delivered feedback; a transient error retries.
-                await port.removeReaction(botUserId, payload.postId, FAILED_EMOJI).catch((error: unknown) => {
+                const bestEffort = (error: unknown) => {
                     if (error instanceof UpstreamError && error.retryable) {
                         throw error;
                     }
-                });
+                };
+                await port.removeReaction(botUserId, payload.postId, FAILED_EMOJI).catch(bestEffort);
+                // The ⚠️ note in the thread says the opposite now: edit it (the bot's own post; a
+                // patch replaces the whole props map — MATTERMOST.md, api4/post.go patchPost).
+                for (const note of await this.#failureNotes(port, botUserId, payload)) {
+                    const earlier = (note.props?.ireserve_delivery as {reason?: unknown}).reason;
+                    const edited = deliveredNotice(payload.postId, typeof earlier === 'string' ? earlier : 'unknown');
+                    await port.patchPost(note.id, edited).catch(bestEffort);
+                }
                 return;
             }
             const reason = payload.reason ?? 'The reply could not be delivered.';
             const thread = await port.getPostThread(payload.rootId);
             const noticed = Object.values(thread.posts).some((post) => {
-                const notice = post.props?.ireserve_delivery as {post_id?: unknown} | undefined;
-                return post.user_id === botUserId && notice?.post_id === payload.postId;
+                const notice = post.props?.ireserve_delivery as {post_id?: unknown; status?: unknown} | undefined;
+                return post.user_id === botUserId && notice?.post_id === payload.postId && notice.status !== 'delivered';
             });
             if (!noticed) {
                 await port.createPost({channel_id: payload.channelId, root_id: payload.rootId, ...failureNotice(payload.postId, reason)});
@@ -385,5 +394,14 @@ export class InboundRelay {
             }
             throw error;
         }
+    }
+
+    /** The bot's failure notes about this reply that still say it failed. */
+    async #failureNotes(port: MattermostPort, botUserId: string, payload: FeedbackPayload): Promise<Post[]> {
+        const thread = await port.getPostThread(payload.rootId);
+        return Object.values(thread.posts).filter((post) => {
+            const notice = post.props?.ireserve_delivery as {post_id?: unknown; status?: unknown} | undefined;
+            return post.user_id === botUserId && post.delete_at === 0 && notice?.post_id === payload.postId && notice.status === 'failed';
+        });
     }
 }

@@ -243,7 +243,7 @@ for (const engine of ENGINES) {
             assert.equal(job?.status, 'delivered');
         });
 
-        test('i-Reserve answers 400: no retry, ⚠️ and one notice with the reason; replays never add a second notice', async () => {
+        test('i-Reserve answers 400: no retry, ⚠️ and one notice with the reason; replays never add a second notice; a successful replay edits it to say delivered', async () => {
             const setup = await setupIntegration(world);
             const {rootId} = await createConversation(world, setup);
             setup.endpoint.setDefault({status: 400, body: {title: 'Bad Request', detail: 'Conversation is closed'}});
@@ -271,7 +271,14 @@ for (const engine of ENGINES) {
             context().wakeWorker();
             await waitFor(() => reactionsOf(world, reply.id).includes('white_check_mark'), '✅ after the replay');
             await waitFor(() => !reactionsOf(world, reply.id).includes('warning'), 'the stale ⚠️ removed');
+            // The note no longer contradicts the ✅: the same post, edited to say it was delivered.
+            await waitFor(() => (notices()[0]?.props.ireserve_delivery as {status?: string} | undefined)?.status === 'delivered', 'the note edited');
             assert.equal(notices().length, 1);
+            const [edited] = notices();
+            assert.equal(edited?.id, notice?.id, 'edited in place, not a second post');
+            assert.doesNotMatch(edited?.message ?? '', /did not reach|:warning:/);
+            assert.match(edited?.message ?? '', /reached the visitor after all.*Conversation is closed/);
+            assert.deepEqual(edited?.props.ireserve_delivery, {post_id: reply.id, status: 'delivered', reason: 'i-Reserve refused the request as invalid: HTTP 400: Conversation is closed.'});
             assert.equal(setup.endpoint.delivered().length, 1);
         });
 

@@ -4,7 +4,8 @@
 //
 // Linking a failure note to its reply: a bot reply carrying
 //   props.ireserve_delivery = {post_id: "<the agent's post id>", status: "failed", reason: "<plain text>"}
-// is matched exactly. A bot reply without it (and not a mirrored i-Reserve message) is taken as the
+// is matched exactly. When a later attempt delivers the reply, the bridge edits that note to
+// `status: "delivered"` and reacts ✅ (which wins below). A bot reply without it (and not a mirrored i-Reserve message) is taken as the
 // reason of the earliest earlier ⚠️ reply that has no reason yet, its text being the reason.
 import type {Post} from '@mattermost/types/posts';
 import type {Reaction} from '@mattermost/types/reactions';

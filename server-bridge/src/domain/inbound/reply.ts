@@ -58,10 +58,14 @@ export function replyWebhookId(licence: string, postId: string): string {
     return `msg_${createHash('sha256').update(`conversation.reply\n${licence}\n${postId}`).digest('base64url').slice(0, 32)}`;
 }
 
-/** The bridge's thread reply when a reply could not be delivered; the webapp reads `ireserve_delivery`. */
+/**
+ * The bridge's thread reply when a reply could not be delivered; the webapp reads `ireserve_delivery`.
+ * When a later attempt delivers the reply, the bridge edits the same post: `status` becomes
+ * `delivered` and `reason` keeps the earlier failure (so the thread never contradicts the ✅).
+ */
 export interface DeliveryNotice {
     post_id: string;
-    status: 'failed';
+    status: 'failed' | 'delivered';
     reason: string;
 }
 
@@ -69,6 +73,14 @@ export function failureNotice(postId: string, reason: string): {message: string;
     return {
         message: `:warning: This reply did not reach the visitor. ${reason}`,
         props: {ireserve_delivery: {post_id: postId, status: 'failed', reason}},
+    };
+}
+
+/** The failure note, edited once the reply was delivered after all (replay or later attempt). */
+export function deliveredNotice(postId: string, earlierReason: string): {message: string; props: {ireserve_delivery: DeliveryNotice}} {
+    return {
+        message: `:white_check_mark: This reply reached the visitor after all (delivered on a later attempt). Earlier failure: ${earlierReason}`,
+        props: {ireserve_delivery: {post_id: postId, status: 'delivered', reason: earlierReason}},
     };
 }
 
