@@ -5,13 +5,16 @@ import {UpstreamError} from '../domain/errors.js';
 import type {AuthMode} from '../domain/integration.js';
 import type {MattermostPort} from '../ports/mattermost.js';
 
+import {channelAccessAdvice, teamsForAdvice} from './channel_access.js';
 import {InvalidSettings, MattermostUnavailable} from './errors.js';
 
 /**
  * The checks made against Mattermost before settings are saved, with the bot's own credentials.
  * Each throws InvalidSettings naming the field at fault, with a `code` the System Console can use:
  * `token_rejected`, `not_a_bot`, `server_unreachable`, `server_error`, `not_mattermost`,
- * `channel_not_found`, `channel_not_visible`, `channel_archived`, `channel_not_usable`.
+ * `channel_not_found`, `bot_not_on_team` (the bot is on no team, so not on the channel's),
+ * `channel_not_visible` (a private channel without the bot, or a team the bot is not on: see
+ * channel_access.ts), `channel_archived`, `channel_not_usable`.
  */
 
 function detailOf(error: UpstreamError): string {
@@ -67,8 +70,11 @@ export async function checkChannel(port: MattermostPort, channelId: string, fiel
         case 'not_found':
             throw new InvalidSettings(field, `channel not found: there is no channel ${channelId} on the Mattermost server (or it was deleted). Pick a channel from the list.`, 'channel_not_found');
         case 'not_a_member':
-        case 'forbidden':
-            throw new InvalidSettings(field, `the bot cannot see channel ${channelId}: it is a private channel the bot is not a member of. Add the bot to the channel first.`, 'channel_not_visible');
+        case 'forbidden': {
+            const me = await port.getMe().catch(() => null);
+            const advice = channelAccessAdvice({username: me?.username ?? '', userId: me?.id ?? null}, `channel ${channelId}`, await teamsForAdvice(port));
+            throw new InvalidSettings(field, advice.message, advice.code === 'not_on_team' ? 'bot_not_on_team' : 'channel_not_visible');
+        }
         case 'login_rejected':
             throw new InvalidSettings('mattermost.password', `login rejected: Mattermost refused this login id and password (${detailOf(error)}).`, 'login_rejected');
         case 'token_rejected':

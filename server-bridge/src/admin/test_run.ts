@@ -6,13 +6,20 @@ import {NOTIFICATION_TYPES, isIncomingWebhookTarget, type Integration} from '../
 import {postToIncomingWebhook} from '../mattermost/incoming_webhook.js';
 import type {MattermostPort} from '../ports/mattermost.js';
 
+import {channelAccessAdvice} from './channel_access.js';
+
 /**
  * The Test button: posts a sample message to the mirror channel and to every mapped notification
  * target (a channel, or an incoming-webhook URL), and says per target whether it worked, and if
  * not, what to do. Nothing is retried and nothing is recorded: it only reports.
  */
 
-export type TestError = 'not_a_member' | 'channel_not_found' | 'token_rejected' | 'unreachable' | 'rejected';
+/**
+ * `not_a_member`: the bot sees the channel but may not post (add it: /invite). `not_on_team`: the
+ * bot is on no team, so not on the channel's. `not_visible`: the bot cannot see the channel — a
+ * private channel without it, or a team it is not on (channel_access.ts says why it cannot tell).
+ */
+export type TestError = 'not_a_member' | 'not_on_team' | 'not_visible' | 'channel_not_found' | 'token_rejected' | 'unreachable' | 'rejected';
 
 export interface TestResult {
     /** The configured target: a channel id, or for an incoming webhook its URL. */
@@ -77,7 +84,10 @@ interface Context {
     authMode?: 'token' | 'login';
     licence: string;
     botUsername: string;
+    botUserId: string | null;
     teams: Map<string, Team>;
+    /** Whether `teams` is the bot's real team list (false when Mattermost did not show it). */
+    teamsKnown: boolean;
 }
 
 function channelMessage(error: TestError, context: Context, channelId: string, channel: Channel | undefined, detail: string): string {
@@ -86,6 +96,10 @@ function channelMessage(error: TestError, context: Context, channelId: string, c
     switch (error) {
     case 'not_a_member':
         return `The bot ${bot} is not a member of ${where} (Mattermost answered 403). In Mattermost, open ${where} and add the bot (type /invite ${bot} in the channel), then press Test again.`;
+    case 'not_on_team':
+    case 'not_visible':
+        return channelAccessAdvice({username: context.botUsername, userId: context.botUserId}, where,
+            context.teamsKnown ? [...context.teams.values()] : null).message;
     case 'channel_not_found':
         return `Channel ${channelId} does not exist on the Mattermost server (it was deleted, or the id is wrong). Pick another channel in the settings.`;
     case 'token_rejected':
@@ -131,6 +145,12 @@ async function testChannel(context: Context, target: Target): Promise<TestResult
             throw error;
         }
         const code = errorFor(error.kind);
+        if (code === 'not_a_member' && !channel) {
+            // Refused before the post: the bot cannot even see the channel (see channel_access.ts).
+            const advice = channelAccessAdvice({username: context.botUsername, userId: context.botUserId}, `channel ${target.value}`,
+                context.teamsKnown ? [...context.teams.values()] : null);
+            return {...base, ok: false, error: advice.code, message: `${advice.message} Then press Test again.`};
+        }
         return {
             ...base,
             ok: false,
@@ -166,11 +186,13 @@ async function testIncomingWebhook(context: Context, target: Target): Promise<Te
 /** Runs the Test for an integration with its saved settings. Never throws on Mattermost failures. */
 export async function runTest(integration: Integration, port: MattermostPort): Promise<TestResult[]> {
     const targets = targetsOf(integration);
-    const context: Context = {port, licence: integration.licence, authMode: integration.auth.mode, botUsername: '', teams: new Map()};
+    const context: Context = {port, licence: integration.licence, authMode: integration.auth.mode, botUsername: '', botUserId: integration.botUserId, teams: new Map(), teamsKnown: false};
     const channelTargets = targets.filter((target) => !isIncomingWebhookTarget(target.value));
     if (channelTargets.length > 0) {
         try {
-            context.botUsername = (await port.getMe()).username;
+            const me = await port.getMe();
+            context.botUsername = me.username;
+            context.botUserId = me.id;
         } catch (error) {
             if (!(error instanceof UpstreamError)) {
                 throw error;
@@ -191,8 +213,9 @@ export async function runTest(integration: Integration, port: MattermostPort): P
         }
         try {
             context.teams = new Map((await port.getMyTeams()).map((team) => [team.id, team]));
+            context.teamsKnown = true;
         } catch {
-            // Only the permalinks' team names depend on it; they fall back to /_redirect/pl/<id>.
+            // The permalinks' team names fall back to /_redirect/pl/<id>; a channel the bot cannot see gets both fixes.
         }
     }
     const results: TestResult[] = [];

@@ -8,7 +8,7 @@ export function describeFailure(upstream: Upstream, kind: FailureKind, detail?: 
     const where = upstream === 'mattermost' ? 'Mattermost' : upstream === 'ireserve' ? 'i-Reserve' : 'The incoming webhook';
     switch (kind) {
     case 'not_a_member':
-        return 'The bot is not a member of the channel. Add the bot to the channel in Mattermost, then retry the failed deliveries.';
+        return 'The bot is not a member of the channel. Add the bot to the channel in Mattermost (/invite @bot in the channel; if the bot is not on the channel\'s team yet, add it to the team first — System Console → User Management → Teams — since /invite does not work before that), then retry the failed deliveries.';
     case 'token_rejected':
         return upstream === 'mattermost'
             ? 'Mattermost rejected the bot token (revoked, expired or wrong). Create a new access token for the bot and save it in the settings.'

@@ -400,6 +400,41 @@ for (const engine of ENGINES) {
             assert.match(rejected.body.results[0].message, /new access token/);
         });
 
+        test('a channel on a team the bot is not on: save and Test give the team fix first, not only /invite; a bot on no team is told so', async () => {
+            const {api, mm, seed} = world;
+            const far = mm.createTeam({name: 'far-park', display_name: 'Far Park'});
+            const farDesk = mm.createChannel({team_id: far.id, name: 'far-desk', display_name: 'Far Desk', type: 'O'});
+            // Save: the bot (on Holiday Park only) cannot see a public channel of Far Park.
+            const refused = await api('PUT', '/api/v1/integrations/L-TEAM', {body: settingsFor(world, {channel_id: farDesk.id})});
+            assert.equal(refused.status, 400, refused.text);
+            assert.equal(refused.body.code, 'channel_not_visible');
+            assert.match(refused.body.detail, /team the bot is not on \(the bot is on: Holiday Park\)/);
+            assert.match(refused.body.detail, /add the bot to that team first — \/invite does not work before that: System Console → User Management → Teams/);
+            assert.match(refused.body.detail, new RegExp(`POST /api/v4/teams/\\{team_id\\}/members with \\{"team_id": "<team id>", "user_id": "${seed.bot.user.id}"\\}`));
+            assert.match(refused.body.detail, /or it is a private channel the bot is not a member of/);
+
+            // Test: saved while the bot was on Far Park, then the bot was removed from the team.
+            mm.addTeamMember(far.id, seed.bot.user.id);
+            mm.addChannelMember(farDesk.id, seed.bot.user.id);
+            const {admin_key: key} = await createIntegration(world, 'L-TEAM', {notification_channels: {'booking.changed': farDesk.id}});
+            mm.removeTeamMember(far.id, seed.bot.user.id);
+            const tested = await api('POST', '/api/v1/integrations/L-TEAM/test', {token: key});
+            assert.equal(tested.status, 200, tested.text);
+            const result = (tested.body.results as Array<Record<string, any>>).find((entry) => entry.purpose === 'notification:booking.changed')!;
+            assert.equal(result.ok, false);
+            assert.equal(result.error, 'not_visible');
+            assert.match(result.message, /team the bot is not on \(the bot is on: Holiday Park\) — then add the bot to that team first/);
+
+            // A bot on no team at all: certainly the team.
+            const lonely = mm.createBot({username: 'lonely-bot'});
+            const lonelyToken = mm.createToken(lonely.id).token;
+            world.secrets.add(lonelyToken);
+            const noTeam = await api('PUT', '/api/v1/integrations/L-TEAM2', {body: settingsFor(world, {mattermost: {server_url: mm.url, bot_token: lonelyToken}, channel_id: seed.channel.id, notification_channels: {}})});
+            assert.equal(noTeam.status, 400, noTeam.text);
+            assert.equal(noTeam.body.code, 'bot_not_on_team');
+            assert.match(noTeam.body.detail, /The bot @lonely-bot is not on any team, so it cannot see channel .*add the bot to that team first.*then add it to the channel \(type \/invite @lonely-bot/);
+        });
+
         test('users: PUT replaces the directory used for reply authors', async () => {
             const {api} = world;
             const {admin_key: key} = await createIntegration(world, 'L-USERS');

@@ -296,6 +296,16 @@ export class MattermostStandIn {
         this.store.addChannelMember(channelId, userId);
     }
 
+    /** Removes a user from a team and, as Mattermost does, from the team's channels. */
+    removeTeamMember(teamId: string, userId: string): boolean {
+        for (const channel of this.store.channels.values()) {
+            if (channel.team_id === teamId) {
+                this.store.removeChannelMember(channel.id, userId);
+            }
+        }
+        return this.store.teamMembers.get(teamId)?.delete(userId) ?? false;
+    }
+
     removeChannelMember(channelId: string, userId: string): boolean {
         return this.store.removeChannelMember(channelId, userId);
     }

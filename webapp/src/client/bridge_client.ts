@@ -82,7 +82,7 @@ export type BridgeChannel = {
     notification_types?: string[];
 };
 
-export type TestErrorCode = 'not_a_member' | 'channel_not_found' | 'token_rejected' | 'unreachable' | 'rejected';
+export type TestErrorCode = 'not_a_member' | 'not_on_team' | 'not_visible' | 'channel_not_found' | 'token_rejected' | 'unreachable' | 'rejected';
 
 export type TestResult = {
 

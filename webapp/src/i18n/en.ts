@@ -221,6 +221,8 @@ const en = {
     adminViewPost: 'View the test post',
     adminTestErrors: {
         not_a_member: 'The bot is not a member of this channel',
+        not_on_team: 'The bot is not on the channel\'s team',
+        not_visible: 'The bot cannot see this channel',
         channel_not_found: 'Channel not found',
         token_rejected: 'Bot token rejected',
         unreachable: 'Mattermost unreachable',

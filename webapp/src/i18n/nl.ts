@@ -221,6 +221,8 @@ const nl: Partial<Strings> = {
     adminViewPost: 'Testbericht bekijken',
     adminTestErrors: {
         not_a_member: 'De bot is geen lid van dit kanaal',
+        not_on_team: 'De bot zit niet in het team van dit kanaal',
+        not_visible: 'De bot kan dit kanaal niet zien',
         channel_not_found: 'Kanaal niet gevonden',
         token_rejected: 'Token van de bot geweigerd',
         unreachable: 'Mattermost niet bereikbaar',
