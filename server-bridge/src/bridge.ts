@@ -6,6 +6,7 @@ import {PostLedger} from './bot/post_ledger.js';
 import {BotSessions} from './bot/session.js';
 import type {Config} from './config/config.js';
 import {resolveSecretKey} from './crypto/secret_key.js';
+import {withTarget} from './domain/delivery_target.js';
 import {SecretBox} from './crypto/secret_box.js';
 import {buildApp} from './http/app.js';
 import {adminRoutes} from './http/routes/admin/index.js';
@@ -18,6 +19,7 @@ import {OutgoingWebhookService} from './inbound/outgoing_webhook.js';
 import {MattermostConnector} from './mattermost/connector.js';
 import {Metrics} from './observability/metrics.js';
 import {OutboundDelivery} from './outbound/delivery.js';
+import {notificationTargetOf} from './outbound/jobs.js';
 import {DirectMessages} from './outbound/direct_messages.js';
 import {EventIntake} from './outbound/intake.js';
 import {RateGate} from './outbound/rate_gate.js';
@@ -136,7 +138,10 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
                 },
                 parked: async (job, reason) => {
                     metrics.deliveries.inc({direction: job.direction, kind: job.kind, result: 'failed'});
-                    await context.integrations.recordError(job.licence, reason);
+                    // A parked notification says where it was going (type and channel) in the status.
+                    const integration = await context.integrations.getCached(job.licence);
+                    const target = integration ? notificationTargetOf(job, integration) : null;
+                    await context.integrations.recordError(job.licence, target ? withTarget(reason, target) : reason);
                 },
             },
         });

@@ -256,8 +256,8 @@ export class AdminService {
     }
 
     async deliveries(licence: string, filter: {status?: OutboxStatus; limit?: number}): Promise<DeliveryView[]> {
-        await this.#integration(licence);
-        return (await this.deps.outbox.list(licence, filter)).map(deliveryView);
+        const integration = await this.#integration(licence);
+        return (await this.deps.outbox.list(licence, filter)).map((job) => deliveryView(job, integration));
     }
 
     async retryDelivery(licence: string, id: number): Promise<void> {

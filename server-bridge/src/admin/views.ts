@@ -1,4 +1,5 @@
 import {NOTIFICATION_TYPES, type AuthMode, type DmSettings, type InboundMode, type Integration, type NotificationType, type RelayMode} from '../domain/integration.js';
+import {withTarget, type DeliveryTarget} from '../domain/delivery_target.js';
 import type {JobSummary, OutboxRepository, OutboxStatus} from '../storage/outbox_repository.js';
 
 /**
@@ -61,6 +62,14 @@ export interface DeliveryView {
     status: OutboxStatus;
     last_error: string | null;
     last_error_code: string | null;
+    /** Notifications: the notification type; null for other deliveries. */
+    notification_type: string | null;
+    /**
+     * Where it goes: for a notification, the channel id (or incoming-webhook URL) its type is
+     * mapped to now — where a retry sends it ('' when the type is no longer mapped); for an agent's
+     * reply, the channel of the post. Null when not known.
+     */
+    channel_id: string | null;
     created_at: string;
     updated_at: string;
 }
@@ -77,7 +86,7 @@ export async function statusView(integration: Integration, outbox: Pick<OutboxRe
     if (lastError === null && failed > 0) {
         // A later success cleared the integration's last error, but failures still wait for a retry.
         const [latest] = await outbox.list(integration.licence, {status: 'failed', limit: 1});
-        lastError = latest?.last_error ?? null;
+        lastError = latest?.last_error ? withTarget(latest.last_error, jobTarget(latest, integration)) : null;
         lastErrorAt = latest?.updated_at ?? null;
     }
     return {
@@ -118,7 +127,17 @@ export function integrationView(integration: Integration, status: StatusView, pu
     };
 }
 
-export function deliveryView(job: JobSummary): DeliveryView {
+/** Where a listed job goes: a notification's current mapping, or the channel its payload names. */
+function jobTarget(job: JobSummary, integration: Integration): DeliveryTarget {
+    if (job.notification_type !== null) {
+        const mapped = (integration.notificationChannels as Record<string, string | undefined>)[job.notification_type]?.trim() ?? '';
+        return {notificationType: job.notification_type, channelId: mapped};
+    }
+    return {notificationType: null, channelId: job.channel_id};
+}
+
+export function deliveryView(job: JobSummary, integration: Integration): DeliveryView {
+    const target = jobTarget(job, integration);
     return {
         id: job.id,
         direction: job.direction,
@@ -128,6 +147,8 @@ export function deliveryView(job: JobSummary): DeliveryView {
         status: job.status,
         last_error: job.last_error,
         last_error_code: job.last_error_code,
+        notification_type: target.notificationType,
+        channel_id: target.channelId,
         created_at: new Date(Number(job.created_at)).toISOString(),
         updated_at: new Date(Number(job.updated_at)).toISOString(),
     };

@@ -1,3 +1,5 @@
+import type {DeliveryTarget} from '../domain/delivery_target.js';
+import type {Integration} from '../domain/integration.js';
 import type {ConversationMessage, ConversationStarted, ConversationUpdated, EventType, NotificationEvent} from '../domain/outbound/events.js';
 
 /** Outbox job kinds of the outbound direction, one per event type. */
@@ -21,4 +23,14 @@ export type OutboundJobPayload =
  */
 export function orderingKeyFor(payload: OutboundJobPayload): string {
     return payload.type === 'notification' ? `notification:${payload.event_id}` : `conv:${payload.data.conversation_id}`;
+}
+
+/** A notification job's type and the target its type is mapped to now; null for other jobs. */
+export function notificationTargetOf(job: {kind: string; payload: unknown}, integration: Integration): DeliveryTarget | null {
+    if (job.kind !== OUTBOUND_JOB_KINDS.notification) {
+        return null;
+    }
+    const type = (job.payload as OutboundJobPayload & {type: 'notification'}).data.notification_type;
+    const mapped = (integration.notificationChannels as Record<string, string | undefined>)[type]?.trim() ?? '';
+    return {notificationType: type, channelId: mapped};
 }

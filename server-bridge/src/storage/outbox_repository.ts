@@ -47,6 +47,10 @@ export interface JobSummary {
     last_error_code: string | null;
     created_at: number;
     updated_at: number;
+    /** Outbound notifications: the event's notification type (from the payload). */
+    notification_type: string | null;
+    /** Inbound jobs: the Mattermost channel of the agent's post (from the payload). */
+    channel_id: string | null;
 }
 
 type Executor = Kysely<Database> | Transaction<Database>;
@@ -275,14 +279,26 @@ export class OutboxRepository {
     }
 
     async list(licence: string, filter: {status?: OutboxStatus; limit?: number} = {}): Promise<JobSummary[]> {
+        // Only two small fields are read out of the payload (which may hold attachments), in the database.
+        const field = (pathSqlite: string, pathPg: ReturnType<typeof sql>) => (this.kind === 'sqlite'
+            ? sql<string | null>`json_extract(payload, ${pathSqlite})`
+            : sql<string | null>`(payload::jsonb ${pathPg})`);
         let query = this.db.selectFrom('outbox')
             .select(['id', 'direction', 'kind', 'conversation_id', 'attempts', 'status', 'last_error', 'last_error_code', 'created_at', 'updated_at'])
+            .select([
+                sql<string | null>`case when kind = 'outbound.notification' then ${field('$.data.notification_type', sql`-> 'data' ->> 'notification_type'`)} end`.as('notification_type'),
+                sql<string | null>`case when direction = 'inbound' then ${field('$.channelId', sql`->> 'channelId'`)} end`.as('channel_id'),
+            ])
             .where('licence', '=', licence);
         if (filter.status) {
             query = query.where('status', '=', filter.status);
         }
         const rows = await query.orderBy('id', 'desc').limit(filter.limit ?? 100).execute();
-        return rows.map((row) => ({...row, id: Number(row.id), direction: row.direction as Direction, status: row.status as OutboxStatus}));
+        return rows.map((row) => ({
+            ...row, id: Number(row.id), direction: row.direction as Direction, status: row.status as OutboxStatus,
+            notification_type: typeof row.notification_type === 'string' ? row.notification_type : null,
+            channel_id: typeof row.channel_id === 'string' ? row.channel_id : null,
+        }));
     }
 
     /** Jobs waiting or running, and jobs parked as failed, for one licence. */

@@ -474,7 +474,9 @@ for (const engine of ENGINES) {
             const failed = await api('GET', '/api/v1/integrations/L-DELIVERIES/deliveries?status=failed', {token: key});
             assert.equal(failed.status, 200);
             const first = failed.body.deliveries.find((d: {id: number}) => d.id === ids[0]);
-            assert.deepEqual(Object.keys(first).sort(), ['attempts', 'conversation_id', 'created_at', 'direction', 'id', 'kind', 'last_error', 'last_error_code', 'status', 'updated_at']);
+            assert.deepEqual(Object.keys(first).sort(), ['attempts', 'channel_id', 'conversation_id', 'created_at', 'direction', 'id', 'kind', 'last_error', 'last_error_code', 'notification_type', 'status', 'updated_at']);
+            assert.equal(first.notification_type, null);
+            assert.equal(first.channel_id, null);
             assert.equal(first.direction, 'outbound');
             assert.equal(first.conversation_id, 'c-1');
             assert.equal(first.status, 'failed');

@@ -111,6 +111,27 @@ for (const engine of ENGINES) {
             }
         });
 
+        test('a parked notification says where it was going: type and channel in the deliveries list and in the status', async () => {
+            const r = await rig();
+            try {
+                const channelId = r.seed.notification_channel.id;
+                standIn.removeChannelMember(channelId, r.seed.bot.user.id);
+                assert.equal((await r.send({type: 'notification', data: {notification_type: 'booking.confirmed', text: 'Booking 12'}})).status, 202);
+                await drained(r, 'the notification to park');
+                const listed = await admin(r, 'GET', '/deliveries?status=failed') as {deliveries: Array<Record<string, unknown>>};
+                assert.equal(listed.deliveries.length, 1);
+                const [parked] = listed.deliveries;
+                assert.equal(parked?.kind, 'outbound.notification');
+                assert.equal(parked?.notification_type, 'booking.confirmed');
+                assert.equal(parked?.channel_id, channelId);
+                assert.equal(parked?.conversation_id, null);
+                const view = await admin(r, 'GET', '') as {status: {last_error: string}};
+                assert.match(view.status.last_error, new RegExp(`^The booking\\.confirmed notification to channel ${channelId}: The bot is not a member`));
+            } finally {
+                await r.close();
+            }
+        });
+
         test('bot removed from the channel → parked as failed with the reason (other conversations unaffected), delivered after a replay once re-added', async () => {
             const r = await rig();
             const {outbox} = r.running.bridge.context;

@@ -114,6 +114,12 @@ export type Delivery = {
     status: string;
     last_error: string | null;
     last_error_code?: string | null;
+
+    /** Notifications: the notification type (null otherwise). */
+    notification_type?: string | null;
+
+    /** A notification's target now (channel id, incoming-webhook URL, '' when unmapped); a reply's channel. */
+    channel_id?: string | null;
     updated_at?: string;
 };
 

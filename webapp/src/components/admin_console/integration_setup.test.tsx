@@ -276,6 +276,22 @@ test('unsaved changes are pointed out before testing', async () => {
     expect(screen.getByText(/You have unsaved changes: save them first/)).toBeInTheDocument();
 });
 
+test('a failed notification says where it was going: its type and its channel by name; a reply names its channel', async () => {
+    const bridge = new FakeBridge();
+    bridge.view = makeView({status: {state: 'error', last_error: 'x', last_delivery_at: null, queue_depth: 0, failed: 3}});
+    bridge.deliveries = [
+        {id: 31, direction: 'outbound', kind: 'outbound.notification', conversation_id: null, notification_type: 'booking.confirmed', channel_id: 'chan-bookings', attempts: 1, status: 'failed', last_error: 'The bot is not a member of the channel.'},
+        {id: 32, direction: 'outbound', kind: 'outbound.notification', conversation_id: null, notification_type: 'booking.cancelled', channel_id: '', attempts: 1, status: 'failed', last_error: 'x'},
+        {id: 33, direction: 'inbound', kind: 'inbound.reply', conversation_id: 'conv-9', channel_id: 'chan-support', attempts: 1, status: 'failed', last_error: 'y'},
+    ];
+    renderSetup(bridge);
+    await loaded();
+    const where = (await screen.findAllByTestId('delivery-where')).map((cell) => cell.textContent);
+    expect(where[0]).toMatch(/^Booking confirmed notification → .*Bookings$/);
+    expect(where[1]).toMatch(/^Booking cancelled notification \(its type is not mapped to a channel now\)$/);
+    expect(where[2]).toMatch(/^conv-9in .*Support$/);
+});
+
 test('failed deliveries: Retry posts to that delivery\'s retry endpoint, Retry all to retry-failed', async () => {
     const bridge = new FakeBridge();
     bridge.view = makeView({status: {state: 'error', last_error: 'x', last_delivery_at: null, queue_depth: 0, failed: 3}});

@@ -120,6 +120,7 @@ function IntegrationEditor({client, licence, initialView, siteUrl, disabled, set
                 refreshing={refreshing}
                 disabled={disabled}
                 onRefresh={refresh}
+                channels={channelList(channels)}
             />
         </>
     );

@@ -2,8 +2,8 @@
 // depth, failed count) and the failed deliveries, each replayable once the admin fixed the cause.
 import React, {useState} from 'react';
 
-import type {BridgeAdminClient, Delivery, IntegrationStatus} from '../../client/bridge_client';
-import {format, useStrings} from '../../i18n';
+import type {BridgeAdminClient, BridgeChannel, Delivery, IntegrationStatus} from '../../client/bridge_client';
+import {format, notificationTypeLabel, useStrings, type Strings} from '../../i18n';
 import RelativeTime from '../relative_time/relative_time';
 
 import {errorMessage} from './messages';
@@ -21,6 +21,9 @@ type Props = {
     refreshing: boolean;
     disabled: boolean;
     onRefresh: () => Promise<void>;
+
+    /** The bot's channels (names for the channel ids of failed deliveries). */
+    channels?: BridgeChannel[];
 };
 
 /** Epoch milliseconds from the bridge's ISO text or number (seconds are recognised as such). */
@@ -35,7 +38,38 @@ export function toMillis(value: string | number | null | undefined): number | nu
     return Number.isNaN(parsed) ? null : parsed;
 }
 
-export default function StatusSection({idPrefix, client, status, deliveries, refreshing, disabled, onRefresh}: Props) {
+function channelLabel(strings: Strings, channels: BridgeChannel[], id: string): string {
+    if (/^https?:\/\//i.test(id)) {
+        return strings.adminIncomingWebhook;
+    }
+    const channel = channels.find((c) => c.id === id);
+    const name = channel?.display_name || channel?.name || '';
+    if (!name) {
+        return id;
+    }
+    return channel?.team_name ? `${channel.team_name} / ${name}` : name;
+}
+
+/** Where a failed delivery was going: a notification's type and channel, or the conversation (and its channel). */
+function DeliveryWhere({delivery, channels}: {delivery: Delivery; channels: BridgeChannel[]}) {
+    const {strings} = useStrings();
+    if (delivery.notification_type) {
+        const type = notificationTypeLabel(strings, delivery.notification_type);
+        return (
+            <span data-testid='delivery-where'>
+                {delivery.channel_id ? format(strings.adminNotificationTo, {type, channel: channelLabel(strings, channels, delivery.channel_id)}) : format(strings.adminNotificationUnmapped, {type})}
+            </span>
+        );
+    }
+    return (
+        <span data-testid='delivery-where'>
+            <code>{delivery.conversation_id || '—'}</code>
+            {delivery.channel_id ? <span className='irsv-admin__kind'>{format(strings.adminInChannel, {channel: channelLabel(strings, channels, delivery.channel_id)})}</span> : null}
+        </span>
+    );
+}
+
+export default function StatusSection({idPrefix, client, status, deliveries, refreshing, disabled, onRefresh, channels = []}: Props) {
     const {strings} = useStrings();
     // What is being retried: one delivery's id, 'all', or nothing.
     const [retrying, setRetrying] = useState<string | null>(null);
@@ -132,7 +166,12 @@ export default function StatusSection({idPrefix, client, status, deliveries, ref
                                             {delivery.direction === 'inbound' ? strings.adminDirectionInbound : strings.adminDirectionOutbound}
                                             {delivery.kind ? <span className='irsv-admin__kind'>{delivery.kind}</span> : null}
                                         </td>
-                                        <td><code>{delivery.conversation_id || '—'}</code></td>
+                                        <td>
+                                            <DeliveryWhere
+                                                delivery={delivery}
+                                                channels={channels}
+                                            />
+                                        </td>
                                         <td>{delivery.attempts}</td>
                                         <td className='irsv-admin__reason'>{delivery.last_error || '—'}</td>
                                         <td>
