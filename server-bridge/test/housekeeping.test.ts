@@ -16,7 +16,7 @@ import {ENGINES, freshDatabaseUrl, stopPostgresServer} from './support/bridge_ha
 after(stopPostgresServer);
 
 for (const engine of ENGINES) {
-    test(`housekeeping on ${engine} forgets old event ids and delivered jobs, and nothing still to do`, async () => {
+    test(`housekeeping on ${engine} forgets old event ids and delivered jobs, and nothing still to do`, {timeout: 2 * 60_000}, async () => {
         const dir = mkdtempSync(path.join(tmpdir(), 'housekeeping-test-'));
         const handle = await openDatabase(loadConfig({DATABASE_URL: await freshDatabaseUrl(engine, dir), BRIDGE_DATA_DIR: dir}).database);
         const clock = {t: 1_000_000_000, now() {

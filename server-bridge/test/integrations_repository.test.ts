@@ -38,7 +38,7 @@ async function open(engine: (typeof ENGINES)[number]): Promise<{handle: Database
 }
 
 for (const engine of ENGINES) {
-    describe(`integrations repository on ${engine}`, () => {
+    describe(`integrations repository on ${engine}`, {timeout: 2 * 60_000}, () => {
         test('getCached: own writes are seen at once, another process\'s within the cache time', async () => {
             const {handle, clock, box, done} = await open(engine);
             const here = new IntegrationsRepository(handle.db, box, clock, {cacheMs: 1000});

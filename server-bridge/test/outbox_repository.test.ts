@@ -28,7 +28,7 @@ async function open(engine: (typeof ENGINES)[number]): Promise<{handle: Database
 }
 
 for (const engine of ENGINES) {
-    describe(`outbox on ${engine}`, () => {
+    describe(`outbox on ${engine}`, {timeout: 2 * 60_000}, () => {
         test('hands out only the head of each ordering key, in order, and other keys in parallel', async () => {
             const {handle, clock, dir} = await open(engine);
             const outbox = new OutboxRepository(handle.db, handle.kind, clock);
@@ -183,7 +183,7 @@ for (const engine of ENGINES) {
 }
 
 if (ENGINES.includes('postgres')) {
-    test('on PostgreSQL, concurrent claimers never get the same job and keep per-key order', async () => {
+    test('on PostgreSQL, concurrent claimers never get the same job and keep per-key order', {timeout: 2 * 60_000}, async () => {
         const {handle, clock, dir, url} = await open('postgres');
         const outbox = new OutboxRepository(handle.db, handle.kind, clock);
         const keys = 20;
@@ -197,12 +197,19 @@ if (ENGINES.includes('postgres')) {
         const others = await Promise.all([0, 1, 2].map(() => openDatabase(loadConfig({DATABASE_URL: url, BRIDGE_DATA_DIR: dir}).database)));
         const seen: Array<{k: number; i: number}> = [];
         const lastByKey = new Map<number, number>();
+        // Bounded: claimers that stop finding the remaining jobs fail the test instead of spinning,
+        // and one claimer's failure stops the others.
+        const deadline = Date.now() + 60_000;
+        let failed = false;
         await Promise.all(others.map(async (db, index) => {
             const repo = new OutboxRepository(db.db, db.kind, clock);
-            for (;;) {
+            while (!failed) {
                 const jobs = await repo.claim(`w${index}`, 4, 60_000);
                 if (jobs.length === 0 && seen.length === keys * perKey) {
                     return;
+                }
+                if (jobs.length === 0 && Date.now() > deadline) {
+                    throw new Error(`claimer w${index} gave up: ${seen.length} of ${keys * perKey} jobs claimed after 60 s`);
                 }
                 for (const job of jobs) {
                     const payload = job.payload as {k: number; i: number};
@@ -215,7 +222,10 @@ if (ENGINES.includes('postgres')) {
                     await new Promise((resolve) => setTimeout(resolve, 5));
                 }
             }
-        }));
+        }).map((claimer) => claimer.catch((error: unknown) => {
+            failed = true;
+            throw error;
+        })));
         assert.equal(seen.length, keys * perKey);
         assert.equal(new Set(seen.map((entry) => `${entry.k}/${entry.i}`)).size, keys * perKey, 'no job twice');
         for (const db of others) {

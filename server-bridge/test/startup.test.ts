@@ -35,7 +35,7 @@ function run(env: Record<string, string>, cwd: string, untilLine?: RegExp): Prom
     });
 }
 
-describe('configuration', () => {
+describe('configuration', {timeout: 2 * 60_000}, () => {
     it('defaults: 127.0.0.1:8080, SQLite ./data/bridge.db, public URL on localhost', () => {
         const config = loadConfig({});
         assert.equal(config.host, '127.0.0.1');
@@ -70,7 +70,7 @@ describe('configuration', () => {
     });
 });
 
-describe('starting the bridge process', () => {
+describe('starting the bridge process', {timeout: 2 * 60_000}, () => {
     const cases: Array<[string, Record<string, string>, RegExp]> = [
         ['a non-numeric port', {BRIDGE_PORT: 'abc'}, /^ireserve-bridge: configuration error: BRIDGE_PORT: must be a whole number, got "abc"\n$/],
         ['a malformed DATABASE_URL', {DATABASE_URL: 'postgres//nohost'}, /^ireserve-bridge: configuration error: DATABASE_URL: .+\n$/],

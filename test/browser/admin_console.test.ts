@@ -154,7 +154,7 @@ after(async () => {
     }
 });
 
-describe('System Console set-up in the browser', () => {
+describe('System Console set-up in the browser', {timeout: 5 * 60_000}, () => {
     test('the bundle registers the IntegrationSetup custom setting', async () => {
         const calls = await page.evaluate(() => (window as unknown as {harness: AdminHarness}).harness.registered.calls);
         assert.ok(calls.includes('registerAdminConsoleCustomSetting:IntegrationSetup'), calls.join(', '));

@@ -191,7 +191,7 @@ async function agentPostWith(text: string): Promise<PostRec> {
     return pollUntil(() => standIn.thread(rootId).find((post) => post.message === text), {what: `the post "${text}" at the stand-in`});
 }
 
-describe('agent UI in the browser', () => {
+describe('agent UI in the browser', {timeout: 5 * 60_000}, () => {
     test('the bundle registers its parts with the host', async () => {
         const calls: string[] = await page.evaluate(() => window.harness.registered.calls);
         for (const call of [

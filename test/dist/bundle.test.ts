@@ -51,7 +51,7 @@ after(() => {
     rmSync(unpacked, {recursive: true, force: true});
 });
 
-describe('plugin bundle', () => {
+describe('plugin bundle', {timeout: 2 * 60_000}, () => {
     test('one top-level folder named after the id, holding plugin.json, assets/, the webapp bundle and public/ with its chunks only', () => {
         assert.deepEqual(readdirSync(unpacked), [ID]);
         assert.ok(chunks.length > 0, 'public/ holds at least one chunk');

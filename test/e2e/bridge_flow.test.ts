@@ -80,7 +80,7 @@ async function hasReaction(b: Bootstrap, postId: string, emoji: string): Promise
     return (reactions ?? []).some((r) => r.user_id === b.bot.id && r.emoji_name === emoji);
 }
 
-describe('bridge ⇄ real Mattermost', () => {
+describe('bridge ⇄ real Mattermost', {timeout: 30 * 60_000}, () => {
     let mm: RealMattermost;
     let ireserve: IReserveStandIn;
     const timer = suiteTimer('bridge_flow.test.ts');

@@ -56,7 +56,7 @@ function openWs(url: string, headers: Record<string, string> = {}): {ws: WebSock
 const postedIds = (events: WsEvent[]): string[] =>
     events.filter((e) => e.event === 'posted').map((e) => (JSON.parse(String(e.data?.post)) as Post).id);
 
-describe('Mattermost facts (real server)', () => {
+describe('Mattermost facts (real server)', {timeout: 20 * 60_000}, () => {
     let mm: RealMattermost;
     let receiver: Receiver;
     const timer = suiteTimer('mattermost_facts.test.ts');
@@ -610,7 +610,7 @@ describe('Mattermost facts (real server)', () => {
     });
 });
 
-describe('a second real server: rate limiting on, only "localhost" trusted for integrations', {skip: process.env.MM_URL ? 'needs a server booted with other settings (not MM_URL)' : false}, () => {
+describe('a second real server: rate limiting on, only "localhost" trusted for integrations', {timeout: 20 * 60_000, skip: process.env.MM_URL ? 'needs a server booted with other settings (not MM_URL)' : false}, () => {
     let mm: RealMattermost;
 
     before(async () => {

@@ -64,7 +64,7 @@ async function startReceiver(): Promise<{url: string; received: Received[]; clos
     };
 }
 
-describe('real Mattermost server', () => {
+describe('real Mattermost server', {timeout: 10 * 60_000}, () => {
     let mm: RealMattermost;
     const t0 = Date.now();
 

@@ -15,7 +15,7 @@ import {expectClientError, suiteTimer} from './support/util.js';
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex').slice(0, 16);
 
-describe('plugin bundle on a real Mattermost server', () => {
+describe('plugin bundle on a real Mattermost server', {timeout: 10 * 60_000}, () => {
     let mm: RealMattermost;
     let tarball: Awaited<ReturnType<typeof readTarball>>;
     let entry: WebappPluginEntry;

@@ -43,7 +43,7 @@ type HarnessWindow = {harness: HarnessApi};
 type Props = Record<string, unknown>;
 const replyProps = (post: Post): Props | undefined => post.props?.ireserve_reply as Props | undefined;
 
-describe('the webapp plugin on a real Mattermost server, in Chromium', () => {
+describe('the webapp plugin on a real Mattermost server, in Chromium', {timeout: 10 * 60_000}, () => {
     let mm: RealMattermost;
     let bridge: RunningBridge;
     let api: BridgeClient;
@@ -251,30 +251,57 @@ describe('the webapp plugin on a real Mattermost server, in Chromium', () => {
         await settle('"note" in the panel', async () => (await recent.getAttribute('data-delivery', {timeout: 1000}).catch(() => null)) === 'note');
     });
 
-    it('strict CSRF on the real server: the same cookie POST without X-CSRF-Token is refused (401)', async (t) => {
+    // How the real server decides (server/channels/web/handlers.go, checkCSRFToken): a non-GET
+    // request on a cookie session passes when its X-CSRF-Token header equals the session's CSRF
+    // token (the MMCSRF cookie); X-Requested-With: XMLHttpRequest alone passes only while
+    // ServiceSettings.ExperimentalStrictCSRFEnforcement is off; anything else is refused with 401
+    // api.context.session_expired.app_error. The refusal also clears the browser's MMAUTHTOKEN
+    // cookie (Set-Cookie MMAUTHTOKEN=; Max-Age=0 — the session itself stays valid), so each probe
+    // below starts from the saved session cookie: every refusal is the CSRF check's, not a missing
+    // session's. This suite boots its server with strict enforcement on, so the plugin must send
+    // the token on every write — and this test proves the server really refuses without it.
+    it('strict CSRF on the real server: cookie POSTs without X-CSRF-Token are refused (401); with the session\'s token they are answered', async (t) => {
         const strict = (await mm.admin.client.getConfig()).ServiceSettings.ExperimentalStrictCSRFEnforcement;
-        // (No named functions inside evaluate: tsx would wrap them in a helper the page lacks.)
-        const statuses = await page.evaluate(async ({basename, channelId}) => {
-            const out: number[] = [];
-            for (const headers of [{'X-Requested-With': 'XMLHttpRequest'}, {}] as Array<Record<string, string>>) {
-                const res = await fetch(`${basename}/api/v4/posts`, {
-                    method: 'POST', credentials: 'same-origin',
-                    headers: {'Content-Type': 'application/json', ...headers},
-                    body: JSON.stringify({channel_id: channelId, message: 'csrf probe'}),
-                });
-                out.push(res.status);
-            }
-            return {withoutToken: out[0], bare: out[1]};
-        }, {basename: BASENAME, channelId: mm.channels.public.id});
-        assert.equal(statuses.bare, 401, 'no token and no X-Requested-With');
-        if (strict) {
-            assert.equal(statuses.withoutToken, 401, 'X-Requested-With alone does not do under strict CSRF');
-        } else {
-            t.diagnostic(`this server (MM_URL) does not enforce CSRF strictly: X-Requested-With alone answered ${statuses.withoutToken}`);
+        if (mm.booted) {
+            assert.equal(strict, true, 'the booted server runs with ExperimentalStrictCSRFEnforcement on');
         }
-        if (strict) {
-            const probes = Object.values((await mm.admin.client.getPosts(mm.channels.public.id, 0, 50)).posts).filter((p) => p.message === 'csrf probe');
-            assert.deepEqual(probes, [], 'nothing was posted');
+        const csrfToken = await cookie('MMCSRF');
+        assert.ok(csrfToken, 'the session has its MMCSRF cookie');
+        const session = (await context.cookies(harness.origin)).find((c) => c.name === 'MMAUTHTOKEN');
+        assert.ok(session, 'the session cookie');
+        const probe = async (apiPath: string, body: unknown, headers: Record<string, string>) => {
+            await context.addCookies([session]);
+            // (No named functions inside evaluate: tsx would wrap them in a helper the page lacks.)
+            const answer = await page.evaluate(async ({url, json, extra}) => {
+                const res = await fetch(url, {
+                    method: 'POST', credentials: 'same-origin',
+                    headers: {'Content-Type': 'application/json', ...extra},
+                    body: json,
+                });
+                return {status: res.status, id: ((await res.json().catch(() => ({}))) as {id?: string}).id};
+            }, {url: `${BASENAME}${apiPath}`, json: JSON.stringify(body), extra: headers});
+            return {...answer, sessionCookieKept: Boolean(await cookie('MMAUTHTOKEN'))};
+        };
+        const post = {channel_id: mm.channels.public.id, message: 'csrf probe'};
+        const lookup = [mm.agents.agent1.id]; // POST /users/ids: a write-free POST on the same session
+        try {
+            const withToken = await probe('/api/v4/users/ids', lookup, {'X-Requested-With': 'XMLHttpRequest', 'X-CSRF-Token': csrfToken});
+            assert.deepEqual(withToken, {status: 200, id: undefined, sessionCookieKept: true}, 'the session with X-CSRF-Token is answered');
+            const refused = {status: 401, id: 'api.context.session_expired.app_error', sessionCookieKept: false};
+            assert.deepEqual(await probe('/api/v4/posts', post, {}), refused, 'no token and no X-Requested-With');
+            assert.deepEqual(await probe('/api/v4/users/ids', lookup, {}), refused, 'no token and no X-Requested-With');
+            assert.deepEqual(await probe('/api/v4/posts', post, {'X-CSRF-Token': 'not-the-session-token'}), refused, 'a wrong token');
+            const requestedWithOnly = await probe('/api/v4/posts', post, {'X-Requested-With': 'XMLHttpRequest'});
+            if (strict) {
+                assert.deepEqual(requestedWithOnly, refused, 'X-Requested-With alone does not do under strict CSRF');
+                assert.deepEqual(await probe('/api/v4/users/ids', lookup, {'X-Requested-With': 'XMLHttpRequest'}), refused);
+                const posted = Object.values((await mm.admin.client.getPosts(mm.channels.public.id, 0, 50)).posts).filter((p) => p.message === 'csrf probe');
+                assert.deepEqual(posted, [], 'nothing was posted');
+            } else {
+                t.diagnostic(`this server (MM_URL) does not enforce CSRF strictly: X-Requested-With alone answered ${requestedWithOnly.status}`);
+            }
+        } finally {
+            await context.addCookies([session]); // the page stays logged in for what follows
         }
     });
 

@@ -18,7 +18,7 @@ function botChannel(world: World, name: string, type: 'O' | 'P' = 'O') {
     return channel;
 }
 
-describe('admin API disabled', () => {
+describe('admin API disabled', {timeout: 5 * 60_000}, () => {
     test('without BRIDGE_ADMIN_TOKEN every admin route answers 503 problem', async () => {
         const running = await startBridge({engine: 'sqlite', env: {BRIDGE_ADMIN_TOKEN: ''}});
         try {
@@ -36,7 +36,7 @@ describe('admin API disabled', () => {
 });
 
 for (const engine of ENGINES) {
-    describe(`admin API on ${engine}`, () => {
+    describe(`admin API on ${engine}`, {timeout: 5 * 60_000}, () => {
         let world: World;
         before(async () => {
             world = await startWorld(engine);

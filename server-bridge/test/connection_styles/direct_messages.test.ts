@@ -66,7 +66,7 @@ async function settled(rig: OutboundRig): Promise<void> {
 }
 
 for (const engine of ENGINES) {
-    describe(`direct messages from the bot (${engine})`, () => {
+    describe(`direct messages from the bot (${engine})`, {timeout: 5 * 60_000}, () => {
         it('assignment → one DM to the assignee with a working permalink to the thread; a guest message → a DM with its text; repeats and agent messages send nothing', async () => {
             const {rig, close} = await startDmRig(engine, {on_assignment: true, on_guest_message: true, subscriptions: {}});
             try {

@@ -23,7 +23,7 @@ interface Attachment {
 }
 
 for (const engine of ENGINES) {
-    describe(`notifications through an incoming webhook (${engine})`, () => {
+    describe(`notifications through an incoming webhook (${engine})`, {timeout: 5 * 60_000}, () => {
         it('delivers the notification as an attachment with title, link, colour and fields', async () => {
             let hookChannel = '';
             const rig = await startRig(engine, {integration: (seed, standIn) => {

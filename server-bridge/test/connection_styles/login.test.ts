@@ -69,7 +69,7 @@ function dataDirBytes(dir: string): Buffer {
 }
 
 for (const engine of ENGINES) {
-    describe(`bot login with e-mail and password (${engine})`, () => {
+    describe(`bot login with e-mail and password (${engine})`, {timeout: 5 * 60_000}, () => {
         it('saves a login (validated by one login), never returns the password, and delivers; an expired session costs one re-login, nothing lost or doubled', async () => {
             const world = await startLoginWorld(engine);
             try {
@@ -194,7 +194,7 @@ for (const engine of ENGINES) {
     });
 }
 
-describe('login session (one funnel, against the stand-in)', () => {
+describe('login session (one funnel, against the stand-in)', {timeout: 5 * 60_000}, () => {
     it('concurrent requests that all meet a 401 cause one login; each is sent again once', async () => {
         const mm = await MattermostStandIn.start();
         try {

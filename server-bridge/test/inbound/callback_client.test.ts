@@ -6,7 +6,7 @@ import {UpstreamError} from '../../src/domain/errors.js';
 import {IReserveCallbackClient} from '../../src/ireserve/callback_client.js';
 import {IReserveStandIn, type Endpoint, type Step} from '../../../test/standins/ireserve/index.js';
 
-describe('i-Reserve callback client: failures classified from the status alone', () => {
+describe('i-Reserve callback client: failures classified from the status alone', {timeout: 60_000}, () => {
     let ireserve: IReserveStandIn;
     let endpoint: Endpoint;
     const secret = generateSigningSecret();

@@ -11,7 +11,7 @@ function reply(fields: Partial<InboundPost> = {}): InboundPost {
     return {id: 'post1', user_id: 'agent', channel_id: 'chan', root_id: 'root', message: 'hi', type: '', props: {}, create_at: 1, delete_at: 0, ...fields};
 }
 
-describe('inbound decisions (pure)', () => {
+describe('inbound decisions (pure)', {timeout: 60_000}, () => {
     test('screenPost: what is never an agent\'s reply', () => {
         const cases: Array<[string, InboundPost, string | null]> = [
             ['a person\'s thread reply', reply(), null],

@@ -12,7 +12,7 @@ import {
 after(stopPostgresServer);
 
 for (const engine of ENGINES) {
-    describe(`inbound relay through the outgoing webhook, on ${engine}`, () => {
+    describe(`inbound relay through the outgoing webhook, on ${engine}`, {timeout: 5 * 60_000}, () => {
         let world: World;
         before(async () => {
             world = await startWorld(engine);

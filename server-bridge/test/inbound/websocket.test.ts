@@ -43,7 +43,7 @@ async function commentingReceiver(): Promise<{url: string; release(): void; clos
 }
 
 for (const engine of ENGINES) {
-    describe(`inbound relay through the websocket, on ${engine}`, () => {
+    describe(`inbound relay through the websocket, on ${engine}`, {timeout: 5 * 60_000}, () => {
         let world: World;
         before(async () => {
             world = await startWorld(engine);

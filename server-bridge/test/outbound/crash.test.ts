@@ -14,6 +14,8 @@ import {ADMIN_TOKEN, startBridge, waitFor} from '../support/bridge_harness.js';
 import {assertDeliveredInOrder, botPosts, integrationRecord, message, sendEvent, started} from './support.js';
 
 const BRIDGE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** How long the sender keeps retrying one event while the bridge is down or restarting. */
+const SEND_RETRY_MS = 120_000;
 
 interface Child {
     process: ChildProcess;
@@ -52,7 +54,7 @@ async function startChild(env: Record<string, string>): Promise<Child> {
     return {process: child, url, exited};
 }
 
-describe('outbound: the bridge process killed with SIGKILL mid-run (SQLite file, real main.ts)', () => {
+describe('outbound: the bridge process killed with SIGKILL mid-run (SQLite file, real main.ts)', {timeout: 5 * 60_000}, () => {
     let standIn: MattermostStandIn;
     let seed: Seed;
     let dir: string;
@@ -104,22 +106,27 @@ describe('outbound: the bridge process killed with SIGKILL mid-run (SQLite file,
         let child = await startChild(env);
         children.push(child);
         // A sender like i-Reserve's: on a refused connection or a non-2xx answer it tries again
-        // (against whichever process is up), with the same webhook-id.
+        // (against whichever process is up), with the same webhook-id — for a bounded time, so a
+        // bridge that never comes back fails the test instead of hanging it.
         let answeredDuplicate = 0;
         const send = async (event: unknown): Promise<void> => {
             const id = `evt_${randomBytes(8).toString('hex')}`;
-            for (;;) {
+            const deadline = Date.now() + SEND_RETRY_MS;
+            let last = 'no attempt';
+            while (Date.now() < deadline) {
                 try {
                     const answer = await sendEvent(child.url, licence, secret, event, {id});
                     if (answer.status === 202 || answer.status === 200) {
                         answeredDuplicate += answer.status === 200 ? 1 : 0;
                         return;
                     }
-                } catch {
-                    // the process is down: retry
+                    last = `answered ${answer.status}`;
+                } catch (error) {
+                    last = (error as Error).message; // the process is down: retry
                 }
                 await new Promise((resolve) => setTimeout(resolve, 50));
             }
+            throw new Error(`event ${id} was not accepted within ${SEND_RETRY_MS} ms (last: ${last})`);
         };
         const expected = new Map<string, string[]>();
         const sending = Promise.all(Array.from({length: 20}, async (_, c) => {

@@ -24,7 +24,7 @@ import {
 after(stopPostgresServer);
 
 for (const engine of ENGINES) {
-    describe(`outbound delivery on ${engine}`, () => {
+    describe(`outbound delivery on ${engine}`, {timeout: 5 * 60_000}, () => {
         let standIn: MattermostStandIn;
         before(async () => {
             standIn = await MattermostStandIn.start();

@@ -29,7 +29,7 @@ function assertProblem(answer: {status: number; contentType: string; json: Recor
 }
 
 for (const engine of ENGINES) {
-    describe(`event intake on ${engine}`, () => {
+    describe(`event intake on ${engine}`, {timeout: 5 * 60_000}, () => {
         let standIn: MattermostStandIn;
         let seed: Seed;
         let r: OutboundRig;

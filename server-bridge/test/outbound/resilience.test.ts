@@ -16,7 +16,7 @@ async function admin(r: OutboundRig, method: string, path: string): Promise<unkn
 }
 
 for (const engine of ENGINES) {
-    describe(`outbound resilience on ${engine}`, () => {
+    describe(`outbound resilience on ${engine}`, {timeout: 5 * 60_000}, () => {
         let standIn: MattermostStandIn;
         before(async () => {
             standIn = await MattermostStandIn.start();

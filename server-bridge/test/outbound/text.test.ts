@@ -8,7 +8,7 @@ import {neutraliseImages, neutraliseMentions, runeLength, safeInline, safeMessag
 
 import {mentionWords} from './support.js';
 
-describe('text safety (pure)', () => {
+describe('text safety (pure)', {timeout: 60_000}, () => {
     const mentionCases: Array<[string, string]> = [
         ['@channel', `@${ZWJ}channel`],
         ['hi @all and @here!', `hi @${ZWJ}all and @${ZWJ}here!`],
@@ -52,7 +52,7 @@ describe('text safety (pure)', () => {
     });
 });
 
-describe('splitting (pure)', () => {
+describe('splitting (pure)', {timeout: 60_000}, () => {
     test('short text is one piece; long text is cut at paragraph, line, sentence, space, then grapheme boundaries', () => {
         assert.deepEqual(splitText('short', 100), ['short']);
         const paragraphs = `${'a'.repeat(60)}\n\n${'b'.repeat(60)}`;

@@ -6,7 +6,7 @@ import {Writable} from 'node:stream';
 import {createBridge, type Bridge} from '../../src/bridge.js';
 import {loadConfig} from '../../src/config/config.js';
 import {createLogger} from '../../src/observability/logger.js';
-import {startPostgres, type Postgres} from '../../../test/e2e/harness/postgres.js';
+import {startPostgres, type Postgres} from '../../../test/support/postgres.js';
 
 export const ADMIN_TOKEN = 'operator-token-for-tests-0123456789';
 

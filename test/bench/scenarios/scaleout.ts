@@ -3,7 +3,7 @@
 // is bound by concurrency × latency, not by the stand-in or the CPU: a second process should add
 // its own capacity. Events go round-robin to the processes; order and uniqueness are verified.
 // A second, CPU-bound variant (no stand-in latency) shows what two shared cores allow.
-import {startPostgres} from '../../e2e/harness/postgres.js';
+import {startPostgres} from '../../support/postgres.js';
 import type {BenchContext} from '../lib/context.js';
 import {waitDrained} from '../lib/drain.js';
 import type {BridgeProcess} from '../lib/processes.js';

@@ -11,12 +11,12 @@
 //
 // Contract: on failure everything already started is stopped before the error propagates;
 // `stop()` is idempotent and never throws for clean-up problems of a remote server.
-import {startPostgres, type Postgres} from './postgres.js';
+import {startPostgres, type Postgres} from '../../support/postgres.js';
 import {ensureMattermostBuilt, startMattermost, type MattermostServer} from './mattermost.js';
 import {bootstrapMattermost, teardownBootstrap, type Bootstrap} from './bootstrap.js';
 
-export {startPostgres, findPostgresBinDir, freePort} from './postgres.js';
-export type {Postgres, StartPostgresOptions} from './postgres.js';
+export {startPostgres, findPostgresBinDir, freePort} from '../../support/postgres.js';
+export type {Postgres, StartPostgresOptions} from '../../support/postgres.js';
 export {ensureMattermostBuilt, startMattermost, mattermostEnv} from './mattermost.js';
 export type {MattermostServer, MattermostBuild, StartMattermostOptions} from './mattermost.js';
 export {bootstrapMattermost, teardownBootstrap, clientFor} from './bootstrap.js';

@@ -20,8 +20,8 @@ import {rmSync, constants as fsConstants} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {freePort} from './postgres.js';
-import {registerCleanup} from './cleanup.js';
+import {freePort} from '../../support/postgres.js';
+import {registerCleanup} from '../../support/cleanup.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const BUILD_SCRIPT = path.resolve(here, '..', 'mmserver', 'build.sh');

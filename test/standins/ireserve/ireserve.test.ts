@@ -11,7 +11,7 @@ function sign(secret: string, id: string, timestamp: number, body: string): stri
     return `v1,${createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
 }
 
-describe('i-Reserve stand-in', () => {
+describe('i-Reserve stand-in', {timeout: 2 * 60_000}, () => {
     let ireserve: IReserveStandIn;
     before(async () => {
         ireserve = await IReserveStandIn.start();

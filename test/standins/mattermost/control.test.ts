@@ -6,7 +6,7 @@ import {after, before, describe, it} from 'node:test';
 import {MattermostStandIn, type Seed} from './index.js';
 import {clientFor, draft, rejectsWith} from './test_helpers.js';
 
-describe('Mattermost stand-in: HTTP control surface and CLI', () => {
+describe('Mattermost stand-in: HTTP control surface and CLI', {timeout: 2 * 60_000}, () => {
     let standIn: MattermostStandIn;
     const control = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
         const res = await fetch(`${standIn.url}/_standin${path}`, {

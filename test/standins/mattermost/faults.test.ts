@@ -3,7 +3,7 @@ import {after, afterEach, before, describe, it} from 'node:test';
 import {pollUntil, type MattermostStandIn, type Seed} from './index.js';
 import {clientFor, rejectsWith, startSeeded, type Client} from './test_helpers.js';
 
-describe('Mattermost stand-in: faults', () => {
+describe('Mattermost stand-in: faults', {timeout: 2 * 60_000}, () => {
     let standIn: MattermostStandIn;
     let seed: Seed;
     let bot: Client;

@@ -16,7 +16,7 @@ function form(channelId: string, files: {name: string; type: string; data: strin
     return fd;
 }
 
-describe('Mattermost stand-in: files', () => {
+describe('Mattermost stand-in: files', {timeout: 2 * 60_000}, () => {
     let standIn: MattermostStandIn;
     let seed: Seed;
     let bot: Client;

@@ -4,7 +4,7 @@ import type {Post} from '@mattermost/types/posts';
 import type {MattermostStandIn, Seed} from './index.js';
 import {clientFor, draft, rejectsWith, startSeeded, type Client} from './test_helpers.js';
 
-describe('Mattermost stand-in: posts through Client4', () => {
+describe('Mattermost stand-in: posts through Client4', {timeout: 2 * 60_000}, () => {
     let standIn: MattermostStandIn;
     let seed: Seed;
     let bot: Client;

@@ -3,7 +3,7 @@ import {after, before, describe, it} from 'node:test';
 import type {MattermostStandIn, Seed} from './index.js';
 import {clientFor, rejectsWith, startSeeded, type Client} from './test_helpers.js';
 
-describe('Mattermost stand-in: auth, users, teams and channels', () => {
+describe('Mattermost stand-in: auth, users, teams and channels', {timeout: 2 * 60_000}, () => {
     let standIn: MattermostStandIn;
     let seed: Seed;
     let bot: Client;

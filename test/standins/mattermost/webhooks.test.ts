@@ -36,7 +36,7 @@ class Receiver {
     }
 }
 
-describe('Mattermost stand-in: webhooks', () => {
+describe('Mattermost stand-in: webhooks', {timeout: 2 * 60_000}, () => {
     let standIn: MattermostStandIn;
     let seed: Seed;
     let bot: Client;

@@ -54,7 +54,7 @@ class Socket {
     }
 }
 
-describe('Mattermost stand-in: websocket', () => {
+describe('Mattermost stand-in: websocket', {timeout: 2 * 60_000}, () => {
     let standIn: MattermostStandIn;
     let seed: Seed;
     let bot: Client;

@@ -39,7 +39,7 @@ async function waitFor(what: string, fn: () => boolean, timeoutMs = 15_000): Pro
     }
 }
 
-describe('startPostgres', () => {
+describe('startPostgres', {timeout: 3 * 60_000}, () => {
     it('serves on 127.0.0.1, creates databases, and stop() removes everything', async () => {
         const pg = await startPostgres();
         let stopped = false;

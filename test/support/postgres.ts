@@ -2,7 +2,8 @@
 // temporary directory, listening on 127.0.0.1 only (free port) with its unix socket inside that
 // directory, trust authentication for the `postgres` superuser, durability switched off for speed.
 //
-// Generic on purpose (no Mattermost specifics): the bridge's own tests use it too.
+// Generic on purpose (no Mattermost specifics): shared by the bridge's own tests, the end-to-end
+// harness and the benchmarks, none of which depends on another through it.
 //
 // Contract:
 // - `startPostgres()` resolves once the server accepts connections and the first database exists;
