@@ -1,4 +1,4 @@
-// More pins of ../shared/MATTERMOST.md against the real server (mmserver.test.ts has the first 8):
+// More pins of the Mattermost facts the product relies on, against the real server (mmserver.test.ts has the first 8):
 // every Mattermost behaviour the bridge or the webapp relies on should fail here if Mattermost
 // behaved otherwise.
 //

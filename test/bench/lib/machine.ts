@@ -13,7 +13,7 @@ export interface RunConditions {
     platform: string;
     kernel: string;
     git_commit: string;
-    /** 1-minute load average when the run started (other agents share the machine). */
+    /** 1-minute load average when the run started (the machine may be shared with other work). */
     loadavg_at_start: number;
     /** BENCH_BRIDGE_NODE_FLAGS, when an experiment set it. */
     bridge_node_flags?: string;

@@ -12,7 +12,7 @@ const END = '<!-- bench:generated:end -->';
 export function writeJson(file: string, ctx: BenchContext, runtimeS: number): void {
     mkdirSync(path.dirname(file), {recursive: true});
     writeFileSync(file, `${JSON.stringify({
-        conditions: {...ctx.conditions, runtime_s: runtimeS, note: 'shared 2-core machine: other agents ran builds and tests during the run; ratios measured side by side in the same run are the figures to trust'},
+        conditions: {...ctx.conditions, runtime_s: runtimeS, note: 'a shared 2-core machine: other builds and tests ran during the run; ratios measured side by side in the same run are the figures to trust'},
         figures: ctx.figures,
         skipped: ctx.skipped,
         failures: ctx.failures,
@@ -42,7 +42,7 @@ export function markdownSection(ctx: BenchContext, runtimeS: number, chartPath: 
         lines.push(`Re-measured afterwards and merged: ${m.scenarios.join(', ')} (${m.date}, ${m.runtime_s} s); each figure's conditions carry its own date and bridge runner.`, '');
     }
     lines.push('| machine | |', '| --- | --- |');
-    lines.push(`| CPU | ${c.cpu_model}, ${c.cores} cores (shared with other agents) |`);
+    lines.push(`| CPU | ${c.cpu_model}, ${c.cores} cores (a shared machine) |`);
     lines.push(`| memory | ${c.memory_gb} GB |`);
     lines.push(`| OS | ${c.platform}, Linux ${c.kernel} |`);
     lines.push(`| Node | ${c.node} |`);
