@@ -42,6 +42,9 @@ export type IntegrationView = {
         login_id?: string;
         password_set?: boolean;
         outgoing_webhook_token_set: boolean;
+
+        /** Whether the /ireserve slash command's token is saved (the token itself is write-only). */
+        slash_command_token_set?: boolean;
     };
     channel_id: string;
 
@@ -54,12 +57,16 @@ export type IntegrationView = {
 
     /** Read-only: where a Mattermost outgoing webhook must post. */
     inbound_webhook_url: string;
+
+    /** Read-only (DESIGN §10): where Mattermost sends card button clicks, and the /ireserve command's request URL. Absent on older bridges. */
+    actions_url?: string;
+    slash_command_url?: string;
     status: IntegrationStatus;
 };
 
 /** PATCH /api/v1/integrations/{licence}: only the fields present change. Secrets are write-only. */
 export type IntegrationPatch = {
-    mattermost?: {server_url?: string; auth?: AuthMode; bot_token?: string; login_id?: string; password?: string; outgoing_webhook_token?: string};
+    mattermost?: {server_url?: string; auth?: AuthMode; bot_token?: string; login_id?: string; password?: string; outgoing_webhook_token?: string; slash_command_token?: string};
     channel_id?: string;
     notification_channels?: Record<string, string>;
     relay_mode?: RelayMode;

@@ -18,6 +18,9 @@ export const adminCss = `
 .irsv-admin *,.irsv-admin *::before,.irsv-admin *::after{box-sizing:border-box}
 .irsv-admin__section{padding:16px 20px 20px;border:1px solid ${c(0.16)};border-radius:8px;background:${bg}}
 .irsv-admin__section>h3{margin:0;font-size:16px;line-height:24px;font-weight:600}
+.irsv-admin__subheading{margin:24px 0 0;font-size:14px;line-height:20px;font-weight:600}
+.irsv-admin__steps{margin:8px 0 0;padding-left:20px;font-size:13px;line-height:20px;color:${c(0.8)}}
+.irsv-admin__steps code{font-size:12px}
 .irsv-admin__intro{margin:4px 0 0;color:${c(0.72)};font-size:13px}
 .irsv-admin__field{display:flex;flex-direction:column;gap:4px;margin:16px 0 0;padding:0;border:0;min-width:0}
 .irsv-admin label.irsv-admin__label,.irsv-admin legend.irsv-admin__label,.irsv-admin__label{display:flex;align-items:center;gap:8px;margin:0;padding:0;border:0;font-size:14px;line-height:20px;font-weight:600;color:${fg}}

@@ -1,12 +1,17 @@
 // Screen 1 of the set-up: how the bridge signs in to Mattermost (server URL; a bot access token, or
 // an account's e-mail and password; outgoing webhook token) and the read-only address Mattermost's outgoing webhook must call.
+// Then (DESIGN §10) the actions URL Mattermost calls for card buttons, and the /ireserve slash
+// command: how to create it, its request URL and its token (write-only).
 import React from 'react';
 
 import type {IntegrationView} from '../../client/bridge_client';
-import {useStrings} from '../../i18n';
+import {format, useStrings} from '../../i18n';
 
 import {Choices, CopyField, Field, SecretField, describedBy} from './fields';
 import type {FieldErrors, FormState} from './integration_form';
+
+/** The autocomplete hint the admin gives the /ireserve command (its sub-commands). */
+export const SLASH_COMMAND_HINT = 'claim | assign @user | unassign | close | reopen | open | notify | help';
 
 type Props = {
     idPrefix: string;
@@ -121,6 +126,48 @@ export default function AuthenticationSection({idPrefix, form, view, errors, dis
                 help={strings.adminInboundUrlHelp}
                 value={view.inbound_webhook_url ?? ''}
             />
+            {(view.actions_url || view.slash_command_url) && (
+                <>
+                    <h4 className='irsv-admin__subheading'>{strings.adminActionsHeading}</h4>
+                    {view.actions_url && (
+                        <CopyField
+                            id={id('actionsUrl')}
+                            label={strings.adminActionsUrl}
+                            help={strings.adminActionsUrlHelp}
+                            value={view.actions_url}
+                        />
+                    )}
+                    {view.slash_command_url && (
+                        <>
+                            <ol
+                                className='irsv-admin__steps'
+                                aria-label={strings.adminSlashStepsLabel}
+                            >
+                                <li>{strings.adminSlashStep1}</li>
+                                <li>{strings.adminSlashStep2}</li>
+                                <li>{format(strings.adminSlashStep3, {hint: SLASH_COMMAND_HINT})}</li>
+                                <li>{strings.adminSlashStep4}</li>
+                            </ol>
+                            <CopyField
+                                id={id('slashCommandUrl')}
+                                label={strings.adminSlashUrl}
+                                help={strings.adminSlashUrlHelp}
+                                value={view.slash_command_url}
+                            />
+                            <SecretField
+                                id={id('slashCommandToken')}
+                                label={strings.adminSlashToken}
+                                help={strings.adminSlashTokenHelp}
+                                isSet={Boolean(view.mattermost?.slash_command_token_set)}
+                                value={form.slashCommandToken}
+                                error={errors.slashCommandToken}
+                                disabled={disabled}
+                                onChange={(slashCommandToken) => onChange({slashCommandToken})}
+                            />
+                        </>
+                    )}
+                </>
+            )}
         </section>
     );
 }

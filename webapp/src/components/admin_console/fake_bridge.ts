@@ -23,6 +23,8 @@ export function makeView(overrides: Partial<IntegrationView> = {}): IntegrationV
         inbound_mode: 'outgoing_webhook',
         active: true,
         inbound_webhook_url: `${BRIDGE_URL}/api/v1/mattermost/outgoing-webhook`,
+        actions_url: `${BRIDGE_URL}/api/v1/mattermost/actions`,
+        slash_command_url: `${BRIDGE_URL}/api/v1/mattermost/command`,
         status: {state: 'ok', last_error: null, last_delivery_at: null, queue_depth: 0, failed: 0},
         ...overrides,
     };
@@ -130,6 +132,7 @@ export class FakeBridge {
                         password_set: Boolean(this.view.mattermost.password_set || mattermost?.password),
                     } : {}),
                     outgoing_webhook_token_set: this.view.mattermost.outgoing_webhook_token_set || Boolean(mattermost?.outgoing_webhook_token),
+                    slash_command_token_set: Boolean(this.view.mattermost.slash_command_token_set || mattermost?.slash_command_token),
                 },
                 ...(dm ? {dm_settings: {on_assignment: false, on_guest_message: false, subscriptions: {}, ...this.view.dm_settings, ...dm}} : {}),
             } as IntegrationView;

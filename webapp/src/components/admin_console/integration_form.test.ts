@@ -50,6 +50,7 @@ test('problem fields map to form fields, dotted notification types included', ()
     expect(fieldKeyForProblem('mattermost.bot_token')).toBe('botToken');
     expect(fieldKeyForProblem('mattermost.server_url')).toBe('serverUrl');
     expect(fieldKeyForProblem('/mattermost/outgoing_webhook_token')).toBe('outgoingWebhookToken');
+    expect(fieldKeyForProblem('mattermost.slash_command_token')).toBe('slashCommandToken');
     expect(fieldKeyForProblem('channel_id')).toBe('channelId');
     expect(fieldKeyForProblem('notification_channels.booking.cancelled')).toBe('notification:booking.cancelled');
     expect(fieldKeyForProblem('notification_channels.booking.unknown')).toBeNull();

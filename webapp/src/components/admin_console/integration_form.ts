@@ -23,6 +23,9 @@ export type FormState = {
     /** Write-only like the tokens: '' = keep the saved password. */
     password: string;
     outgoingWebhookToken: string;
+
+    /** The /ireserve slash command's token, write-only like the others. */
+    slashCommandToken: string;
     channelId: string;
 
     /** '' = do not send, a channel id, or an http(s) incoming-webhook URL. */
@@ -50,6 +53,7 @@ export type FieldKey =
     | 'loginId'
     | 'password'
     | 'outgoingWebhookToken'
+    | 'slashCommandToken'
     | 'channelId'
     | `notification:${NotificationType}`
     | 'relayMode'
@@ -117,6 +121,7 @@ export function formFromView(view: IntegrationView, siteUrl: string): FormState 
         loginId: view.mattermost?.login_id ?? '',
         password: '',
         outgoingWebhookToken: '',
+        slashCommandToken: '',
         channelId: view.channel_id ?? '',
         notifications,
         webhookTypes: NOTIFICATION_TYPES.filter((type) => isWebhookUrl(notifications[type])),
@@ -154,6 +159,9 @@ export function patchFrom(form: FormState, view: IntegrationView): IntegrationPa
     }
     if (form.outgoingWebhookToken.trim() !== '') {
         mattermost.outgoing_webhook_token = form.outgoingWebhookToken.trim();
+    }
+    if (form.slashCommandToken.trim() !== '') {
+        mattermost.slash_command_token = form.slashCommandToken.trim();
     }
     if (Object.keys(mattermost).length > 0) {
         patch.mattermost = mattermost;
@@ -273,6 +281,7 @@ export function fieldKeyForProblem(field: string | undefined): FieldKey | null {
         'dm_settings.on_assignment': 'dmOnAssignment',
         'dm_settings.on_guest_message': 'dmOnGuestMessage',
         'mattermost.outgoing_webhook_token': 'outgoingWebhookToken',
+        'mattermost.slash_command_token': 'slashCommandToken',
         mattermost: 'serverUrl',
         channel_id: 'channelId',
         relay_mode: 'relayMode',

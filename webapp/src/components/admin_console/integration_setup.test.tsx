@@ -89,7 +89,7 @@ test('shows loading, then the saved integration on both screens with its status'
     expect(botToken).toHaveValue('');
     expect(botToken).toHaveAttribute('placeholder', 'Leave empty to keep the saved token');
     expect(screen.getByText('Set')).toBeInTheDocument();
-    expect(screen.getByText('Not set')).toBeInTheDocument();
+    expect(screen.getAllByText('Not set')).toHaveLength(2); // the outgoing-webhook and the slash command tokens
     expect(screen.getByLabelText('Inbound webhook URL')).toHaveValue(`${BRIDGE_URL}/api/v1/mattermost/outgoing-webhook`);
     expect(screen.getByLabelText('Inbound webhook URL')).toHaveAttribute('readonly');
 
@@ -421,4 +421,31 @@ test('speaks the admin\'s language (Dutch)', async () => {
     expect(await screen.findByRole('heading', {name: '1. Authenticatie'})).toBeInTheDocument();
     expect(screen.getByText('Geen niet-opgeslagen wijzigingen.')).toBeInTheDocument();
     expect(await screen.findByLabelText('Gesprekkenkanaal')).toHaveValue('chan-support');
+});
+
+test('the actions URL, the /ireserve instructions, its request URL and its write-only token', async () => {
+    const bridge = new FakeBridge();
+    const {user} = renderSetup(bridge);
+    await loaded();
+    expect(screen.getByRole('heading', {name: 'Acting on conversations: card buttons and /ireserve'})).toBeInTheDocument();
+    expect(screen.getByLabelText('Actions URL')).toHaveValue(`${BRIDGE_URL}/api/v1/mattermost/actions`);
+    expect(screen.getByLabelText('Slash command URL')).toHaveValue(`${BRIDGE_URL}/api/v1/mattermost/command`);
+    const steps = screen.getByRole('list', {name: 'Create the /ireserve slash command'});
+    expect(steps).toHaveTextContent('claim | assign @user | unassign | close | reopen | open | notify | help');
+    expect(steps).toHaveTextContent('Trigger word: ireserve');
+
+    await user.type(screen.getByLabelText(/Slash command token/), 'slash-token-1');
+    await user.click(saveButton());
+    await screen.findByText('Saved.');
+    expect(bridge.calls('PATCH')[0]!.body).toEqual({mattermost: {slash_command_token: 'slash-token-1'}});
+    expect(screen.getByLabelText(/Slash command token/)).toHaveValue('');
+});
+
+test('an older bridge without actions shows no actions block', async () => {
+    const bridge = new FakeBridge();
+    bridge.view = makeView({actions_url: undefined, slash_command_url: undefined});
+    renderSetup(bridge);
+    await loaded();
+    expect(screen.queryByText('Slash command URL')).not.toBeInTheDocument();
+    expect(screen.queryByRole('heading', {name: /card buttons and \/ireserve/})).not.toBeInTheDocument();
 });

@@ -61,6 +61,7 @@ function fieldLabel(strings: Strings, key: FieldKey): string {
         dmOnAssignment: strings.adminDmOnAssignment,
         dmOnGuestMessage: strings.adminDmOnGuestMessage,
         outgoingWebhookToken: strings.adminOutgoingToken,
+        slashCommandToken: strings.adminSlashToken,
         channelId: strings.adminChannel,
         relayMode: strings.adminRelayMode,
         inboundMode: strings.adminInboundMode,
