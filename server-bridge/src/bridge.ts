@@ -1,9 +1,12 @@
 import type {FastifyInstance} from 'fastify';
 import type {Logger} from 'pino';
 
+import {JOB_ACTION_CALLBACK} from './actions/jobs.js';
+import {ConversationActions} from './actions/service.js';
 import {createAdminApi} from './admin/index.js';
 import {PostLedger} from './bot/post_ledger.js';
 import {BotSessions} from './bot/session.js';
+import {ACTIONS_PATH} from './contract/actions.js';
 import type {Config} from './config/config.js';
 import {resolveSecretKey} from './crypto/secret_key.js';
 import {withTarget} from './domain/delivery_target.js';
@@ -12,10 +15,12 @@ import {buildApp} from './http/app.js';
 import {adminRoutes} from './http/routes/admin/index.js';
 import {eventRoutes} from './http/routes/events.js';
 import {healthRoutes} from './http/routes/health.js';
+import {mattermostActionRoutes} from './http/routes/mattermost_actions.js';
 import {outgoingWebhookRoutes} from './http/routes/outgoing_webhook.js';
 import {createInbound, type Inbound, type InboundDeps} from './inbound/index.js';
 import {JOB_REPLY} from './inbound/jobs.js';
 import {OutgoingWebhookService} from './inbound/outgoing_webhook.js';
+import {IReserveCallbackClient} from './ireserve/callback_client.js';
 import {MattermostConnector} from './mattermost/connector.js';
 import {Metrics} from './observability/metrics.js';
 import {OutboundDelivery} from './outbound/delivery.js';
@@ -106,8 +111,15 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
         });
         const outbound = new OutboundDelivery({
             sessions: context.sessions, ledger, conversations: context.conversations, messages, logger, directMessages,
+            actions: {url: `${config.publicUrl.replace(/\/+$/, '')}${ACTIONS_PATH}`, keyOf: (licence) => context.integrations.ensureActionKey(licence)},
         });
-        Object.assign(handlers, outbound.handlers(), directMessages.handlers());
+        // Conversation actions (DESIGN §10): card buttons and the slash command → signed callbacks.
+        const actions = new ConversationActions({
+            logger, clock, metrics, integrations: context.integrations, conversations: context.conversations, directory: context.directory,
+            outbox, sessions: context.sessions, ledger, ireserve: new IReserveCallbackClient({userAgent: 'ireserve-bridge'}),
+            wakeWorker: () => context.wakeWorker(), maxAttempts: config.delivery.maxAttempts,
+        });
+        Object.assign(handlers, outbound.handlers(), directMessages.handlers(), actions.handlers());
         const events = new EventsRepository(database.db, clock);
         const housekeeping = new Housekeeping({outbox, events, logger});
         const intake = new EventIntake({
@@ -121,8 +133,8 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
             logger,
             clock,
             random: options.random,
-            // Inbound replies go to i-Reserve; every other job talks to Mattermost.
-            upstreamOf: (kind) => (kind === JOB_REPLY ? 'ireserve' : 'mattermost'),
+            // Inbound replies and action callbacks go to i-Reserve; every other job talks to Mattermost.
+            upstreamOf: (kind) => (kind === JOB_REPLY || kind === JOB_ACTION_CALLBACK ? 'ireserve' : 'mattermost'),
             events: {
                 delivered: async (job) => {
                     metrics.deliveries.inc({direction: job.direction, kind: job.kind, result: 'delivered'});
@@ -154,6 +166,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
                 healthRoutes({ping: () => database.ping(), metrics}),
                 eventRoutes({intake, metrics, maxAttachmentBytes: config.maxAttachmentBytes}),
                 outgoingWebhookRoutes({service: new OutgoingWebhookService({integrations: context.integrations, relay: context.inbound.relay, logger})}),
+                mattermostActionRoutes({actions}),
                 adminRoutes(createAdminApi(context)),
             ],
         });

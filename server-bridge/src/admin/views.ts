@@ -1,3 +1,4 @@
+import {ACTIONS_PATH, SLASH_COMMAND_PATH} from '../contract/actions.js';
 import {NOTIFICATION_TYPES, type AuthMode, type DmSettings, type InboundMode, type Integration, type NotificationType, type RelayMode} from '../domain/integration.js';
 import {withTarget, type DeliveryTarget} from '../domain/delivery_target.js';
 import type {JobSummary, OutboxRepository, OutboxStatus} from '../storage/outbox_repository.js';
@@ -30,6 +31,8 @@ export interface IntegrationView {
         /** The password itself is never returned. */
         password_set: boolean;
         outgoing_webhook_token_set: boolean;
+        /** The `/ireserve` slash command's token (write-only, DESIGN §10). */
+        slash_command_token_set: boolean;
         bot_user_id: string | null;
     };
     channel_id: string;
@@ -41,6 +44,10 @@ export interface IntegrationView {
     active: boolean;
     dm_settings: DmSettings;
     inbound_webhook_url: string;
+    /** Read-only: where the card's action buttons call the bridge (DESIGN §10). */
+    actions_url: string;
+    /** Read-only: the request URL of the `/ireserve` slash command. */
+    slash_command_url: string;
     status: StatusView;
     created_at: string;
     updated_at: string;
@@ -111,6 +118,7 @@ export function integrationView(integration: Integration, status: StatusView, pu
             ...(integration.auth.mode === 'login' ? {login_id: integration.auth.loginId} : {}),
             password_set: integration.auth.mode === 'login' && integration.auth.password !== '',
             outgoing_webhook_token_set: integration.outgoingWebhookToken !== null,
+            slash_command_token_set: integration.slashCommandToken !== null,
             bot_user_id: integration.botUserId,
         },
         channel_id: integration.channelId,
@@ -121,6 +129,8 @@ export function integrationView(integration: Integration, status: StatusView, pu
         active: integration.active,
         dm_settings: integration.dmSettings,
         inbound_webhook_url: `${publicUrl.replace(/\/+$/, '')}/api/v1/mattermost/outgoing-webhook`,
+        actions_url: `${publicUrl.replace(/\/+$/, '')}${ACTIONS_PATH}`,
+        slash_command_url: `${publicUrl.replace(/\/+$/, '')}${SLASH_COMMAND_PATH}`,
         status,
         created_at: new Date(integration.createdAt).toISOString(),
         updated_at: new Date(integration.updatedAt).toISOString(),

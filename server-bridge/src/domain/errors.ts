@@ -24,7 +24,7 @@ export class UpstreamError extends Error {
         readonly upstream: Upstream,
         readonly kind: FailureKind,
         message: string,
-        readonly options: {status?: number; errorId?: string; retryAfterMs?: number} = {},
+        readonly options: {status?: number; errorId?: string; retryAfterMs?: number; detail?: string} = {},
     ) {
         super(message);
     }
@@ -39,6 +39,11 @@ export class UpstreamError extends Error {
 
     get retryAfterMs(): number | undefined {
         return this.options.retryAfterMs;
+    }
+
+    /** The upstream's own short explanation (i-Reserve's problem `detail`), printable, when it gave one. */
+    get detail(): string | undefined {
+        return this.options.detail;
     }
 
     /** `login_rejected` is retryable on purpose: deliveries wait for the admin to fix the login instead of failing one by one. */

@@ -39,6 +39,10 @@ export interface Integration {
     serverUrl: string;
     auth: MattermostAuth;
     outgoingWebhookToken: string | null;
+    /** The `/ireserve` slash command's token (DESIGN §10), when the admin entered it. */
+    slashCommandToken: string | null;
+    /** Signs the context of the root post's action buttons; null until first needed (see IntegrationsRepository.ensureActionKey). */
+    actionKey: string | null;
     channelId: string;
     /** notification type → channel id, or an incoming-webhook URL; '' or absent = not sent. */
     notificationChannels: Partial<Record<NotificationType, string>>;

@@ -50,7 +50,8 @@ export class IReserveCallbackClient implements IReservePort {
         if (status >= 200 && status < 300) {
             return {status};
         }
-        const detail = `HTTP ${status}${summarise(response.data)}`;
+        const explanation = summarise(response.data);
+        const detail = `HTTP ${status}${explanation === '' ? '' : `: ${explanation}`}`;
         const header = (name: string) => {
             const value = response.headers[name] as unknown;
             return typeof value === 'string' ? value : undefined;
@@ -58,11 +59,12 @@ export class IReserveCallbackClient implements IReservePort {
         throw new UpstreamError('ireserve', status >= 300 && status < 400 ? 'invalid' : kindForStatus(status), detail, {
             status,
             retryAfterMs: retryAfterMs(header('retry-after')),
+            ...(explanation === '' ? {} : {detail: explanation}),
         });
     }
 }
 
-/** A short, printable excerpt of the answer: problem+json `detail`/`title`, a `message`/`error`, or text. */
+/** A short, printable excerpt of the answer ('' when none): problem+json `detail`/`title`, a `message`/`error`, or text. */
 function summarise(body: unknown): string {
     if (typeof body !== 'string' || body.trim() === '') {
         return '';
@@ -82,5 +84,5 @@ function summarise(body: unknown): string {
     }
     // eslint-disable-next-line no-control-regex
     text = text.replace(/[\u0000-\u001f]+/g, ' ');
-    return `: ${text.length > 200 ? `${text.slice(0, 200)}…` : text}`;
+    return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }

@@ -137,6 +137,22 @@ export class MattermostRestAdapter implements MattermostPort {
         return this.client.getChannel(channelId);
     }
 
+    async isChannelMember(channelId: string, userId: string): Promise<boolean> {
+        try {
+            await this.client.getChannelMember(channelId, userId);
+            return true;
+        } catch (error) {
+            if (error instanceof UpstreamError && error.kind === 'not_found') {
+                return false;
+            }
+            throw error;
+        }
+    }
+
+    getUserByUsername(username: string): Promise<UserProfile> {
+        return this.client.getUserByUsername(username);
+    }
+
     getMyChannels(): Promise<Channel[]> {
         return this.client.getAllTeamsChannels();
     }

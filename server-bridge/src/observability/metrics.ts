@@ -36,6 +36,20 @@ export class Metrics {
         registers: [this.registry],
     });
 
+    readonly actions = new Counter({
+        name: 'ireserve_bridge_actions_total',
+        help: 'Conversation actions (claim, assign, unassign, close, reopen) by way in (button, command) and result: queued, duplicate (a repeated click), refused_by_bridge, applied, refused (by i-Reserve), failed.',
+        labelNames: ['action', 'via', 'result'] as const,
+        registers: [this.registry],
+    });
+
+    readonly actionRefusals = new Counter({
+        name: 'ireserve_bridge_action_refusals_total',
+        help: 'Action and slash-command requests the bridge refused, by way in and reason (forged, invalid, not_a_member, state, ...).',
+        labelNames: ['via', 'reason'] as const,
+        registers: [this.registry],
+    });
+
     readonly outbox: Gauge<'direction' | 'status'>;
 
     constructor(options: {defaultMetrics?: boolean; outboxTotals?: () => Promise<Array<{direction: string; status: string; n: number}>>} = {}) {

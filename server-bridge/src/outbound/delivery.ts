@@ -15,7 +15,9 @@ import {
     rootPost,
     type ConversationContext,
     type MessagePart,
+    type RootExtras,
 } from '../domain/outbound/post_formats.js';
+import {signActionContext} from '../crypto/action_context.js';
 import {incomingWebhookNotification} from '../domain/outbound/webhook_attachments.js';
 import type {JobHandler} from '../outbox/worker.js';
 import type {ConversationRecord, ConversationsRepository} from '../storage/conversations_repository.js';
@@ -35,6 +37,11 @@ export interface OutboundDeliveryDeps {
     webhookTimeoutMs?: number;
     /** Personal DMs (dm_settings): asked to queue its DMs at the start of each outbound job. */
     directMessages?: DirectMessages;
+    /**
+     * Root posts carry action buttons (DESIGN §10) calling `url` (`BRIDGE_PUBLIC_URL/api/v1/mattermost/actions`),
+     * their context signed with the licence's action key (`keyOf`: IntegrationsRepository.ensureActionKey).
+     */
+    actions?: {url: string; keyOf(licence: string): Promise<string | undefined>};
 }
 
 /** One delivery: the job's attempt and its integration's bot. */
@@ -215,7 +222,7 @@ export class OutboundDelivery {
         const {conversations, ledger} = this.#deps;
         const channelId = previousRootId || !conversation.channelId ? s.integration.channelId : conversation.channelId;
         const content = rootPost(s.licence, conversation.conversationId, conversation.context as ConversationContext, s.integration.relayMode,
-            previousRootId ? {previousRootId} : {});
+            await this.#rootExtras(s, conversation.conversationId, previousRootId ?? undefined));
         const key = `root:${conversation.conversationId}:${previousRootId ?? 'none'}`;
         const rootPostId = await ledger.post(scopeOf(s), {
             key,
@@ -248,9 +255,24 @@ export class OutboundDelivery {
         }
         const previous = ireserveOf(post).previous_root_id;
         const content = rootPost(s.licence, conversation.conversationId, conversation.context as ConversationContext, s.integration.relayMode,
-            typeof previous === 'string' && previous !== '' ? {previousRootId: previous} : {});
-        const props = {...(post.props as Record<string, unknown>), ireserve: content.props.ireserve};
+            await this.#rootExtras(s, conversation.conversationId, typeof previous === 'string' && previous !== '' ? previous : undefined));
+        // Mattermost strips the buttons' `integration` from the post it returns: they are rebuilt whole.
+        const props = {...(post.props as Record<string, unknown>), ...content.props};
         await s.port.patchPost(conversation.rootPostId, {message: content.message, props});
+    }
+
+    /** The root's number (given now when it has none) and its action buttons. */
+    async #rootExtras(s: Session, conversationId: string, previousRootId: string | undefined): Promise<RootExtras> {
+        const number = await this.#deps.conversations.ensureNumber(s.licence, conversationId);
+        const extras: RootExtras = {number, ...(previousRootId ? {previousRootId} : {})};
+        const actions = this.#deps.actions;
+        if (actions) {
+            const key = s.integration.actionKey ?? await actions.keyOf(s.licence);
+            if (key) {
+                extras.card = {url: actions.url, sign: (action) => signActionContext(key, {licence: s.licence, conversationId, action})};
+            }
+        }
+        return extras;
     }
 
     // ---- messages

@@ -55,6 +55,13 @@ export interface MattermostPort {
     /** Removing a reaction that is not there succeeds. */
     removeReaction(userId: string, postId: string, emojiName: string): Promise<void>;
     getChannel(channelId: string): Promise<Channel>;
+    /**
+     * Whether the user is a member of the channel: GET /api/v4/channels/{id}/members/{user_id}
+     * (404 → false). Throws UpstreamError on anything else (the bot not in the channel: 403).
+     */
+    isChannelMember(channelId: string, userId: string): Promise<boolean>;
+    /** GET /api/v4/users/username/{username}: 404 `not_found` when nobody has it. */
+    getUserByUsername(username: string): Promise<UserProfile>;
     /** Channels the bot is a member of, across its teams. */
     getMyChannels(): Promise<Channel[]>;
     getMyTeams(): Promise<Team[]>;

@@ -1,4 +1,4 @@
-import type {Transaction} from 'kysely';
+import {sql, type Transaction} from 'kysely';
 
 import type {Clock} from '../ports/clock.js';
 
@@ -14,11 +14,16 @@ export interface ConversationRecord {
     /** Free-form context as last reported by i-Reserve (visitor, page_url, status, assignee, ...). */
     context: Record<string, unknown>;
     status: string;
+    /** Short number per licence (`#17`), given when the root is made (ensureNumber); null before. */
+    number: number | null;
     createdAt: number;
     updatedAt: number;
 }
 
 type Executor = Db | Transaction<Database>;
+
+/** `kv` key of the per-licence counter behind conversation numbers. */
+const NUMBER_COUNTER_KEY = 'conversation.number';
 
 /** Conversations of a licence and their link to a root post in Mattermost. */
 export class ConversationsRepository {
@@ -47,7 +52,7 @@ export class ConversationsRepository {
         if (!existing) {
             await executor.insertInto('conversations').values({
                 licence, conversation_id: conversationId, channel_id: null, root_post_id: null,
-                context: JSON.stringify(context), status: status ?? 'open', created_at: now, updated_at: now,
+                context: JSON.stringify(context), status: status ?? 'open', number: null, created_at: now, updated_at: now,
             }).execute();
             return;
         }
@@ -56,6 +61,51 @@ export class ConversationsRepository {
             status: status ?? existing.status,
             updated_at: now,
         }).where('licence', '=', licence).where('conversation_id', '=', conversationId).execute();
+    }
+
+    /** The conversation with this short number, if any. */
+    async findByNumber(licence: string, number: number): Promise<ConversationRecord | undefined> {
+        const row = await this.db.selectFrom('conversations').selectAll()
+            .where('licence', '=', licence).where('number', '=', number).executeTakeFirst();
+        return row ? toRecord(row) : undefined;
+    }
+
+    /**
+     * The conversation's short number, giving it the licence's next one when it has none. Numbers
+     * come from a per-licence counter (a `kv` row bumped atomically), so processes never hand out
+     * the same one; a number taken by a crash before it was stored is skipped, never reused.
+     * Callers serialise per conversation (the outbox's ordering key).
+     */
+    async ensureNumber(licence: string, conversationId: string): Promise<number> {
+        const existing = await this.db.selectFrom('conversations').select('number')
+            .where('licence', '=', licence).where('conversation_id', '=', conversationId).executeTakeFirst();
+        if (existing?.number !== null && existing?.number !== undefined) {
+            return Number(existing.number);
+        }
+        const now = this.clock.now();
+        const row = await this.db.insertInto('kv')
+            .values({licence, key: NUMBER_COUNTER_KEY, value: '1', updated_at: now})
+            .onConflict((oc) => oc.columns(['licence', 'key']).doUpdateSet({
+                value: sql<string>`cast(cast(${sql.ref('kv.value')} as integer) + 1 as text)`,
+                updated_at: now,
+            }))
+            .returning('value')
+            .executeTakeFirstOrThrow();
+        const number = Number(row.value);
+        await this.db.updateTable('conversations').set({number})
+            .where('licence', '=', licence).where('conversation_id', '=', conversationId).where('number', 'is', null).execute();
+        const stored = await this.db.selectFrom('conversations').select('number')
+            .where('licence', '=', licence).where('conversation_id', '=', conversationId).executeTakeFirst();
+        return Number(stored?.number ?? number);
+    }
+
+    /**
+     * Marks the conversation's state as changed without changing it (after i-Reserve refused an
+     * action): `updatedAt` is the state version a repeated click is recognised by.
+     */
+    async touch(licence: string, conversationId: string, executor: Executor = this.db): Promise<void> {
+        await executor.updateTable('conversations').set({updated_at: sql<number>`case when updated_at >= ${this.clock.now()} then updated_at + 1 else ${this.clock.now()} end`})
+            .where('licence', '=', licence).where('conversation_id', '=', conversationId).execute();
     }
 
     /** Links the conversation to its (new) root post. */
@@ -82,6 +132,7 @@ function toRecord(row: Database['conversations']): ConversationRecord {
         rootPostId: row.root_post_id,
         context: JSON.parse(row.context) as Record<string, unknown>,
         status: row.status,
+        number: row.number === null || row.number === undefined ? null : Number(row.number),
         createdAt: Number(row.created_at),
         updatedAt: Number(row.updated_at),
     };

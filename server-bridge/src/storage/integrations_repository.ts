@@ -1,6 +1,6 @@
 import {sql, type Transaction} from 'kysely';
 
-import type {SecretBox} from '../crypto/secret_box.js';
+import {randomToken, type SecretBox} from '../crypto/secret_box.js';
 import {DEFAULT_DM_SETTINGS, type DmSettings, type InboundMode, type Integration, type RelayMode} from '../domain/integration.js';
 import type {Clock} from '../ports/clock.js';
 
@@ -13,6 +13,8 @@ export interface IntegrationRecord {
     serverUrl: string;
     auth: Integration['auth'];
     outgoingWebhookToken: string | null;
+    /** The `/ireserve` slash command's token; undefined leaves the stored one as it is. */
+    slashCommandToken?: string | null;
     channelId: string;
     notificationChannels: Integration['notificationChannels'];
     relayMode: RelayMode;
@@ -113,6 +115,33 @@ export class IntegrationsRepository {
         return row ? this.#toIntegration(row) : undefined;
     }
 
+    /** Finds the integration whose slash-command token this is (the caller still compares in constant time). */
+    async findBySlashCommandToken(token: string): Promise<Integration | undefined> {
+        const row = await this.db.selectFrom('integrations').selectAll()
+            .where('slash_command_token_hash', '=', this.box.lookupHash(token)).executeTakeFirst();
+        return row ? this.#toIntegration(row) : undefined;
+    }
+
+    /**
+     * The key that signs the licence's action contexts: the stored one, else a new random key stored
+     * now (integrations made before actions existed). Concurrent first calls agree on one key: only
+     * the first write lands, and every caller reads back what was stored. Undefined: no such licence.
+     */
+    async ensureActionKey(licence: string): Promise<string | undefined> {
+        const read = async () => (await this.db.selectFrom('integrations').select('action_key_enc').where('licence', '=', licence).executeTakeFirst());
+        const row = await read();
+        if (!row) {
+            return undefined;
+        }
+        if (row.action_key_enc) {
+            return this.box.open(row.action_key_enc);
+        }
+        await this.#writing(licence, () => this.db.updateTable('integrations').set({action_key_enc: this.box.seal(randomToken(32))})
+            .where('licence', '=', licence).where('action_key_enc', 'is', null).execute());
+        const stored = await read();
+        return stored?.action_key_enc ? this.box.open(stored.action_key_enc) : undefined;
+    }
+
     async listLicences(filter: {active?: boolean} = {}): Promise<string[]> {
         let query = this.db.selectFrom('integrations').select('licence');
         if (filter.active !== undefined) {
@@ -148,6 +177,10 @@ export class IntegrationsRepository {
             previous_signing_secret_expires_at: record.previousSigningSecret?.expiresAt ?? null,
             admin_key_hash: record.adminKeyHash,
             dm_settings: JSON.stringify(record.dmSettings),
+            ...(record.slashCommandToken === undefined ? {} : {
+                slash_command_token_enc: record.slashCommandToken ? this.box.seal(record.slashCommandToken) : null,
+                slash_command_token_hash: record.slashCommandToken ? this.box.lookupHash(record.slashCommandToken) : null,
+            }),
             active: record.active ? 1 : 0,
             bot_user_id: record.botUserId,
             updated_at: now,
@@ -157,7 +190,7 @@ export class IntegrationsRepository {
                 await executor.updateTable('integrations').set(values).where('licence', '=', record.licence).execute();
                 return false;
             }
-            await executor.insertInto('integrations').values({...values, created_at: now}).execute();
+            await executor.insertInto('integrations').values({...values, action_key_enc: this.box.seal(randomToken(32)), created_at: now}).execute();
             return true;
         });
     }
@@ -177,6 +210,7 @@ export class IntegrationsRepository {
             serverUrl: integration.serverUrl,
             auth: integration.auth,
             outgoingWebhookToken: integration.outgoingWebhookToken,
+            slashCommandToken: integration.slashCommandToken,
             channelId: integration.channelId,
             notificationChannels: integration.notificationChannels,
             relayMode: integration.relayMode,
@@ -292,6 +326,8 @@ export class IntegrationsRepository {
                 ? {mode: 'login', loginId: row.login_id ?? '', password: row.password_enc ? this.box.open(row.password_enc) : ''}
                 : {mode: 'token', botToken: row.bot_token_enc ? this.box.open(row.bot_token_enc) : ''},
             outgoingWebhookToken: row.outgoing_webhook_token_enc ? this.box.open(row.outgoing_webhook_token_enc) : null,
+            slashCommandToken: row.slash_command_token_enc ? this.box.open(row.slash_command_token_enc) : null,
+            actionKey: row.action_key_enc ? this.box.open(row.action_key_enc) : null,
             channelId: row.channel_id,
             notificationChannels: JSON.parse(row.notification_channels) as Integration['notificationChannels'],
             relayMode: row.relay_mode as RelayMode,

@@ -135,6 +135,21 @@ export function migrations(kind: DatabaseKind): Record<string, Migration> {
                 await db.schema.dropIndex('outbox_due').ifExists().execute();
             },
         },
+        '0004_conversation_actions': {
+            // DESIGN §10: the per-integration key that signs the card's action context (sealed like
+            // the other secrets), the slash command's token (sealed, found by keyed hash), and each
+            // conversation's short number per licence (`#17`), given when its root is made.
+            async up(db: Kysely<unknown>) {
+                await db.schema.alterTable('integrations').addColumn('action_key_enc', 'text').execute();
+                await db.schema.alterTable('integrations').addColumn('slash_command_token_enc', 'text').execute();
+                await db.schema.alterTable('integrations').addColumn('slash_command_token_hash', 'text').execute();
+                await db.schema.createIndex('integrations_slash_command_token_hash')
+                    .on('integrations').column('slash_command_token_hash').execute();
+                await db.schema.alterTable('conversations').addColumn('number', 'integer').execute();
+                await db.schema.createIndex('conversations_number').on('conversations')
+                    .columns(['licence', 'number']).unique().execute();
+            },
+        },
     };
 }
 

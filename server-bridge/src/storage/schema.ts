@@ -27,6 +27,11 @@ export interface IntegrationsTable {
     admin_key_hash: string;
     /** JSON: settings for direct-message notifications. */
     dm_settings: string;
+    /** Signs the context of the root post's action buttons (sealed); made on first use. */
+    action_key_enc: string | null;
+    slash_command_token_enc: string | null;
+    /** HMAC of the slash command's token under the secret key: finds the integration for a token. */
+    slash_command_token_hash: string | null;
     active: number;
     bot_user_id: string | null;
     last_error: string | null;
@@ -51,6 +56,8 @@ export interface ConversationsTable {
     /** JSON: the conversation's latest known context (visitor, page, status, assignee, ...). */
     context: string;
     status: string;
+    /** Short number per licence (`#17`), given when the root is made; null before. */
+    number: number | null;
     created_at: number;
     updated_at: number;
 }

@@ -115,7 +115,7 @@ for (const engine of ENGINES) {
             const {status, created_at: createdAt, updated_at: updatedAt, ...settings} = got.body;
             assert.deepEqual(settings, {
                 licence: 'L-1001',
-                mattermost: {server_url: world.mm.url, auth: 'token', bot_token_set: true, password_set: false, outgoing_webhook_token_set: true, bot_user_id: world.seed.bot.user.id},
+                mattermost: {server_url: world.mm.url, auth: 'token', bot_token_set: true, password_set: false, outgoing_webhook_token_set: true, slash_command_token_set: false, bot_user_id: world.seed.bot.user.id},
                 channel_id: world.seed.channel.id,
                 notification_channels: {'booking.confirmed': world.seed.notification_channel.id, 'booking.changed': '', 'booking.cancelled': '', 'payment.received': '', 'arrival.today': ''},
                 relay_mode: 'all_replies',
@@ -124,6 +124,8 @@ for (const engine of ENGINES) {
                 active: true,
                 dm_settings: {on_assignment: false, on_guest_message: false, subscriptions: {}},
                 inbound_webhook_url: 'https://bridge.example.com/api/v1/mattermost/outgoing-webhook',
+                actions_url: 'https://bridge.example.com/api/v1/mattermost/actions',
+                slash_command_url: 'https://bridge.example.com/api/v1/mattermost/command',
             });
             assert.deepEqual(status, {state: 'ok', last_error: null, last_error_at: null, last_delivery_at: null, queue_depth: 0, failed: 0});
             assert.ok(!Number.isNaN(Date.parse(createdAt)) && !Number.isNaN(Date.parse(updatedAt)));

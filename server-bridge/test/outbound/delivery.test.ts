@@ -52,7 +52,7 @@ for (const engine of ENGINES) {
                 assert.deepEqual(ireserve(root), {
                     v: 1, licence: r.licence, conversation_id: 'c-1', visitor_name: 'Anna Visitor', visitor_email: 'anna.visitor@example.com',
                     page_url: 'https://park.example/en/cottages?week=23', started_at: '2025-06-01T09:30:00Z', status: 'open',
-                    relay_mode: 'all_replies', locale: 'en',
+                    relay_mode: 'all_replies', locale: 'en', number: 1,
                 });
                 assert.match(root.message, /Anna Visitor/);
                 assert.match(root.message, /https:\/\/park\.example\/en\/cottages\?week=23/);
@@ -108,8 +108,9 @@ for (const engine of ENGINES) {
                 assert.deepEqual(ireserve(patched), {
                     v: 1, licence: r.licence, conversation_id: 'c-3', visitor_name: 'Anna Visitor', visitor_email: 'anna.visitor@example.com',
                     page_url: 'https://park.example/en/cottages?week=23', started_at: '2025-06-01T09:30:00Z', status: 'closed',
-                    relay_mode: 'all_replies', locale: 'en', assignee: {name: 'Ben Backup', email: 'ben@example.com'},
+                    relay_mode: 'all_replies', locale: 'en', assignee: {name: 'Ben Backup', email: 'ben@example.com'}, number: ireserve(patched).number,
                 });
+                assert.equal(typeof ireserve(patched).number, 'number');
                 assert.match(patched.message, /Status: closed/);
                 assert.match(patched.message, /Assignee: Ben Backup/);
                 assert.equal(r.standIn.requestCounts()['PUT /api/v4/posts/:post_id/patch'], 2);

@@ -10,6 +10,9 @@
 //   else the default step (200 `{"status":"ok"}`). A step is a status (+ body, + delay) or `'down'`
 //   (the connection is dropped without an answer, as when i-Reserve is unreachable). `down()` /
 //   `up()` switch an endpoint to dropping every call until further notice.
+// - `decide(fn)` answers by content instead: `fn` sees each verified call's parsed body (e.g. a
+//   `conversation.action`) and returns the step, or undefined to fall through to the script/default.
+//   `refusal(detail)` is the problem+json answer i-Reserve gives when it refuses an action.
 // - Every call is recorded, including failed ones; `accepted()` lists the 2xx answers and marks
 //   repeats of an already accepted `webhook-id` as `duplicate` (what i-Reserve dedupes on).
 import {createHmac, timingSafeEqual} from 'node:crypto';
@@ -68,9 +71,15 @@ export function verifySignature(secret: string, headers: {id: string; timestamp:
     return 'no signature matches the secret';
 }
 
+/** i-Reserve's refusal of an action: `application/problem+json` with a `detail` for the thread note. */
+export function refusal(detail: string, status = 409): Step {
+    return {status, body: {type: 'about:blank', title: 'Action refused', status, detail}, headers: {'content-type': 'application/problem+json'}};
+}
+
 export class Endpoint {
     readonly records: CallbackRecord[] = [];
     #script: Step[] = [];
+    #decide: ((body: unknown, record: CallbackRecord) => Step | undefined) | undefined;
     #default: Step = {status: 200, body: {status: 'ok'}};
     #down = false;
 
@@ -79,6 +88,12 @@ export class Endpoint {
     /** Queue answers for the next verified calls, in order. */
     respond(...steps: Step[]): this {
         this.#script.push(...steps);
+        return this;
+    }
+
+    /** Answers verified calls by their parsed body (undefined falls through to the script and the default). */
+    decide(fn: ((body: unknown, record: CallbackRecord) => Step | undefined) | undefined): this {
+        this.#decide = fn;
         return this;
     }
 
@@ -120,11 +135,12 @@ export class Endpoint {
     }
 
     /** @internal */
-    nextStep(): Step {
+    nextStep(record?: CallbackRecord): Step {
         if (this.#down) {
             return 'down';
         }
-        return this.#script.shift() ?? this.#default;
+        const decided = record && this.#decide ? this.#decide(record.json, record) : undefined;
+        return decided ?? this.#script.shift() ?? this.#default;
     }
 }
 
@@ -200,7 +216,7 @@ export class IReserveStandIn {
                 record.status = 401;
                 return reply.code(401).send({error: 'invalid signature', detail: record.verifyFailure});
             }
-            const step = endpoint.nextStep();
+            const step = endpoint.nextStep(record);
             if (step === 'down') {
                 reply.hijack();
                 request.raw.socket.destroy();
@@ -217,7 +233,9 @@ export class IReserveStandIn {
             for (const [name, value] of Object.entries(step.headers ?? {})) {
                 void reply.header(name, value);
             }
-            return reply.code(step.status).send(step.body ?? {});
+            const answer = step.body ?? {};
+            // A JSON body sent with an explicit content type (problem+json) must be serialised here.
+            return reply.code(step.status).send(step.headers?.['content-type'] && typeof answer !== 'string' ? JSON.stringify(answer) : answer);
         });
         return app;
     }

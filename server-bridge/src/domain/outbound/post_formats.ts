@@ -1,3 +1,5 @@
+import type {ConversationAction, ConversationAssignee} from '../../contract/actions.js';
+import {cardAttachment, stateOf} from '../actions/rules.js';
 import type {RelayMode} from '../integration.js';
 
 import type {Attachment, ConversationMessage, NotificationEvent} from './events.js';
@@ -27,15 +29,25 @@ export interface ConversationContext {
     started_at?: string;
     locale?: string;
     status?: 'open' | 'closed';
-    assignee?: {name: string; email?: string} | null;
+    assignee?: ConversationAssignee | null;
 }
 
 export interface RootPostContent {
     message: string;
-    props: {ireserve: Record<string, unknown>};
+    props: {ireserve: Record<string, unknown>; attachments?: unknown[]};
 }
 
-export function rootProps(licence: string, conversationId: string, context: ConversationContext, relayMode: RelayMode, extra: {previousRootId?: string} = {}): Record<string, unknown> {
+/**
+ * Extras of a root post: `previousRootId` (self-heal), the conversation's short `number`, and
+ * `card` — the action buttons (DESIGN §10): the bridge's action URL and the signer of each context.
+ */
+export interface RootExtras {
+    previousRootId?: string;
+    number?: number | null;
+    card?: {url: string; sign: (action: ConversationAction) => string};
+}
+
+export function rootProps(licence: string, conversationId: string, context: ConversationContext, relayMode: RelayMode, extra: RootExtras = {}): Record<string, unknown> {
     const props: Record<string, unknown> = {
         v: PROPS_VERSION,
         licence,
@@ -50,7 +62,11 @@ export function rootProps(licence: string, conversationId: string, context: Conv
         props.visitor_email = context.visitor_email;
     }
     if (context.assignee) {
-        props.assignee = context.assignee.email ? {name: context.assignee.name, email: context.assignee.email} : {name: context.assignee.name};
+        const {name, email, username, mattermost_user_id: userId} = context.assignee;
+        props.assignee = {name, ...(email ? {email} : {}), ...(username ? {username} : {}), ...(userId ? {mattermost_user_id: userId} : {})};
+    }
+    if (typeof extra.number === 'number') {
+        props.number = extra.number;
     }
     if (context.locale) {
         props.locale = context.locale;
@@ -65,13 +81,14 @@ export function rootProps(licence: string, conversationId: string, context: Conv
  * The conversation's root post. `rethreaded` says the earlier root was deleted in Mattermost and
  * this one replaces it (self-heal).
  */
-export function rootPost(licence: string, conversationId: string, context: ConversationContext, relayMode: RelayMode, options: {previousRootId?: string} = {}): RootPostContent {
+export function rootPost(licence: string, conversationId: string, context: ConversationContext, relayMode: RelayMode, options: RootExtras = {}): RootPostContent {
     const visitor = context.visitor_name ? safeInline(context.visitor_name) : 'an unnamed visitor';
     const lines: string[] = [];
     if (options.previousRootId) {
         lines.push('_The earlier thread of this conversation was removed in Mattermost; the conversation continues in this thread._');
     }
-    lines.push(`**Web chat with ${visitor}**${context.visitor_email ? ` (${safeInline(context.visitor_email)})` : ''}`);
+    const number = typeof options.number === 'number' ? `#${options.number} ` : '';
+    lines.push(`**${number}Web chat with ${visitor}**${context.visitor_email ? ` (${safeInline(context.visitor_email)})` : ''}`);
     const facts: string[] = [];
     if (context.page_url) {
         facts.push(`Page: ${context.page_url}`);
@@ -83,7 +100,12 @@ export function rootPost(licence: string, conversationId: string, context: Conve
     facts.push(`Assignee: ${context.assignee ? safeInline(context.assignee.name) : 'nobody yet'}`);
     lines.push(facts.join(' · '));
     lines.push(`_Conversation ${safeInline(conversationId)}. Reply in this thread${relayMode === 'composer_only' ? ' with the i-Reserve composer to reach the visitor' : ' to answer the visitor'}._`);
-    return {message: lines.join('\n'), props: {ireserve: rootProps(licence, conversationId, context, relayMode, options)}};
+    const props: RootPostContent['props'] = {ireserve: rootProps(licence, conversationId, context, relayMode, options)};
+    if (options.card) {
+        const state = stateOf(context as Record<string, unknown>, context.status ?? 'open');
+        props.attachments = [cardAttachment(state, options.card.url, {licence, conversationId}, options.card.sign)];
+    }
+    return {message: lines.join('\n'), props};
 }
 
 function formatTime(iso: string): string {
