@@ -63,7 +63,10 @@ const mattermostSchema = z.strictObject({
     outgoing_webhook_token: z.string().trim().max(1024, {message: 'is too long'}).nullable().optional(),
     bot_token_set: readOnly,
     password_set: readOnly,
+    /** The `/ireserve` slash command's token (DESIGN §10); '' or null removes it. */
+    slash_command_token: z.string().trim().max(1024, {message: 'is too long'}).nullable().optional(),
     outgoing_webhook_token_set: readOnly,
+    slash_command_token_set: readOnly,
     bot_user_id: readOnly,
 }, {message: 'must be an object'});
 
@@ -100,6 +103,8 @@ const putSchema = z.strictObject({
     dm_settings: dmSettingsSchema.optional(),
     licence: z.string().optional(),
     inbound_webhook_url: readOnly,
+    actions_url: readOnly,
+    slash_command_url: readOnly,
     status: readOnly,
     created_at: readOnly,
     updated_at: readOnly,

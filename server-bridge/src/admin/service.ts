@@ -18,7 +18,7 @@ import type {OutboxRepository, OutboxStatus} from '../storage/outbox_repository.
 import {listChannels, type ChannelView} from './channels.js';
 import {resolveAuth, sameAuth} from './credentials.js';
 import {applyDmSettings} from './dm_settings.js';
-import {ConcurrentChange, CreateRefused, DeliveryNotFound, IntegrationNotFound} from './errors.js';
+import {ConcurrentChange, CreateRefused, DeliveryNotFound, IntegrationNotFound, InvalidSettings} from './errors.js';
 import type {FullSettingsInput, SettingsInput, UsersInput} from './input.js';
 import {checkBot, checkChannel} from './mattermost_checks.js';
 import {runTest, type TestResult} from './test_run.js';
@@ -117,6 +117,9 @@ export class AdminService {
             outgoingWebhookToken: input.mattermost.outgoing_webhook_token === undefined
                 ? existing?.outgoingWebhookToken ?? null
                 : input.mattermost.outgoing_webhook_token || null,
+            slashCommandToken: input.mattermost.slash_command_token === undefined
+                ? existing?.slashCommandToken ?? null
+                : input.mattermost.slash_command_token || null,
             channelId: input.channel_id,
             notificationChannels: compactChannels(input.notification_channels ?? {}),
             relayMode: input.relay_mode ?? 'all_replies',
@@ -129,6 +132,7 @@ export class AdminService {
             active: input.active ?? true,
             botUserId: existing?.botUserId ?? null,
         };
+        await this.#checkSlashTokenUnique(licence, record.slashCommandToken);
         record.botUserId = await this.#checkAgainstMattermost(record, EVERYTHING);
 
         let secrets: NewSecrets | undefined;
@@ -176,6 +180,10 @@ export class AdminService {
         if (mm?.outgoing_webhook_token !== undefined) {
             record.outgoingWebhookToken = mm.outgoing_webhook_token || null;
         }
+        if (mm?.slash_command_token !== undefined) {
+            record.slashCommandToken = mm.slash_command_token || null;
+            await this.#checkSlashTokenUnique(licence, record.slashCommandToken);
+        }
         if (input.channel_id !== undefined && input.channel_id !== existing.channelId) {
             record.channelId = input.channel_id;
             scope.channel = true;
@@ -201,6 +209,17 @@ export class AdminService {
         this.deps.logger.info({licence}, 'integration updated');
         await this.#changed(licence);
         return this.get(licence);
+    }
+
+    /** The slash command's token names one integration: another licence's token is refused (DESIGN §14). */
+    async #checkSlashTokenUnique(licence: string, token: string | null | undefined): Promise<void> {
+        if (!token) {
+            return;
+        }
+        const owner = await this.deps.integrations.findBySlashCommandToken(token);
+        if (owner && owner.licence !== licence) {
+            throw new InvalidSettings('mattermost.slash_command_token', 'is already used by another integration; each integration needs its own slash command (create one per Mattermost team or server)', 'duplicate_token');
+        }
     }
 
     /** Deletes the integration and everything stored for its licence. */
