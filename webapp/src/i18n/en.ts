@@ -121,6 +121,7 @@ const en = {
     assignCurrent: '(assigned now)',
     assignYou: '(you)',
     refusedHeading: 'i-Reserve refused the last action',
+    failedHeading: 'The last action could not reach i-Reserve',
     refusedNote: '{actor} tried to {action}: {detail}',
     refusedNoDetail: 'no reason given',
     someone: 'Someone',

@@ -121,6 +121,7 @@ const nl: Partial<Strings> = {
     assignCurrent: '(nu toegewezen)',
     assignYou: '(u)',
     refusedHeading: 'i-Reserve heeft de laatste actie geweigerd',
+    failedHeading: 'De laatste actie kon i-Reserve niet bereiken',
     refusedNote: '{actor} wilde {action}: {detail}',
     refusedNoDetail: 'geen reden opgegeven',
     someone: 'Iemand',

@@ -49,6 +49,7 @@ test('parseActionNote reads the bot notes and nothing else', () => {
     });
     expect(parseActionNote(makeActionNote('n', {action: 'claim', outcome: 'applied'}, 1))).toEqual({action: 'claim', outcome: 'applied', actorName: null, detail: null});
     expect(parseActionNote(makeActionNote('n', {action: 'explode', outcome: 'applied'}, 1))).toBeNull();
+    expect(parseActionNote(makeActionNote('n', {action: 'claim', outcome: 'failed', detail: 'No callback URL'}, 1))).toMatchObject({outcome: 'failed', detail: 'No callback URL'});
     expect(parseActionNote(makeActionNote('n', {action: 'claim', outcome: 'maybe'}, 1))).toBeNull();
     expect(parseActionNote(makePost({id: 'x', props: {ireserve: {v: 1, message_id: 'm'}}}))).toBeNull();
 });

@@ -71,7 +71,9 @@ export function actionsFor(conversation: Conversation, viewer: Viewer, offered: 
 
 export type ActionNote = {
     action: ConversationAction;
-    outcome: 'applied' | 'refused';
+
+    /** applied / refused by i-Reserve; failed: the bridge could not ask i-Reserve (its reason in `detail`). */
+    outcome: 'applied' | 'refused' | 'failed';
     actorName: string | null;
     detail: string | null;
 };
@@ -86,7 +88,7 @@ export function parseActionNote(post: Pick<Post, 'props'>): ActionNote | null {
     if (!props || props.kind !== ACTION_NOTE_KIND || !isConversationAction(props.action)) {
         return null;
     }
-    if (props.outcome !== 'applied' && props.outcome !== 'refused') {
+    if (props.outcome !== 'applied' && props.outcome !== 'refused' && props.outcome !== 'failed') {
         return null;
     }
     return {action: props.action, outcome: props.outcome, actorName: text(props.actor_name), detail: text(props.detail)};

@@ -151,7 +151,13 @@ test('offers the same actions beside the composer and shows why i-Reserve refuse
     await userEvent.click(within(group).getByRole('button', {name: 'Claim'}));
     expect(client.postActions).toEqual([{postId: ROOT_ID, actionId: 'claim', selectedOption: ''}]);
 
-    // A later applied note replaces the refusal.
+    // A note the bridge could not deliver to i-Reserve says so.
+    act(() => {
+        store.dispatch(hostPostReceived(makeActionNote('note00000000000000000000f1', {action: 'claim', outcome: 'failed', actor_name: 'Sam Support', detail: 'i-Reserve did not answer.'}, T0 + 350_000)));
+    });
+    expect(screen.getByTestId('irsv-refused-note')).toHaveTextContent('The last action could not reach i-ReserveSam Support tried to take this conversation: i-Reserve did not answer.');
+
+    // A later applied note replaces it.
     act(() => {
         store.dispatch(hostPostReceived(makeActionNote('note00000000000000000000a1', {action: 'claim', outcome: 'applied', actor_name: 'Sam Support'}, T0 + 400_000)));
     });

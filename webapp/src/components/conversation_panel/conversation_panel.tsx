@@ -44,11 +44,14 @@ function LatestGuestMessage({rootId}: {rootId: string}) {
     );
 }
 
-/** The bot's latest note about an action, when i-Reserve refused it: who tried what, and i-Reserve's reason. */
+/**
+ * The bot's latest note about an action when it did not go through: refused by i-Reserve (with
+ * i-Reserve's reason) or failed (the bridge could not ask i-Reserve; the bridge's reason).
+ */
 function RefusedNote({rootId}: {rootId: string}) {
     const {strings} = useStrings();
     const note = useSelector((state: HostState) => selectorsFor(rootId).getSummary(state).latestActionNote);
-    if (!note || note.outcome !== 'refused') {
+    if (!note || note.outcome === 'applied') {
         return null;
     }
     return (
@@ -57,7 +60,7 @@ function RefusedNote({rootId}: {rootId: string}) {
             role='status'
             data-testid='irsv-refused-note'
         >
-            <strong>{strings.refusedHeading}</strong>
+            <strong>{note.outcome === 'refused' ? strings.refusedHeading : strings.failedHeading}</strong>
             {format(strings.refusedNote, {
                 actor: note.actorName ?? strings.someone,
                 action: strings.actionVerbs[note.action] ?? note.action,
