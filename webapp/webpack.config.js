@@ -3,9 +3,26 @@
 // bridge client and axios). scripts/dist.mjs packs those into the plugin's public/ folder, which
 // Mattermost serves at <site>/plugins/<id>/public/; src/public_path.ts points webpack there at run
 // time. React, ReactDOM, Redux, ReactRedux and PropTypes come from the host page (window globals).
+const fs = require('fs');
 const path = require('path');
 
 const {id: PLUGIN_ID, version: PLUGIN_VERSION} = require('../plugin.json');
+
+/**
+ * Copies assets/icon.svg into dist/public/app-bar-icon.svg: the App Bar shows a plugin's icon from a
+ * URL (src/public_path.ts appBarIconURL), and public/ is the folder Mattermost serves.
+ */
+class AppBarIconPlugin {
+    apply(compiler) {
+        const source = path.join(__dirname, '..', 'assets', 'icon.svg');
+        compiler.hooks.thisCompilation.tap('AppBarIconPlugin', (compilation) => {
+            compilation.fileDependencies.add(source);
+            compilation.hooks.processAssets.tap({name: 'AppBarIconPlugin', stage: compiler.webpack.Compilation.PROCESS_ASSETS_STAGE_ADDITIONAL}, () => {
+                compilation.emitAsset('public/app-bar-icon.svg', new compiler.webpack.sources.RawSource(fs.readFileSync(source)));
+            });
+        });
+    }
+}
 
 module.exports = (env, argv) => ({
     entry: './src/index.tsx',
@@ -23,6 +40,7 @@ module.exports = (env, argv) => ({
             },
         ],
     },
+    plugins: [new AppBarIconPlugin()],
     externals: {
         react: 'React',
         'react-dom': 'ReactDOM',

@@ -2,8 +2,10 @@
 // the harness page (a stand-in for the Mattermost web app) in headless Chromium, its API calls
 // going to the Mattermost stand-in with the agent's session cookie, live over the WebSocket.
 // Opens the panel from the card, replies to the visitor and adds an internal note, checks what
-// reached Mattermost and the badges shown, measures a 500-message thread, and saves screenshots
-// (light and dark theme) under test/artifacts/.
+// reached Mattermost and the badges shown, finds the plugin where the web app puts it (App Bar,
+// "Message actions"), reads posts with formatting off, follows a language change, keeps badges
+// under a folded long reply, measures a 500-message thread, and saves screenshots (light and dark
+// theme) under test/artifacts/.
 import assert from 'node:assert/strict';
 import {spawnSync} from 'node:child_process';
 import {mkdirSync, mkdtempSync, readdirSync, rmSync, statSync} from 'node:fs';
@@ -34,6 +36,9 @@ type HarnessApi = {
     openThread(rootId: string): Promise<number>;
     closeRhs(): Promise<void>;
     setTheme(theme: 'light' | 'dark'): Promise<void>;
+    setConfig(config: Record<string, string>): Promise<void>;
+    setPreference(category: string, name: string, value: string): Promise<void>;
+    setLocale(locale: string): Promise<void>;
     measure(action: () => unknown): Promise<number>;
     nextFrame(): Promise<void>;
     pluginState(id: string): {panel: {view: string; rootId: string | null}};
@@ -307,23 +312,58 @@ describe('agent UI in the browser', {timeout: 5 * 60_000}, () => {
         await page.evaluate(() => window.harness.setTheme('light'));
     });
 
-    test('the post menu opens the panel from any post of the thread, and only there', async () => {
+    test('"Message actions" opens the panel from any post of the thread, and only there; the "…" menu has no plugin items', async () => {
         await page.evaluate(() => window.harness.closeRhs());
         const lunch = center().locator('[data-post-id]', {hasText: 'lunch at 12?'});
         await lunch.hover();
-        await lunch.getByRole('button', {name: 'More actions'}).click();
-        assert.equal(await page.getByRole('menuitem', {name: 'Open in i-Reserve panel'}).count(), 0);
-        await lunch.getByRole('button', {name: 'More actions'}).click();
+        // The web app draws no "Message actions" button when no plugin item applies (actions_menu.tsx).
+        assert.equal(await lunch.getByRole('button', {name: 'actions', exact: true}).count(), 0);
 
         const guest = center().locator('[data-post-id]', {hasText: 'small dog'});
         await guest.hover();
-        await guest.getByRole('button', {name: 'More actions'}).click();
-        await page.getByRole('menuitem', {name: 'Open in i-Reserve panel'}).click();
+        await guest.getByRole('button', {name: 'more', exact: true}).click();
+        assert.equal(await page.getByRole('menuitem', {name: 'Open in i-Reserve panel'}).count(), 0, 'not in the "…" menu');
+        await guest.getByRole('button', {name: 'more', exact: true}).click();
+        const actions = guest.getByRole('button', {name: 'actions', exact: true});
+        assert.equal(await actions.getAttribute('title'), 'Message actions');
+        await actions.click();
+        await page.getByRole('menu', {name: 'Post extra options'}).getByRole('menuitem', {name: 'Open in i-Reserve panel'}).click();
         await rhs().getByRole('heading', {name: 'Web chat with Lotte Jansen'}).waitFor();
     });
 
+    test('App Bar (on by default): the icon from the plugin\'s public/ folder toggles the panel; no channel-header button', async () => {
+        const appBar = page.getByTestId('app-bar');
+        const icon = appBar.getByRole('button', {name: 'Open conversations of this channel'});
+        await icon.waitFor();
+        const img = icon.locator('img');
+        assert.equal(await img.getAttribute('src'), `${harness.origin}${BASENAME}/plugins/${PLUGIN_ID}/public/app-bar-icon.svg`);
+        await pollUntil(() => img.evaluate((el) => (el as HTMLImageElement).complete && (el as HTMLImageElement).naturalWidth > 0), {what: 'the App Bar icon loaded'});
+        assert.ok(harness.publicRequests.some((r) => r.path.endsWith('/public/app-bar-icon.svg') && r.status === 200), JSON.stringify(harness.publicRequests));
+        assert.equal(await page.locator('.channel-header__button').count(), 0, 'the header button gives way to the App Bar icon');
+
+        // The panel shows the conversation: a click closes it; the next opens the channel's list; the next closes it.
+        assert.equal(await rhs().count(), 1);
+        await icon.click();
+        await pollUntil(async () => (await rhs().count()) === 0, {what: 'the panel to close'});
+        await icon.click();
+        await rhs().getByTestId('irsv-open-conversations').waitFor();
+        assert.equal(await appBar.locator('.app-bar__icon--active').count(), 1);
+        await icon.click();
+        await pollUntil(async () => (await rhs().count()) === 0, {what: 'the panel to close again'});
+    });
+
+    test('App Bar off (DisableAppBar): the channel-header button, which also toggles', async () => {
+        await page.evaluate(() => window.harness.setConfig({DisableAppBar: 'true'}));
+        assert.equal(await page.getByTestId('app-bar').count(), 0);
+        const button = page.locator('.channel-header').getByRole('button', {name: 'Open conversations of this channel'});
+        await button.click();
+        await rhs().getByTestId('irsv-open-conversations').waitFor();
+        await button.click();
+        await pollUntil(async () => (await rhs().count()) === 0, {what: 'the panel to close'});
+    });
+
     test('the channel-header button lists the channel\'s open conversations', async () => {
-        await page.getByRole('button', {name: 'Open conversations of this channel'}).click();
+        await page.locator('.channel-header').getByRole('button', {name: 'Open conversations of this channel'}).click();
         const list = rhs().getByTestId('irsv-open-conversations');
         await list.waitFor();
         const items = await list.getByRole('button').allInnerTexts();
@@ -337,6 +377,74 @@ describe('agent UI in the browser', {timeout: 5 * 60_000}, () => {
         await page.evaluate(() => window.harness.setTheme('light'));
         await list.getByRole('button', {name: /Lotte Jansen/}).click();
         await rhs().getByRole('heading', {name: 'Web chat with Lotte Jansen'}).waitFor();
+        await page.evaluate(() => window.harness.setConfig({DisableAppBar: 'false'}));
+    });
+
+    test('post formatting off: the plain message names the guest and the page, and "Message actions" still opens the panel', async () => {
+        await page.evaluate(() => window.harness.closeRhs());
+        await page.evaluate(() => window.harness.setPreference('display_settings', 'formatting', 'false'));
+        try {
+            const root = postById(rootId);
+            assert.equal(await root.getByRole('region', {name: 'Web chat with Lotte Jansen'}).count(), 0, 'no card: the web app renders the plain message');
+            const text = await root.locator('.post-message__plain').innerText();
+            assert.ok(text.includes('Lotte Jansen'), text);
+            assert.ok(text.includes('lotte.jansen@example.com'), text);
+            assert.ok(text.includes('https://park.example.com/accommodations/beach-house-6'), text);
+            await shot('agent-ui-formatting-off-light.png');
+            await root.hover();
+            await root.getByRole('button', {name: 'actions', exact: true}).click();
+            await page.getByRole('menuitem', {name: 'Open in i-Reserve panel'}).click();
+            await rhs().getByRole('heading', {name: 'Web chat with Lotte Jansen'}).waitFor();
+        } finally {
+            await page.evaluate(() => window.harness.setPreference('display_settings', 'formatting', 'true'));
+        }
+    });
+
+    test('language: the server\'s default client locale without one of the user\'s own; a change shows at once, no reload', async () => {
+        const title = () => rhs().locator('.rhs__header').innerText();
+        assert.match(await title(), /^i-Reserve/);
+        await page.evaluate(() => window.harness.setLocale('nl'));
+        await pollUntil(async () => (await rhs().getByRole('radio', {name: 'Antwoord aan bezoeker'}).count()) === 1, {what: 'the panel in Dutch'});
+        assert.equal(await page.getByTestId('app-bar').getByRole('button', {name: 'Open gesprekken van dit kanaal'}).count(), 1, 'the App Bar tooltip too');
+        const guest = center().locator('[data-post-id]', {hasText: 'small dog'});
+        await guest.hover();
+        await guest.getByRole('button', {name: 'actions', exact: true}).click();
+        assert.equal(await page.getByRole('menuitem', {name: 'Openen in i-Reserve-paneel'}).count(), 1, 'the post menu item too');
+        await guest.getByRole('button', {name: 'actions', exact: true}).click();
+
+        // No locale of the user's own: the server's DefaultClientLocale decides.
+        await page.evaluate(() => window.harness.setLocale(''));
+        await page.evaluate(() => window.harness.setConfig({DefaultClientLocale: 'nl'}));
+        assert.equal(await rhs().getByRole('radio', {name: 'Antwoord aan bezoeker'}).count(), 1);
+        await page.evaluate(() => window.harness.setConfig({DefaultClientLocale: 'en'}));
+        await pollUntil(async () => (await rhs().getByRole('radio', {name: 'Reply to visitor'}).count()) === 1, {what: 'back to English'});
+        await page.evaluate(() => window.harness.setLocale('en'));
+    });
+
+    test('a long reply folded under "Show more" keeps its delivery badge in view', async () => {
+        const long = Array.from({length: 60}, (_, i) => `Line ${i + 1} of the house rules for Lotte.`).join('\n');
+        const reply = createAs(seed.agent.user.id, {channel_id: seed.channel.id, root_id: rootId, message: long, props: {ireserve_reply: {mode: 'visitor'}}});
+        await botClient.addReaction(seed.bot.user.id, reply.id, 'white_check_mark');
+        await page.evaluate(() => window.harness.closeRhs());
+        const post = postById(reply.id);
+        await post.getByRole('button', {name: 'Show more'}).waitFor();
+        const badge = post.getByTestId('irsv-delivery-badge');
+        await pollUntil(async () => (await badge.innerText()).includes('Delivered'), {what: 'the delivered badge'});
+        await badge.scrollIntoViewIfNeeded();
+        // What is drawn at the badge's centre is the badge: not clipped away by the fold.
+        const visible = () => badge.evaluate((el) => {
+            const box = el.getBoundingClientRect();
+            const container = el.closest('.post-message__text-container')!.getBoundingClientRect();
+            const hit = document.elementFromPoint(box.left + 10, box.top + box.height / 2);
+            return box.bottom <= container.bottom + 0.5 && box.top >= container.top && Boolean(hit && el.contains(hit));
+        });
+        await post.scrollIntoViewIfNeeded();
+        assert.equal(await visible(), true, 'badge visible while folded');
+        await shot('agent-ui-show-more-light.png');
+        await post.getByRole('button', {name: 'Show more'}).click();
+        await post.getByRole('button', {name: 'Show less'}).waitFor();
+        await badge.scrollIntoViewIfNeeded();
+        assert.equal(await visible(), true, 'badge visible when unfolded');
     });
 
     test('the card heads the thread in the right-hand sidebar', async () => {
@@ -344,7 +452,7 @@ describe('agent UI in the browser', {timeout: 5 * 60_000}, () => {
         await page.evaluate((id) => window.harness.openThread(id), rootId);
         const card = rhs().getByRole('region', {name: 'Web chat with Lotte Jansen'});
         await card.waitFor();
-        assert.match(await card.innerText(), /6 messages/); // 2 from the visitor, 3 agent replies, the bot's failure note
+        assert.match(await card.innerText(), /7 messages/); // 2 from the visitor, 4 agent replies (one long), the bot's failure note
         await shot('agent-ui-thread-light.png');
         await page.evaluate(() => window.harness.setTheme('dark'));
         await shot('agent-ui-thread-dark.png');
@@ -404,7 +512,7 @@ describe('agent UI in the browser', {timeout: 5 * 60_000}, () => {
         //    derives context, latest guest message and deliveries.
         const guest = center().locator('[data-post-id]', {hasText: 'Visitor question 499'});
         await guest.hover();
-        await guest.getByRole('button', {name: 'More actions'}).click();
+        await guest.getByRole('button', {name: 'actions', exact: true}).click();
         const panelMs: number = await page.evaluate(async () => {
             const h = window.harness;
             const item = [...document.querySelectorAll('[role="menuitem"]')].find((el) => el.textContent === 'Open in i-Reserve panel') as HTMLButtonElement;
@@ -463,7 +571,7 @@ describe('agent UI in the browser', {timeout: 5 * 60_000}, () => {
         await shot('agent-ui-500-thread-light.png');
     });
 
-    test('an agent\'s page never downloads the System Console chunk', () => {
-        assert.deepEqual(harness.publicRequests, []);
+    test('an agent\'s page never downloads the System Console chunk (only the App Bar icon from public/)', () => {
+        assert.deepEqual(harness.publicRequests.filter((r) => !r.path.endsWith('/public/app-bar-icon.svg')), []);
     });
 });

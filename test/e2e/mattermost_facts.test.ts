@@ -430,6 +430,22 @@ describe('Mattermost facts (real server)', {timeout: 20 * 60_000}, () => {
         });
     });
 
+    describe('client config the webapp plugin follows', () => {
+        it('the App Bar is on by default (DisableAppBar "false") and the default client locale is in the public client config', async (t) => {
+            const res = await fetch(`${mm.url}/api/v4/config/client?format=old`);
+            assert.equal(res.status, 200);
+            const config = await res.json() as Record<string, string>;
+            assert.ok('DisableAppBar' in config, 'DisableAppBar is sent to clients');
+            assert.ok(typeof config.DefaultClientLocale === 'string' && config.DefaultClientLocale !== '', 'DefaultClientLocale is sent to clients');
+            if (process.env.MM_URL) {
+                t.diagnostic(`existing server: DisableAppBar=${config.DisableAppBar}, DefaultClientLocale=${config.DefaultClientLocale}`);
+            } else {
+                assert.equal(config.DisableAppBar, 'false');
+                assert.equal(config.DefaultClientLocale, 'en');
+            }
+        });
+    });
+
     describe('users, channels, tokens', () => {
         it('GET /users/me/channels lists the bot\'s channels across teams; per team with /users/me/teams/{id}/channels', async () => {
             const other = await mm.admin.client.createTeam({name: `other-${mm.suffix}`, display_name: 'Other', type: 'O'} as never);

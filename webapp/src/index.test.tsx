@@ -1,4 +1,5 @@
 // The entry registers everything with the host's registry and nothing else.
+import {stringsFor, type Strings} from './i18n';
 import type {PluginRegistry, HostStore} from './types/host';
 import {getPanel, getPluginState} from './store/selectors';
 import {threadReceived} from './store/actions';
@@ -8,7 +9,20 @@ import {makeEntities, makeStore} from './testing/store';
 
 type Calls = Record<string, unknown[][]>;
 
-function fakeRegistry(): {registry: PluginRegistry; calls: Calls} {
+/**
+ * What a registered text shows in English: a string, or a LocalizedText element naming a catalogue
+ * string (localized_text.test.tsx renders one; here the entry's modules are an isolated copy whose
+ * React the test's renderer does not share).
+ */
+function textOf(node: unknown): string {
+    if (typeof node === 'string') {
+        return node;
+    }
+    const name = (node as {props?: {name?: keyof Strings}}).props?.name;
+    return name ? String(stringsFor('en')[name]) : '';
+}
+
+function fakeRegistry(withAppBar = false): {registry: PluginRegistry; calls: Calls} {
     const calls: Calls = {};
     const record = (name: string, result?: unknown) => (...args: unknown[]) => {
         (calls[name] ??= []).push(args);
@@ -17,13 +31,14 @@ function fakeRegistry(): {registry: PluginRegistry; calls: Calls} {
     const registry = {
         registerReducer: record('registerReducer'),
         registerPostTypeComponent: record('registerPostTypeComponent'),
-        registerRightHandSidebarComponent: record('registerRightHandSidebarComponent', {id: 'rhs', showRHSPlugin: {type: 'SHOW_RHS'}, hideRHSPlugin: null, toggleRHSPlugin: null}),
+        registerRightHandSidebarComponent: record('registerRightHandSidebarComponent', {id: 'rhs', showRHSPlugin: {type: 'SHOW_RHS'}, hideRHSPlugin: {type: 'HIDE_RHS'}, toggleRHSPlugin: null}),
         registerPostDropdownMenuAction: record('registerPostDropdownMenuAction'),
         registerChannelHeaderButtonAction: record('registerChannelHeaderButtonAction'),
         registerPostMessageAttachmentComponent: record('registerPostMessageAttachmentComponent'),
         registerWebSocketEventHandler: record('registerWebSocketEventHandler'),
         registerReconnectHandler: record('registerReconnectHandler'),
         registerAdminConsoleCustomSetting: record('registerAdminConsoleCustomSetting'),
+        ...(withAppBar ? {registerAppBarComponent: record('registerAppBarComponent')} : {}),
     } as unknown as PluginRegistry;
     return {registry, calls};
 }
@@ -57,7 +72,8 @@ test('registers the plugin under its id and wires every way in', () => {
 
     expect(calls.registerReducer).toHaveLength(1);
     expect(calls.registerPostTypeComponent!.map(([type]) => type)).toEqual(['custom_irsv_conversation', 'custom_irsv_notification']);
-    expect(calls.registerRightHandSidebarComponent![0]![1]).toBe('i-Reserve');
+    expect(textOf(calls.registerRightHandSidebarComponent![0]![1])).toBe('i-Reserve');
+    expect(calls.registerAppBarComponent).toBeUndefined();
     expect(calls.registerPostMessageAttachmentComponent).toHaveLength(1);
     expect(calls.registerWebSocketEventHandler!.map(([event]) => event)).toEqual(['posted', 'post_edited', 'post_deleted', 'reaction_added', 'reaction_removed', 'ephemeral_message']);
     expect(calls.registerReconnectHandler).toHaveLength(1);
@@ -67,16 +83,16 @@ test('registers the plugin under its id and wires every way in', () => {
     expect(document.getElementById('net.ireserve.mattermost-styles')).not.toBeNull();
 
     // Post menu: "Open in i-Reserve panel" on every post of a conversation thread, nowhere else.
-    const [text, action, filter] = calls.registerPostDropdownMenuAction![0] as [string, (id: string) => void, (id: string) => boolean];
-    expect(text).toBe('Open in i-Reserve panel');
+    const [text, action, filter] = calls.registerPostDropdownMenuAction![0] as [unknown, (id: string) => void, (id: string) => boolean];
+    expect(textOf(text)).toBe('Open in i-Reserve panel');
     expect([ROOT_ID, guest.id, 'reply', 'unrelated'].map(filter)).toEqual([true, true, true, false]);
     action('reply');
     expect(getPanel(store.getState())).toEqual({view: 'conversation', rootId: ROOT_ID, channelId: null});
     expect(dispatched).toContainEqual({type: 'SHOW_RHS'});
 
     // Channel header: lists the channel's conversations in the panel.
-    const [, headerAction, dropdownText, tooltipText] = calls.registerChannelHeaderButtonAction![0] as [unknown, (channel: {id: string}) => void, string, string];
-    expect([dropdownText, tooltipText]).toEqual(['i-Reserve conversations', 'Open conversations of this channel']);
+    const [, headerAction, dropdownText, tooltipText] = calls.registerChannelHeaderButtonAction![0] as [unknown, (channel: {id: string}) => void, unknown, unknown];
+    expect([textOf(dropdownText), textOf(tooltipText)]).toEqual(['i-Reserve conversations', 'Open conversations of this channel']);
     headerAction({id: CHANNEL_ID});
     expect(getPanel(store.getState())).toMatchObject({view: 'list', channelId: CHANNEL_ID});
 
@@ -88,4 +104,41 @@ test('registers the plugin under its id and wires every way in', () => {
 
     plugin.uninitialize();
     expect(document.getElementById('net.ireserve.mattermost-styles')).toBeNull();
+});
+
+test('with the App Bar: an icon from the plugin\'s public/ folder that opens the channel\'s list, and closes the panel when it shows', () => {
+    const registerPlugin = jest.fn();
+    window.registerPlugin = registerPlugin;
+    jest.isolateModules(() => {
+        require('./index');
+    });
+    const plugin = registerPlugin.mock.calls[0]![1];
+    const store = makeStore(makeEntities([makeRoot()]));
+    let rhs: {rhsState: string | null; pluggableId: string} = {rhsState: null, pluggableId: ''};
+    const dispatched: unknown[] = [];
+    const hostStore = {
+        ...store,
+        getState: () => ({...store.getState(), views: {rhs}}),
+        dispatch: (action: never) => {
+            dispatched.push(action);
+            return store.dispatch(action);
+        },
+    } as unknown as HostStore;
+    const {registry, calls} = fakeRegistry(true);
+    plugin.initialize(registry, hostStore);
+
+    const [iconUrl, action, tooltip] = calls.registerAppBarComponent![0] as [string, (channel: {id: string}) => void, unknown];
+    expect(iconUrl).toBe('http://localhost/plugins/net.ireserve.mattermost/public/app-bar-icon.svg');
+    expect(textOf(tooltip)).toBe('Open conversations of this channel');
+    expect(calls.registerChannelHeaderButtonAction).toHaveLength(1); // kept for servers with the App Bar off
+
+    action({id: CHANNEL_ID});
+    expect(getPanel(store.getState())).toMatchObject({view: 'list', channelId: CHANNEL_ID});
+    expect(dispatched).toContainEqual({type: 'SHOW_RHS'});
+
+    // The host now shows this panel: the same click closes it.
+    rhs = {rhsState: 'plugin', pluggableId: 'rhs'};
+    action({id: CHANNEL_ID});
+    expect(dispatched.at(-1)).toEqual({type: 'HIDE_RHS'});
+    plugin.uninitialize();
 });

@@ -7,34 +7,38 @@ import ChannelHeaderIcon from './components/channel_header_icon/channel_header_i
 import ConversationCard from './components/conversation_card/conversation_card';
 import ConversationPanel from './components/conversation_panel/conversation_panel';
 import PostDeliveryBadge from './components/delivery_badge/delivery_badge';
+import LocalizedText from './components/localized_text/localized_text';
 import NotificationCard from './components/notification_card/notification_card';
-import {stringsFor} from './i18n';
 import manifest from './manifest';
 import {CONVERSATION_POST_TYPE, NOTIFICATION_POST_TYPE} from './model/conversation';
-import {openConversation, openConversationList, setRhsRegistration} from './rhs';
+import {appBarIconURL} from './public_path';
+import {openConversation, setRhsRegistration, togglePanel} from './rhs';
 import reducer from './store/reducers';
-import {getConversationRootId, getLocale, getPanel} from './store/selectors';
+import {getConversationRootId, getPanel} from './store/selectors';
 import {loadThread} from './store/operations';
 import {WEBSOCKET_EVENTS, handleWebSocketEvent} from './store/websocket';
 import {getDefaultClient} from './client/mattermost_client';
 import {injectStyles} from './styles/styles';
-import type {HostStore, PluginRegistry} from './types/host';
+import type {ChannelLike, HostStore, PluginRegistry} from './types/host';
 
 export class Plugin {
     private removeStyles: (() => void) | null = null;
 
     initialize(registry: PluginRegistry, store: HostStore): void {
-        const strings = stringsFor(getLocale(store.getState()));
         this.removeStyles = injectStyles();
 
         registry.registerReducer(reducer);
 
-        // Agent experience (DESIGN §6): cards, the panel and its ways in, delivery badges.
+        // Agent experience (DESIGN §6): cards, the panel and its ways in, delivery badges. Texts handed
+        // to the host are elements, so they follow a change of the user's language.
         registry.registerPostTypeComponent(CONVERSATION_POST_TYPE, ConversationCard);
         registry.registerPostTypeComponent(NOTIFICATION_POST_TYPE, NotificationCard);
-        setRhsRegistration(registry.registerRightHandSidebarComponent(ConversationPanel, strings.panelTitle));
+        setRhsRegistration(registry.registerRightHandSidebarComponent(ConversationPanel, <LocalizedText name='panelTitle'/>));
+
+        // The web app lists plugin post menu items under the post's "Message actions" menu
+        // (components/actions_menu/actions_menu.tsx), on conversation posts only.
         registry.registerPostDropdownMenuAction(
-            strings.openInPanel,
+            <LocalizedText name='openInPanel'/>,
             (postId) => {
                 const rootId = getConversationRootId(store.getState(), postId);
                 if (rootId) {
@@ -43,12 +47,21 @@ export class Plugin {
             },
             (postId) => getConversationRootId(store.getState(), postId) !== null,
         );
+
+        // With the App Bar on (DisableAppBar false, the default since Mattermost 9) the web app shows
+        // a plugin's App Bar icon and hides its channel-header button (selectors/plugins.ts
+        // getChannelHeaderPluginComponents); with it off, or on a server without registerAppBarComponent,
+        // the channel-header button is the way in. Both toggle: a second click closes the panel.
+        const toggle = (channel: ChannelLike | null | undefined) => togglePanel(store.dispatch, store.getState, channel?.id ?? null);
         registry.registerChannelHeaderButtonAction(
             <ChannelHeaderIcon/>,
-            (channel) => openConversationList(store.dispatch, channel?.id ?? null),
-            strings.channelHeaderDropdown,
-            strings.channelHeaderTooltip,
+            toggle,
+            <LocalizedText name='channelHeaderDropdown'/>,
+            <LocalizedText name='channelHeaderTooltip'/>,
         );
+        if (typeof registry.registerAppBarComponent === 'function') {
+            registry.registerAppBarComponent(appBarIconURL(), toggle, <LocalizedText name='channelHeaderTooltip'/>);
+        }
         registry.registerPostMessageAttachmentComponent(PostDeliveryBadge);
 
         for (const event of WEBSOCKET_EVENTS) {

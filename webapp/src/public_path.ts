@@ -24,3 +24,14 @@ export function setChunkPublicPath(win: Pick<Window, 'location' | 'basename'> = 
         __webpack_public_path__ = pluginBaseURL(win);
     }
 }
+
+/**
+ * The App Bar icon's URL. The App Bar draws a plugin's icon as an image from a URL
+ * (components/app_bar/app_bar_plugin_component.tsx), so the build copies assets/icon.svg into the
+ * plugin's public/ folder as this file (webpack.config.js), where Mattermost serves it.
+ */
+export const APP_BAR_ICON_FILE = 'app-bar-icon.svg';
+
+export function appBarIconURL(win: Pick<Window, 'location' | 'basename'> = window): string {
+    return `${pluginBaseURL(win)}public/${APP_BAR_ICON_FILE}`;
+}

@@ -174,6 +174,10 @@ export interface StandInConfig {
     websocketAuthTimeoutMs: number;
     /** Version reported in X-Version-Id and the websocket hello. */
     serverVersion: string;
+    /** ExperimentalSettings.DisableAppBar, in the client config as DisableAppBar (Mattermost's default: false). */
+    disableAppBar: boolean;
+    /** LocalizationSettings.DefaultClientLocale, in the client config (Mattermost's default: "en"). */
+    defaultClientLocale: string;
 }
 
 export const DEFAULT_CONFIG: StandInConfig = {
@@ -188,5 +192,7 @@ export const DEFAULT_CONFIG: StandInConfig = {
     allowedUntrustedInternalConnections: null,
     websocketResumeWindowMs: 5 * 60_000,
     websocketAuthTimeoutMs: 5_000,
+    disableAppBar: false,
+    defaultClientLocale: 'en',
     serverVersion: '10.11.0',
 };

@@ -249,6 +249,8 @@ export function buildServer(deps: Deps, controls: Controls): FastifyInstance {
         EnableFileAttachments: 'true',
         ShowEmailAddress: String(store.config.showEmailAddress),
         CollapsedThreads: 'disabled',
+        DisableAppBar: String(store.config.disableAppBar),
+        DefaultClientLocale: store.config.defaultClientLocale,
     }));
 
     registerUserRoutes(app, deps);

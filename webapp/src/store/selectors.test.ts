@@ -114,3 +114,9 @@ test('locale and max file size from the host', () => {
     expect(getLocale(store.getState())).toBe('nl');
     expect(getMaxFileSize(store.getState())).toBe(1024);
 });
+
+test('no locale of the user\'s own: the server\'s default client locale, else English', () => {
+    const entities = makeEntities([], [], {locale: ''});
+    expect(getLocale(makeStore({...entities, general: {config: {...entities.general.config, DefaultClientLocale: 'nl'}}}).getState())).toBe('nl');
+    expect(getLocale(makeStore(entities).getState())).toBe('en');
+});

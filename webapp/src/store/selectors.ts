@@ -58,9 +58,14 @@ export function getPost(state: HostState, postId: string): Post | undefined {
 }
 
 /** The current user's locale ('en' when unknown). */
+/**
+ * The user's language as the web app picks it (getCurrentLocale in mattermost-redux): the user's
+ * own locale, else the server's default client locale (LocalizationSettings.DefaultClientLocale,
+ * in the client config), else English.
+ */
 export function getLocale(state: HostState): string {
     const {currentUserId, profiles} = state.entities.users;
-    return profiles?.[currentUserId]?.locale || 'en';
+    return profiles?.[currentUserId]?.locale || state.entities.general.config?.DefaultClientLocale || 'en';
 }
 
 /** Largest upload the server accepts, from the client config (bytes), or null when unknown. */

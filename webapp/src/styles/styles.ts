@@ -33,6 +33,10 @@ export const css = `
 .irsv-pill--note{background:${btn(0.12)};color:var(--center-channel-color, #3f4350)}
 .irsv-badge{display:flex;align-items:center;gap:6px;margin-top:4px;font-size:12px;line-height:16px;color:${c(0.72)}}
 .irsv-badge .irsv-pill{font-weight:600}
+/* Mattermost folds a long message under "Show more" (components/post_view/show_more/show_more.tsx:
+   .post-message--collapsed.post-message--overflow, its text container clipped at a max height) with
+   this badge inside the clipped part: stick it to the visible bottom edge so it stays in view. */
+.post-message--collapsed.post-message--overflow .irsv-badge{position:sticky;bottom:0;z-index:1;padding:2px 0;background:var(--center-channel-bg, #fff)}
 .irsv-badge__reason{color:var(--error-text, #d24b4e);overflow-wrap:anywhere}
 .irsv-btn{display:inline-flex;align-items:center;justify-content:center;gap:6px;min-height:32px;padding:0 16px;border:0;border-radius:4px;font:inherit;font-size:13px;font-weight:600;cursor:pointer;text-decoration:none;background:${btn(0.08)};color:var(--button-bg, #1c58d9)}
 .irsv-btn:hover{background:${btn(0.12)};text-decoration:none}

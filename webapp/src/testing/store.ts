@@ -35,6 +35,8 @@ export function makeEntities(posts: Post[] = [], reactions: Reaction[] = [], ove
 }
 
 export const hostPostReceived = (post: Post) => ({type: 'TEST/HOST_POST', post});
+/** The current user's profile changed (e.g. their language), as the web app's RECEIVED_ME. */
+export const hostUserUpdated = (user: {id: string; locale?: string; username?: string}) => ({type: 'TEST/HOST_ME', user});
 export const hostReactionAdded = (reaction: Reaction) => ({type: 'TEST/HOST_REACTION', reaction});
 
 function entitiesReducer(initial: Entities) {
@@ -50,6 +52,10 @@ function entitiesReducer(initial: Entities) {
                     postsInThread: ids && !ids.includes(post.id) ? {...state.posts.postsInThread, [post.root_id]: [...ids, post.id]} : state.posts.postsInThread,
                 },
             };
+        }
+        if (action.type === 'TEST/HOST_ME') {
+            const user = (action as unknown as {user: {id: string; locale?: string; username?: string}}).user;
+            return {...state, users: {...state.users, profiles: {...state.users.profiles, [user.id]: user}}};
         }
         if (action.type === 'TEST/HOST_REACTION') {
             const r = (action as unknown as {reaction: Reaction}).reaction;

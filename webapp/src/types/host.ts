@@ -51,6 +51,9 @@ export interface PluginRegistry {
     registerWebSocketEventHandler(event: string, handler: (msg: WebSocketMessage) => void): void;
     registerReconnectHandler(handler: () => void): void;
     registerAdminConsoleCustomSetting(key: string, component: React.ElementType, options?: {showTitle: boolean}): void;
+
+    /** An App Bar icon (an image URL) with its click action; absent on servers without the App Bar. */
+    registerAppBarComponent?(iconUrl: string, action: (channel: ChannelLike | null) => void, tooltipText: React.ReactNode): unknown;
 }
 
 export type HostPostsState = {
@@ -66,6 +69,9 @@ export type HostState = {
         channels: {currentChannelId: string};
         posts: HostPostsState;
     };
+
+    /** The right-hand sidebar (actions/views/rhs.ts): which kind is open, and which plugin component. */
+    views?: {rhs?: {rhsState?: string | null; pluggableId?: string}};
 } & {
     [K in `plugins-${typeof manifest.id}`]?: PluginState;
 };

@@ -1,9 +1,17 @@
 // The harness's stand-in for the Mattermost web app: a Redux store shaped like the real one
 // (entities.posts.{posts, postsInThread, reactions}, users, channels, general.config), a plugin
 // registry with the methods the i-Reserve plugin uses (webapp/channels/src/plugins/registry.ts),
-// and a small UI that mounts what plugins register: post type components for posts, the
-// PostMessageAttachment pluggable under ordinary posts, post menu actions, channel header buttons
-// and the right-hand sidebar. Data comes from the Mattermost API at the same origin (the proxy),
+// and a small UI that mounts what plugins register the way the web app does:
+//   - post type components for posts; with the user's "Enable post formatting" off, the plain
+//     message instead (components/post_view/post_message_view/post_message_view.tsx);
+//   - ordinary posts' text and the PostMessageAttachment pluggable inside "Show more" folding at
+//     600 px (components/post_view/show_more/show_more.tsx);
+//   - plugin post menu items under the post's "Message actions" menu (components/actions_menu/);
+//   - the App Bar on the right when the client config's DisableAppBar is "false" (the default since
+//     Mattermost 9): App Bar icons, and channel-header buttons of plugins without one; then the
+//     channel header shows no plugin buttons (components/app_bar/, selectors/plugins.ts);
+//   - the right-hand sidebar, its state in views.rhs {rhsState, pluggableId, selectedPostId,
+//     isSidebarOpen} with show/hide/toggle as actions/views/rhs.ts. Data comes from the Mattermost API at the same origin (the proxy),
 // with the session cookie, and stays live over the WebSocket, as in Mattermost.
 /* global React, ReactDOM, Redux, ReactRedux */
 (function () {
@@ -43,7 +51,8 @@
     // ---- host store
 
     const emptyEntities = {
-        general: {config: {SiteURL: location.origin + basename, MaxFileSize: String(50 * 1024 * 1024)}},
+        general: {config: {SiteURL: location.origin + basename, MaxFileSize: String(50 * 1024 * 1024), DisableAppBar: 'false'}},
+        preferences: {myPreferences: {}},
         users: {currentUserId: '', profiles: {}},
         channels: {currentChannelId: '', channels: {}},
         posts: {posts: {}, postsInThread: {}, reactions: {}},
@@ -94,6 +103,8 @@
             return Object.assign({}, s, {channels: {currentChannelId: action.channel.id, channels: Object.assign({}, s.channels.channels, {[action.channel.id]: action.channel})}});
         case 'HOST/CONFIG':
             return Object.assign({}, s, {general: {config: Object.assign({}, s.general.config, action.config)}});
+        case 'HOST/PREFERENCE':
+            return Object.assign({}, s, {preferences: {myPreferences: Object.assign({}, s.preferences.myPreferences, {[action.category + '--' + action.name]: {category: action.category, name: action.name, value: action.value}})}});
         case 'HOST/RECEIVED_POSTS':
             return Object.assign({}, s, {posts: receivePosts(s.posts, action.posts)});
         case 'HOST/POST_DELETED': {
@@ -122,10 +133,15 @@
     }
 
     function views(state, action) {
-        const s = state || {rhs: {state: null, pluggableId: null, rootId: null}, theme: 'light', registryVersion: 0};
+        const s = state || {rhs: {rhsState: null, pluggableId: '', selectedPostId: '', isSidebarOpen: false}, theme: 'light', registryVersion: 0};
         switch (action.type) {
         case 'HOST/UPDATE_RHS_STATE':
-            return Object.assign({}, s, {rhs: {state: action.state, pluggableId: action.pluggableId || null, rootId: action.rootId || null}});
+            return Object.assign({}, s, {rhs: {
+                rhsState: action.state,
+                pluggableId: action.state === 'plugin' ? action.pluggableId : '',
+                selectedPostId: action.state === 'thread' ? action.rootId : '',
+                isSidebarOpen: action.state !== null,
+            }});
         case 'HOST/THEME':
             return Object.assign({}, s, {theme: action.theme});
         case 'HOST/REGISTRY_CHANGED':
@@ -147,6 +163,7 @@
         rhs: [],
         postMenu: [],
         channelHeader: [],
+        appBar: [],
         postAttachments: [],
         webSocket: {},
         reconnect: [],
@@ -170,6 +187,30 @@
             return h(element);
         }
         return element;
+    }
+
+    // actions/views/rhs.ts: show is a plain action; hide and toggle are thunks that look at pluggableId.
+    function rhsActions(id) {
+        const show = {type: 'HOST/UPDATE_RHS_STATE', state: 'plugin', pluggableId: id};
+        const hide = (dispatch, getState) => {
+            if (getState().views.rhs.pluggableId === id) {
+                dispatch({type: 'HOST/UPDATE_RHS_STATE', state: null});
+            }
+            return {data: true};
+        };
+        return {
+            id,
+            showRHSPlugin: show,
+            hideRHSPlugin: hide,
+            toggleRHSPlugin: (dispatch, getState) => {
+                if (getState().views.rhs.pluggableId === id) {
+                    dispatch(hide);
+                    return {data: false};
+                }
+                dispatch(show);
+                return {data: true};
+            },
+        };
     }
 
     class Registry {
@@ -199,19 +240,18 @@
             const id = newId('rhs');
             registered.rhs.push({id, pluginId: this.id, component, title: resolveElement(title)});
             registryChanged();
-            return {
-                id,
-                showRHSPlugin: {type: 'HOST/UPDATE_RHS_STATE', state: 'plugin', pluggableId: id},
-                hideRHSPlugin: (dispatch, getState) => {
-                    if (getState().views.rhs.pluggableId === id) {
-                        dispatch({type: 'HOST/UPDATE_RHS_STATE', state: null});
-                    }
-                },
-                toggleRHSPlugin: (dispatch, getState) => {
-                    const open = getState().views.rhs.pluggableId === id;
-                    dispatch(open ? {type: 'HOST/UPDATE_RHS_STATE', state: null} : {type: 'HOST/UPDATE_RHS_STATE', state: 'plugin', pluggableId: id});
-                },
-            };
+            return rhsActions(id);
+        }
+
+        registerAppBarComponent(...a) {
+            const [iconUrl, action, tooltipText, supportedProductIds, rhsComponent, rhsTitle] = args(a, ['iconUrl', 'action', 'tooltipText', 'supportedProductIds', 'rhsComponent', 'rhsTitle']);
+            registered.calls.push('registerAppBarComponent');
+            const id = newId('appbar');
+            const rhs = rhsComponent ? this.registerRightHandSidebarComponent(rhsComponent, rhsTitle) : null;
+            registered.appBar.push({id, pluginId: this.id, iconUrl, tooltipText: resolveElement(tooltipText), supportedProductIds,
+                action: rhs ? () => store.dispatch(rhs.toggleRHSPlugin) : action, rhsComponentId: rhs ? rhs.id : null});
+            registryChanged();
+            return rhs ? {id, rhsComponent: rhs} : id;
         }
 
         registerPostDropdownMenuAction(...a) {
@@ -338,10 +378,10 @@
         return text.split(/\*\*(.+?)\*\*/).map((part, i) => (i % 2 === 1 ? h('strong', {key: i}, part) : part));
     }
 
-    function PostMenu({post, onClose}) {
+    /** The "Message actions" menu (actions_menu.tsx): the plugin items whose filter accepts the post. */
+    function ActionsMenu({post, onClose}) {
         const items = registered.postMenu.filter((item) => !item.filter || item.filter(post.id));
-        return h('ul', {className: 'post-menu', role: 'menu', 'aria-label': 'Post actions'},
-            items.length === 0 ? h('li', {role: 'none', style: {padding: '6px 16px', opacity: 0.6}}, 'No actions') : null,
+        return h('ul', {className: 'post-menu', role: 'menu', 'aria-label': 'Post extra options'},
             items.map((item) => h('li', {key: item.id, role: 'none'},
                 h('button', {role: 'menuitem', onClick: () => {
                     onClose();
@@ -384,21 +424,69 @@
                     : h('button', {key: action.id, type: 'button', 'data-attachment-action': action.id, onClick: () => doPostAction(post.id, action.id)}, action.name)))) : null));
     }
 
-    const Post = memo(function Post({post, author, isBot, isRHS}) {
-        const [menuOpen, setMenuOpen] = useState(false);
+    /** The "…" menu: the web app's own items only (no plugin items there). */
+    function DotMenu({post, onClose}) {
+        return h('ul', {className: 'post-menu', role: 'menu', 'aria-label': 'Post options'},
+            h('li', {role: 'none'}, h('button', {role: 'menuitem', onClick: () => {
+                onClose();
+                store.dispatch({type: 'HOST/UPDATE_RHS_STATE', state: 'thread', rootId: post.root_id || post.id});
+            }}, 'Reply')),
+            h('li', {role: 'none'}, h('button', {role: 'menuitem', onClick: onClose}, 'Copy Link')));
+    }
+
+    const MAX_POST_HEIGHT = 600;
+
+    /** show_more.tsx: folds its children at 600 px with a "Show more" / "Show less" bar below. */
+    function ShowMore({children}) {
+        const [collapsed, setCollapsed] = useState(true);
+        const [overflow, setOverflow] = useState(false);
+        const ref = React.useRef(null);
+        React.useLayoutEffect(() => {
+            const check = () => setOverflow(Boolean(ref.current && ref.current.scrollHeight > MAX_POST_HEIGHT));
+            check();
+            const observer = new ResizeObserver(check);
+            observer.observe(ref.current);
+            return () => observer.disconnect();
+        }, []);
+        let className = 'post-message ' + (collapsed ? 'post-message--collapsed' : 'post-message--expanded');
+        if (overflow) {
+            className += ' post-message--overflow';
+        }
+        return h('div', {className},
+            h('div', {className: 'post-message__text-container', ref, style: {maxHeight: collapsed ? MAX_POST_HEIGHT : undefined}}, children),
+            overflow ? h('div', {className: 'post-collapse'},
+                h('div', {className: 'post-collapse__show-more'},
+                    h('button', {type: 'button', id: 'showMoreButton', className: 'post-collapse__show-more-button', onClick: () => setCollapsed(!collapsed)}, collapsed ? 'Show more' : 'Show less'))) : null);
+    }
+
+    function formattingOn(state) {
+        const pref = state.entities.preferences.myPreferences['display_settings--formatting'];
+        return !pref || pref.value !== 'false';
+    }
+
+    const Post = memo(function Post({post, author, isBot, isRHS, formatting}) {
+        const [menuOpen, setMenuOpen] = useState(null);
         const pluginType = window.harness.pluginPostTypesOff || window.HARNESS_NO_PLUGIN_POST_TYPES ? null : registered.postTypes[post.type];
         let body;
-        if (pluginType) {
+        if (!formatting) {
+            // post_message_view.tsx: formatting off renders the plain message, nothing of plugins.
+            body = h('span', {className: 'post-message__plain'}, post.message);
+        } else if (pluginType) {
             body = h(pluginType.component, {post, isRHS: Boolean(isRHS), compactDisplay: false, theme: {}});
         } else {
+            // The message view (text and PostMessageAttachment pluggables inside Show more), then the
+            // post's additional content (its attachments) below it.
             body = h(React.Fragment, null,
-                h('div', {className: 'post-message__text'}, boldOnly(post.message)),
-                h(Attachments, {post}),
-                (window.harness.pluggablesOff ? [] : registered.postAttachments).map((item) => h(item.component, {key: item.id, postId: post.id, onHeightChange: () => undefined})));
+                h(ShowMore, null,
+                    h('div', {className: 'post-message__text'}, boldOnly(post.message)),
+                    (window.harness.pluggablesOff ? [] : registered.postAttachments).map((item) => h(item.component, {key: item.id, postId: post.id, onHeightChange: () => undefined}))),
+                h(Attachments, {post}));
         }
         if (post.type === 'system_ephemeral') {
             body = h(React.Fragment, null, h('span', {className: 'post__visibility'}, '(Only visible to you)'), body);
         }
+        const toggleMenu = (which) => setMenuOpen(menuOpen === which ? null : which);
+        const hasPluginItems = registered.postMenu.some((item) => !item.filter || item.filter(post.id));
         return h('div', {className: 'post' + (post.root_id && !isRHS ? ' post--reply' : ''), 'data-post-id': post.id, 'data-testid': 'post'},
             h('div', {className: 'post__avatar', 'aria-hidden': 'true'}, initials(author)),
             h('div', null,
@@ -409,14 +497,19 @@
                 body),
             h('div', {className: 'post__actions'},
                 post.root_id || isRHS ? null : h('button', {type: 'button', 'aria-label': 'Reply', title: 'Reply', onClick: () => store.dispatch({type: 'HOST/UPDATE_RHS_STATE', state: 'thread', rootId: post.id})}, '↩'),
-                h('button', {type: 'button', 'aria-label': 'More actions', 'aria-haspopup': 'menu', 'aria-expanded': menuOpen, onClick: () => setMenuOpen(!menuOpen)}, '…')),
-            menuOpen ? h(PostMenu, {post, onClose: () => setMenuOpen(false)}) : null);
+                // actions_menu.tsx: the apps icon, tooltip "Message actions", only when a plugin item applies.
+                hasPluginItems ? h('button', {type: 'button', 'aria-label': 'actions', title: 'Message actions', 'aria-haspopup': 'menu', 'aria-expanded': menuOpen === 'actions', onClick: () => toggleMenu('actions')}, '⊞') : null,
+                h('button', {type: 'button', 'aria-label': 'more', title: 'More', 'aria-haspopup': 'menu', 'aria-expanded': menuOpen === 'dot', onClick: () => toggleMenu('dot')}, '…')),
+            menuOpen === 'actions' ? h(ActionsMenu, {post, onClose: () => setMenuOpen(null)}) : null,
+            menuOpen === 'dot' ? h(DotMenu, {post, onClose: () => setMenuOpen(null)}) : null);
     });
 
     function PostView({post, isRHS}) {
         const author = useSelector((state) => authorOf(state, post));
+        const formatting = useSelector(formattingOn);
+        useSelector((state) => state.views.registryVersion);
         const isBot = post.props && post.props.from_bot === 'true';
-        return h(Post, {post, author, isBot, isRHS});
+        return h(Post, {post, author, isBot, isRHS, formatting});
     }
 
     function PostList() {
@@ -451,7 +544,7 @@
     function Rhs() {
         const rhs = useSelector((state) => state.views.rhs);
         useSelector((state) => state.views.registryVersion);
-        if (rhs.state === 'plugin') {
+        if (rhs.rhsState === 'plugin') {
             const item = registered.rhs.find((entry) => entry.id === rhs.pluggableId);
             if (!item) {
                 return null;
@@ -461,28 +554,70 @@
                     h('button', {type: 'button', 'aria-label': 'Close the sidebar', onClick: () => store.dispatch({type: 'HOST/UPDATE_RHS_STATE', state: null})}, '×')),
                 h('div', {className: 'rhs__body'}, h(item.component)));
         }
-        if (rhs.state === 'thread') {
+        if (rhs.rhsState === 'thread') {
             return h('aside', {className: 'rhs', 'aria-label': 'Right-hand sidebar', 'data-testid': 'rhs'},
                 h('div', {className: 'rhs__header'}, h('span', null, 'Thread'),
                     h('button', {type: 'button', 'aria-label': 'Close the sidebar', onClick: () => store.dispatch({type: 'HOST/UPDATE_RHS_STATE', state: null})}, '×')),
-                h('div', {className: 'rhs__body'}, h(ThreadView, {rootId: rhs.rootId})));
+                h('div', {className: 'rhs__body'}, h(ThreadView, {rootId: rhs.selectedPostId})));
         }
         return null;
+    }
+
+    function appBarEnabled(state) {
+        return state.entities.general.config.DisableAppBar === 'false';
+    }
+
+    /** selectors/plugins.ts getChannelHeaderPluginComponents: with the App Bar on, a plugin's App Bar icon replaces its header button. */
+    function channelHeaderComponents(state) {
+        if (!appBarEnabled(state) || registered.appBar.length === 0) {
+            return registered.channelHeader;
+        }
+        const withAppBar = registered.appBar.map((item) => item.pluginId);
+        return registered.channelHeader.filter((item) => !withAppBar.includes(item.pluginId));
+    }
+
+    /** selectors/plugins.ts shouldShowAppBar. */
+    function appBarShown(state) {
+        return appBarEnabled(state) && (registered.appBar.length > 0 || channelHeaderComponents(state).length > 0);
+    }
+
+    function AppBar() {
+        const channel = useSelector((state) => state.entities.channels.channels[state.entities.channels.currentChannelId]);
+        const rhs = useSelector((state) => state.views.rhs);
+        const headerItems = useSelector(channelHeaderComponents);
+        useSelector((state) => state.views.registryVersion);
+        // app_bar_plugin_component.tsx: an <img> of iconUrl (the old icon element for channel-header
+        // buttons), the tooltip on hover, the action called with the channel and membership.
+        // (The harness names the icon by its tooltip text for tests.)
+        const icon = (item, content, active) => h('div', {
+            key: item.id,
+            id: 'app-bar-icon-' + item.pluginId,
+            className: 'app-bar__icon' + (active ? ' app-bar__icon--active' : ''),
+            role: 'button',
+            tabIndex: 0,
+            'aria-labelledby': 'app-bar-tooltip-' + item.id,
+            onClick: () => item.action && item.action(channel, {}),
+        }, content, h('span', {id: 'app-bar-tooltip-' + item.id, className: 'app-bar__tooltip'}, item.tooltipText || item.dropdownText || item.pluginId));
+        return h('div', {className: 'app-bar', 'data-testid': 'app-bar', role: 'toolbar', 'aria-label': 'App Bar'},
+            registered.appBar.map((item) => icon(item,
+                h('img', {className: 'app-bar__img', src: item.iconUrl, alt: ''}),
+                item.rhsComponentId ? rhs.pluggableId === item.rhsComponentId : rhs.rhsState === 'plugin' && registered.rhs.some((r) => r.id === rhs.pluggableId && r.pluginId === item.pluginId))),
+            headerItems.map((item) => icon(item, h('span', {className: 'app-bar__old-icon'}, item.icon), false)));
     }
 
     function ChannelHeader() {
         const channel = useSelector((state) => state.entities.channels.channels[state.entities.channels.currentChannelId]);
         useSelector((state) => state.views.registryVersion);
+        const appBar = useSelector(appBarShown);
         return h('header', {className: 'channel-header'},
             h('h2', null, channel ? channel.display_name : ''),
-            registered.channelHeader.map((item) => h('button', {
+            (appBar ? [] : registered.channelHeader).map((item) => h('button', {
                 key: item.id,
                 type: 'button',
                 className: 'channel-header__button',
-                'aria-label': typeof item.tooltipText === 'string' ? item.tooltipText : undefined,
-                title: typeof item.tooltipText === 'string' ? item.tooltipText : undefined,
+                'aria-labelledby': 'header-tooltip-' + item.id,
                 onClick: () => item.action(channel, {}),
-            }, item.icon)));
+            }, item.icon, h('span', {id: 'header-tooltip-' + item.id, className: 'app-bar__tooltip'}, item.tooltipText))));
     }
 
     function Sidebar() {
@@ -495,14 +630,16 @@
 
     function App() {
         const theme = useSelector((state) => state.views.theme);
-        const rhsOpen = useSelector((state) => state.views.rhs.state !== null);
+        const rhsOpen = useSelector((state) => state.views.rhs.isSidebarOpen);
+        const appBar = useSelector(appBarShown);
         useEffect(() => {
             document.body.className = 'theme-' + theme;
         }, [theme]);
-        return h('div', {className: rhsOpen ? 'app' : 'app app--no-rhs'},
+        return h('div', {className: 'app' + (rhsOpen ? '' : ' app--no-rhs') + (appBar ? ' app--app-bar' : '')},
             h(Sidebar),
             h('main', {className: 'center'}, h(ChannelHeader), h(PostList)),
-            rhsOpen ? h(Rhs) : null);
+            rhsOpen ? h(Rhs) : null,
+            appBar ? h(AppBar) : null);
     }
 
     // ---- what the test drives
@@ -525,7 +662,11 @@
             const me = await api('/users/me');
             store.dispatch({type: 'HOST/ME', user: me});
             const clientConfig = await api('/config/client?format=old');
-            store.dispatch({type: 'HOST/CONFIG', config: {MaxFileSize: clientConfig.MaxFileSize}});
+            store.dispatch({type: 'HOST/CONFIG', config: {
+                MaxFileSize: clientConfig.MaxFileSize,
+                DisableAppBar: clientConfig.DisableAppBar,
+                DefaultClientLocale: clientConfig.DefaultClientLocale,
+            }});
             await connectWebSocket();
             return me;
         },
@@ -548,6 +689,25 @@
             const list = await api('/posts/' + rootId + '/thread');
             store.dispatch({type: 'HOST/RECEIVED_POSTS', posts: list.order.map((id) => list.posts[id])});
             await nextFrame();
+        },
+
+        /** Client config values, as a config change the server pushes (e.g. {DisableAppBar: 'true'}). */
+        setConfig(config) {
+            store.dispatch({type: 'HOST/CONFIG', config});
+            return nextFrame();
+        },
+
+        /** A preference of the current user, e.g. ('display_settings', 'formatting', 'false'). */
+        setPreference(category, name, value) {
+            store.dispatch({type: 'HOST/PREFERENCE', category, name, value});
+            return nextFrame();
+        },
+
+        /** The user changes their language in Settings: the web app receives the updated user. */
+        setLocale(locale) {
+            const state = store.getState().entities.users;
+            store.dispatch({type: 'HOST/ME', user: Object.assign({}, state.profiles[state.currentUserId], {locale})});
+            return nextFrame();
         },
 
         setTheme(theme) {

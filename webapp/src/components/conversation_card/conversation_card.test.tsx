@@ -68,7 +68,7 @@ test('Open conversation selects it and shows the panel', async () => {
         dispatched.push(action);
         return origDispatch(action);
     }) as unknown as typeof store.dispatch;
-    setRhsRegistration({showRHSPlugin: SHOW});
+    setRhsRegistration({id: 'rhs', showRHSPlugin: SHOW, hideRHSPlugin: null});
     renderWithStore(<ConversationCard post={root}/>, store);
 
     const user = userEvent.setup({advanceTimers: jest.advanceTimersByTime});
