@@ -52,7 +52,7 @@ after(() => {
 });
 
 describe('plugin bundle', {timeout: 2 * 60_000}, () => {
-    test('one top-level folder named after the id, holding plugin.json, assets/, the webapp bundle and public/ with its chunks only', () => {
+    test('one top-level folder named after the id, holding plugin.json, assets/, the webapp bundle and public/ with its chunks and the App Bar icon only', () => {
         assert.deepEqual(readdirSync(unpacked), [ID]);
         assert.ok(chunks.length > 0, 'public/ holds at least one chunk');
         assert.deepEqual(entries, [
@@ -72,7 +72,11 @@ describe('plugin bundle', {timeout: 2 * 60_000}, () => {
         const main = readFileSync(join(top, 'webapp/dist/main.js'), 'utf8');
         const built = readdirSync(join(root, 'webapp', 'dist', 'public')).sort();
         assert.deepEqual(chunks, built, 'the tarball packs webapp/dist/public/ as built');
-        for (const name of chunks) {
+        // Beside the chunks: the App Bar icon, a copy of assets/icon.svg (src/public_path.ts appBarIconURL).
+        assert.ok(chunks.includes('app-bar-icon.svg'), 'public/ holds the App Bar icon');
+        assert.ok(readFileSync(join(top, 'public', 'app-bar-icon.svg')).equals(readFileSync(join(top, 'assets', 'icon.svg'))), 'the App Bar icon is assets/icon.svg');
+        assert.ok(main.includes('app-bar-icon.svg'), 'main.js points the App Bar at it');
+        for (const name of chunks.filter((file) => file !== 'app-bar-icon.svg')) {
             const [, chunkName, hash] = CHUNK_NAME.exec(name) ?? [];
             assert.ok(chunkName && hash, `chunk file name ${name} is <name>.<hash>.js`);
             assert.ok(main.includes(chunkName) && main.includes(hash), `main.js of this build loads ${name}`);
