@@ -3,6 +3,7 @@ import type {Logger} from 'pino';
 
 import {JOB_ACTION_CALLBACK} from './actions/jobs.js';
 import {ConversationActions} from './actions/service.js';
+import {SlashCommand} from './actions/slash_command.js';
 import {createAdminApi} from './admin/index.js';
 import {PostLedger} from './bot/post_ledger.js';
 import {BotSessions} from './bot/session.js';
@@ -16,6 +17,7 @@ import {adminRoutes} from './http/routes/admin/index.js';
 import {eventRoutes} from './http/routes/events.js';
 import {healthRoutes} from './http/routes/health.js';
 import {mattermostActionRoutes} from './http/routes/mattermost_actions.js';
+import {mattermostCommandRoutes} from './http/routes/mattermost_command.js';
 import {outgoingWebhookRoutes} from './http/routes/outgoing_webhook.js';
 import {createInbound, type Inbound, type InboundDeps} from './inbound/index.js';
 import {JOB_REPLY} from './inbound/jobs.js';
@@ -167,6 +169,9 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
                 eventRoutes({intake, metrics, maxAttachmentBytes: config.maxAttachmentBytes}),
                 outgoingWebhookRoutes({service: new OutgoingWebhookService({integrations: context.integrations, relay: context.inbound.relay, logger})}),
                 mattermostActionRoutes({actions}),
+                mattermostCommandRoutes({command: new SlashCommand({
+                    integrations: context.integrations, conversations: context.conversations, sessions: context.sessions, actions, metrics, logger, clock,
+                })}),
                 adminRoutes(createAdminApi(context)),
             ],
         });

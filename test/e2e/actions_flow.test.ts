@@ -175,4 +175,31 @@ describe('conversation actions ⇄ real Mattermost', {timeout: 30 * 60_000}, () 
         assert.equal(ireserveOf(await rootNow()).status, 'open');
         endpoint.decide(undefined);
     });
+
+    it('/ireserve typed in the conversation\'s thread acts on it (root_id); elsewhere by number; bad input answered in words', async () => {
+        const command = await mm.admin.client.addCommand({
+            team_id: mm.team.id, trigger: 'ireserve', method: 'P', url: `${bridge.url}/api/v1/mattermost/command`,
+            display_name: 'i-Reserve', description: 'Act on i-Reserve web-chat conversations',
+            auto_complete: true, auto_complete_desc: 'Act on i-Reserve web-chat conversations', auto_complete_hint: '[claim | assign @user | unassign | close | reopen | open | help] [#number]',
+            username: '', icon_url: '',
+        } as never);
+        const saved = await api.patch({mattermost: {slash_command_token: command.token}});
+        assert.equal(saved.status, 200, saved.text);
+        const run = async (text: string, rootId?: string): Promise<string> => {
+            const answer = await mm.agents.agent1.client.executeCommand(`/ireserve ${text}`,
+                {channel_id: mm.channels.public.id, team_id: mm.team.id, ...(rootId ? {root_id: rootId} : {})} as never) as unknown as {text?: string};
+            return answer.text ?? '';
+        };
+        const before = (await notes()).length;
+        assert.match(await run('claim', root.id), /Asked i-Reserve to claim this conversation/);
+        await settle('the claim note', async () => (await notes()).length === before + 1);
+        assert.equal((await notes()).at(-1)!.message, 'Alice E2E took this conversation.');
+        assert.match(await run('unassign'), /Which conversation\?/);
+        assert.match(await run('unassign #1'), /Asked i-Reserve to unassign this conversation/);
+        await settle('the unassign note', async () => (await notes()).length === before + 2);
+        assert.equal(await run('close #404'), 'There is no conversation #404.');
+        assert.match(await run('open'), /#1 Lotte Jansen\]\(http:\/\/127\.0\.0\.1:\d+\/[^/]+\/pl\/[a-z0-9]{26}\) — nobody has it/);
+        assert.match(await run('frobnicate'), /is not something `\/ireserve` knows/);
+        assert.deepEqual(actions().slice(-2).map((body) => body.data.action), ['claim', 'unassign']);
+    });
 });

@@ -115,6 +115,14 @@ export class ConversationsRepository {
             .where('licence', '=', licence).where('conversation_id', '=', conversationId).execute();
     }
 
+    /** Open conversations of one channel with a root post, by number (for `/ireserve open`). */
+    async listOpenInChannel(licence: string, channelId: string, limit = 50): Promise<ConversationRecord[]> {
+        const rows = await this.db.selectFrom('conversations').selectAll()
+            .where('licence', '=', licence).where('channel_id', '=', channelId).where('status', '=', 'open').where('root_post_id', 'is not', null)
+            .orderBy('number').orderBy('created_at').limit(limit).execute();
+        return rows.map(toRecord);
+    }
+
     /** Open conversations with a root post, for re-syncing their threads after a gap. */
     async listOpenWithRoot(licence: string, limit = 500): Promise<ConversationRecord[]> {
         const rows = await this.db.selectFrom('conversations').selectAll()

@@ -1,0 +1,140 @@
+import type {Logger} from 'pino';
+
+import type {BotSessions} from '../bot/session.js';
+import {constantTimeEqual} from '../crypto/secret_box.js';
+import {COMMAND_HELP, openLine, parseCommand, usage} from '../domain/actions/command.js';
+import {stateOf} from '../domain/actions/rules.js';
+import {UpstreamError} from '../domain/errors.js';
+import type {Integration} from '../domain/integration.js';
+import {safeInline} from '../domain/outbound/text_safety.js';
+import type {Metrics} from '../observability/metrics.js';
+import type {Clock} from '../ports/clock.js';
+import type {ConversationRecord, ConversationsRepository} from '../storage/conversations_repository.js';
+import type {IntegrationsRepository} from '../storage/integrations_repository.js';
+
+import {ActionRefused, MATTERMOST_ID, type ConversationActions} from './service.js';
+
+/** The form Mattermost POSTs for a custom slash command (server/channels/app/command.go). */
+export interface CommandRequest {
+    token: string;
+    text: string;
+    userId: string;
+    channelId: string;
+    teamDomain: string;
+    /** The thread the command was typed in; '' outside a thread or from servers that do not send it. */
+    rootId: string;
+}
+
+/** Mattermost shows `text` to the person who typed the command only (`response_type: ephemeral`). */
+export interface CommandResponse {
+    response_type: 'ephemeral';
+    text: string;
+}
+
+const NOT_RECOGNISED = 'This /ireserve command is not set up on the bridge: its token is missing or not the one saved in System Console. Ask your Mattermost admin to copy the slash command\'s token into the i-Reserve settings.';
+
+/**
+ * `/ireserve` (DESIGN §10): finds the integration by the command's token (keyed hash, then a
+ * constant-time compare), the conversation by thread or number, and hands actions to
+ * ConversationActions (the same checks and callback as a card button). Every answer is ephemeral
+ * plain language; bad input sends nothing and is counted in `ireserve_bridge_action_refusals_total{via="command"}`.
+ */
+export class SlashCommand {
+    constructor(private readonly deps: {
+        integrations: IntegrationsRepository;
+        conversations: ConversationsRepository;
+        sessions: BotSessions;
+        actions: ConversationActions;
+        metrics: Metrics;
+        logger: Logger;
+        clock: Clock;
+    }) {}
+
+    async run(request: CommandRequest): Promise<CommandResponse> {
+        const integration = request.token === '' ? undefined : await this.deps.integrations.findBySlashCommandToken(request.token);
+        if (!integration || integration.slashCommandToken === null || !constantTimeEqual(integration.slashCommandToken, request.token)) {
+            return this.#refuse('bad_token', NOT_RECOGNISED);
+        }
+        if (!MATTERMOST_ID.test(request.userId) || !MATTERMOST_ID.test(request.channelId) || (request.rootId !== '' && !MATTERMOST_ID.test(request.rootId))) {
+            return this.#refuse('invalid', 'The request from Mattermost is missing who typed the command or where.');
+        }
+        const parsed = parseCommand(request.text);
+        switch (parsed.kind) {
+        case 'help':
+            return {response_type: 'ephemeral', text: COMMAND_HELP};
+        case 'error':
+            return this.#refuse(parsed.reason, parsed.text);
+        case 'open':
+            return this.#open(integration, request);
+        case 'action':
+            break;
+        }
+        let conversation: ConversationRecord | undefined;
+        if (parsed.number !== undefined) {
+            conversation = await this.deps.conversations.findByNumber(integration.licence, parsed.number);
+            if (!conversation) {
+                return this.#refuse('unknown_number', `There is no conversation #${parsed.number}.`);
+            }
+        } else if (request.rootId !== '') {
+            conversation = await this.deps.conversations.findByRootPost(integration.licence, request.rootId);
+            if (!conversation) {
+                return this.#refuse('not_a_conversation', `This thread is not an i-Reserve conversation. ${usage(parsed.action)}`);
+            }
+        } else {
+            return this.#refuse('missing_number', `Which conversation? ${usage(parsed.action)}`);
+        }
+        let assigneeUserId: string | undefined;
+        if (parsed.username !== undefined) {
+            try {
+                assigneeUserId = (await this.deps.sessions.of(integration).port.getUserByUsername(parsed.username)).id;
+            } catch (error) {
+                if (error instanceof UpstreamError && error.kind === 'not_found') {
+                    return this.#refuse('unknown_user', `There is no Mattermost user @${parsed.username}.`);
+                }
+                this.deps.logger.warn({err: error, licence: integration.licence}, 'could not look up a user for /ireserve assign');
+                return this.#refuse('mattermost_unavailable', 'The bridge could not ask Mattermost just now. Try again in a moment.');
+            }
+        }
+        try {
+            const accepted = await this.deps.actions.request({
+                integration, conversation, action: parsed.action, actorUserId: request.userId,
+                ...(assigneeUserId === undefined ? {} : {assigneeUserId}), via: 'command',
+            });
+            return {response_type: 'ephemeral', text: accepted.text};
+        } catch (error) {
+            if (error instanceof ActionRefused) {
+                return {response_type: 'ephemeral', text: error.text};
+            }
+            throw error;
+        }
+    }
+
+    /** The channel's open conversations: number, guest, assignee, how long open, link to the thread. */
+    async #open(integration: Integration, request: CommandRequest): Promise<CommandResponse> {
+        const list = await this.deps.conversations.listOpenInChannel(integration.licence, request.channelId);
+        if (list.length === 0) {
+            return {response_type: 'ephemeral', text: 'No open i-Reserve conversations in this channel.'};
+        }
+        const base = integration.serverUrl.replace(/\/+$/, '');
+        const team = encodeURIComponent(request.teamDomain);
+        const now = this.deps.clock.now();
+        const lines = list.map((conversation) => {
+            const state = stateOf(conversation.context, conversation.status);
+            const visitor = typeof conversation.context.visitor_name === 'string' && conversation.context.visitor_name !== '' ? conversation.context.visitor_name : 'an unnamed visitor';
+            const started = typeof conversation.context.started_at === 'string' ? Date.parse(conversation.context.started_at) : Number.NaN;
+            return openLine({
+                number: conversation.number,
+                visitorName: safeInline(visitor, 80),
+                assigneeName: state.assignee ? safeInline(state.assignee.name, 80) : null,
+                sinceMs: Number.isNaN(started) ? conversation.createdAt : started,
+                link: `${base}/${team}/pl/${conversation.rootPostId}`,
+            }, now);
+        });
+        return {response_type: 'ephemeral', text: [`**Open conversations (${list.length})**`, ...lines].join('\n')};
+    }
+
+    #refuse(reason: string, text: string): CommandResponse {
+        this.deps.metrics.actionRefusals.inc({via: 'command', reason});
+        return {response_type: 'ephemeral', text};
+    }
+}
