@@ -109,3 +109,13 @@ test('shows the conversation number and its own action buttons, following the ro
     expect(within(screen.getByRole('group')).getAllByRole('button').map((b) => b.textContent)).toEqual(['Reopen']);
     expect(screen.getByText('Closed')).toBeInTheDocument();
 });
+
+test('in a search result, where Mattermost draws the attachment\'s buttons itself, the card draws none', () => {
+    const root = makeRootWithActions(conversationProps({number: 17, assignee: undefined}), ['claim', 'assign', 'close']);
+    const container = document.body.appendChild(document.createElement('div'));
+    container.className = 'search-item__container';
+    renderWithStore(<ConversationCard post={root}/>, makeStore(makeEntities([root])), undefined, container);
+    expect(screen.getByRole('region', {name: 'Web chat with Anna de Vries'})).toBeInTheDocument();
+    expect(screen.queryByRole('group')).not.toBeInTheDocument();
+    container.remove();
+});

@@ -1,4 +1,4 @@
-import React from 'react';
+import React, {useLayoutEffect, useRef, useState} from 'react';
 import {useDispatch, useSelector} from 'react-redux';
 
 import {format, useStrings} from '../../i18n';
@@ -11,6 +11,9 @@ import ConversationFacts, {StatusPill} from '../conversation_facts/conversation_
 import {IreserveIcon} from '../icons/icons';
 import UnsupportedCard from '../unsupported_card/unsupported_card';
 
+/** Where Mattermost's web app puts a search result (also pinned and saved messages). */
+const SEARCH_RESULT_SELECTOR = '.search-item__container';
+
 /**
  * The root post of a mirrored conversation (`custom_irsv_conversation`), in the channel and at
  * the head of its thread. It reads the post it is given, so it re-renders when the bridge patches it.
@@ -19,7 +22,11 @@ import UnsupportedCard from '../unsupported_card/unsupported_card';
  * the post's attachments (with their interactive buttons) for a post type a plugin renders:
  * MessageWithAdditionalContent skips PostBodyAdditionalContent when `hasPlugin`
  * (webapp/channels/src/components/message_with_additional_content.tsx), so the agent sees one set
- * of buttons; clients without the plugin draw the attachment's buttons instead.
+ * of buttons; clients without the plugin draw the attachment's buttons instead. Search results
+ * (and the pinned and saved lists drawn like them) are the exception: there Mattermost draws the
+ * attachments around the plugin's component too (PostComponent wraps PostMessageContainer in
+ * PostBodyAdditionalContent when isSearchResultItem, components/post/post_component.tsx), inside
+ * `.search-item__container`; there the card leaves the buttons to the attachment.
  */
 export default function ConversationCard({post, isRHS}: PostTypeComponentProps) {
     const {strings} = useStrings();
@@ -27,6 +34,11 @@ export default function ConversationCard({post, isRHS}: PostTypeComponentProps) 
     const loadedCount = useSelector((state: HostState) => selectorsFor(post.id).getSummary(state).messageCount);
     const parsed = parseConversation(post);
     const className = isRHS ? 'irsv-card irsv-card--rhs' : 'irsv-card';
+    const ref = useRef<HTMLElement>(null);
+    const [inSearchResult, setInSearchResult] = useState(false);
+    useLayoutEffect(() => {
+        setInSearchResult(Boolean(ref.current?.closest(SEARCH_RESULT_SELECTOR)));
+    }, []);
 
     if (!parsed.ok) {
         return (
@@ -44,6 +56,7 @@ export default function ConversationCard({post, isRHS}: PostTypeComponentProps) 
     const title = format(strings.conversationHeading, {name});
     return (
         <section
+            ref={ref}
             className={className}
             aria-label={title}
         >
@@ -64,10 +77,12 @@ export default function ConversationCard({post, isRHS}: PostTypeComponentProps) 
                 conversation={conversation}
                 count={Math.max(loadedCount, post.reply_count ?? 0)}
             />
-            <ConversationActions
-                root={post}
-                conversation={conversation}
-            />
+            {!inSearchResult && (
+                <ConversationActions
+                    root={post}
+                    conversation={conversation}
+                />
+            )}
             <div className='irsv-card__footer'>
                 <button
                     type='button'
