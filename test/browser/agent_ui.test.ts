@@ -421,6 +421,34 @@ describe('agent UI in the browser', {timeout: 5 * 60_000}, () => {
         await page.evaluate(() => window.harness.setLocale('en'));
     });
 
+    test('the panel popped out into its own window shows the same conversation and follows card and menu clicks', async () => {
+        assert.ok((await page.evaluate(() => window.harness.registered.calls)).includes('registerRHSPluginPopoutListener'));
+        const [popup] = await Promise.all([
+            context.waitForEvent('page'),
+            rhs().getByRole('button', {name: 'Open in new window'}).click(),
+        ]);
+        const popupErrors: string[] = [];
+        popup.on('pageerror', (err) => popupErrors.push(err.message));
+        assert.match(new URL(popup.url()).pathname, new RegExp(`^${BASENAME}/_popout/rhs/[^/]+/[^/]+/plugin/${PLUGIN_ID.replace(/\./g, '\\.')}$`));
+        const popped = popup.getByTestId('rhs');
+        await popped.getByRole('heading', {name: 'Web chat with Lotte Jansen'}).waitFor();
+        assert.equal(await popped.getByTestId('irsv-latest-guest-message').innerText(), 'We are two adults and a small dog.');
+
+        // A card click in the main window: the pop-out shows that conversation.
+        await center().getByRole('button', {name: 'Open the conversation with Peter de Boer in the i-Reserve panel'}).click();
+        await popped.getByRole('heading', {name: 'Web chat with Peter de Boer'}).waitFor();
+
+        // A post menu click in the main window: back to Lotte.
+        const guest = center().locator('[data-post-id]', {hasText: 'small dog'});
+        await guest.hover();
+        await guest.getByRole('button', {name: 'actions', exact: true}).click();
+        await page.getByRole('menuitem', {name: 'Open in i-Reserve panel'}).click();
+        await popped.getByRole('heading', {name: 'Web chat with Lotte Jansen'}).waitFor();
+        await popup.screenshot({path: join(artifacts, 'agent-ui-popout-light.png')});
+        await popup.close();
+        assert.deepEqual(popupErrors, []);
+    });
+
     test('a long reply folded under "Show more" keeps its delivery badge in view', async () => {
         const long = Array.from({length: 60}, (_, i) => `Line ${i + 1} of the house rules for Lotte.`).join('\n');
         const reply = createAs(seed.agent.user.id, {channel_id: seed.channel.id, root_id: rootId, message: long, props: {ireserve_reply: {mode: 'visitor'}}});

@@ -11,6 +11,7 @@ import LocalizedText from './components/localized_text/localized_text';
 import NotificationCard from './components/notification_card/notification_card';
 import manifest from './manifest';
 import {CONVERSATION_POST_TYPE, NOTIFICATION_POST_TYPE} from './model/conversation';
+import {followOpener, panelPopoutListener, popoutUtils} from './popout';
 import {appBarIconURL} from './public_path';
 import {openConversation, setRhsRegistration, togglePanel} from './rhs';
 import reducer from './store/reducers';
@@ -63,6 +64,16 @@ export class Plugin {
             registry.registerAppBarComponent(appBarIconURL(), toggle, <LocalizedText name='channelHeaderTooltip'/>);
         }
         registry.registerPostMessageAttachmentComponent(PostDeliveryBadge);
+
+        // The panel popped out into its own window (Mattermost 11): the same conversation there,
+        // following the main window's card and menu clicks (popout.ts).
+        if (typeof registry.registerRHSPluginPopoutListener === 'function') {
+            registry.registerRHSPluginPopoutListener(manifest.id, panelPopoutListener(store));
+        }
+        const popouts = popoutUtils();
+        if (popouts?.isPopoutWindow()) {
+            followOpener(popouts, store.dispatch);
+        }
 
         for (const event of WEBSOCKET_EVENTS) {
             registry.registerWebSocketEventHandler(event, (msg) => handleWebSocketEvent(store.dispatch, store.getState, msg));

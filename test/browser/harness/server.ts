@@ -2,7 +2,8 @@
 //
 // startHarness() serves, on 127.0.0.1 (free port), as one origin — the way Mattermost serves its
 // own web app and API:
-//   {basename}/            the host page (public/index.html, host.js, host.css)
+//   {basename}/            the host page (public/index.html, host.js, host.css); also at
+//                          {basename}/_popout/rhs/<team>/<channel>/plugin/<id>, a popped-out sidebar
 //   /vendor/*              React 18 / ReactDOM UMD builds, Redux + React Redux globals
 //   /plugin/main.js        the plugin bundle under test (the built webapp/dist/main.js by default)
 //   {basename}/plugins/<id>/public/*  the chunks the bundle loads on demand, from public/ next to it
@@ -113,7 +114,8 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
         if (path.startsWith(`${basename}/api/v4/`)) {
             requests.push({method: req.method ?? 'GET', path: path + url.search, headers: req.headers});
             proxy(req, res, path.slice(basename.length) + url.search);
-        } else if (path === `${basename}/` || path === `${basename}/index.html`) {
+        } else if (path === `${basename}/` || path === `${basename}/index.html` || path.startsWith(`${basename}/_popout/`)) {
+            // The web app serves itself at /_popout/… too: a popped-out sidebar is the app in its own window.
             res.writeHead(200, {'Content-Type': TYPES['.html']!, 'Cache-Control': 'no-store'});
             res.end(indexHtml);
         } else if (path.startsWith('/vendor/') && vendor[path.slice(8)]) {

@@ -7,6 +7,7 @@ import type {UnknownAction, Dispatch, Reducer, Store} from 'redux';
 import type {Post} from '@mattermost/types/posts';
 import type {Reaction} from '@mattermost/types/reactions';
 
+import type {PopoutListeners} from '../popout';
 import type {PluginState} from '../store/reducers';
 import type manifest from '../manifest';
 
@@ -54,6 +55,9 @@ export interface PluginRegistry {
 
     /** An App Bar icon (an image URL) with its click action; absent on servers without the App Bar. */
     registerAppBarComponent?(iconUrl: string, action: (channel: ChannelLike | null) => void, tooltipText: React.ReactNode): unknown;
+
+    /** Mattermost 11: called when the sidebar is popped out into its own window (popout.ts). */
+    registerRHSPluginPopoutListener?(pluginId: string, onPopoutOpened: (teamName: string, channelName: string | undefined, listeners: PopoutListeners) => void): void;
 }
 
 export type HostPostsState = {

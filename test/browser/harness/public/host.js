@@ -11,7 +11,14 @@
 //     Mattermost 9): App Bar icons, and channel-header buttons of plugins without one; then the
 //     channel header shows no plugin buttons (components/app_bar/, selectors/plugins.ts);
 //   - the right-hand sidebar, its state in views.rhs {rhsState, pluggableId, selectedPostId,
-//     isSidebarOpen} with show/hide/toggle as actions/views/rhs.ts. Data comes from the Mattermost API at the same origin (the proxy),
+//     isSidebarOpen} with show/hide/toggle as actions/views/rhs.ts;
+//   - popping a plugin's sidebar out (Mattermost 11, utils/popouts/popout_windows.ts and
+//     browser_popouts.ts): "Open in new window" opens {basename}/_popout/rhs/<team>/<channel>/plugin/<id>,
+//     calls the plugin's registerRHSPluginPopoutListener listener with {sendToPopout,
+//     onMessageFromPopout, onClosePopout} (postMessage between the windows); the pop-out is this page
+//     again, booting itself and showing only that plugin's sidebar component
+//     (components/rhs_plugin_popout), with window.WebappUtils.popouts {isPopoutWindow, sendToParent,
+//     onMessageFromParent}. Data comes from the Mattermost API at the same origin (the proxy),
 // with the session cookie, and stays live over the WebSocket, as in Mattermost.
 /* global React, ReactDOM, Redux, ReactRedux */
 (function () {
@@ -22,6 +29,25 @@
     const {Provider, useSelector} = ReactRedux;
     const config = window.HARNESS_CONFIG || {basename: ''};
     const basename = config.basename || '';
+    const popoutMatch = /^\/_popout\/rhs\/([^/]+)\/([^/]+)\/plugin\/([^/]+)/.exec(location.pathname.slice(basename.length));
+
+    // ---- pop-out windows (use_browser_popout.ts, browser_popouts.ts): postMessage on this origin
+
+    window.WebappUtils = {
+        popouts: {
+            isPopoutWindow: () => Boolean(popoutMatch),
+            sendToParent(channel, ...args) {
+                window.opener.postMessage({channel, args}, location.origin);
+            },
+            onMessageFromParent(listener) {
+                window.addEventListener('message', (event) => {
+                    if (event.origin === location.origin && event.source === window.opener) {
+                        listener(event.data.channel, ...event.data.args);
+                    }
+                });
+            },
+        },
+    };
 
     // ---- API (same origin, the user's session cookie, like the web app)
 
@@ -164,6 +190,7 @@
         postMenu: [],
         channelHeader: [],
         appBar: [],
+        popoutListeners: {},
         postAttachments: [],
         webSocket: {},
         reconnect: [],
@@ -279,6 +306,12 @@
             registered.postAttachments.push({id, pluginId: this.id, component});
             registryChanged();
             return id;
+        }
+
+        registerRHSPluginPopoutListener(...a) {
+            const [pluginId, onPopoutOpened] = args(a, ['pluginId', 'onPopoutOpened']);
+            registered.calls.push('registerRHSPluginPopoutListener');
+            registered.popoutListeners[pluginId] = onPopoutOpened;
         }
 
         registerWebSocketEventHandler(...a) {
@@ -541,6 +574,50 @@
             replies.map((post) => h(PostView, {key: post.id, post, isRHS: true})));
     }
 
+    /** popoutRhsPlugin: opens the pop-out, wires the messages, hands the listeners to the plugin. */
+    function popoutRhsPlugin(pluginId) {
+        const state = store.getState();
+        const channel = state.entities.channels.channels[state.entities.channels.currentChannelId] || {};
+        const path = basename + '/_popout/rhs/' + (channel.team_id || 'team') + '/' + (channel.name || 'channel') + '/plugin/' + pluginId;
+        const popup = window.open(path, path.replace(/\//g, '-'), 'popup=true,width=800,height=900');
+        if (!popup) {
+            return;
+        }
+        const fromPopout = [];
+        const onClose = [];
+        window.addEventListener('message', (event) => {
+            if (event.origin === location.origin && event.source === popup) {
+                fromPopout.forEach((listener) => listener(event.data.channel, ...event.data.args));
+            }
+        });
+        const closed = setInterval(() => {
+            if (popup.closed) {
+                clearInterval(closed);
+                onClose.forEach((listener) => listener());
+            }
+        }, 200);
+        const listener = registered.popoutListeners[pluginId];
+        if (listener) {
+            listener(channel.team_id || 'team', channel.name || 'channel', {
+                sendToPopout: (ch, ...args) => popup.postMessage({channel: ch, args}, location.origin),
+                onMessageFromPopout: (l) => fromPopout.push(l),
+                onClosePopout: (l) => onClose.push(l),
+            });
+        }
+    }
+
+    /** components/rhs_plugin_popout: the pop-out window shows only the plugin's sidebar component. */
+    function RhsPluginPopout({pluginId}) {
+        useSelector((state) => state.views.registryVersion);
+        const item = registered.rhs.find((entry) => entry.pluginId === pluginId);
+        if (!item) {
+            return h('p', {style: {padding: 16}}, 'Loading…');
+        }
+        return h('aside', {className: 'rhs rhs--popout', 'aria-label': 'Right-hand sidebar', 'data-testid': 'rhs'},
+            h('div', {className: 'rhs__header'}, h('span', null, item.title)),
+            h('div', {className: 'rhs__body'}, h(item.component)));
+    }
+
     function Rhs() {
         const rhs = useSelector((state) => state.views.rhs);
         useSelector((state) => state.views.registryVersion);
@@ -551,6 +628,7 @@
             }
             return h('aside', {className: 'rhs', 'aria-label': 'Right-hand sidebar', 'data-testid': 'rhs'},
                 h('div', {className: 'rhs__header'}, h('span', null, item.title),
+                    window.harness.popoutsOff ? null : h('button', {type: 'button', 'aria-label': 'Open in new window', title: 'Open in new window', onClick: () => popoutRhsPlugin(item.pluginId)}, '⧉'),
                     h('button', {type: 'button', 'aria-label': 'Close the sidebar', onClick: () => store.dispatch({type: 'HOST/UPDATE_RHS_STATE', state: null})}, '×')),
                 h('div', {className: 'rhs__body'}, h(item.component)));
         }
@@ -654,7 +732,12 @@
         api,
         start() {
             document.body.className = 'theme-light';
-            ReactDOM.createRoot(document.getElementById('root')).render(h(Provider, {store}, h(App)));
+            const root = popoutMatch ? h(RhsPluginPopout, {pluginId: decodeURIComponent(popoutMatch[3])}) : h(App);
+            ReactDOM.createRoot(document.getElementById('root')).render(h(Provider, {store}, root));
+            if (popoutMatch) {
+                // A pop-out is the web app starting again in its own window: it logs itself in.
+                this.popoutReady = this.boot();
+            }
         },
 
         /** Log in state: the current user from /users/me, the client config, the WebSocket. */
