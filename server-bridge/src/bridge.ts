@@ -40,6 +40,7 @@ import {Housekeeping} from './storage/housekeeping.js';
 import {IntegrationsRepository} from './storage/integrations_repository.js';
 import {MessagesRepository} from './storage/messages_repository.js';
 import {OutboxRepository} from './storage/outbox_repository.js';
+import {EgressPolicy} from './support/egress.js';
 
 export interface BridgeOptions {
     config: Config;
@@ -82,9 +83,10 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
     try {
         const box = new SecretBox(resolveSecretKey(config.secretKey, config.database.dataDir));
         const outbox = new OutboxRepository(database.db, database.kind, clock);
+        const egress = new EgressPolicy(config.allowedInternalHosts);
         const metrics = new Metrics({defaultMetrics: options.defaultMetrics, outboxTotals: () => outbox.totals()});
         const integrations = new IntegrationsRepository(database.db, box, clock);
-        const mattermost = new MattermostConnector();
+        const mattermost = new MattermostConnector({egress});
         const context: BridgeContext = {
             config,
             logger,
@@ -99,7 +101,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
             mattermost,
             sessions: new BotSessions({integrations, mattermost, gate: new RateGate(clock)}),
             wakeWorker: () => worker?.wake(),
-            inbound: createInbound(() => context),
+            inbound: createInbound(() => context, {ireserve: new IReserveCallbackClient({userAgent: 'ireserve-bridge', egress})}),
         };
 
         const handlers: Record<string, JobHandler> = {...context.inbound.handlers};
@@ -112,13 +114,13 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
             outbox, logger, wakeWorker: () => context.wakeWorker(),
         });
         const outbound = new OutboundDelivery({
-            sessions: context.sessions, ledger, conversations: context.conversations, messages, logger, directMessages,
+            sessions: context.sessions, ledger, conversations: context.conversations, messages, logger, directMessages, egress,
             actions: {url: `${config.publicUrl.replace(/\/+$/, '')}${ACTIONS_PATH}`, keyOf: (licence) => context.integrations.ensureActionKey(licence)},
         });
         // Conversation actions (DESIGN §10): card buttons and the slash command → signed callbacks.
         const actions = new ConversationActions({
             logger, clock, metrics, integrations: context.integrations, conversations: context.conversations, directory: context.directory,
-            outbox, sessions: context.sessions, ledger, ireserve: new IReserveCallbackClient({userAgent: 'ireserve-bridge'}),
+            outbox, sessions: context.sessions, ledger, ireserve: new IReserveCallbackClient({userAgent: 'ireserve-bridge', egress}),
             wakeWorker: () => context.wakeWorker(), maxAttempts: config.delivery.maxAttempts,
         });
         Object.assign(handlers, outbound.handlers(), directMessages.handlers(), actions.handlers());
@@ -162,11 +164,12 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
 
         const app = await buildApp({
             logger,
-            bodyLimit: config.maxBodyBytes,
             corsOrigins: config.corsOrigins,
+            timeouts: config.http,
+            refused: (route, reason) => metrics.requestsRefused.inc({route, reason}),
             routes: [
                 healthRoutes({ping: () => database.ping(), metrics}),
-                eventRoutes({intake, metrics, maxAttachmentBytes: config.maxAttachmentBytes}),
+                eventRoutes({intake, metrics, maxAttachmentBytes: config.maxAttachmentBytes, maxBodyBytes: config.maxBodyBytes}),
                 outgoingWebhookRoutes({service: new OutgoingWebhookService({integrations: context.integrations, relay: context.inbound.relay, logger})}),
                 mattermostActionRoutes({actions}),
                 mattermostCommandRoutes({command: new SlashCommand({
@@ -195,6 +198,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
                 await startedWorker.stop();
                 await context.integrations.flushDeliveries();
                 await database.close();
+                await egress.close();
             },
         };
     } catch (error) {

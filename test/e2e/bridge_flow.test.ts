@@ -281,6 +281,23 @@ describe('bridge ⇄ real Mattermost', {timeout: 30 * 60_000}, () => {
                 assert.equal(mentionsAfter, mentionsBefore, 'agent1 got no mention from visitor text');
             });
 
+            it('a hostile page_url and visitor name reach the root post without mentioning anyone (DESIGN §14)', async () => {
+                const mentionsBefore = (await b.agents.agent1.client.getMyChannelMember(b.channels.public.id)).mention_count;
+                const hostile = `conv-hostile-${randomBytes(3).toString('hex')}`;
+                const name = `@channel @${b.agents.agent1.username} ![x](http://127.0.0.1:9/track.png)`;
+                const res = await api.sendEvent('conversation.started', {conversation_id: hostile, visitor: {name}, page_url: `https://park.example.com/@channel/@${b.agents.agent1.username}?img=![x](http://127.0.0.1:9/p.png)`});
+                assert.equal(res.status, 202, res.text);
+                const root = await settle('the hostile conversation\'s root', () => findRoot(b, b.channels.public.id, hostile));
+                assert.equal(/(^|[^\p{L}\p{N}])@(channel|all|here)\b/u.test(root.message), false, `no live @channel: ${JSON.stringify(root.message)}`);
+                assert.equal(root.message.includes(`@${b.agents.agent1.username}`), false, 'no live @username');
+                // A later post by the bot in the channel: mention counts have settled past the root.
+                const marker = await api.sendEvent('conversation.started', {conversation_id: `${hostile}-after`, visitor: {name: 'Calm Visitor'}, page_url: 'https://park.example.com/'});
+                assert.equal(marker.status, 202, marker.text);
+                await settle('the next root', () => findRoot(b, b.channels.public.id, `${hostile}-after`));
+                const mentionsAfter = (await b.agents.agent1.client.getMyChannelMember(b.channels.public.id)).mention_count;
+                assert.equal(mentionsAfter, mentionsBefore, 'Mattermost counted no mention for agent1');
+            });
+
             it('a message for an unknown conversation creates its root first', async () => {
                 const other = `${conv}-b`;
                 const res = await api.sendEvent('conversation.message', {conversation_id: other, message_id: 'b1', sender: {type: 'visitor', name: 'Peter'}, text: 'Hi, anyone there?'});

@@ -1,5 +1,6 @@
 import {z} from 'zod';
 
+import {MATTERMOST_ID_PATTERN} from '../domain/ids.js';
 import {AUTH_MODES, INBOUND_MODES, NOTIFICATION_TYPES, RELAY_MODES, isIncomingWebhookTarget} from '../domain/integration.js';
 
 import {InvalidSettings, type FieldIssue} from './errors.js';
@@ -11,8 +12,7 @@ import {InvalidSettings, type FieldIssue} from './errors.js';
  */
 
 export const LICENCE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-/** Mattermost ids: 26 lowercase letters and digits. */
-export const MATTERMOST_ID_PATTERN = /^[a-z0-9]{26}$/;
+export {MATTERMOST_ID_PATTERN};
 
 export function isHttpUrl(value: string): boolean {
     try {

@@ -39,6 +39,8 @@ export async function checkBot(port: MattermostPort, authMode: AuthMode = 'token
             throw new InvalidSettings('mattermost.password', `login rejected: Mattermost refused this login id and password (${detailOf(error)}). Check the bot account's e-mail (or username) and password, and that the account is active and not locked.`, 'login_rejected');
         case 'token_rejected':
             throw new InvalidSettings('mattermost.bot_token', 'token rejected: Mattermost answered 401 to this bot token (wrong, revoked or expired). Create a new access token for the bot and paste it here.', 'token_rejected');
+        case 'address_refused':
+            throw new InvalidSettings('mattermost.server_url', `internal address refused: ${error.message}.`, 'address_refused');
         case 'unreachable':
             throw new InvalidSettings('mattermost.server_url', `server unreachable: the bridge could not connect to ${port.serverUrl} (${error.message}). Check the URL and that the bridge can reach it.`, 'server_unreachable');
         case 'server_error':

@@ -10,13 +10,14 @@ import {
     type NotificationType,
 } from '../domain/integration.js';
 import type {Clock} from '../ports/clock.js';
+import type {EgressPolicy} from '../support/egress.js';
 import type {MattermostPort} from '../ports/mattermost.js';
 import type {DirectoryRepository, DirectoryUser} from '../storage/directory_repository.js';
 import type {IntegrationRecord, IntegrationsRepository} from '../storage/integrations_repository.js';
 import type {OutboxRepository, OutboxStatus} from '../storage/outbox_repository.js';
 
 import {listChannels, type ChannelView} from './channels.js';
-import {resolveAuth, sameAuth} from './credentials.js';
+import {resolveAuth, sameAuth, withoutSecrets} from './credentials.js';
 import {applyDmSettings} from './dm_settings.js';
 import {ConcurrentChange, CreateRefused, DeliveryNotFound, IntegrationNotFound, InvalidSettings} from './errors.js';
 import type {FullSettingsInput, SettingsInput, UsersInput} from './input.js';
@@ -37,6 +38,8 @@ export interface AdminDeps {
         for(integration: Integration): MattermostPort;
         create(integration: Pick<Integration, 'serverUrl' | 'auth'>): MattermostPort;
         forget(licence: string): void;
+        /** The internal-address rules (incoming webhooks are reached through them too). */
+        readonly egress?: EgressPolicy;
     };
     clock: Clock;
     logger: Logger;
@@ -46,6 +49,8 @@ export interface AdminDeps {
     /** Told after an integration's settings were saved, rotated or deleted (e.g. to reconnect a websocket). */
     settingsChanged?(licence: string): void | Promise<void>;
 }
+
+const NEW_SERVER_NEEDS_CREDENTIALS = 'send it again when mattermost.server_url changes: saved credentials are only sent to the server they were saved for';
 
 function newAdminKey(): string {
     return `irak_${randomToken(32)}`;
@@ -108,11 +113,14 @@ export class AdminService {
         if (!existing && !options.mayCreate) {
             throw new CreateRefused();
         }
-        const auth = resolveAuth(input.mattermost, existing?.auth);
+        const serverUrl = normaliseServerUrl(input.mattermost.server_url);
+        // Saved credentials go only to the server they were saved for (DESIGN §14).
+        const newServer = existing !== undefined && existing.serverUrl !== serverUrl;
+        const auth = newServer ? resolveAuth(input.mattermost, withoutSecrets(existing.auth), NEW_SERVER_NEEDS_CREDENTIALS) : resolveAuth(input.mattermost, existing?.auth);
         const callback = input.ireserve?.callback_url;
         const record: IntegrationRecord = {
             licence,
-            serverUrl: normaliseServerUrl(input.mattermost.server_url),
+            serverUrl,
             auth,
             outgoingWebhookToken: input.mattermost.outgoing_webhook_token === undefined
                 ? existing?.outgoingWebhookToken ?? null
@@ -133,6 +141,7 @@ export class AdminService {
             botUserId: existing?.botUserId ?? null,
         };
         await this.#checkSlashTokenUnique(licence, record.slashCommandToken);
+        await this.#checkAddresses(record);
         record.botUserId = await this.#checkAgainstMattermost(record, EVERYTHING);
 
         let secrets: NewSecrets | undefined;
@@ -166,12 +175,15 @@ export class AdminService {
         let everything = false;
         const scope: CheckScope = {bot: false, channel: false, notificationTypes: []};
         const mm = input.mattermost;
-        if (mm?.server_url !== undefined && normaliseServerUrl(mm.server_url) !== existing.serverUrl) {
-            record.serverUrl = normaliseServerUrl(mm.server_url);
+        const newServer = mm?.server_url !== undefined && normaliseServerUrl(mm.server_url) !== existing.serverUrl;
+        if (newServer) {
+            record.serverUrl = normaliseServerUrl(mm.server_url!);
             everything = true;
         }
-        if (mm?.auth !== undefined || mm?.bot_token !== undefined || mm?.login_id !== undefined || mm?.password !== undefined) {
-            const auth = resolveAuth(mm, existing.auth);
+        if (newServer || mm?.auth !== undefined || mm?.bot_token !== undefined || mm?.login_id !== undefined || mm?.password !== undefined) {
+            // Saved credentials go only to the server they were saved for (DESIGN §14): a new
+            // server URL needs them again.
+            const auth = newServer ? resolveAuth(mm, withoutSecrets(existing.auth), NEW_SERVER_NEEDS_CREDENTIALS) : resolveAuth(mm, existing.auth);
             if (!sameAuth(auth, existing.auth)) {
                 record.auth = auth;
                 everything = true;
@@ -203,6 +215,7 @@ export class AdminService {
         }
         record.active = input.active ?? existing.active;
         record.dmSettings = applyDmSettings(existing.dmSettings, input.dm_settings);
+        await this.#checkAddresses(record);
         record.botUserId = await this.#checkAgainstMattermost(record, everything ? EVERYTHING : scope);
 
         await this.deps.integrations.save(record);
@@ -257,7 +270,7 @@ export class AdminService {
 
     async test(licence: string): Promise<TestResult[]> {
         const integration = await this.#integration(licence);
-        const results = await runTest(integration, this.deps.mattermost.for(integration));
+        const results = await runTest(integration, this.deps.mattermost.for(integration), this.deps.mattermost.egress);
         this.deps.logger.info({licence, ok: results.filter((r) => r.ok).length, failed: results.filter((r) => !r.ok).length}, 'integration test run');
         return results;
     }
@@ -304,6 +317,36 @@ export class AdminService {
             throw new IntegrationNotFound(licence);
         }
         return integration;
+    }
+
+    /**
+     * Before anything is sent: no URL names an internal address the operator did not allow (names
+     * that resolve to one are refused when connecting), and the outgoing-webhook token is no other
+     * integration's (it names the integration a reply belongs to).
+     */
+    async #checkAddresses(record: IntegrationRecord): Promise<void> {
+        const urls: Array<[string, string]> = [['mattermost.server_url', record.serverUrl]];
+        if (record.callbackUrl) {
+            urls.push(['ireserve.callback_url', record.callbackUrl]);
+        }
+        for (const type of NOTIFICATION_TYPES) {
+            const target = record.notificationChannels[type];
+            if (target && isIncomingWebhookTarget(target)) {
+                urls.push([`notification_channels.${type}`, target]);
+            }
+        }
+        for (const [field, url] of urls) {
+            const refused = this.deps.mattermost.egress?.checkUrl(url);
+            if (refused) {
+                throw new InvalidSettings(field, `internal address refused: ${refused.message}.`, 'address_refused');
+            }
+        }
+        if (record.outgoingWebhookToken !== null) {
+            const holder = await this.deps.integrations.findByOutgoingWebhookToken(record.outgoingWebhookToken);
+            if (holder && holder.licence !== record.licence) {
+                throw new InvalidSettings('mattermost.outgoing_webhook_token', 'is already used by another integration: each integration needs the token of its own outgoing webhook in Mattermost.', 'duplicate_token');
+            }
+        }
     }
 
     /** Returns the bot's user id (checked when the scope includes the bot). */

@@ -5,6 +5,7 @@ import {UpstreamError, type FailureKind} from '../domain/errors.js';
 import {NOTIFICATION_TYPES, isIncomingWebhookTarget, type Integration} from '../domain/integration.js';
 import {postToIncomingWebhook} from '../mattermost/incoming_webhook.js';
 import type {MattermostPort} from '../ports/mattermost.js';
+import type {EgressPolicy} from '../support/egress.js';
 
 import {channelAccessAdvice} from './channel_access.js';
 
@@ -80,6 +81,8 @@ function errorFor(kind: FailureKind): TestError {
 
 interface Context {
     port: MattermostPort;
+    /** The internal-address rules for incoming webhooks. */
+    egress?: EgressPolicy;
     /** How the bridge signs in (the messages name a token or a login). */
     authMode?: 'token' | 'login';
     licence: string;
@@ -165,13 +168,16 @@ async function testIncomingWebhook(context: Context, target: Target): Promise<Te
     const base = {channel_id: target.value, purpose: target.purpose, target: 'incoming_webhook' as const};
     try {
         // The same funnel the notifications themselves go through, so the Test judges them alike.
-        await postToIncomingWebhook(target.value, {text: sampleText(context.licence, target.purpose)}, 15_000);
+        await postToIncomingWebhook(target.value, {text: sampleText(context.licence, target.purpose)}, 15_000, context.egress);
         return {...base, ok: true, message: 'Posted a test message through the incoming webhook.'};
     } catch (error) {
         const kind: FailureKind | 'other' = error instanceof UpstreamError ? error.kind : 'other';
         const status = error instanceof UpstreamError && error.status !== undefined ? ` (HTTP ${error.status})` : '';
         if (kind === 'not_found' || kind === 'invalid') {
             return {...base, ok: false, error: 'channel_not_found', message: `The incoming webhook was refused${status}: it does not exist or was deleted. Create an incoming webhook in Mattermost (Integrations → Incoming Webhooks) and paste its URL in the settings.`};
+        }
+        if (kind === 'address_refused') {
+            return {...base, ok: false, error: 'rejected', message: `The bridge did not connect to the incoming webhook: ${(error as Error).message}.`};
         }
         if (kind === 'unreachable') {
             return {...base, ok: false, error: 'unreachable', message: `The bridge could not reach the incoming webhook (${(error as Error).message}). Check the URL and the network between the bridge and Mattermost.`};
@@ -184,9 +190,9 @@ async function testIncomingWebhook(context: Context, target: Target): Promise<Te
 }
 
 /** Runs the Test for an integration with its saved settings. Never throws on Mattermost failures. */
-export async function runTest(integration: Integration, port: MattermostPort): Promise<TestResult[]> {
+export async function runTest(integration: Integration, port: MattermostPort, egress?: EgressPolicy): Promise<TestResult[]> {
     const targets = targetsOf(integration);
-    const context: Context = {port, licence: integration.licence, authMode: integration.auth.mode, botUsername: '', botUserId: integration.botUserId, teams: new Map(), teamsKnown: false};
+    const context: Context = {port, egress, licence: integration.licence, authMode: integration.auth.mode, botUsername: '', botUserId: integration.botUserId, teams: new Map(), teamsKnown: false};
     const channelTargets = targets.filter((target) => !isIncomingWebhookTarget(target.value));
     if (channelTargets.length > 0) {
         try {

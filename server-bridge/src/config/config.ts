@@ -1,3 +1,5 @@
+import {isIP} from 'node:net';
+
 import {z} from 'zod';
 
 /**
@@ -24,6 +26,27 @@ export type Config = Readonly<{
     }>;
     maxAttachmentBytes: number;
     maxBodyBytes: number;
+    /** Slow or idle clients are closed after these (DESIGN §14). */
+    http: Readonly<{
+        /** Whole request, headers and body. */
+        requestTimeoutMs: number;
+        /** Request line and headers. */
+        headersTimeoutMs: number;
+        /** An idle kept-alive connection. */
+        keepAliveTimeoutMs: number;
+    }>;
+    /** BRIDGE_ALLOWED_INTERNAL_HOSTS: the only internal destinations outbound calls may reach. */
+    allowedInternalHosts: AllowedInternalHosts;
+}>;
+
+/**
+ * Internal (loopback, private, link-local…) destinations the operator allows: host names (lower
+ * case, exact) and address ranges as CIDRs (`10.0.0.0/8`, `fd00::/8`; a single address is a /32
+ * or /128). Everything else internal is refused (DESIGN §14).
+ */
+export type AllowedInternalHosts = Readonly<{
+    hosts: readonly string[];
+    cidrs: ReadonlyArray<Readonly<{address: string; prefix: number; family: 'ipv4' | 'ipv6'}>>;
 }>;
 
 export type DatabaseConfig =
@@ -69,6 +92,44 @@ function httpUrl(name: string, raw: string): string {
     return raw.replace(/\/+$/, '');
 }
 
+/**
+ * A browser's Origin header: scheme, host and port only, lower case, no path and no trailing
+ * slash (`https://mm.example.com/` → `https://mm.example.com`), so it matches what browsers send.
+ */
+function origin(raw: string): string {
+    httpUrl('BRIDGE_CORS_ORIGINS', raw);
+    const url = new URL(raw);
+    if (url.pathname !== '/' || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+        throw new ConfigError('BRIDGE_CORS_ORIGINS', `must be an origin (scheme, host and port, no path), got "${raw}"`);
+    }
+    return url.origin;
+}
+
+/** `host1,10.0.0.0/8,fd00::/8,127.0.0.1`: host names and CIDRs (see AllowedInternalHosts). */
+export function parseAllowedInternalHosts(raw: string | undefined, name = 'BRIDGE_ALLOWED_INTERNAL_HOSTS'): AllowedInternalHosts {
+    const hosts: string[] = [];
+    const cidrs: Array<{address: string; prefix: number; family: 'ipv4' | 'ipv6'}> = [];
+    for (const entry of (raw ?? '').split(/[\s,]+/).filter((part) => part !== '')) {
+        const [address = '', prefixText, extra] = entry.split('/');
+        const bare = address.replace(/^\[(.*)\]$/, '$1');
+        const version = isIP(bare);
+        if (version === 0) {
+            if (prefixText !== undefined || !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.?$/i.test(entry)) {
+                throw new ConfigError(name, `"${entry}" is neither a host name nor an address range like 10.0.0.0/8`);
+            }
+            hosts.push(entry.toLowerCase().replace(/\.$/, ''));
+            continue;
+        }
+        const max = version === 4 ? 32 : 128;
+        const prefix = prefixText === undefined ? max : /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : Number.NaN;
+        if (extra !== undefined || !(prefix >= 0 && prefix <= max)) {
+            throw new ConfigError(name, `"${entry}" has a bad prefix length (0 to ${max})`);
+        }
+        cidrs.push({address: bare, prefix, family: version === 4 ? 'ipv4' : 'ipv6'});
+    }
+    return Object.freeze({hosts: Object.freeze(hosts), cidrs: Object.freeze(cidrs.map((cidr) => Object.freeze(cidr)))});
+}
+
 function database(env: Env): DatabaseConfig {
     const raw = read(env, 'DATABASE_URL') ?? 'sqlite:./data/bridge.db';
     if (raw.startsWith('sqlite:')) {
@@ -112,13 +173,9 @@ export function loadConfig(env: Env = process.env): Config {
         throw new ConfigError('BRIDGE_ADMIN_TOKEN', 'must be at least 16 characters long');
     }
     const rawKey = read(env, 'BRIDGE_SECRET_KEY');
-    const corsOrigins = (read(env, 'BRIDGE_CORS_ORIGINS') ?? '')
-        .split(',').map((origin) => origin.trim()).filter((origin) => origin !== '');
-    for (const origin of corsOrigins) {
-        if (origin !== '*') {
-            httpUrl('BRIDGE_CORS_ORIGINS', origin);
-        }
-    }
+    const corsOrigins = [...new Set((read(env, 'BRIDGE_CORS_ORIGINS') ?? '')
+        .split(',').map((entry) => entry.trim()).filter((entry) => entry !== '')
+        .map((entry) => (entry === '*' ? entry : origin(entry))))];
     const logLevel = (read(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
     if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
         throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
@@ -144,6 +201,12 @@ export function loadConfig(env: Env = process.env): Config {
         maxAttachmentBytes,
         // Room for one attachment at the limit, base64-encoded, plus the rest of the event.
         maxBodyBytes: integer(env, 'BRIDGE_MAX_BODY_BYTES', Math.ceil(maxAttachmentBytes * 4 / 3) + 1024 * 1024, 1024, 2 * 1024 * 1024 * 1024),
+        http: Object.freeze({
+            requestTimeoutMs: integer(env, 'BRIDGE_HTTP_REQUEST_TIMEOUT_MS', 120_000, 1000, 3_600_000),
+            headersTimeoutMs: integer(env, 'BRIDGE_HTTP_HEADERS_TIMEOUT_MS', 15_000, 500, 600_000),
+            keepAliveTimeoutMs: integer(env, 'BRIDGE_HTTP_KEEP_ALIVE_TIMEOUT_MS', 5000, 500, 600_000),
+        }),
+        allowedInternalHosts: parseAllowedInternalHosts(read(env, 'BRIDGE_ALLOWED_INTERNAL_HOSTS')),
     };
     return Object.freeze(config);
 }

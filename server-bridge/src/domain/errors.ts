@@ -14,7 +14,8 @@ export type FailureKind =
     | 'root_missing' // 400 api.post.create_post.root_id.app_error
     | 'too_large' // 413 or a local size limit
     | 'invalid' // other 4xx
-    | 'login_rejected'; // bot login with e-mail and password refused
+    | 'login_rejected' // bot login with e-mail and password refused
+    | 'address_refused'; // an internal address not listed in BRIDGE_ALLOWED_INTERNAL_HOSTS (DESIGN §14)
 
 export type Upstream = 'mattermost' | 'ireserve' | 'webhook';
 

@@ -34,6 +34,8 @@ export function describeFailure(upstream: Upstream, kind: FailureKind, detail?: 
         return `${where} is rate limiting the bridge; it will retry after the time it asked for.`;
     case 'server_error':
         return `${where} had a server error${detail ? ` (${detail})` : ''}; the bridge will retry.`;
+    case 'address_refused':
+        return `The bridge did not connect to ${where}: ${detail ?? 'the address is internal'}. Use the public address, or have the operator list the host or its range in BRIDGE_ALLOWED_INTERNAL_HOSTS; then retry the failed deliveries.`;
     case 'unreachable':
         return `${where} could not be reached${detail ? ` (${detail})` : ''}; the bridge will retry.`;
     }

@@ -64,3 +64,18 @@ export interface Integration {
 export function isIncomingWebhookTarget(target: string): boolean {
     return /^https?:\/\//i.test(target);
 }
+
+/**
+ * Where notifications of `type` go ('' = not sent). `type` comes from an event: only the map's own
+ * keys count (`constructor`, `__proto__`, `toString` are no notification types).
+ */
+export function notificationTarget(channels: Partial<Record<NotificationType, string>>, type: string): string {
+    const value = Object.hasOwn(channels, type) ? (channels as Record<string, unknown>)[type] : undefined;
+    return typeof value === 'string' ? value : '';
+}
+
+/** The e-mails subscribed to direct messages for notifications of `type` (own keys only, as above). */
+export function subscribersOf(settings: DmSettings, type: string): string[] {
+    const value = Object.hasOwn(settings.subscriptions, type) ? (settings.subscriptions as Record<string, unknown>)[type] : undefined;
+    return Array.isArray(value) ? value as string[] : [];
+}

@@ -1,4 +1,4 @@
-import type {FastifyReply} from 'fastify';
+import type {FastifyReply, FastifyRequest} from 'fastify';
 import type {z} from 'zod';
 
 /**
@@ -17,12 +17,29 @@ export class HttpProblem extends Error {
         super(detail ?? title);
     }
 
+    /** Why the request was refused, for /metrics (a short code); defaults to the title's words. */
+    reason: string | undefined;
+
     get field(): string | undefined {
         return typeof this.extra.field === 'string' ? this.extra.field : undefined;
     }
+
+    /** Sets the refusal reason counted in /metrics (never shown in the answer). */
+    because(reason: string): this {
+        this.reason = reason;
+        return this;
+    }
+}
+
+const reasons = new WeakMap<FastifyRequest, string>();
+
+/** The reason a request was refused (set by sendProblem), for the refused-requests metric. */
+export function refusalReason(request: FastifyRequest): string | undefined {
+    return reasons.get(request);
 }
 
 export function sendProblem(reply: FastifyReply, problem: HttpProblem): FastifyReply {
+    reasons.set(reply.request, problem.reason ?? problem.title.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, ''));
     return reply.code(problem.status).type('application/problem+json').send({
         type: 'about:blank',
         title: problem.title,

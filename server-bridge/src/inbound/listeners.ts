@@ -230,6 +230,7 @@ export class InboundListeners {
         entry.caughtUp = false;
         const listener = new MattermostWebSocketListener({
             serverUrl: integration.serverUrl,
+            egress: deps.mattermost.egress,
             token: (refused) => port.authToken(refused),
             logger,
             baseBackoffMs: Math.min(deps.config.delivery.baseBackoffMs, 5000),

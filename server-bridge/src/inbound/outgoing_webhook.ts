@@ -1,6 +1,7 @@
 import type {Logger} from 'pino';
 
 import {constantTimeEqual} from '../crypto/secret_box.js';
+import {isMattermostId} from '../domain/ids.js';
 import type {Integration} from '../domain/integration.js';
 import type {IntegrationsRepository} from '../storage/integrations_repository.js';
 
@@ -18,6 +19,9 @@ export interface OutgoingWebhookCall {
     postId: string;
     userId: string;
     channelId: string;
+    /** For the warning about a refused call only (Mattermost sends the channel's name and team). */
+    channelName: string;
+    teamDomain: string;
 }
 
 export type WebhookRefusal = 'missing_token' | 'unknown_token';
@@ -38,24 +42,41 @@ export class InvalidWebhookCall extends Error {
     }
 }
 
+/** Shown in the status of the integration whose channel a call with an unknown token came from. */
+export const UNKNOWN_TOKEN_STATUS = 'Mattermost\'s outgoing webhook is sending a token that matches no integration. Copy the token of the outgoing webhook (Integrations → Outgoing Webhooks) into this integration\'s settings (outgoing-webhook token); replies made meanwhile were not relayed.';
+
 export interface OutgoingWebhookDeps {
-    integrations: Pick<IntegrationsRepository, 'findByOutgoingWebhookToken'>;
+    integrations: Pick<IntegrationsRepository, 'findByOutgoingWebhookToken' | 'findByChannel' | 'recordError'>;
     relay: Pick<InboundRelay, 'acceptWebhook'>;
     logger: Logger;
+}
+
+/** Printable, short: for a log line about a call nobody authenticated. */
+function printable(value: string): string {
+    // eslint-disable-next-line no-control-regex
+    return value.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?').slice(0, 64);
 }
 
 export class OutgoingWebhookService {
     constructor(private readonly deps: OutgoingWebhookDeps) {}
 
     /**
-     * Authenticates, then relays. Throws WebhookRefused before looking at any other field,
-     * InvalidWebhookCall for an authenticated call that names no post; otherwise throws only on
+     * Authenticates, then relays. Throws WebhookRefused before looking at any other field (a
+     * refused call is logged as a warning naming its channel, never the token, and an unknown
+     * token is shown in the status of the integration that channel belongs to), InvalidWebhookCall
+     * for an authenticated call whose ids are not Mattermost ids; otherwise throws only on
      * database trouble (the relay never loses a post to upstream trouble).
      */
     async receive(call: OutgoingWebhookCall): Promise<{relayed: boolean}> {
-        const integration = await this.#authenticate(call.token);
+        const integration = await this.#authenticate(call);
         if (call.postId === '') {
             throw new InvalidWebhookCall('post_id', 'is required');
+        }
+        // Every id goes into a Mattermost URL path or a comparison: 26 lowercase letters and digits.
+        for (const [field, value] of [['post_id', call.postId], ['user_id', call.userId], ['channel_id', call.channelId]] as const) {
+            if (value !== '' && !isMattermostId(value)) {
+                throw new InvalidWebhookCall(field, 'must be a Mattermost id (26 lowercase letters and digits)');
+            }
         }
         if (!integration.active) {
             this.deps.logger.info({licence: integration.licence}, 'outgoing webhook for an inactive integration ignored');
@@ -65,14 +86,23 @@ export class OutgoingWebhookService {
         return {relayed: true};
     }
 
-    async #authenticate(token: string): Promise<Integration> {
-        if (token === '') {
-            throw new WebhookRefused('missing_token');
+    async #authenticate(call: OutgoingWebhookCall): Promise<Integration> {
+        const integration = call.token === '' ? undefined : await this.deps.integrations.findByOutgoingWebhookToken(call.token);
+        if (integration && integration.outgoingWebhookToken !== null && constantTimeEqual(integration.outgoingWebhookToken, call.token)) {
+            return integration;
         }
-        const integration = await this.deps.integrations.findByOutgoingWebhookToken(token);
-        if (!integration || integration.outgoingWebhookToken === null || !constantTimeEqual(integration.outgoingWebhookToken, token)) {
-            throw new WebhookRefused('unknown_token');
+        const reason: WebhookRefusal = call.token === '' ? 'missing_token' : 'unknown_token';
+        const owners = reason === 'unknown_token' && isMattermostId(call.channelId) ? await this.deps.integrations.findByChannel(call.channelId) : [];
+        this.deps.logger.warn({
+            reason,
+            channel_id: printable(call.channelId),
+            channel_name: printable(call.channelName),
+            team: printable(call.teamDomain),
+            licences: owners.map((owner) => owner.licence),
+        }, reason === 'missing_token' ? 'outgoing webhook call without a token refused' : 'outgoing webhook call with a token that matches no integration refused; its replies are not relayed');
+        for (const owner of owners) {
+            await this.deps.integrations.recordError(owner.licence, UNKNOWN_TOKEN_STATUS);
         }
-        return integration;
+        throw new WebhookRefused(reason);
     }
 }

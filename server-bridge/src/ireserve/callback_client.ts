@@ -3,6 +3,7 @@ import axios, {type AxiosInstance} from 'axios';
 import {kindForStatus, retryAfterMs, UpstreamError} from '../domain/errors.js';
 
 import type {IReservePort, SignedCallback} from '../ports/ireserve.js';
+import {egressRefusal, type EgressPolicy} from '../support/egress.js';
 
 /**
  * The one request funnel to i-Reserve (axios). Every failure is classified once, from the HTTP
@@ -13,8 +14,10 @@ import type {IReservePort, SignedCallback} from '../ports/ireserve.js';
 export class IReserveCallbackClient implements IReservePort {
     readonly #http: AxiosInstance;
 
-    constructor(options: {timeoutMs?: number; maxBodyBytes?: number; userAgent?: string} = {}) {
+    /** `egress`: the internal-address rules (the composition root always passes them). */
+    constructor(options: {timeoutMs?: number; maxBodyBytes?: number; userAgent?: string; egress?: EgressPolicy} = {}) {
         this.#http = axios.create({
+            ...(options.egress ? {httpAgent: options.egress.httpAgent, httpsAgent: options.egress.httpsAgent} : {}),
             timeout: options.timeoutMs ?? 30_000,
             maxRedirects: 0,
             maxBodyLength: options.maxBodyBytes ?? Number.POSITIVE_INFINITY,
@@ -42,6 +45,10 @@ export class IReserveCallbackClient implements IReservePort {
                 headers: {...callback.headers, 'Content-Type': 'application/json', Accept: 'application/json'},
             });
         } catch (error) {
+            const refused = egressRefusal(error);
+            if (refused) {
+                throw new UpstreamError('ireserve', 'address_refused', refused.message);
+            }
             const code = (error as {code?: string}).code;
             const detail = code === 'ECONNABORTED' || code === 'ETIMEDOUT' ? 'timed out' : code ?? (error as Error).message;
             throw new UpstreamError('ireserve', 'unreachable', detail);
@@ -78,9 +85,8 @@ function summarise(body: unknown): string {
         }
         text = field.trim();
     } catch {
-        if (/^\s*</.test(text)) {
-            return ''; // an HTML error page says nothing useful
-        }
+        // Not i-Reserve's own (JSON) error: summarised by its status, never echoed (DESIGN §14).
+        return '';
     }
     // eslint-disable-next-line no-control-regex
     text = text.replace(/[\u0000-\u001f]+/g, ' ');

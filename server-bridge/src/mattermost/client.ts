@@ -1,6 +1,9 @@
 import mm from '@mattermost/client';
 
+import type {Dispatcher} from 'undici';
+
 import {kindForStatus, retryAfterMs, UpstreamError} from '../domain/errors.js';
+import {egressRefusal} from '../support/egress.js';
 
 import {LoginSession} from './login_session.js';
 
@@ -30,21 +33,29 @@ export interface MattermostClientOptions {
     session?: SessionTokenSource;
     timeoutMs?: number;
     userAgent?: string;
+    /** Every connection goes through it (EgressPolicy.dispatcher: the internal-address rules). */
+    dispatcher?: Dispatcher;
 }
 
 type FetchResult = {response: Response; headers: Map<string, string>; data: unknown};
 type DoFetchWithResponse = (url: string, options: RequestInit & {ignoreStatus?: boolean}) => Promise<FetchResult>;
 
+/**
+ * Mattermost's own error (`{id, message}`, an AppError) is quoted; any other answer is summarised
+ * by its status only, never echoed: the server URL is the admin's choice, and its answer must not
+ * become a way to read what an address serves (DESIGN §14).
+ */
 function describe(status: number, data: unknown): {message: string; errorId?: string} {
     if (data && typeof data === 'object') {
         const body = data as {id?: unknown; message?: unknown};
-        return {
-            message: typeof body.message === 'string' && body.message !== '' ? body.message : `HTTP ${status}`,
-            errorId: typeof body.id === 'string' ? body.id : undefined,
-        };
+        if (typeof body.id === 'string' && typeof body.message === 'string' && body.message !== '') {
+            return {message: body.message.slice(0, 300), errorId: body.id};
+        }
     }
-    const text = typeof data === 'string' ? data.trim().slice(0, 200) : '';
-    return {message: text === '' ? `HTTP ${status}` : text};
+    if (status >= 300 && status < 400) {
+        return {message: `HTTP ${status}: a redirect, which the bridge does not follow (use the server's final address)`};
+    }
+    return {message: `HTTP ${status}`};
 }
 
 export function createMattermostClient(options: MattermostClientOptions): MattermostClient {
@@ -55,6 +66,10 @@ export function createMattermostClient(options: MattermostClientOptions): Matter
     }
     client.setIncludeCookies(false);
     client.setUserAgent(options.userAgent ?? 'ireserve-bridge');
+    // Every request (the funnel below and the raw file download, which both take Client4's options)
+    // goes through the dispatcher and never follows a redirect.
+    const getOptions = client.getOptions.bind(client);
+    client.getOptions = (requestOptions) => ({...getOptions(requestOptions), redirect: 'manual', ...(options.dispatcher ? {dispatcher: options.dispatcher} : {})} as ReturnType<typeof getOptions>);
     const timeoutMs = options.timeoutMs ?? 30_000;
     const original = (client as unknown as {doFetchWithResponse: DoFetchWithResponse}).doFetchWithResponse;
     const send = async (url: string, requestOptions: RequestInit & {ignoreStatus?: boolean}, token: string | undefined): Promise<FetchResult> => {
@@ -62,6 +77,10 @@ export function createMattermostClient(options: MattermostClientOptions): Matter
         try {
             return await original(url, {...requestOptions, ...(headers ? {headers} : {}), ignoreStatus: true, signal: requestOptions.signal ?? AbortSignal.timeout(timeoutMs)});
         } catch (error) {
+            const refused = egressRefusal(error);
+            if (refused) {
+                throw new UpstreamError('mattermost', 'address_refused', refused.message);
+            }
             const cause = (error as {cause?: {message?: string}}).cause?.message ?? (error as Error).message;
             throw new UpstreamError('mattermost', 'unreachable', `Mattermost is unreachable: ${cause}`);
         }
@@ -95,10 +114,10 @@ export function createMattermostClient(options: MattermostClientOptions): Matter
  * token: `POST /api/v4/users/login` through Client4's `login` (which reads the `Token` header),
  * through the same funnel. The password stays in this closure; it is never logged or returned.
  */
-export function createLoginSession(options: {serverUrl: string; loginId: string; password: string; timeoutMs?: number; rejectedCooldownMs?: number; onToken?: (token: string) => void}): LoginSession {
+export function createLoginSession(options: {serverUrl: string; loginId: string; password: string; timeoutMs?: number; rejectedCooldownMs?: number; onToken?: (token: string) => void; dispatcher?: Dispatcher}): LoginSession {
     const {loginId, password} = options;
     return new LoginSession(async () => {
-        const client = createMattermostClient({serverUrl: options.serverUrl, timeoutMs: options.timeoutMs});
+        const client = createMattermostClient({serverUrl: options.serverUrl, timeoutMs: options.timeoutMs, dispatcher: options.dispatcher});
         await client.login(loginId, password);
         const token = client.getToken();
         if (!token) {

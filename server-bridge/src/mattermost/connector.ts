@@ -1,5 +1,6 @@
 import type {Integration} from '../domain/integration.js';
 import type {MattermostPort} from '../ports/mattermost.js';
+import type {EgressPolicy} from '../support/egress.js';
 
 import {MattermostRestAdapter} from './rest_adapter.js';
 
@@ -10,7 +11,12 @@ import {MattermostRestAdapter} from './rest_adapter.js';
 export class MattermostConnector {
     readonly #cache = new Map<string, {updatedAt: number; port: MattermostPort}>();
 
-    constructor(private readonly options: {timeoutMs?: number; loginCooldownMs?: number} = {}) {}
+    /** The internal-address rules every connection to Mattermost (and its incoming webhooks) follows. */
+    readonly egress: EgressPolicy | undefined;
+
+    constructor(private readonly options: {timeoutMs?: number; loginCooldownMs?: number; egress?: EgressPolicy} = {}) {
+        this.egress = options.egress;
+    }
 
     for(integration: Integration): MattermostPort {
         const cached = this.#cache.get(integration.licence);
@@ -29,10 +35,11 @@ export class MattermostConnector {
      */
     create(integration: Pick<Integration, 'serverUrl' | 'auth'>): MattermostPort {
         const {timeoutMs, loginCooldownMs} = this.options;
+        const dispatcher = this.options.egress?.dispatcher;
         if (integration.auth.mode === 'login') {
-            return new MattermostRestAdapter({serverUrl: integration.serverUrl, login: {loginId: integration.auth.loginId, password: integration.auth.password}, timeoutMs, loginCooldownMs});
+            return new MattermostRestAdapter({serverUrl: integration.serverUrl, login: {loginId: integration.auth.loginId, password: integration.auth.password}, timeoutMs, loginCooldownMs, dispatcher});
         }
-        return new MattermostRestAdapter({serverUrl: integration.serverUrl, token: integration.auth.botToken, timeoutMs});
+        return new MattermostRestAdapter({serverUrl: integration.serverUrl, token: integration.auth.botToken, timeoutMs, dispatcher});
     }
 
     forget(licence: string): void {

@@ -1,6 +1,7 @@
 import axios, {AxiosError} from 'axios';
 
 import {kindForStatus, retryAfterMs, UpstreamError} from '../domain/errors.js';
+import {egressRefusal, type EgressPolicy} from '../support/egress.js';
 import type {SlackAttachment} from '../domain/outbound/webhook_attachments.js';
 
 /**
@@ -21,11 +22,14 @@ export interface IncomingWebhookPost {
     attachments?: SlackAttachment[];
 }
 
-export async function postToIncomingWebhook(url: string, post: IncomingWebhookPost, timeoutMs = 30_000): Promise<void> {
+/** `egress`: the internal-address rules (the composition root always passes them). Never follows a redirect. */
+export async function postToIncomingWebhook(url: string, post: IncomingWebhookPost, timeoutMs = 30_000, egress?: EgressPolicy): Promise<void> {
     const target = new URL(url);
     try {
         await axios.post(target.toString(), post, {
             timeout: timeoutMs,
+            ...(egress ? {httpAgent: egress.httpAgent, httpsAgent: egress.httpsAgent} : {}),
+            maxContentLength: 64 * 1024,
             headers: {'Content-Type': 'application/json', 'User-Agent': 'ireserve-bridge'},
             maxRedirects: 0,
             responseType: 'text',
@@ -41,8 +45,7 @@ export async function postToIncomingWebhook(url: string, post: IncomingWebhookPo
                 errorId = typeof body.id === 'string' ? body.id : undefined;
                 message = typeof body.message === 'string' && body.message !== '' ? body.message : message;
             } catch {
-                const text = String(data ?? '').trim().slice(0, 200);
-                message = text === '' ? message : text;
+                // Not Mattermost's own error: summarised by its status, never echoed (DESIGN §14).
             }
             // Mattermost answers an unknown hook id with 400 and wraps the inner id
             // (web.incoming_webhook.invalid.app_error) in web.incoming_webhook.general.app_error.
@@ -54,6 +57,10 @@ export async function postToIncomingWebhook(url: string, post: IncomingWebhookPo
                 errorId,
                 retryAfterMs: retryAfterMs(headerValue(headers['retry-after']), headerValue(headers['x-ratelimit-reset'])),
             });
+        }
+        const refused = egressRefusal(error);
+        if (refused) {
+            throw new UpstreamError('webhook', 'address_refused', refused.message);
         }
         const cause = error instanceof AxiosError ? error.code ?? error.message : (error as Error).message;
         throw new UpstreamError('webhook', 'unreachable', `the incoming webhook could not be reached (${cause})`);

@@ -4,13 +4,16 @@ import type {Post, PostList} from '@mattermost/types/posts';
 import type {Team} from '@mattermost/types/teams';
 import type {UserProfile} from '@mattermost/types/users';
 
+import type {Dispatcher} from 'undici';
+
 import {kindForStatus, UpstreamError} from '../domain/errors.js';
+import {egressRefusal} from '../support/egress.js';
 import type {DownloadedFile, MattermostPort, NewPost, UploadFile} from '../ports/mattermost.js';
 
 import {createLoginSession, createMattermostClient, type MattermostClient} from './client.js';
 import type {LoginSession} from './login_session.js';
 
-export type RestAdapterOptions = {serverUrl: string; timeoutMs?: number; loginCooldownMs?: number}
+export type RestAdapterOptions = {serverUrl: string; timeoutMs?: number; loginCooldownMs?: number; dispatcher?: Dispatcher}
     & ({token: string; login?: undefined} | {token?: undefined; login: {loginId: string; password: string}});
 
 /** MattermostPort over REST API v4 with Client4 (see client.ts for the error funnel). */
@@ -26,15 +29,15 @@ export class MattermostRestAdapter implements MattermostPort {
         if (options.login) {
             // The token is also set on the client for the one raw fetch (downloadFile) outside the funnel.
             const session = createLoginSession({
-                serverUrl: this.serverUrl, ...options.login, timeoutMs: options.timeoutMs,
+                serverUrl: this.serverUrl, ...options.login, timeoutMs: options.timeoutMs, dispatcher: options.dispatcher,
                 rejectedCooldownMs: options.loginCooldownMs, onToken: (token) => this.client.setToken(token),
             });
             this.session = session;
-            this.client = createMattermostClient({serverUrl: this.serverUrl, timeoutMs: options.timeoutMs, session});
+            this.client = createMattermostClient({serverUrl: this.serverUrl, timeoutMs: options.timeoutMs, session, dispatcher: options.dispatcher});
         } else {
             this.session = undefined;
             this.#accessToken = options.token;
-            this.client = createMattermostClient({serverUrl: this.serverUrl, token: options.token, timeoutMs: options.timeoutMs});
+            this.client = createMattermostClient({serverUrl: this.serverUrl, token: options.token, timeoutMs: options.timeoutMs, dispatcher: options.dispatcher});
         }
     }
 
@@ -113,7 +116,10 @@ export class MattermostRestAdapter implements MattermostPort {
                 signal: AbortSignal.timeout(120_000),
             });
         } catch (error) {
-            throw new UpstreamError('mattermost', 'unreachable', `Mattermost is unreachable: ${(error as Error).message}`);
+            const refused = egressRefusal(error);
+            throw refused
+                ? new UpstreamError('mattermost', 'address_refused', refused.message)
+                : new UpstreamError('mattermost', 'unreachable', `Mattermost is unreachable: ${(error as Error).message}`);
         }
         if (!response.ok) {
             throw new UpstreamError('mattermost', kindForStatus(response.status), `downloading file ${fileId} answered HTTP ${response.status}`, {status: response.status});

@@ -2,6 +2,7 @@ import type {Logger} from 'pino';
 import WebSocket from 'ws';
 
 import {backoffDelayMs} from '../outbox/backoff.js';
+import type {EgressPolicy} from '../support/egress.js';
 
 /**
  * One Mattermost websocket (`/api/v4/websocket`) held as the bot, kept alive for as long as it runs.
@@ -56,6 +57,8 @@ export interface WebSocketListenerOptions {
     maxBackoffMs?: number;
     pingIntervalMs?: number;
     handshakeTimeoutMs?: number;
+    /** The internal-address rules the socket's connection follows. */
+    egress?: EgressPolicy;
     /** A fresh connection without `hello` after this long is given up and retried (default 15 s). */
     helloTimeoutMs?: number;
     random?: () => number;
@@ -183,6 +186,8 @@ export class MattermostWebSocketListener {
         const socket = new WebSocket(url, {
             headers: {Authorization: `Bearer ${token}`, 'User-Agent': 'ireserve-bridge'},
             handshakeTimeout: this.#options.handshakeTimeoutMs ?? 15_000,
+            followRedirects: false,
+            ...(this.#options.egress ? {agent: url.protocol === 'wss:' ? this.#options.egress.httpsAgent : this.#options.egress.httpAgent} : {}),
         });
         this.#socket = socket;
         socket.on('unexpected-response', (request, response) => {

@@ -50,6 +50,13 @@ export class Metrics {
         registers: [this.registry],
     });
 
+    readonly requestsRefused = new Counter({
+        name: 'ireserve_bridge_requests_refused_total',
+        help: 'HTTP requests answered 4xx, by route (pattern; "unmatched" for unknown paths) and reason (e.g. unauthorised, unknown_token, body_too_large).',
+        labelNames: ['route', 'reason'] as const,
+        registers: [this.registry],
+    });
+
     readonly outbox: Gauge<'direction' | 'status'>;
 
     constructor(options: {defaultMetrics?: boolean; outboxTotals?: () => Promise<Array<{direction: string; status: string; n: number}>>} = {}) {

@@ -4,7 +4,7 @@ import type {Logger} from 'pino';
 import type {JobLedgerUse, PostLedger, PostScope} from '../bot/post_ledger.js';
 import type {BotSession, BotSessions} from '../bot/session.js';
 import {UpstreamError} from '../domain/errors.js';
-import {isIncomingWebhookTarget} from '../domain/integration.js';
+import {isIncomingWebhookTarget, notificationTarget} from '../domain/integration.js';
 import type {ConversationMessage, ConversationStarted, ConversationUpdated, NotificationEvent} from '../domain/outbound/events.js';
 import {
     attachmentBytes,
@@ -23,6 +23,7 @@ import type {JobHandler} from '../outbox/worker.js';
 import type {ConversationRecord, ConversationsRepository} from '../storage/conversations_repository.js';
 import type {MessagesRepository} from '../storage/messages_repository.js';
 import type {Completion, Job} from '../storage/outbox_repository.js';
+import type {EgressPolicy} from '../support/egress.js';
 
 import type {DirectMessages} from './direct_messages.js';
 import {postToIncomingWebhook} from '../mattermost/incoming_webhook.js';
@@ -35,6 +36,8 @@ export interface OutboundDeliveryDeps {
     messages: MessagesRepository;
     logger: Logger;
     webhookTimeoutMs?: number;
+    /** The internal-address rules incoming webhooks are reached through. */
+    egress?: EgressPolicy;
     /** Personal DMs (dm_settings): asked to queue its DMs at the start of each outbound job. */
     directMessages?: DirectMessages;
     /**
@@ -164,14 +167,14 @@ export class OutboundDelivery {
         const s = await this.#session(job);
         await this.#deps.ledger.prune(s.licence);
         await this.#deps.directMessages?.onNotification(s.integration, job, data);
-        const target = (s.integration.notificationChannels as Record<string, string | undefined>)[data.notification_type] ?? '';
+        const target = notificationTarget(s.integration.notificationChannels, data.notification_type);
         if (target.trim() === '') {
             this.#deps.logger.info({licence: s.licence, job: job.id, type: data.notification_type}, 'notification type no longer mapped to a channel; not sent');
             return;
         }
         const content = notificationPost(data, eventId);
         if (isIncomingWebhookTarget(target)) {
-            await postToIncomingWebhook(target, incomingWebhookNotification(data, eventId), this.#deps.webhookTimeoutMs);
+            await postToIncomingWebhook(target, incomingWebhookNotification(data, eventId), this.#deps.webhookTimeoutMs, this.#deps.egress);
             return;
         }
         await this.#deps.ledger.post(scopeOf(s), {

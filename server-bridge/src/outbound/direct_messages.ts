@@ -4,7 +4,7 @@ import type {Logger} from 'pino';
 import type {PostLedger} from '../bot/post_ledger.js';
 import type {BotSessions} from '../bot/session.js';
 import {UpstreamError} from '../domain/errors.js';
-import type {Integration, NotificationType} from '../domain/integration.js';
+import {subscribersOf, type Integration} from '../domain/integration.js';
 import type {ConversationMessage, ConversationUpdated, NotificationEvent} from '../domain/outbound/events.js';
 import {PROPS_VERSION} from '../domain/outbound/post_formats.js';
 import {safeInline, safeMessageText} from '../domain/outbound/text_safety.js';
@@ -108,7 +108,7 @@ export class DirectMessages {
 
     /** `notification`: one DM per subscriber of its type. */
     async onNotification(integration: Integration, job: Job, data: NotificationEvent): Promise<void> {
-        const subscribers = integration.dmSettings.subscriptions[data.notification_type as NotificationType] ?? [];
+        const subscribers = subscribersOf(integration.dmSettings, data.notification_type);
         for (const email of subscribers) {
             await this.#enqueue(integration.licence, {reason: 'subscription', email, event_id: eventIdOf(job), notification: data},
                 `dm:${email.toLowerCase()}`, `dm:subscription:${eventIdOf(job)}:${email.toLowerCase()}`);

@@ -1,7 +1,7 @@
 import type {Transaction} from 'kysely';
 
 import {verify, type VerifyFailure} from '../crypto/standard_webhooks.js';
-import type {Integration, NotificationType} from '../domain/integration.js';
+import {notificationTarget, subscribersOf, type Integration} from '../domain/integration.js';
 import type {OutboundEvent} from '../domain/outbound/events.js';
 import type {Clock} from '../ports/clock.js';
 import type {Db} from '../storage/database.js';
@@ -72,6 +72,22 @@ export class EventIntake {
         outbox: OutboxRepository;
         wakeWorker: () => void;
     }) {}
+
+    /**
+     * What can be checked before the body is read (DESIGN §14): the signature headers are present
+     * and the timestamp is fresh, and the licence exists. Throws IntakeError (`bad_signature` for
+     * the headers, `unknown_licence`); the HTTP layer answers an unknown licence like a known
+     * one with a wrong signature.
+     */
+    async screen(licence: string, headers: SignatureHeaders): Promise<void> {
+        const failure = verify([], headers, Buffer.alloc(0), Math.floor(this.deps.clock.now() / 1000));
+        if (failure !== null && failure !== 'no_matching_signature') {
+            throw new IntakeError({kind: 'bad_signature', reason: failure});
+        }
+        if (!await this.deps.integrations.getCached(licence)) {
+            throw new IntakeError({kind: 'unknown_licence'});
+        }
+    }
 
     /** Throws IntakeError: unknown licence, bad/missing/stale signature, or an inactive integration (checked after the signature). */
     async authenticate(licence: string, headers: SignatureHeaders, rawBody: Buffer): Promise<Integration> {
@@ -153,8 +169,8 @@ export class EventIntake {
             return {status: 'duplicate', of: 'message'};
         }
         if (event.type === 'notification') {
-            const target = (integration.notificationChannels as Record<string, string | undefined>)[event.data.notification_type] ?? '';
-            const subscribers = integration.dmSettings.subscriptions[event.data.notification_type as NotificationType] ?? [];
+            const target = notificationTarget(integration.notificationChannels, event.data.notification_type);
+            const subscribers = subscribersOf(integration.dmSettings, event.data.notification_type);
             if (target.trim() === '' && subscribers.length === 0) {
                 return {status: 'not_sent', reason: `No channel is mapped to notification type "${event.data.notification_type}", so it is not posted.`};
             }

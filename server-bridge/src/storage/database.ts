@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 
 import SqliteDatabase from 'better-sqlite3';
@@ -72,6 +73,7 @@ function openSqlite(file: string): Db {
     }
     let sqlite: SqliteDatabase.Database;
     try {
+        makePrivate(file);
         sqlite = new SqliteDatabase(file);
     } catch (error) {
         throw new StorageError(`cannot open the SQLite file ${file}: ${(error as Error).message}`);
@@ -83,6 +85,26 @@ function openSqlite(file: string): Db {
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('foreign_keys = ON');
     return new Kysely<Database>({dialect: new SqliteDialect({database: withStatementCache(sqlite)})});
+}
+
+/**
+ * The database holds guests' messages: its file is created readable by the bridge's user only
+ * (0600), and an older file is narrowed to that. SQLite creates the -wal and -shm files with the
+ * main file's mode; existing ones are narrowed too (DESIGN §14).
+ */
+function makePrivate(file: string): void {
+    fs.closeSync(fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600));
+    for (const part of [file, `${file}-wal`, `${file}-shm`]) {
+        try {
+            if ((fs.statSync(part).mode & 0o077) !== 0) {
+                fs.chmodSync(part, 0o600);
+            }
+        } catch (error) {
+            if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+                throw error;
+            }
+        }
+    }
 }
 
 function openPostgres(url: string): Db {

@@ -142,6 +142,12 @@ export class IntegrationsRepository {
         return stored?.action_key_enc ? this.box.open(stored.action_key_enc) : undefined;
     }
 
+    /** The integrations whose conversation channel this is (usually one). */
+    async findByChannel(channelId: string): Promise<Integration[]> {
+        const rows = await this.db.selectFrom('integrations').selectAll().where('channel_id', '=', channelId).execute();
+        return rows.map((row) => this.#toIntegration(row));
+    }
+
     async listLicences(filter: {active?: boolean} = {}): Promise<string[]> {
         let query = this.db.selectFrom('integrations').select('licence');
         if (filter.active !== undefined) {

@@ -7,7 +7,7 @@ import {createAdminApi} from '../../src/admin/index.js';
 import {verify, sign} from '../../src/crypto/standard_webhooks.js';
 import {ENGINES, startBridge, stopPostgresServer, waitFor} from '../support/bridge_harness.js';
 
-import {ADMIN_TOKEN, client, closedPort, createIntegration, settingsFor, startWorld, stopWorld, type World} from './support.js';
+import {ADMIN_TOKEN, client, closedPort, createIntegration, settingsFor, startWorld, stopWorld, webhookTokenFor, type World} from './support.js';
 
 after(stopPostgresServer);
 
@@ -101,7 +101,7 @@ for (const engine of ENGINES) {
 
         test('PUT creates (201, secrets once), GET shows settings without secrets, PUT replaces (200)', async () => {
             const {api} = world;
-            const body = settingsFor(world);
+            const body = settingsFor(world, {}, 'L-1001');
             const created = await api('PUT', '/api/v1/integrations/L-1001', {body});
             assert.equal(created.status, 201, created.text);
             assert.match(created.body.signing_secret, /^whsec_[A-Za-z0-9+/=]{40,}$/);
@@ -552,9 +552,9 @@ for (const engine of ENGINES) {
                 await api('GET', '/api/v1/integrations/L-SECRETS'),
                 await api('GET', '/api/v1/integrations'),
                 await api('PATCH', '/api/v1/integrations/L-SECRETS', {body: {active: true}}),
-                await api('PUT', '/api/v1/integrations/L-SECRETS', {body: settingsFor(world)}),
+                await api('PUT', '/api/v1/integrations/L-SECRETS', {body: settingsFor(world, {}, 'L-SECRETS')}),
             ];
-            const secrets = [...world.secrets, 'owt-secret-token-0001', ADMIN_TOKEN];
+            const secrets = [...world.secrets, webhookTokenFor('L-SECRETS'), ADMIN_TOKEN];
             assert.ok(secrets.length >= 8);
             for (const answer of answers) {
                 for (const secret of secrets) {
@@ -568,7 +568,7 @@ for (const engine of ENGINES) {
             }
             const rows = JSON.stringify(await running.bridge.context.database.db.selectFrom('integrations').selectAll().execute());
             assert.match(rows, /L-SECRETS/);
-            for (const secret of [...world.secrets, 'owt-secret-token-0001']) {
+            for (const secret of [...world.secrets, webhookTokenFor('L-SECRETS')]) {
                 assert.ok(!rows.includes(secret), 'a secret is stored in clear');
             }
             if (engine === 'sqlite') {
@@ -576,7 +576,7 @@ for (const engine of ENGINES) {
                 const bytes = Buffer.concat([file, `${file}-wal`].filter((f) => existsSync(f)).map((f) => readFileSync(f)));
                 assert.ok(bytes.includes(Buffer.from('L-SECRETS')), 'the database file holds the integration');
                 assert.ok(!bytes.includes(Buffer.from(world.seed.bot.token)), 'the bot token is in the database file in clear');
-                assert.ok(!bytes.includes(Buffer.from('owt-secret-token-0001')), 'the outgoing-webhook token is in the database file in clear');
+                assert.ok(!bytes.includes(Buffer.from(webhookTokenFor('L-SECRETS'))), 'the outgoing-webhook token is in the database file in clear');
                 assert.equal(path.basename(file), 'bridge.db');
             }
         });

@@ -63,10 +63,18 @@ export async function stopWorld(world: World | undefined): Promise<void> {
     }
 }
 
+/**
+ * The outgoing-webhook token of a licence's settings: each integration holds its own (a token
+ * another integration holds is refused), all starting `owt-secret-token-` for the secret checks.
+ */
+export function webhookTokenFor(licence: string): string {
+    return `owt-secret-token-${licence.toLowerCase()}`;
+}
+
 /** A settings body that passes every check against the seeded stand-in. */
-export function settingsFor(world: World, overrides: Record<string, unknown> = {}): Record<string, any> {
+export function settingsFor(world: World, overrides: Record<string, unknown> = {}, licence = 'default'): Record<string, any> {
     return {
-        mattermost: {server_url: world.mm.url, bot_token: world.seed.bot.token, outgoing_webhook_token: 'owt-secret-token-0001'},
+        mattermost: {server_url: world.mm.url, bot_token: world.seed.bot.token, outgoing_webhook_token: webhookTokenFor(licence)},
         channel_id: world.seed.channel.id,
         notification_channels: {'booking.confirmed': world.seed.notification_channel.id, 'booking.cancelled': ''},
         relay_mode: 'all_replies',
@@ -79,10 +87,11 @@ export function settingsFor(world: World, overrides: Record<string, unknown> = {
 
 /** Creates an integration with the operator token; remembers its secrets. */
 export async function createIntegration(world: World, licence: string, overrides: Record<string, unknown> = {}): Promise<{signing_secret: string; admin_key: string; body: any}> {
-    const answer = await world.api('PUT', `/api/v1/integrations/${licence}`, {body: settingsFor(world, overrides)});
+    const answer = await world.api('PUT', `/api/v1/integrations/${licence}`, {body: settingsFor(world, overrides, licence)});
     if (answer.status !== 201) {
         throw new Error(`creating ${licence} answered ${answer.status}: ${answer.text}`);
     }
+    world.secrets.add(webhookTokenFor(licence));
     world.secrets.add(answer.body.signing_secret);
     world.secrets.add(answer.body.admin_key);
     return {signing_secret: answer.body.signing_secret, admin_key: answer.body.admin_key, body: answer.body};

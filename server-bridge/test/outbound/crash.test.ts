@@ -9,7 +9,7 @@ import {after, before, describe, test} from 'node:test';
 
 import {generateSigningSecret} from '../../src/crypto/standard_webhooks.js';
 import {MattermostStandIn, type Seed} from '../../../test/standins/mattermost/index.js';
-import {ADMIN_TOKEN, startBridge, waitFor} from '../support/bridge_harness.js';
+import {ADMIN_TOKEN, LOOPBACK_HOSTS, startBridge, waitFor} from '../support/bridge_harness.js';
 
 import {assertDeliveredInOrder, botPosts, integrationRecord, message, sendEvent, started} from './support.js';
 
@@ -77,6 +77,7 @@ describe('outbound: the bridge process killed with SIGKILL mid-run (SQLite file,
             BRIDGE_DELIVERY_BASE_BACKOFF_MS: '20',
             BRIDGE_DELIVERY_MAX_BACKOFF_MS: '200',
             BRIDGE_DELIVERY_POLL_MS: '20',
+            BRIDGE_ALLOWED_INTERNAL_HOSTS: LOOPBACK_HOSTS,
             // A killed process's leases run out quickly, so the restarted one takes its jobs over soon.
             BRIDGE_DELIVERY_LEASE_MS: '2000',
         };

@@ -111,8 +111,8 @@ for (const engine of ENGINES) {
         });
 
         describe('answers', () => {
-            test('unknown licence → 404; inactive integration → 409; non-JSON → 415', async () => {
-                assertProblem(await r.send(started('c-x'), {licence: 'L-nobody'}), 404);
+            test('unknown licence → 401 like a wrong signature (DESIGN §14); inactive integration → 409; non-JSON → 415', async () => {
+                assertProblem(await r.send(started('c-x'), {licence: 'L-nobody'}), 401);
 
                 const {integrations} = r.running.bridge.context;
                 const record = (await integrations.getRecord(r.licence))!;

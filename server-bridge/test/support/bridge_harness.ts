@@ -10,6 +10,12 @@ import {startPostgres, type Postgres} from '../../../test/support/postgres.js';
 
 export const ADMIN_TOKEN = 'operator-token-for-tests-0123456789';
 
+/**
+ * BRIDGE_ALLOWED_INTERNAL_HOSTS of test bridges: every upstream of a test (stand-ins, recorders,
+ * the real Mattermost of the e2e suite) listens on loopback. Tests of the refusal override it.
+ */
+export const LOOPBACK_HOSTS = '127.0.0.0/8,::1,localhost';
+
 export type Engine = 'sqlite' | 'postgres';
 
 /** The engines every storage-touching suite runs on. `BRIDGE_TEST_ENGINES=sqlite` narrows it. */
@@ -70,6 +76,7 @@ export async function startBridge(options: {engine?: Engine; env?: Record<string
         BRIDGE_DELIVERY_BASE_BACKOFF_MS: '20',
         BRIDGE_DELIVERY_MAX_BACKOFF_MS: '200',
         BRIDGE_DELIVERY_POLL_MS: '20',
+        BRIDGE_ALLOWED_INTERNAL_HOSTS: LOOPBACK_HOSTS,
         ...options.env,
     });
     const logs: string[] = [];

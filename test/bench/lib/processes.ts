@@ -8,6 +8,9 @@ import path from 'node:path';
 import {createInterface} from 'node:readline';
 import {fileURLToPath} from 'node:url';
 
+/** BRIDGE_ALLOWED_INTERNAL_HOSTS of every benchmark bridge: its upstreams are local servers. */
+const LOOPBACK_HOSTS = '127.0.0.0/8,::1,localhost';
+
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const TEST_DIR = path.join(ROOT, 'test');
 
@@ -186,6 +189,8 @@ export class BridgeProcess {
                 BRIDGE_HOST: '127.0.0.1',
                 BRIDGE_PORT: String(this.options.port),
                 BRIDGE_PUBLIC_URL: this.url,
+                // The stand-ins, the i-Reserve recorder and Mattermost all listen on loopback.
+                BRIDGE_ALLOWED_INTERNAL_HOSTS: LOOPBACK_HOSTS,
                 ...this.options.env,
             },
             stdio: ['ignore', log, log],

@@ -1,6 +1,7 @@
 import {createHash} from 'node:crypto';
 
 import type {ReplyAuthor} from './author.js';
+import {safeMessageText} from '../outbound/text_safety.js';
 
 /**
  * The `conversation.reply` callback to i-Reserve (DESIGN §5). Pure. Its Standard Webhooks
@@ -71,7 +72,8 @@ export interface DeliveryNotice {
 
 export function failureNotice(postId: string, reason: string): {message: string; props: {ireserve_delivery: DeliveryNotice}} {
     return {
-        message: `:warning: This reply did not reach the visitor. ${reason}`,
+        // The reason may quote i-Reserve's answer: neutralised like every text from outside.
+        message: `:warning: This reply did not reach the visitor. ${safeMessageText(reason)}`,
         props: {ireserve_delivery: {post_id: postId, status: 'failed', reason}},
     };
 }

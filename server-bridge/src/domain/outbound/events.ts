@@ -25,9 +25,44 @@ export const envelopeSchema = z.object({
     data: z.record(z.string(), z.unknown(), {error: 'must be an object'}),
 });
 
-const id = z.string().trim().min(1, 'must not be empty').max(EVENT_LIMITS.idLength, `must be at most ${EVENT_LIMITS.idLength} characters`);
-const name = z.string().trim().min(1, 'must not be empty').max(EVENT_LIMITS.nameLength, `must be at most ${EVENT_LIMITS.nameLength} characters`);
-const httpUrl = z.url({protocol: /^https?$/, error: 'must be an http(s) URL'}).max(EVENT_LIMITS.urlLength);
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+// eslint-disable-next-line no-control-regex
+const CONTROL_EXCEPT_LINES = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+const NO_CONTROL = 'must not contain control characters (NUL, line breaks, tabs…)';
+const NO_CONTROL_IN_TEXT = 'must not contain control characters other than line breaks and tabs (NUL…)';
+
+/** A single-line value (id, name, file name…): control characters are refused, not stripped. */
+function line(max: number) {
+    return z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`).refine((value) => !CONTROL.test(value), NO_CONTROL);
+}
+
+/** Free text (messages, notifications): line breaks and tabs are text, NUL and other controls are not. */
+function text(max: number) {
+    return z.string().max(max, `must be at most ${max} characters`).refine((value) => !CONTROL_EXCEPT_LINES.test(value), NO_CONTROL_IN_TEXT);
+}
+
+const id = line(EVENT_LIMITS.idLength);
+const name = line(EVENT_LIMITS.nameLength);
+/**
+ * An absolute http(s) URL as a browser would send it: no spaces, control characters, quotes or
+ * angle brackets, no user name or password. Stored in its normalised form (URL.href).
+ */
+const httpUrl = z.string().trim().max(EVENT_LIMITS.urlLength, `must be at most ${EVENT_LIMITS.urlLength} characters`)
+    .refine(isStrictHttpUrl, 'must be an http(s) URL without spaces, quotes, angle brackets or a user name (percent-encode such characters)')
+    .transform((value) => new URL(value).href);
+
+export function isStrictHttpUrl(value: string): boolean {
+    if (/[\s"'<>\\^`{|}]/.test(value) || CONTROL.test(value)) {
+        return false;
+    }
+    try {
+        const url = new URL(value);
+        return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '' && url.username === '' && url.password === '';
+    } catch {
+        return false;
+    }
+}
 /** ISO 8601 with a time zone, e.g. 2025-06-01T09:30:00Z. */
 const timestamp = z.iso.datetime({offset: true, error: 'must be an ISO 8601 date-time with a time zone, like 2025-06-01T09:30:00Z'});
 const person = z.object({name, email: z.email({error: 'must be an e-mail address'}).max(254).optional()});
@@ -45,16 +80,16 @@ export const conversationStartedSchema = z.object({
     visitor: person,
     page_url: httpUrl,
     started_at: timestamp.optional(),
-    locale: z.string().trim().min(1).max(35).optional(),
+    locale: line(35).optional(),
 });
 
 /** `maxAttachmentBytes` is the per-file limit (BRIDGE_MAX_ATTACHMENT_BYTES). */
 export function conversationMessageSchema(maxAttachmentBytes: number) {
     const attachment = z.object({
-        filename: z.string().trim().min(1, 'must not be empty').max(EVENT_LIMITS.filenameLength),
-        content_type: z.string().trim().min(1, 'must not be empty').max(255),
+        filename: line(EVENT_LIMITS.filenameLength),
+        content_type: line(255),
+        // '' is an empty file: a real file, posted like any other.
         data: z.string()
-            .min(1, 'must not be empty (a file needs at least one byte)')
             .regex(BASE64, 'must be standard base64 (A-Z, a-z, 0-9, +, /, = padding) without line breaks')
             .refine((data) => data.length % 4 === 0, 'is not valid base64: its length must be a multiple of 4')
             .superRefine((data, ctx) => {
@@ -71,7 +106,7 @@ export function conversationMessageSchema(maxAttachmentBytes: number) {
         conversation_id: id,
         message_id: id,
         sender: z.object({type: z.enum(['visitor', 'agent', 'system'], {error: 'must be visitor, agent or system'}), name}),
-        text: z.string().max(EVENT_LIMITS.messageTextLength, `must be at most ${EVENT_LIMITS.messageTextLength} characters`).default(''),
+        text: text(EVENT_LIMITS.messageTextLength).default(''),
         attachments: z.array(attachment).max(EVENT_LIMITS.attachmentsPerMessage, `at most ${EVENT_LIMITS.attachmentsPerMessage} files per message`).default([]),
         sent_at: timestamp.optional(),
     }).refine((message) => message.text.trim() !== '' || message.attachments.length > 0, {
@@ -88,14 +123,14 @@ export const conversationUpdatedSchema = z.object({
 });
 
 export const notificationSchema = z.object({
-    notification_type: z.string().trim().min(1, 'must not be empty').max(100),
-    title: z.string().trim().max(200).optional(),
-    text: z.string().trim().min(1, 'must not be empty').max(EVENT_LIMITS.notificationTextLength, `must be at most ${EVENT_LIMITS.notificationTextLength} characters`),
+    notification_type: line(100),
+    title: z.string().trim().max(200).refine((value) => !CONTROL.test(value), NO_CONTROL).optional(),
+    text: text(EVENT_LIMITS.notificationTextLength).transform((value) => value.trim()).refine((value) => value !== '', 'must not be empty'),
     url: httpUrl.optional(),
     /** Shown as attachment fields through incoming webhooks (title/value pairs, e.g. guest, dates, amount). */
     fields: z.array(z.object({
-        title: z.string().trim().min(1, 'must not be empty').max(100),
-        value: z.string().trim().min(1, 'must not be empty').max(1000),
+        title: line(100),
+        value: text(1000).transform((value) => value.trim()).refine((value) => value !== '', 'must not be empty'),
         short: z.boolean().optional(),
     })).max(20, 'at most 20 fields').optional(),
 });

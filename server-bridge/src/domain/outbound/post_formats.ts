@@ -4,7 +4,7 @@ import type {RelayMode} from '../integration.js';
 
 import type {Attachment, ConversationMessage, NotificationEvent} from './events.js';
 import {splitText} from './split.js';
-import {runeLength, safeInline, safeMessageText} from './text_safety.js';
+import {runeLength, safeInline, safeMessageText, safeUrl} from './text_safety.js';
 
 /**
  * The posts the bridge makes (DESIGN §7, the contract with the webapp plugin). Every post has a
@@ -91,7 +91,7 @@ export function rootPost(licence: string, conversationId: string, context: Conve
     lines.push(`**${number}Web chat with ${visitor}**${context.visitor_email ? ` (${safeInline(context.visitor_email)})` : ''}`);
     const facts: string[] = [];
     if (context.page_url) {
-        facts.push(`Page: ${context.page_url}`);
+        facts.push(`Page: ${safeUrl(context.page_url)}`);
     }
     if (context.started_at) {
         facts.push(`Started: ${formatTime(context.started_at)}`);
@@ -189,7 +189,7 @@ export function notificationPost(notification: NotificationEvent, eventId: strin
     lines.push(title === '' ? `**${safeInline(notification.notification_type)}**` : `**${title}**`);
     lines.push(safeMessageText(notification.text));
     if (notification.url) {
-        lines.push(`[Open in i-Reserve](${notification.url})`);
+        lines.push(`[Open in i-Reserve](${safeUrl(notification.url)})`);
     }
     const ireserve: Record<string, unknown> = {
         v: PROPS_VERSION,

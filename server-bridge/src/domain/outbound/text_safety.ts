@@ -45,6 +45,21 @@ export function safeInline(value: string, maxLength = 200): string {
     return neutraliseMentions(clipped.replace(/[\\`*_~[\]<>|#!]/g, (char) => `\\${char}`));
 }
 
+/**
+ * A URL (already a valid http(s) URL, as the event schema ensures) as it may appear in a post:
+ * normalised, and with every character that Markdown or the mention parser could read as more than
+ * an address percent-encoded — `@` (a mention after a `/`), brackets and parentheses (a link or an
+ * image), `*`, `_`, `~` and `` ` `` (emphasis, code). Percent-encoding these leaves the address the same.
+ */
+export function safeUrl(url: string): string {
+    const href = new URL(url).href;
+    const start = href.indexOf('//') + 2;
+    const hostEnd = href.indexOf('/', start);
+    const origin = hostEnd === -1 ? href : href.slice(0, hostEnd);
+    const rest = hostEnd === -1 ? '' : href.slice(hostEnd);
+    return origin + rest.replace(/[@()[\]*_~`!<>'"\\]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+}
+
 export function runeLength(text: string): number {
     let n = 0;
     for (const _ of text) {

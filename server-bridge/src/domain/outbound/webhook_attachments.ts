@@ -2,7 +2,7 @@ import type {NotificationType} from '../integration.js';
 
 import type {NotificationEvent} from './events.js';
 import {PROPS_VERSION} from './post_formats.js';
-import {safeInline, safeMessageText} from './text_safety.js';
+import {safeInline, safeMessageText, safeUrl} from './text_safety.js';
 
 /**
  * A notification as a Mattermost incoming-webhook payload (Slack-compatible): one message attachment
@@ -51,7 +51,7 @@ export function incomingWebhookNotification(notification: NotificationEvent, eve
         fields.push({title: safeInline(field.title, 100), value: safeMessageText(field.value), short: field.short ?? field.value.length <= 40});
     }
     const attachment: SlackAttachment = {
-        fallback: `${title}: ${notification.text}`.slice(0, 3000),
+        fallback: `${title}: ${text}`.slice(0, 3000),
         color: NOTIFICATION_COLOURS[notification.notification_type as NotificationType] ?? DEFAULT_COLOUR,
         title,
         text,
@@ -59,7 +59,7 @@ export function incomingWebhookNotification(notification: NotificationEvent, eve
         footer: 'i-Reserve',
     };
     if (notification.url) {
-        attachment.title_link = notification.url;
+        attachment.title_link = safeUrl(notification.url);
     }
     const ireserve: Record<string, unknown> = {v: PROPS_VERSION, notification_type: notification.notification_type, text: notification.text, event_id: eventId};
     if (notification.title) {

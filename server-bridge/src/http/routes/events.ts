@@ -23,12 +23,31 @@ function isJson(contentType: string | undefined): boolean {
     return contentType !== undefined && /^application\/json\s*(;|$)/i.test(contentType.trim());
 }
 
+function signatureHeaders(request: FastifyRequest): {id?: string; timestamp?: string; signature?: string} {
+    return {id: header(request, 'webhook-id'), timestamp: header(request, 'webhook-timestamp'), signature: header(request, 'webhook-signature')};
+}
+
+/**
+ * The answer to an IntakeError. An unknown licence reads exactly like a known licence with a
+ * wrong signature (DESIGN §14); only the metric's reason tells them apart.
+ */
+function intakeProblem(error: IntakeError, licence: string): HttpProblem {
+    const failure = error.failure;
+    if (failure.kind === 'inactive') {
+        return new HttpProblem(409, 'Integration not active', `The integration for licence ${licence} is not active; events are refused until it is activated.`).because('inactive');
+    }
+    const reason: VerifyFailure = failure.kind === 'unknown_licence' ? 'no_matching_signature' : failure.reason;
+    return new HttpProblem(401, 'Invalid signature', SIGNATURE_PROBLEMS[reason], {reason}).because(failure.kind === 'unknown_licence' ? 'unknown_licence' : reason);
+}
+
 /**
  * `POST /api/v1/licences/{licence}/events` — signed i-Reserve events (DESIGN §3, docs/events.md).
- * The body is read as raw bytes (the signature covers them exactly), then verified, parsed and
- * handed to the intake. Answers 202 accepted / 200 duplicate or not_sent; errors as problem+json.
+ * Before the body is read: the content type, the signature headers and the licence are checked
+ * (an unknown licence is refused without buffering anything). Then the body is read as raw bytes
+ * (the signature covers them exactly, up to `maxBodyBytes`), verified, parsed and handed to the
+ * intake. Answers 202 accepted / 200 duplicate or not_sent; errors as problem+json.
  */
-export function eventRoutes(deps: {intake: EventIntake; metrics: Metrics; maxAttachmentBytes: number}): FastifyPluginAsync {
+export function eventRoutes(deps: {intake: EventIntake; metrics: Metrics; maxAttachmentBytes: number; maxBodyBytes: number}): FastifyPluginAsync {
     return async (app) => {
         // Only in this plugin's scope: JSON bodies stay raw bytes for the signature check.
         app.removeContentTypeParser('application/json');
@@ -41,42 +60,41 @@ export function eventRoutes(deps: {intake: EventIntake; metrics: Metrics; maxAtt
             deps.metrics.eventsReceived.inc({type: typeOf.get(request) ?? 'unknown', result: 'rejected'});
         });
 
-        app.post<{Params: {licence: string}}>('/api/v1/licences/:licence/events', async (request, reply) => {
+        app.post<{Params: {licence: string}}>('/api/v1/licences/:licence/events', {
+            bodyLimit: deps.maxBodyBytes,
+            onRequest: async (request) => {
+                if (!isJson(header(request, 'content-type'))) {
+                    throw new HttpProblem(415, 'Unsupported media type', 'Send the event as JSON with the header "Content-Type: application/json".').because('unsupported_media_type');
+                }
+                const webhookId = header(request, 'webhook-id');
+                if (webhookId !== undefined && webhookId.length > 255) {
+                    throw new HttpProblem(400, 'Invalid request', 'The webhook-id header must be at most 255 characters.', {field: 'webhook-id'}).because('invalid_header');
+                }
+                try {
+                    await deps.intake.screen(request.params.licence, signatureHeaders(request));
+                } catch (error) {
+                    throw error instanceof IntakeError ? intakeProblem(error, request.params.licence) : error;
+                }
+            },
+        }, async (request, reply) => {
             const {licence} = request.params;
             const raw = request.body;
-            if (!Buffer.isBuffer(raw) || !isJson(header(request, 'content-type'))) {
-                throw new HttpProblem(415, 'Unsupported media type', 'Send the event as application/json.');
+            if (!Buffer.isBuffer(raw)) {
+                throw new HttpProblem(415, 'Unsupported media type', 'Send the event as JSON with the header "Content-Type: application/json".').because('unsupported_media_type');
             }
-            const signature = {
-                id: header(request, 'webhook-id'),
-                timestamp: header(request, 'webhook-timestamp'),
-                signature: header(request, 'webhook-signature'),
-            };
+            const signature = signatureHeaders(request);
             let integration;
             try {
                 integration = await deps.intake.authenticate(licence, signature, raw);
             } catch (error) {
-                if (!(error instanceof IntakeError)) {
-                    throw error;
-                }
-                const failure = error.failure;
-                if (failure.kind === 'unknown_licence') {
-                    throw new HttpProblem(404, 'Unknown licence', `There is no integration for licence ${licence}.`);
-                }
-                if (failure.kind === 'inactive') {
-                    throw new HttpProblem(409, 'Integration not active', `The integration for licence ${licence} is not active; events are refused until it is activated.`);
-                }
-                throw new HttpProblem(401, 'Invalid signature', SIGNATURE_PROBLEMS[failure.reason], {reason: failure.reason});
+                throw error instanceof IntakeError ? intakeProblem(error, licence) : error;
             }
             const webhookId = signature.id!;
-            if (webhookId.length > 255) {
-                throw new HttpProblem(400, 'Invalid request', 'The webhook-id header must be at most 255 characters.', {field: 'webhook-id'});
-            }
             let body: unknown;
             try {
                 body = JSON.parse(raw.toString('utf8'));
             } catch (error) {
-                throw new HttpProblem(400, 'Invalid request', `The body is not valid JSON: ${(error as Error).message}`);
+                throw new HttpProblem(400, 'Invalid request', `The body is not valid JSON: ${(error as Error).message}`).because('invalid_json');
             }
             const envelope = parseOrProblem(envelopeSchema, body);
             typeOf.set(request, envelope.type);

@@ -1,4 +1,4 @@
-import type {FastifyPluginAsync, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler} from 'fastify';
+import type {FastifyPluginAsync, FastifyReply, FastifyRequest, onRequestAsyncHookHandler} from 'fastify';
 import {z} from 'zod';
 
 import type {AdminApi} from '../../../admin/index.js';
@@ -8,9 +8,14 @@ import {parseFullSettings, parseLicence, parsePartialSettings, parseUsers} from 
 import {HttpProblem, parseOrProblem} from '../../problem.js';
 
 /**
- * The admin API (DESIGN §5) under /api/v1/integrations. Each route authorises, parses, calls the
- * AdminService and maps its typed errors to problems; the logic lives in src/admin/.
+ * The admin API (DESIGN §5) under /api/v1/integrations. Each route authorises (in `onRequest`,
+ * before any body is read), parses, calls the AdminService and maps its typed errors to problems;
+ * the logic lives in src/admin/. Bodies are JSON only (anything else answers 415 saying so) and
+ * small (the Fastify default of the app), except the user directory's.
  */
+
+/** A user directory of 50,000 entries (the most `PUT …/users` takes) fits with room to spare. */
+const USERS_BODY_LIMIT = 8 * 1024 * 1024;
 
 type LicenceParams = {Params: {licence: string}};
 
@@ -24,7 +29,7 @@ const deliveryId = z.coerce.number({message: 'must be a delivery id (a whole num
 function toProblem(error: unknown): unknown {
     if (error instanceof AuthRefused) {
         const title = error.status === 503 ? 'Admin API disabled' : error.status === 401 ? 'Unauthorized' : 'Forbidden';
-        return new HttpProblem(error.status, title, error.message);
+        return new HttpProblem(error.status, title, error.message).because(error.status === 503 ? 'admin_api_disabled' : error.status === 401 ? 'no_credentials' : 'credentials_refused');
     }
     if (error instanceof CreateRefused) {
         return new HttpProblem(403, 'Forbidden', error.message);
@@ -61,7 +66,7 @@ export function adminRoutes(api: AdminApi): FastifyPluginAsync {
     const {service} = api;
     const principals = new WeakMap<FastifyRequest, Principal>();
 
-    const guard = (operatorOnly: boolean): preHandlerAsyncHookHandler => async (request: FastifyRequest, reply: FastifyReply) => {
+    const guard = (operatorOnly: boolean): onRequestAsyncHookHandler => async (request: FastifyRequest, reply: FastifyReply) => {
         const licence = (request.params as {licence?: string}).licence;
         try {
             const principal = await authorise(api.auth, request.headers.authorization, licence, operatorOnly);
@@ -76,10 +81,15 @@ export function adminRoutes(api: AdminApi): FastifyPluginAsync {
             throw toProblem(error);
         }
     };
-    const operator = {preHandler: guard(true)};
-    const member = {preHandler: guard(false)};
+    const operator = {onRequest: guard(true)};
+    const member = {onRequest: guard(false)};
 
     return async (app) => {
+        // JSON only in this scope: a form-encoded or text body answers 415 (what to send) instead of
+        // being read as something else; `__proto__` and `constructor` keys are refused.
+        app.removeAllContentTypeParsers();
+        app.addContentTypeParser('application/json', {parseAs: 'string'}, app.getDefaultJsonParser('error', 'error'));
+
         app.addHook('onSend', async (_request, reply, payload) => {
             void reply.header('Cache-Control', 'no-store');
             return payload;
@@ -116,7 +126,7 @@ export function adminRoutes(api: AdminApi): FastifyPluginAsync {
         app.post<LicenceParams>('/api/v1/integrations/:licence/test', member, async (request) => mapped(async () =>
             ({results: await service.test(request.params.licence)})));
 
-        app.put<LicenceParams>('/api/v1/integrations/:licence/users', member, async (request) => mapped(() =>
+        app.put<LicenceParams>('/api/v1/integrations/:licence/users', {...member, bodyLimit: USERS_BODY_LIMIT}, async (request) => mapped(() =>
             service.replaceUsers(request.params.licence, parseUsers(request.body))));
 
         app.get<LicenceParams>('/api/v1/integrations/:licence/users', member, async (request) => mapped(async () =>
