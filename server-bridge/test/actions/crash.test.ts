@@ -11,7 +11,7 @@ import {generateSigningSecret} from '../../src/crypto/standard_webhooks.js';
 import {IReserveStandIn, type Endpoint} from '../../../test/standins/ireserve/index.js';
 import {MattermostStandIn, type PostRec, type Seed} from '../../../test/standins/mattermost/index.js';
 import {sendEvent, integrationRecord, started} from '../outbound/support.js';
-import {ADMIN_TOKEN, ENGINES, freshDatabaseUrl, startBridge, stopPostgresServer, waitFor} from '../support/bridge_harness.js';
+import {ADMIN_TOKEN, ENGINES, freshDatabaseUrl, startBridge, stopPostgresServer, waitFor, LOOPBACK_HOSTS} from '../support/bridge_harness.js';
 
 import {ACTIONS_PATH, actionCalls, cardActions, deliveredActions, ireserveOf} from './support.js';
 
@@ -80,6 +80,7 @@ for (const engine of ENGINES) {
                 BRIDGE_DELIVERY_BASE_BACKOFF_MS: '20',
                 BRIDGE_DELIVERY_MAX_BACKOFF_MS: '200',
                 BRIDGE_DELIVERY_POLL_MS: '20',
+                BRIDGE_ALLOWED_INTERNAL_HOSTS: LOOPBACK_HOSTS,
                 // A killed process's leases run out quickly, so the restarted one takes its jobs over soon.
                 BRIDGE_DELIVERY_LEASE_MS: '2000',
             };
