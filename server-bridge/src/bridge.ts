@@ -33,6 +33,7 @@ import {RateGate} from './outbound/rate_gate.js';
 import {OutboxWorker, type JobHandler} from './outbox/worker.js';
 import {systemClock, type Clock} from './ports/clock.js';
 import {openDatabase} from './storage/database.js';
+import {AgentNotifyRepository} from './storage/agent_notify_repository.js';
 import {ConversationsRepository} from './storage/conversations_repository.js';
 import {DirectoryRepository} from './storage/directory_repository.js';
 import {EventsRepository} from './storage/events_repository.js';
@@ -108,10 +109,11 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
         // Outbound (i-Reserve → Mattermost): signed events in, posts out.
         const messages = new MessagesRepository(database.db, clock);
         const ledger = new PostLedger({messages, logger, clock});
+        const agentNotify = new AgentNotifyRepository(database.db, clock);
         // Personal DMs from the bot (dm_settings), queued by the outbound jobs.
         const directMessages = new DirectMessages({
             sessions: context.sessions, ledger, conversations: context.conversations, directory: context.directory,
-            outbox, logger, wakeWorker: () => context.wakeWorker(),
+            outbox, logger, wakeWorker: () => context.wakeWorker(), agentNotify,
         });
         const outbound = new OutboundDelivery({
             sessions: context.sessions, ledger, conversations: context.conversations, messages, logger, directMessages, egress,
@@ -128,7 +130,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
         const housekeeping = new Housekeeping({outbox, events, logger});
         const intake = new EventIntake({
             db: database.db, clock, integrations: context.integrations, events,
-            messages, outbox, wakeWorker: () => context.wakeWorker(),
+            messages, outbox, wakeWorker: () => context.wakeWorker(), agentNotify,
         });
         worker = new OutboxWorker({
             repository: outbox,
@@ -173,7 +175,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
                 outgoingWebhookRoutes({service: new OutgoingWebhookService({integrations: context.integrations, relay: context.inbound.relay, logger})}),
                 mattermostActionRoutes({actions}),
                 mattermostCommandRoutes({command: new SlashCommand({
-                    integrations: context.integrations, conversations: context.conversations, sessions: context.sessions, actions, metrics, logger, clock,
+                    integrations: context.integrations, conversations: context.conversations, agentNotify, sessions: context.sessions, actions, metrics, logger, clock,
                 })}),
                 adminRoutes(createAdminApi(context)),
             ],

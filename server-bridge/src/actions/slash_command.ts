@@ -2,13 +2,14 @@ import type {Logger} from 'pino';
 
 import type {BotSessions} from '../bot/session.js';
 import {constantTimeEqual} from '../crypto/secret_box.js';
-import {COMMAND_HELP, openLine, parseCommand, usage} from '../domain/actions/command.js';
+import {COMMAND_HELP, NOTIFY_SETTINGS, notifyLine, openLine, parseCommand, usage, type NotifySetting} from '../domain/actions/command.js';
 import {stateOf} from '../domain/actions/rules.js';
 import {UpstreamError} from '../domain/errors.js';
-import type {Integration} from '../domain/integration.js';
+import type {Integration, NotificationType} from '../domain/integration.js';
 import {safeInline} from '../domain/outbound/text_safety.js';
 import type {Metrics} from '../observability/metrics.js';
 import type {Clock} from '../ports/clock.js';
+import type {AgentNotify, AgentNotifyRepository} from '../storage/agent_notify_repository.js';
 import type {ConversationRecord, ConversationsRepository} from '../storage/conversations_repository.js';
 import type {IntegrationsRepository} from '../storage/integrations_repository.js';
 
@@ -43,6 +44,7 @@ export class SlashCommand {
     constructor(private readonly deps: {
         integrations: IntegrationsRepository;
         conversations: ConversationsRepository;
+        agentNotify: AgentNotifyRepository;
         sessions: BotSessions;
         actions: ConversationActions;
         metrics: Metrics;
@@ -66,6 +68,8 @@ export class SlashCommand {
             return this.#refuse(parsed.reason, parsed.text);
         case 'open':
             return this.#open(integration, request);
+        case 'notify':
+            return this.#notify(integration, request, parsed.change);
         case 'action':
             break;
         }
@@ -109,6 +113,41 @@ export class SlashCommand {
         }
     }
 
+    /**
+     * `/ireserve notify`: shows, and with `change` sets, which direct messages the bot sends this
+     * agent (by the agent's Mattermost e-mail, the key the DM decisions use); `default` follows the
+     * integration's dm_settings again.
+     */
+    async #notify(integration: Integration, request: CommandRequest, change: {setting: NotifySetting; value: 'on' | 'off' | 'default'} | undefined): Promise<CommandResponse> {
+        let email: string;
+        try {
+            email = ((await this.deps.sessions.of(integration).port.getUser(request.userId)).email ?? '').trim();
+        } catch (error) {
+            this.deps.logger.warn({err: error, licence: integration.licence}, 'could not look up the agent for /ireserve notify');
+            return this.#refuse('mattermost_unavailable', 'The bridge could not ask Mattermost just now. Try again in a moment.');
+        }
+        if (email === '') {
+            return this.#refuse('email_hidden', 'Personal notification settings follow your e-mail address, which Mattermost hides from the bot. Ask your admin to turn on "Show Email Address" or to give the bot the system admin role.');
+        }
+        let own = await this.deps.agentNotify.get(integration.licence, email);
+        if (change) {
+            own = withChange(own, change.setting, change.value);
+            await this.deps.agentNotify.set(integration.licence, email, own);
+        }
+        const defaults = integration.dmSettings;
+        const listed = (type: string) => (defaults.subscriptions[type as NotificationType] ?? []).some((entry) => entry.trim().toLowerCase() === email.toLowerCase());
+        const lines = NOTIFY_SETTINGS.map((setting) => {
+            const mine = setting === 'assignment' ? own.assignment : setting === 'messages' ? own.guest_messages : own.types?.[setting];
+            const fallback = setting === 'assignment' ? defaults.on_assignment : setting === 'messages' ? defaults.on_guest_message : listed(setting);
+            return notifyLine(setting, mine ?? fallback, mine !== undefined);
+        });
+        return {response_type: 'ephemeral', text: [
+            change ? `Saved: \`${change.setting}\` ${change.value === 'default' ? 'follows the team default again' : `is ${change.value}`}.` : '**Your direct messages from the i-Reserve bot**',
+            ...lines,
+            'Change one with `/ireserve notify <what> on`, `off`, or `default` (the team\'s setting).',
+        ].join('\n')};
+    }
+
     /** The channel's open conversations: number, guest, assignee, how long open, link to the thread. */
     async #open(integration: Integration, request: CommandRequest): Promise<CommandResponse> {
         const list = await this.deps.conversations.listOpenInChannel(integration.licence, request.channelId);
@@ -137,4 +176,19 @@ export class SlashCommand {
         this.deps.metrics.actionRefusals.inc({via: 'command', reason});
         return {response_type: 'ephemeral', text};
     }
+}
+
+function withChange(own: AgentNotify, setting: NotifySetting, value: 'on' | 'off' | 'default'): AgentNotify {
+    const next: AgentNotify = {...own, types: {...own.types}};
+    const chosen = value === 'default' ? undefined : value === 'on';
+    if (setting === 'assignment') {
+        next.assignment = chosen;
+    } else if (setting === 'messages') {
+        next.guest_messages = chosen;
+    } else if (chosen === undefined) {
+        delete next.types![setting];
+    } else {
+        next.types![setting] = chosen;
+    }
+    return JSON.parse(JSON.stringify(next)) as AgentNotify;
 }

@@ -117,7 +117,7 @@ export class OutboundDelivery {
         const s = await this.#session(job);
         const {conversations} = this.#deps;
         const patch: ConversationContext = defined({status: data.status, assignee: data.assignee});
-        if (this.#deps.directMessages && data.assignee?.email && s.integration.dmSettings.on_assignment) {
+        if (this.#deps.directMessages && data.assignee?.email && await this.#deps.directMessages.mayNotify(s.integration, 'assignment')) {
             // Decided against the assignee stored before this event; queued before it is stored, so a re-run cannot lose it.
             const before = await conversations.get(s.licence, data.conversation_id);
             await this.#deps.directMessages.onUpdated(s.integration, job, data, assigneeEmailOf(before?.context));
@@ -133,7 +133,7 @@ export class OutboundDelivery {
         if (record?.deliveredAt) {
             return; // replayed after it was delivered: nothing to do
         }
-        if (this.#deps.directMessages && data.sender.type === 'visitor' && s.integration.dmSettings.on_guest_message) {
+        if (this.#deps.directMessages && data.sender.type === 'visitor' && await this.#deps.directMessages.mayNotify(s.integration, 'guest_messages')) {
             const current = await this.#deps.conversations.get(s.licence, data.conversation_id);
             await this.#deps.directMessages.onMessage(s.integration, job, data, assigneeEmailOf(current?.context));
         }

@@ -11,6 +11,7 @@ import {safeInline, safeMessageText} from '../domain/outbound/text_safety.js';
 import {PermanentFailure} from '../outbox/retry_policy.js';
 import type {JobHandler} from '../outbox/worker.js';
 import type {MattermostPort} from '../ports/mattermost.js';
+import type {AgentNotifyRepository} from '../storage/agent_notify_repository.js';
 import type {ConversationsRepository} from '../storage/conversations_repository.js';
 import type {DirectoryRepository} from '../storage/directory_repository.js';
 import type {Job, NewJob, OutboxRepository} from '../storage/outbox_repository.js';
@@ -22,6 +23,8 @@ import type {Job, NewJob, OutboxRepository} from '../storage/outbox_repository.j
  *   assignee e-mail) → DM to the assignee with a permalink to the conversation's thread;
  * - `on_guest_message`: a visitor message in a conversation assigned to someone → DM to the assignee;
  * - `subscriptions[type]`: a notification of that type → DM to each subscribed e-mail.
+ * Each agent may override these for themselves with `/ireserve notify` (AgentNotifyRepository, by
+ * e-mail): the admin's settings are the defaults of those who chose nothing.
  *
  * The decision is taken inside the outbound job (so it sees the conversation's context in order)
  * and queued as its own outbox job `outbound.dm.notify` with a dedupe key derived from the event, so
@@ -59,6 +62,8 @@ export interface DirectMessagesDeps {
     outbox: OutboxRepository;
     logger: Logger;
     wakeWorker: () => void;
+    /** Agents' own choices (`/ireserve notify`); without it the admin's settings alone decide. */
+    agentNotify?: AgentNotifyRepository;
 }
 
 const EXCERPT_RUNES = 300;
@@ -82,13 +87,23 @@ export class DirectMessages {
 
     // ---- deciding (called from the outbound handlers, before their own work)
 
+    /** Cheap check for the hot paths: can anyone get this DM (the admin's default, or an agent's own choice)? */
+    async mayNotify(integration: Integration, kind: 'assignment' | 'guest_messages'): Promise<boolean> {
+        const byDefault = kind === 'assignment' ? integration.dmSettings.on_assignment : integration.dmSettings.on_guest_message;
+        return byDefault || (await this.deps.agentNotify?.optedIn(integration.licence, kind) ?? false);
+    }
+
     /**
      * `conversation.updated`: DM the new assignee when `on_assignment` is on and the assignee's
      * e-mail differs from the one stored before this event (`previousAssigneeEmail`).
      */
     async onUpdated(integration: Integration, job: Job, data: ConversationUpdated, previousAssigneeEmail: string | undefined): Promise<void> {
         const email = data.assignee?.email;
-        if (!integration.dmSettings.on_assignment || !email || sameEmail(email, previousAssigneeEmail)) {
+        if (!email || sameEmail(email, previousAssigneeEmail)) {
+            return;
+        }
+        const own = await this.deps.agentNotify?.get(integration.licence, email);
+        if (!(own?.assignment ?? integration.dmSettings.on_assignment)) {
             return;
         }
         await this.#enqueue(integration.licence, {
@@ -98,7 +113,11 @@ export class DirectMessages {
 
     /** `conversation.message` from the visitor: DM the conversation's assignee when `on_guest_message` is on. */
     async onMessage(integration: Integration, job: Job, data: ConversationMessage, assigneeEmail: string | undefined): Promise<void> {
-        if (!integration.dmSettings.on_guest_message || data.sender.type !== 'visitor' || !assigneeEmail) {
+        if (data.sender.type !== 'visitor' || !assigneeEmail) {
+            return;
+        }
+        const own = await this.deps.agentNotify?.get(integration.licence, assigneeEmail);
+        if (!(own?.guest_messages ?? integration.dmSettings.on_guest_message)) {
             return;
         }
         await this.#enqueue(integration.licence, {
@@ -108,7 +127,18 @@ export class DirectMessages {
 
     /** `notification`: one DM per subscriber of its type. */
     async onNotification(integration: Integration, job: Job, data: NotificationEvent): Promise<void> {
-        const subscribers = subscribersOf(integration.dmSettings, data.notification_type);
+        const admins = subscribersOf(integration.dmSettings, data.notification_type);
+        const own = await this.deps.agentNotify?.all(integration.licence) ?? new Map<string, {types?: Record<string, boolean>}>();
+        const chosen = (email: string) => own.get(email.trim().toLowerCase())?.types?.[data.notification_type];
+        // lower-case e-mail → as written (the admin's spelling first); an agent's own "no" wins.
+        const recipients = new Map<string, string>();
+        for (const email of [...admins, ...[...own.keys()].filter((entry) => chosen(entry) === true)]) {
+            const key = email.trim().toLowerCase();
+            if (chosen(key) !== false && !recipients.has(key)) {
+                recipients.set(key, email);
+            }
+        }
+        const subscribers = [...recipients.values()];
         for (const email of subscribers) {
             await this.#enqueue(integration.licence, {reason: 'subscription', email, event_id: eventIdOf(job), notification: data},
                 `dm:${email.toLowerCase()}`, `dm:subscription:${eventIdOf(job)}:${email.toLowerCase()}`);

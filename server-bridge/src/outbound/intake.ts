@@ -8,6 +8,7 @@ import type {Db} from '../storage/database.js';
 import type {EventsRepository} from '../storage/events_repository.js';
 import type {IntegrationsRepository} from '../storage/integrations_repository.js';
 import type {MessagesRepository} from '../storage/messages_repository.js';
+import type {AgentNotifyRepository} from '../storage/agent_notify_repository.js';
 import type {OutboxRepository} from '../storage/outbox_repository.js';
 import type {Database} from '../storage/schema.js';
 
@@ -71,6 +72,8 @@ export class EventIntake {
         messages: MessagesRepository;
         outbox: OutboxRepository;
         wakeWorker: () => void;
+        /** Agents' own DM choices: an unmapped notification type still goes when an agent subscribed to it. */
+        agentNotify?: AgentNotifyRepository;
     }) {}
 
     /**
@@ -171,7 +174,8 @@ export class EventIntake {
         if (event.type === 'notification') {
             const target = notificationTarget(integration.notificationChannels, event.data.notification_type);
             const subscribers = subscribersOf(integration.dmSettings, event.data.notification_type);
-            if (target.trim() === '' && subscribers.length === 0) {
+            if (target.trim() === '' && subscribers.length === 0
+                && !await this.deps.agentNotify?.optedIn(licence, {type: event.data.notification_type}, trx)) {
                 return {status: 'not_sent', reason: `No channel is mapped to notification type "${event.data.notification_type}", so it is not posted.`};
             }
         }

@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import {randomUUID} from 'node:crypto';
 import {after, before, describe, test} from 'node:test';
 
-import {setupIntegration, startWorld, unique, type Setup, type World} from '../inbound/support.js';
+import {outboxRows, setupIntegration, startWorld, unique, type Setup, type World} from '../inbound/support.js';
 import {ADMIN_TOKEN, ENGINES, stopPostgresServer, waitFor} from '../support/bridge_harness.js';
+
+import {notification, sendEvent, updated} from '../outbound/support.js';
 
 import {deliveredActions, ireserveOf, metric, notesOf, startConversation} from './support.js';
 
@@ -119,6 +121,35 @@ for (const engine of ENGINES) {
             });
             assert.equal(refused.status, 400);
             assert.equal((await refused.json() as {field: string}).field, 'mattermost.slash_command_token');
+        });
+
+        test('notify: each agent chooses their own direct messages; the admin\'s settings stay the defaults', async () => {
+            const shown = await typed('notify');
+            assert.match(shown.json.text ?? '', /^\*\*Your direct messages from the i-Reserve bot\*\*/);
+            assert.match(shown.json.text ?? '', /`assignment` \(a conversation is assigned to you\): \*\*off\*\* \(team default\)/);
+            const saved = await typed('notify assignment on');
+            assert.match(saved.json.text ?? '', /^Saved: `assignment` is on\./);
+            assert.match(saved.json.text ?? '', /`assignment` \(a conversation is assigned to you\): \*\*on\*\* \(your choice\)/);
+            assert.match((await typed('notify booking.confirmed on')).json.text ?? '', /`booking\.confirmed` \(i-Reserve sends a `booking\.confirmed` notification\): \*\*on\*\* \(your choice\)/);
+            assert.match((await typed('notify assignment maybe')).json.text ?? '', /Use `\/ireserve notify <what> on\|off\|default`/);
+
+            // Anna chose DMs on assignment (the integration has them off): a conversation assigned to her sends one; Ben chose nothing: none.
+            const dms = (reason: string) => world.mm.allPosts().filter((post) => post.user_id === world.seed.bot.user.id && ireserveOf(post).dm === reason);
+            const root = await startConversation(world, setup, unique('conv'));
+            const conversationId = ireserveOf(root).conversation_id as string;
+            await sendEvent(world.bridge.url, setup.licence, setup.secret, updated(conversationId, {assignee: {name: 'Anna Agent', email: 'anna@example.com'}}));
+            await waitFor(() => dms('assignment').length === 1, 'the DM to Anna');
+            await sendEvent(world.bridge.url, setup.licence, setup.secret, updated(conversationId, {assignee: {name: 'Ben Backup', email: 'ben@example.com'}}));
+            const sent = await sendEvent(world.bridge.url, setup.licence, setup.secret, notification('booking.confirmed', {text: 'Booking 42 confirmed'}));
+            assert.equal(sent.status, 202, JSON.stringify(sent.json));
+            await waitFor(() => dms('subscription').length === 1, 'the subscription DM to Anna').catch(async (error: unknown) => {
+                throw new Error(`${(error as Error).message}: ${JSON.stringify((await outboxRows(world, setup.licence)).map((row) => [row.kind, row.status, row.last_error]))}`);
+            });
+            await waitFor(async () => (await world.bridge.bridge.context.outbox.counts(setup.licence)).queueDepth === 0, 'the outbox to drain');
+            assert.equal(dms('assignment').length, 1, 'Ben follows the team default (off)');
+            assert.equal(dms('subscription').length, 1);
+
+            assert.match((await typed('notify assignment default')).json.text ?? '', /`assignment` \(a conversation is assigned to you\): \*\*off\*\* \(team default\)/);
         });
     });
 }

@@ -1,4 +1,5 @@
 import {SLASH_COMMAND_TRIGGER, type ConversationAction} from '../../contract/actions.js';
+import {NOTIFICATION_TYPES} from '../integration.js';
 
 /**
  * The `/ireserve` slash command's words (DESIGN §10), pure: what the agent typed → what to do.
@@ -11,6 +12,7 @@ import {SLASH_COMMAND_TRIGGER, type ConversationAction} from '../../contract/act
 export type ParsedCommand =
     | {kind: 'help'}
     | {kind: 'open'}
+    | {kind: 'notify'; change?: {setting: NotifySetting; value: 'on' | 'off' | 'default'}}
     | {kind: 'action'; action: ConversationAction; number?: number; username?: string}
     | {kind: 'error'; reason: 'unknown_subcommand' | 'bad_arguments'; text: string};
 
@@ -22,6 +24,17 @@ export function parseCommand(text: string): ParsedCommand {
     const sub = (first ?? 'help').toLowerCase();
     if (sub === 'help') {
         return {kind: 'help'};
+    }
+    if (sub === 'notify') {
+        if (rest.length === 0) {
+            return {kind: 'notify'};
+        }
+        const setting = (rest[0] ?? '').toLowerCase();
+        const value = (rest[1] ?? '').toLowerCase();
+        if (rest.length !== 2 || !isNotifySetting(setting) || (value !== 'on' && value !== 'off' && value !== 'default')) {
+            return {kind: 'error', reason: 'bad_arguments', text: `Use \`/${SLASH_COMMAND_TRIGGER} notify <what> on|off|default\`, where <what> is ${NOTIFY_SETTINGS.map((entry) => `\`${entry}\``).join(', ')}.`};
+        }
+        return {kind: 'notify', change: {setting, value}};
     }
     if (sub === 'open' || sub === 'list') {
         return rest.length === 0 ? {kind: 'open'} : {kind: 'error', reason: 'bad_arguments', text: `\`/${SLASH_COMMAND_TRIGGER} open\` takes nothing after it.`};
@@ -64,11 +77,12 @@ export const COMMAND_HELP = [
     `- \`/${SLASH_COMMAND_TRIGGER} unassign [#17]\` — nobody has it`,
     `- \`/${SLASH_COMMAND_TRIGGER} close [#17]\` / \`reopen [#17]\``,
     `- \`/${SLASH_COMMAND_TRIGGER} open\` — the channel's open conversations`,
+    `- \`/${SLASH_COMMAND_TRIGGER} notify\` — which direct messages the bot sends you; \`notify assignment|messages|<notification type> on|off|default\` changes one`,
     `- \`/${SLASH_COMMAND_TRIGGER} help\` — this text`,
 ].join('\n');
 
 /** The autocomplete hint and description to enter when creating the command. */
-export const AUTOCOMPLETE_HINT = '[claim | assign @user | unassign | close | reopen | open | help] [#number]';
+export const AUTOCOMPLETE_HINT = '[claim | assign @user | unassign | close | reopen | open | notify | help] [#number]';
 export const AUTOCOMPLETE_DESCRIPTION = 'Act on i-Reserve web-chat conversations';
 
 function minutes(ms: number): string {
@@ -85,4 +99,20 @@ export function openLine(entry: {number: number | null; visitorName: string; ass
     const number = entry.number === null ? '' : `#${entry.number} `;
     const who = entry.assigneeName ? `with ${entry.assigneeName}` : 'nobody has it';
     return `- [${number}${entry.visitorName}](${entry.link}) — ${who} — open ${minutes(now - entry.sinceMs)}`;
+}
+
+/** What `/ireserve notify` can change: `assignment`, `messages` (guest messages), or a notification type. */
+export const NOTIFY_SETTINGS = ['assignment', 'messages', ...NOTIFICATION_TYPES] as const;
+export type NotifySetting = (typeof NOTIFY_SETTINGS)[number];
+
+function isNotifySetting(value: string): value is NotifySetting {
+    return (NOTIFY_SETTINGS as readonly string[]).includes(value);
+}
+
+/** One line of `/ireserve notify`: the setting, on/off, and whether it is the agent's choice or the team's default. */
+export function notifyLine(setting: NotifySetting, on: boolean, own: boolean): string {
+    const what = setting === 'assignment' ? 'a conversation is assigned to you'
+        : setting === 'messages' ? 'a guest writes in a conversation you have'
+            : `i-Reserve sends a \`${setting}\` notification`;
+    return `- \`${setting}\` (${what}): **${on ? 'on' : 'off'}** ${own ? '(your choice)' : '(team default)'}`;
 }
