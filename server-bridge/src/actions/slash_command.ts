@@ -52,9 +52,11 @@ export class SlashCommand {
         clock: Clock;
     }) {}
 
-    async run(request: CommandRequest): Promise<CommandResponse> {
+    /** `observer.badToken` is told when the token names no integration (the route bounds such callers). */
+    async run(request: CommandRequest, observer?: {badToken(): void}): Promise<CommandResponse> {
         const integration = request.token === '' ? undefined : await this.deps.integrations.findBySlashCommandToken(request.token);
         if (!integration || integration.slashCommandToken === null || !constantTimeEqual(integration.slashCommandToken, request.token)) {
+            observer?.badToken();
             return this.#refuse('bad_token', NOT_RECOGNISED);
         }
         if (!MATTERMOST_ID.test(request.userId) || !MATTERMOST_ID.test(request.channelId) || (request.rootId !== '' && !MATTERMOST_ID.test(request.rootId))) {

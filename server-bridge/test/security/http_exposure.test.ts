@@ -149,4 +149,14 @@ describe('the outgoing-webhook route bounds what one caller\'s refused calls cos
         assert.equal(early.status, 429);
         assert.ok(await counter(running.url, 'ireserve_bridge_requests_refused_total', {route: WEBHOOK, reason: 'too_many_refusals'}) >= 2);
     });
+
+    test('the slash command route bounds token guessing the same way', async () => {
+        const call = () => fetch(`${running.url}/api/v1/mattermost/command`, {method: 'POST', headers: {'content-type': 'application/x-www-form-urlencoded'}, body: 'token=guess&text=help'});
+        for (let i = 0; i < 20; i += 1) {
+            assert.equal((await call()).status, 200, 'Mattermost shows the refusal to the user');
+        }
+        const limited = await call();
+        assert.equal(limited.status, 429);
+        assert.ok(Number(limited.headers.get('retry-after')) > 0);
+    });
 });
