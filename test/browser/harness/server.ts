@@ -22,7 +22,7 @@ import {basename as baseName, dirname, join} from 'node:path';
 import type {Duplex} from 'node:stream';
 import {fileURLToPath} from 'node:url';
 
-import {repoRoot, vendorFiles} from './vendor.js';
+import {repoRoot, vendorFiles, type HostLibraries} from './vendor.js';
 
 const publicDir = join(dirname(fileURLToPath(import.meta.url)), 'public');
 const PLUGIN_ID = (JSON.parse(readFileSync(join(repoRoot, 'plugin.json'), 'utf8')) as {id: string}).id;
@@ -42,6 +42,9 @@ export type HarnessOptions = {
      * plugin's public/ folder there) instead of from public/ next to the bundle. Default: false.
      */
     pluginFilesFromServer?: boolean;
+
+    /** The host libraries the page gives the plugin (vendor.ts): 'current' (default) or 'mattermost-10'. */
+    libraries?: HostLibraries;
 };
 
 export type ProxiedRequest = {method: string; path: string; headers: IncomingMessage['headers']};
@@ -79,7 +82,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
         throw new Error(`plugin bundle ${bundlePath} not found: build the webapp first (npm run build -w webapp)`);
     }
     const target = new URL(options.mattermostUrl);
-    const vendor = await vendorFiles();
+    const vendor = await vendorFiles(options.libraries);
     const indexHtml = readFileSync(join(publicDir, 'index.html'), 'utf8').replace('__HARNESS_CONFIG__', JSON.stringify({basename}));
     const sockets = new Set<Socket | Duplex>();
     const requests: ProxiedRequest[] = [];

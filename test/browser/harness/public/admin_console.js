@@ -221,7 +221,7 @@
             container = document.createElement('div');
             container.id = 'admin-console-root';
             document.body.appendChild(container);
-            root = ReactDOM.createRoot(container);
+            root = window.harness.createRoot(container);
         }
         root.render(h(Provider, {store: window.harness.store}, h(AdminConsole, {
             key: String(Date.now()),

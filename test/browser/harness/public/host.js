@@ -720,6 +720,18 @@
             appBar ? h(AppBar) : null);
     }
 
+    /** React 18's createRoot, or React 17's ReactDOM.render (Mattermost 9.5 to 10.x give plugins React 17). */
+    function createRoot(container) {
+        if (ReactDOM.createRoot) {
+            return ReactDOM.createRoot(container);
+        }
+        return {render: (element) => ReactDOM.render(element, container)};
+    }
+
+    function mount(container, element) {
+        createRoot(container).render(element);
+    }
+
     // ---- what the test drives
 
     function nextFrame() {
@@ -728,12 +740,13 @@
 
     window.harness = {
         store,
+        createRoot,
         registered,
         api,
         start() {
             document.body.className = 'theme-light';
             const root = popoutMatch ? h(RhsPluginPopout, {pluginId: decodeURIComponent(popoutMatch[3])}) : h(App);
-            ReactDOM.createRoot(document.getElementById('root')).render(h(Provider, {store}, root));
+            mount(document.getElementById('root'), h(Provider, {store}, root));
             if (popoutMatch) {
                 // A pop-out is the web app starting again in its own window: it logs itself in.
                 this.popoutReady = this.boot();
