@@ -15,7 +15,7 @@
 //   - no error: Save is disabled again and navigation is free.
 // Load after host.js; open with window.harness.openAdminConsole({...}); window.harness.adminConsole
 // reports {saveNeeded, navigationBlocked, page, saves}.
-/* global React, ReactDOM, ReactRedux */
+/* global React, ReactRedux */
 (function () {
     'use strict';
 
