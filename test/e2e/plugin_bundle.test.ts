@@ -83,10 +83,11 @@ describe('plugin bundle on a real Mattermost server', {timeout: 10 * 60_000}, ()
 
     it('serves the chunks under /plugins/<id>/public/ (unauthenticated) byte-identical to the bundle\'s public/ folder', async () => {
         for (const [name, bytes] of tarball.chunks) {
-            assert.ok(tarball.mainJs.includes(name.replace(/\.js$/, '').split('.').pop()!), `main.js loads ${name}`);
+            assert.ok(tarball.mainJs.includes(name.replace(/\.(js|svg)$/, '').split('.').pop()!), `main.js loads ${name}`);
             const served = await fetchPublicFile(mm.url, name);
             assert.equal(served.status, 200, `GET ${served.url}`);
-            assert.match(served.contentType, /javascript/);
+            // The chunks, and the App Bar icon (an image the App Bar loads from here).
+            assert.match(served.contentType, name.endsWith('.svg') ? /^image\/svg\+xml/ : /javascript/);
             assert.ok(served.bytes.equals(bytes), `${served.url} is byte-identical to public/${name} (sha ${sha(served.bytes)} vs ${sha(bytes)})`);
             console.error(`[e2e] served chunk: ${served.url} (${served.contentType})`);
         }

@@ -17,8 +17,11 @@ import {fileURLToPath} from 'node:url';
 import webpack from 'webpack';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-// The test workspace's own packages (the aliases) first, then the repository's.
-const require = createRequire(join(repoRoot, 'test', 'package.json'));
+// 'current' comes from the repository's node_modules (the webapp's own React 18 and friends); the
+// aliases from the test workspace (npm may nest React 17 under test/node_modules for react-dom17).
+const rootRequire = createRequire(join(repoRoot, 'package.json'));
+const testRequire = createRequire(join(repoRoot, 'test', 'package.json'));
+const require = {resolve: (id: string) => (/^(react17|react-dom17|redux4|react-redux7)\//.test(id) ? testRequire : rootRequire).resolve(id)};
 
 export type HostLibraries = 'current' | 'mattermost-10';
 
@@ -64,7 +67,7 @@ async function reduxGlobals(redux: string, reactRedux: string): Promise<string> 
             context: dir,
             entry,
             output: {path: dir, filename},
-            resolve: {modules: [join(repoRoot, 'test', 'node_modules'), join(repoRoot, 'node_modules')]},
+            resolve: {modules: redux === 'redux' ? [join(repoRoot, 'node_modules')] : [join(repoRoot, 'test', 'node_modules'), join(repoRoot, 'node_modules')]},
             externals: {react: 'React', 'react-dom': 'ReactDOM'},
             performance: {hints: false},
         }, (err, stats) => {
