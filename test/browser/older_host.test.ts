@@ -19,7 +19,7 @@ import {MattermostStandIn, pollUntil, type Seed} from '../standins/mattermost/in
 import {CONVERSATION_POST_TYPE} from '../../webapp/src/model/conversation.js';
 
 import {startHarness, type Harness} from './harness/server.js';
-import {libraryVersions, repoRoot} from './harness/vendor.js';
+import {librariesMissing, libraryVersions, repoRoot} from './harness/vendor.js';
 
 const PLUGIN_ID = 'net.ireserve.mattermost';
 const BASENAME = '/mm';
@@ -42,7 +42,13 @@ let profileDir: string;
 let rootId = '';
 const errors: string[] = [];
 
+// A checkout whose node_modules predate the aliases reports this file as skipped, with the reason.
+const missing = librariesMissing('mattermost-10');
+
 before(async () => {
+    if (missing) {
+        return;
+    }
     standIn = await MattermostStandIn.start();
     seed = standIn.seedDefault();
     rootId = (standIn.createPost(seed.bot.user.id, {
@@ -97,7 +103,7 @@ after(async () => {
 const center = () => page.getByTestId('post-list');
 const rhs = () => page.getByTestId('rhs');
 
-describe(`the plugin on Mattermost 9.5–10.x host libraries (min_server_version ${pluginJson.min_server_version})`, {timeout: 5 * 60_000}, () => {
+describe(`the plugin on Mattermost 9.5–10.x host libraries (min_server_version ${pluginJson.min_server_version})`, {timeout: 5 * 60_000, skip: missing ?? false}, () => {
     test('the page really runs React 17, ReactDOM 17, Redux 4 and React Redux 7', async () => {
         const versions = libraryVersions('mattermost-10');
         assert.match(versions.react, /^17\./);

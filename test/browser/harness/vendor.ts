@@ -34,6 +34,19 @@ export function versionOf(pkg: string): string {
     return (JSON.parse(readFileSync(require.resolve(`${pkg}/package.json`), 'utf8')) as {version: string}).version;
 }
 
+/** Why a set cannot be served (its packages are not installed: run npm install), or null. */
+export function librariesMissing(set: HostLibraries): string | null {
+    const missing = Object.values(PACKAGES[set]).filter((pkg) => {
+        try {
+            require.resolve(`${pkg}/package.json`);
+            return false;
+        } catch {
+            return true;
+        }
+    });
+    return missing.length === 0 ? null : `not installed: ${missing.join(', ')} (run npm install)`;
+}
+
 /** The versions a set consists of, e.g. for a test's name: {react: '17.0.2', …}. */
 export function libraryVersions(set: HostLibraries): Record<'react' | 'reactDom' | 'redux' | 'reactRedux', string> {
     const p = PACKAGES[set];
