@@ -148,12 +148,16 @@ for (const engine of ENGINES) {
             const gate = new Promise<void>((resolve) => {
                 release = resolve;
             });
+            let running = 0;
             const second = new OutboxWorker({
                 repository: outbox, concurrency: 2, pollIntervalMs: 10, leaseMs: 5000, maxAttempts: 3, baseBackoffMs: 1, maxBackoffMs: 5,
-                logger: pino({level: 'silent'}), clock: systemClock, handlers: {slow: () => gate},
+                logger: pino({level: 'silent'}), clock: systemClock, handlers: {slow: () => {
+                    running += 1;
+                    return gate;
+                }},
             });
             second.start();
-            await waitFor(() => second.activeCount === 2, 'two slow jobs running');
+            await waitFor(() => running === 2, 'two slow jobs running');
             const stopping = second.stop();
             release();
             await stopping;

@@ -18,7 +18,7 @@ const RECONCILE_MARGIN_MS = 10 * 60_000;
 const LEDGER_RETENTION_MS = 14 * 24 * 3600_000;
 const LEDGER_PRUNE_EVERY_MS = 3600_000;
 
-/** What a post says; `build` variants make it only when it must be created (uploads belong there). */
+/** What a post says. Given as a function (`ExactPost.content`), it is made only when the post must be created (uploads belong there). */
 export type PostContent = Omit<NewPost, 'channel_id' | 'root_id' | 'pending_post_id'>;
 
 /** Who posts: the bot of `session`, within one attempt of `job` (the outbox job that asked for the post). */

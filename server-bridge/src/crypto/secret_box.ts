@@ -39,7 +39,7 @@ export class SecretBox {
     }
 }
 
-/** Admin keys are random, so a plain SHA-256 is enough to store them; compare with `sameHash`. */
+/** Admin keys are random, so a plain SHA-256 is enough to store them; compare with `constantTimeEqual`. */
 export function hashAdminKey(key: string): string {
     return createHash('sha256').update(key).digest('base64url');
 }

@@ -22,17 +22,11 @@ export class LoginSession {
     #pending: Promise<string> | undefined;
     #rejectedUntil = 0;
     #rejection: UpstreamError | undefined;
-    #logins = 0;
 
     constructor(
         private readonly login: () => Promise<string>,
         private readonly options: {rejectedCooldownMs?: number; now?: () => number; onToken?: (token: string) => void} = {},
     ) {}
-
-    /** How many logins were attempted (for tests and metrics). */
-    get logins(): number {
-        return this.#logins;
-    }
 
     token(): Promise<string> {
         if (this.#token !== undefined) {
@@ -64,7 +58,6 @@ export class LoginSession {
         }
         const pending = (async () => {
             await Promise.resolve(); // `#pending` is set before this body can finish
-            this.#logins += 1;
             try {
                 const token = await this.login();
                 this.#token = token;

@@ -114,13 +114,9 @@ export class OutboxWorker {
         this.#running = false;
         this.#wake?.();
         await this.#loop;
-        await this.#releaseReady(this.#ready.splice(0));
+        await this.#release(this.#ready.splice(0).map((ready) => ready.job.id));
         await Promise.allSettled([...this.#active]);
         clearInterval(this.#heartbeat);
-    }
-
-    get activeCount(): number {
-        return this.#active.size;
     }
 
     async #run(): Promise<void> {
@@ -179,18 +175,19 @@ export class OutboxWorker {
             });
             this.#active.add(run);
         }
-        await this.#releaseReady(stale.map((id) => ({job: {id} as Job, claimedAt: 0})));
+        await this.#release(stale);
     }
 
-    async #releaseReady(items: readonly Ready[]): Promise<void> {
-        if (items.length === 0) {
+    /** Hands claimed jobs back to the outbox, unstarted. Never throws: a lease that is not released runs out instead. */
+    async #release(jobIds: readonly number[]): Promise<void> {
+        if (jobIds.length === 0) {
             return;
         }
         try {
-            await this.#options.repository.release(items.map((item) => item.job.id), this.owner);
+            await this.#options.repository.release(jobIds, this.owner);
         } catch (error) {
             // Their leases run out instead; another claim takes them over then.
-            this.#options.logger.warn({err: error, jobs: items.length}, 'handing claimed jobs back to the outbox failed');
+            this.#options.logger.warn({err: error, jobs: jobIds.length}, 'handing claimed jobs back to the outbox failed');
         }
     }
 
@@ -232,18 +229,22 @@ export class OutboxWorker {
         }
     }
 
+    /** The upstream a job talks to (`upstreamOf`, else its direction). */
+    #upstream(job: Job): string {
+        return this.#options.upstreamOf?.(job.kind) ?? job.direction;
+    }
+
     #troubleKey(job: Job): string {
-        return `${job.licence}\n${this.#options.upstreamOf?.(job.kind) ?? job.direction}`;
+        return `${job.licence}\n${this.#upstream(job)}`;
     }
 
     /** After a transient failure: the first success there makes the upstream's waiting jobs due. */
     async #recovered(job: Job): Promise<void> {
-        const key = this.#troubleKey(job);
-        if (!this.#troubled.delete(key)) {
+        if (!this.#troubled.delete(this.#troubleKey(job))) {
             return;
         }
         const {upstreamOf, handlers, repository} = this.#options;
-        const upstream = upstreamOf?.(job.kind) ?? job.direction;
+        const upstream = this.#upstream(job);
         const filter = upstreamOf
             ? {kinds: Object.keys(handlers).filter((kind) => upstreamOf(kind) === upstream)}
             : {direction: job.direction};

@@ -206,7 +206,6 @@ describe('login session (one funnel, against the stand-in)', {timeout: 5 * 60_00
             const channels = await Promise.all(Array.from({length: 12}, () => adapter.getChannel(seed.channel.id)));
             assert.ok(channels.every((channel) => channel.id === seed.channel.id));
             assert.equal(logins(mm), 2, 'one login for twelve concurrent 401s');
-            assert.equal(adapter.session?.logins, 2);
         } finally {
             await mm.close();
         }

@@ -1,0 +1,46 @@
+import type {Clock} from '../ports/clock.js';
+
+import type {Db} from './database.js';
+
+/**
+ * The inbound relay's small durable state in the `kv` table (per licence): the websocket
+ * "caught up until" mark and the leader lease that lets one bridge process hold the websocket.
+ */
+export const KEY_CAUGHT_UP = 'inbound.websocket.caught_up_at';
+export const KEY_LEADER = 'inbound.websocket.leader';
+
+export class InboundStateRepository {
+    constructor(private readonly db: Db, private readonly clock: Clock) {}
+
+    async get(licence: string, key: string): Promise<string | undefined> {
+        const row = await this.db.selectFrom('kv').select('value').where('licence', '=', licence).where('key', '=', key).executeTakeFirst();
+        return row?.value;
+    }
+
+    async set(licence: string, key: string, value: string): Promise<void> {
+        const now = this.clock.now();
+        await this.db.insertInto('kv').values({licence, key, value, updated_at: now})
+            .onConflict((oc) => oc.columns(['licence', 'key']).doUpdateSet({value, updated_at: now}))
+            .execute();
+    }
+
+    /**
+     * Takes or renews a lease: true when `owner` holds it afterwards. A lease not renewed for
+     * `leaseMs` may be taken by another owner. One conditional UPDATE decides, so two processes
+     * never both win on the same database.
+     */
+    async tryLease(licence: string, key: string, owner: string, leaseMs: number): Promise<boolean> {
+        const now = this.clock.now();
+        await this.db.insertInto('kv').values({licence, key, value: owner, updated_at: now})
+            .onConflict((oc) => oc.columns(['licence', 'key']).doNothing()).execute();
+        const result = await this.db.updateTable('kv').set({value: owner, updated_at: now})
+            .where('licence', '=', licence).where('key', '=', key)
+            .where((eb) => eb.or([eb('value', '=', owner), eb('updated_at', '<', now - leaseMs)]))
+            .executeTakeFirst();
+        return Number(result.numUpdatedRows) === 1;
+    }
+
+    async releaseLease(licence: string, key: string, owner: string): Promise<void> {
+        await this.db.deleteFrom('kv').where('licence', '=', licence).where('key', '=', key).where('value', '=', owner).execute();
+    }
+}
