@@ -20,7 +20,7 @@ import {mattermostActionRoutes} from './http/routes/mattermost_actions.js';
 import {mattermostCommandRoutes} from './http/routes/mattermost_command.js';
 import {outgoingWebhookRoutes} from './http/routes/outgoing_webhook.js';
 import {createInbound, type Inbound, type InboundDeps} from './inbound/index.js';
-import {JOB_REPLY} from './inbound/jobs.js';
+import {INBOUND_JOB_KINDS} from './inbound/jobs.js';
 import {OutgoingWebhookService} from './inbound/outgoing_webhook.js';
 import {IReserveCallbackClient} from './ireserve/callback_client.js';
 import {MattermostConnector} from './mattermost/connector.js';
@@ -32,12 +32,13 @@ import {EventIntake} from './outbound/intake.js';
 import {RateGate} from './outbound/rate_gate.js';
 import {OutboxWorker, type JobHandler} from './outbox/worker.js';
 import {systemClock, type Clock} from './ports/clock.js';
-import {openDatabase} from './storage/database.js';
+import {openDatabase, type DatabaseHandle} from './storage/database.js';
 import {AgentNotifyRepository} from './storage/agent_notify_repository.js';
 import {ConversationsRepository} from './storage/conversations_repository.js';
 import {DirectoryRepository} from './storage/directory_repository.js';
 import {EventsRepository} from './storage/events_repository.js';
 import {Housekeeping} from './storage/housekeeping.js';
+import {InboundStateRepository} from './storage/inbound_state_repository.js';
 import {IntegrationsRepository} from './storage/integrations_repository.js';
 import {MessagesRepository} from './storage/messages_repository.js';
 import {OutboxRepository} from './storage/outbox_repository.js';
@@ -60,6 +61,7 @@ export interface BridgeOptions {
  * an enqueue, so delivery starts at once.
  */
 export interface BridgeContext extends InboundDeps {
+    database: DatabaseHandle;
     box: SecretBox;
     /** Inbound relay (Mattermost → i-Reserve). Call `inbound.refresh(licence)` after an integration is saved or deleted. */
     inbound: Inbound;
@@ -99,6 +101,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
             conversations: new ConversationsRepository(database.db, clock),
             directory: new DirectoryRepository(database.db),
             outbox,
+            inboundState: new InboundStateRepository(database.db, clock),
             mattermost,
             sessions: new BotSessions({integrations, mattermost, gate: new RateGate(clock)}),
             wakeWorker: () => worker?.wake(),
@@ -140,7 +143,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
             clock,
             random: options.random,
             // Inbound replies and action callbacks go to i-Reserve; every other job talks to Mattermost.
-            upstreamOf: (kind) => (kind === JOB_REPLY || kind === JOB_ACTION_CALLBACK ? 'ireserve' : 'mattermost'),
+            upstreamOf: (kind) => (kind === INBOUND_JOB_KINDS.reply || kind === JOB_ACTION_CALLBACK ? 'ireserve' : 'mattermost'),
             events: {
                 delivered: async (job) => {
                     metrics.deliveries.inc({direction: job.direction, kind: job.kind, result: 'delivered'});

@@ -2,7 +2,9 @@ import type {AuthorMatch, ReplyAuthor} from '../domain/inbound/author.js';
 import type {InboundPost} from '../domain/inbound/decision.js';
 
 /**
- * The inbound relay's outbox jobs. Keys (all per licence):
+ * The inbound relay's outbox jobs. Kinds are `<direction>.<subject>` like every job kind (see
+ * outbound/jobs.ts); payloads are snake_case JSON like every job payload (migration
+ * 0005_job_names converted rows written before). Keys (all per licence):
  * - `inbound.resolve`: a post that arrived but could not be looked at yet (Mattermost slow or down).
  *   ordering `resolve:<channel id>` (arrival order; the post id when the channel is unknown),
  *   dedupe `resolve:<post id>`.
@@ -12,40 +14,42 @@ import type {InboundPost} from '../domain/inbound/decision.js';
  * - `inbound.feedback`: the bot's ✅, or ⚠️ and a thread reply, on the agent's post.
  *   ordering `feedback:<post id>`, dedupe `feedback:<post id>:<outcome>`.
  */
-export const JOB_RESOLVE = 'inbound.resolve';
-export const JOB_REPLY = 'inbound.reply';
-export const JOB_FEEDBACK = 'inbound.feedback';
+export const INBOUND_JOB_KINDS = {
+    resolve: 'inbound.resolve',
+    reply: 'inbound.reply',
+    feedback: 'inbound.feedback',
+} as const;
 
 export type InboundSource = 'outgoing_webhook' | 'websocket' | 'resync';
 
 export interface ResolvePayload {
-    postId: string;
-    channelId?: string;
+    post_id: string;
+    channel_id?: string;
     source: InboundSource;
     /** The post itself when it came with the event (websocket); else it is fetched. */
     post?: InboundPost;
 }
 
 export interface ReplyPayload {
-    postId: string;
-    rootId: string;
-    channelId: string;
-    conversationId: string;
+    post_id: string;
+    root_id: string;
+    channel_id: string;
+    conversation_id: string;
     text: string;
-    fileIds: string[];
-    createdAt: number;
+    file_ids: string[];
+    created_at: number;
     author: ReplyAuthor;
-    authorMatch: AuthorMatch;
+    author_match: AuthorMatch;
     /** Plain words: how the author was mapped, or why not. */
-    authorNote: string;
+    author_note: string;
     via: 'composer' | 'thread_reply';
     source: InboundSource;
 }
 
 export interface FeedbackPayload {
-    postId: string;
-    rootId: string;
-    channelId: string;
+    post_id: string;
+    root_id: string;
+    channel_id: string;
     outcome: 'delivered' | 'failed';
     reason?: string;
 }

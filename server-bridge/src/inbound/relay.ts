@@ -16,14 +16,14 @@ import {judgeFailure, PermanentFailure} from '../outbox/retry_policy.js';
 import type {JobHandler} from '../outbox/worker.js';
 import type {Clock} from '../ports/clock.js';
 import type {MattermostPort} from '../ports/mattermost.js';
-import type {DatabaseHandle} from '../storage/database.js';
 import type {ConversationsRepository} from '../storage/conversations_repository.js';
 import type {DirectoryRepository} from '../storage/directory_repository.js';
+import type {InboundStateRepository} from '../storage/inbound_state_repository.js';
 import type {IntegrationsRepository} from '../storage/integrations_repository.js';
 import type {Job, OutboxRepository} from '../storage/outbox_repository.js';
 
 import {
-    JOB_FEEDBACK, JOB_REPLY, JOB_RESOLVE,
+    INBOUND_JOB_KINDS,
     type FeedbackPayload, type InboundSource, type ReplyPayload, type ResolvePayload,
 } from './jobs.js';
 
@@ -31,7 +31,6 @@ import {
 export interface InboundDeps {
     config: Config;
     logger: Logger;
-    database: DatabaseHandle;
     clock: Clock;
     metrics: Metrics;
     integrations: IntegrationsRepository;
@@ -40,6 +39,8 @@ export interface InboundDeps {
     outbox: OutboxRepository;
     /** For the websocket listeners' own connection. */
     mattermost: MattermostConnector;
+    /** The websocket listeners' lease and "caught up" mark. */
+    inboundState: InboundStateRepository;
     sessions: BotSessions;
     wakeWorker: () => void;
 }
@@ -60,7 +61,7 @@ function isGone(error: unknown): boolean {
 
 /** Deferred posts of one channel are looked at in the order they arrived (the post id when the channel is unknown). */
 function resolveOrderingKey(resolve: ResolvePayload): string {
-    return resolve.channelId ? `resolve:${resolve.channelId}` : `resolve:${resolve.postId}`;
+    return resolve.channel_id ? `resolve:${resolve.channel_id}` : `resolve:${resolve.post_id}`;
 }
 
 function formatBytes(bytes: number): string {
@@ -94,9 +95,9 @@ export class InboundRelay {
 
     handlers(): Record<string, JobHandler> {
         return {
-            [JOB_RESOLVE]: (job) => this.#resolve(job),
-            [JOB_REPLY]: (job) => this.#reply(job),
-            [JOB_FEEDBACK]: (job) => this.#feedback(job),
+            [INBOUND_JOB_KINDS.resolve]: (job) => this.#resolve(job),
+            [INBOUND_JOB_KINDS.reply]: (job) => this.#reply(job),
+            [INBOUND_JOB_KINDS.feedback]: (job) => this.#feedback(job),
         };
     }
 
@@ -120,7 +121,7 @@ export class InboundRelay {
             }
             return this.#process(integration, post, 'outgoing_webhook');
         };
-        return this.#withFallback(integration, work, {postId: hook.postId, channelId: hook.channelId, source: 'outgoing_webhook'});
+        return this.#withFallback(integration, work, {post_id: hook.postId, channel_id: hook.channelId, source: 'outgoing_webhook'});
     }
 
     /** A post that arrived whole (websocket event, re-sync). Throws only on database trouble. */
@@ -129,7 +130,7 @@ export class InboundRelay {
         if (!early.relevant) {
             return this.#count(source, 'ignored', {postId: post.id, reason: early.reason}, integration.licence);
         }
-        return this.#withFallback(integration, () => this.#process(integration, post, source), {postId: post.id, channelId: post.channel_id, source, post});
+        return this.#withFallback(integration, () => this.#process(integration, post, source), {post_id: post.id, channel_id: post.channel_id, source, post});
     }
 
     /**
@@ -161,14 +162,14 @@ export class InboundRelay {
 
     /** Queues a resolve job for the post (per channel, in arrival order). Throws only on database trouble. */
     async #defer(integration: Integration, resolve: ResolvePayload, reason: string): Promise<Outcome> {
-        this.#deps().logger.info({licence: integration.licence, post: resolve.postId, source: resolve.source, reason},
+        this.#deps().logger.info({licence: integration.licence, post: resolve.post_id, source: resolve.source, reason},
             'inbound post handed to a resolve job');
         await this.#deps().outbox.enqueue({
             licence: integration.licence,
             direction: 'inbound',
-            kind: JOB_RESOLVE,
+            kind: INBOUND_JOB_KINDS.resolve,
             orderingKey: resolveOrderingKey(resolve),
-            dedupeKey: `resolve:${resolve.postId}`,
+            dedupeKey: `resolve:${resolve.post_id}`,
             payload: resolve,
         });
         this.#deps().wakeWorker();
@@ -204,23 +205,23 @@ export class InboundRelay {
         const entry = user.email ? await deps.directory.findByEmail(licence, user.email) : undefined;
         const {author, match} = mapAuthor(user, entry);
         const payload: ReplyPayload = {
-            postId: post.id,
-            rootId: post.root_id,
-            channelId: post.channel_id,
-            conversationId: conversation.conversationId,
+            post_id: post.id,
+            root_id: post.root_id,
+            channel_id: post.channel_id,
+            conversation_id: conversation.conversationId,
             text: post.message,
-            fileIds: [...(post.file_ids ?? [])],
-            createdAt: post.create_at,
+            file_ids: [...(post.file_ids ?? [])],
+            created_at: post.create_at,
             author,
-            authorMatch: match,
-            authorNote: describeAuthorMatch(match),
+            author_match: match,
+            author_note: describeAuthorMatch(match),
             via: decision.via,
             source,
         };
         const id = await deps.outbox.enqueue({
             licence,
             direction: 'inbound',
-            kind: JOB_REPLY,
+            kind: INBOUND_JOB_KINDS.reply,
             orderingKey: `reply:${conversation.conversationId}`,
             conversationId: conversation.conversationId,
             dedupeKey: `post:${post.id}`,
@@ -231,7 +232,7 @@ export class InboundRelay {
         }
         deps.wakeWorker();
         deps.logger.info({licence, post: post.id, conversation: conversation.conversationId, job: id, source, via: decision.via,
-            author_match: match, ...(match === 'matched' ? {} : {author_note: payload.authorNote})}, 'agent reply queued for i-Reserve');
+            author_match: match, ...(match === 'matched' ? {} : {author_note: payload.author_note})}, 'agent reply queued for i-Reserve');
         return this.#count(source, 'queued');
     }
 
@@ -255,7 +256,7 @@ export class InboundRelay {
         let post = payload.post;
         if (!post) {
             try {
-                post = await session.port.getPost(payload.postId);
+                post = await session.port.getPost(payload.post_id);
             } catch (error) {
                 if (isGone(error)) {
                     return; // deleted before anyone could look: nothing to relay
@@ -280,21 +281,21 @@ export class InboundRelay {
             if (!secret) {
                 throw new PermanentFailure('The integration has no signing secret.', 'no_signing_secret');
             }
-            const attachments = await this.#attachments(session.port, payload.fileIds);
+            const attachments = await this.#attachments(session.port, payload.file_ids);
             const body = JSON.stringify(buildReply({
                 licence: integration.licence,
-                conversationId: payload.conversationId,
-                postId: payload.postId,
+                conversationId: payload.conversation_id,
+                postId: payload.post_id,
                 text: payload.text,
                 author: payload.author,
                 attachments,
-                createdAtMs: payload.createdAt,
+                createdAtMs: payload.created_at,
             }));
-            const webhookId = replyWebhookId(integration.licence, payload.postId);
+            const webhookId = replyWebhookId(integration.licence, payload.post_id);
             const headers = signedHeaders(secret, webhookId, Math.floor(deps.clock.now() / 1000), body);
             await this.#ireserve.deliver({url: integration.callbackUrl, body, headers});
-            deps.logger.info({licence: integration.licence, post: payload.postId, conversation: payload.conversationId, webhook_id: webhookId,
-                attempt: job.attempts, author_match: payload.authorMatch}, 'agent reply delivered to i-Reserve');
+            deps.logger.info({licence: integration.licence, post: payload.post_id, conversation: payload.conversation_id, webhook_id: webhookId,
+                attempt: job.attempts, author_match: payload.author_match}, 'agent reply delivered to i-Reserve');
         } catch (error) {
             // The agent sees the ⚠️ only when the worker is about to park the job (same verdict).
             const verdict = judgeFailure(error, job.attempts, deps.config.delivery.maxAttempts);
@@ -335,14 +336,14 @@ export class InboundRelay {
 
     async #queueFeedback(job: Job, reply: ReplyPayload, outcome: FeedbackPayload['outcome'], reason?: string): Promise<void> {
         const deps = this.#deps();
-        const payload: FeedbackPayload = {postId: reply.postId, rootId: reply.rootId, channelId: reply.channelId, outcome, ...(reason ? {reason} : {})};
+        const payload: FeedbackPayload = {post_id: reply.post_id, root_id: reply.root_id, channel_id: reply.channel_id, outcome, ...(reason ? {reason} : {})};
         const id = await deps.outbox.enqueue({
             licence: job.licence,
             direction: 'inbound',
-            kind: JOB_FEEDBACK,
-            orderingKey: `feedback:${reply.postId}`,
-            conversationId: reply.conversationId,
-            dedupeKey: `feedback:${reply.postId}:${outcome}`,
+            kind: INBOUND_JOB_KINDS.feedback,
+            orderingKey: `feedback:${reply.post_id}`,
+            conversationId: reply.conversation_id,
+            dedupeKey: `feedback:${reply.post_id}:${outcome}`,
             payload,
         });
         if (id !== null) {
@@ -360,7 +361,7 @@ export class InboundRelay {
         const {port} = session;
         const botUserId = await session.botUserId();
         try {
-            await port.addReaction(botUserId, payload.postId, payload.outcome === 'delivered' ? DELIVERED_EMOJI : FAILED_EMOJI);
+            await port.addReaction(botUserId, payload.post_id, payload.outcome === 'delivered' ? DELIVERED_EMOJI : FAILED_EMOJI);
             if (payload.outcome === 'delivered') {
                 // A replay that succeeded after a failure: the earlier ⚠️ no longer tells the truth.
                 // Best effort: a refusal here must not undo the delivered feedback; a transient error retries.
@@ -369,24 +370,24 @@ export class InboundRelay {
                         throw error;
                     }
                 };
-                await port.removeReaction(botUserId, payload.postId, FAILED_EMOJI).catch(bestEffort);
+                await port.removeReaction(botUserId, payload.post_id, FAILED_EMOJI).catch(bestEffort);
                 // The ⚠️ note in the thread says the opposite now: edit it (the bot's own post; a
                 // patch replaces the whole props map — MATTERMOST.md, api4/post.go patchPost).
                 for (const note of await this.#failureNotes(port, botUserId, payload)) {
                     const earlier = (note.props?.ireserve_delivery as {reason?: unknown}).reason;
-                    const edited = deliveredNotice(payload.postId, typeof earlier === 'string' ? earlier : 'unknown');
+                    const edited = deliveredNotice(payload.post_id, typeof earlier === 'string' ? earlier : 'unknown');
                     await port.patchPost(note.id, edited).catch(bestEffort);
                 }
                 return;
             }
             const reason = payload.reason ?? 'The reply could not be delivered.';
-            const thread = await port.getPostThread(payload.rootId);
+            const thread = await port.getPostThread(payload.root_id);
             const noticed = Object.values(thread.posts).some((post) => {
                 const notice = post.props?.ireserve_delivery as {post_id?: unknown; status?: unknown} | undefined;
-                return post.user_id === botUserId && notice?.post_id === payload.postId && notice.status !== 'delivered';
+                return post.user_id === botUserId && notice?.post_id === payload.post_id && notice.status !== 'delivered';
             });
             if (!noticed) {
-                await port.createPost({channel_id: payload.channelId, root_id: payload.rootId, ...failureNotice(payload.postId, reason)});
+                await port.createPost({channel_id: payload.channel_id, root_id: payload.root_id, ...failureNotice(payload.post_id, reason)});
             }
         } catch (error) {
             if (isGone(error)) {
@@ -398,10 +399,10 @@ export class InboundRelay {
 
     /** The bot's failure notes about this reply that still say it failed. */
     async #failureNotes(port: MattermostPort, botUserId: string, payload: FeedbackPayload): Promise<Post[]> {
-        const thread = await port.getPostThread(payload.rootId);
+        const thread = await port.getPostThread(payload.root_id);
         return Object.values(thread.posts).filter((post) => {
             const notice = post.props?.ireserve_delivery as {post_id?: unknown; status?: unknown} | undefined;
-            return post.user_id === botUserId && post.delete_at === 0 && notice?.post_id === payload.postId && notice.status === 'failed';
+            return post.user_id === botUserId && post.delete_at === 0 && notice?.post_id === payload.post_id && notice.status === 'failed';
         });
     }
 }

@@ -16,6 +16,8 @@ import type {ConversationsRepository} from '../storage/conversations_repository.
 import type {DirectoryRepository} from '../storage/directory_repository.js';
 import type {Job, NewJob, OutboxRepository} from '../storage/outbox_repository.js';
 
+import {OUTBOUND_JOB_KINDS, type DirectMessagePayload} from './jobs.js';
+
 /**
  * Personal notifications by direct message from the bot (issue 9), per integration `dm_settings`
  * (all off by default):
@@ -27,7 +29,7 @@ import type {Job, NewJob, OutboxRepository} from '../storage/outbox_repository.j
  * e-mail): the admin's settings are the defaults of those who chose nothing.
  *
  * The decision is taken inside the outbound job (so it sees the conversation's context in order)
- * and queued as its own outbox job `outbound.dm.notify` with a dedupe key derived from the event, so
+ * and queued as its own outbox job `outbound.direct_message` with a dedupe key derived from the event, so
  * a re-run of the outbound job never queues a DM twice. Conversation DMs share the conversation's
  * ordering key: they run after the job that queued them, when the thread (permalink) exists.
  * Subscription DMs are ordered per recipient.
@@ -38,22 +40,6 @@ import type {Job, NewJob, OutboxRepository} from '../storage/outbox_repository.j
  * other bot posts: through the post ledger (bot/post_ledger.ts), keyed per job, recognised in the
  * DM channel by `props.ireserve.dm_key`.
  */
-export const DM_JOB_KIND = 'outbound.dm.notify';
-
-export type DmReason = 'assignment' | 'guest_message' | 'subscription';
-
-export interface DmJobPayload {
-    reason: DmReason;
-    /** The recipient, as configured or sent by i-Reserve. */
-    email: string;
-    event_id: string;
-    conversation_id?: string;
-    /** guest_message: the visitor's text (the DM shows an excerpt). */
-    text?: string;
-    /** subscription: the notification. */
-    notification?: NotificationEvent;
-}
-
 export interface DirectMessagesDeps {
     sessions: BotSessions;
     ledger: PostLedger;
@@ -82,7 +68,7 @@ export class DirectMessages {
     constructor(private readonly deps: DirectMessagesDeps) {}
 
     handlers(): Record<string, JobHandler> {
-        return {[DM_JOB_KIND]: (job) => this.#deliver(job)};
+        return {[OUTBOUND_JOB_KINDS.direct_message]: (job) => this.#deliver(job)};
     }
 
     // ---- deciding (called from the outbound handlers, before their own work)
@@ -145,9 +131,9 @@ export class DirectMessages {
         }
     }
 
-    async #enqueue(licence: string, payload: DmJobPayload, orderingKey: string, dedupeKey: string): Promise<void> {
+    async #enqueue(licence: string, payload: DirectMessagePayload, orderingKey: string, dedupeKey: string): Promise<void> {
         const job: NewJob = {
-            licence, direction: 'outbound', kind: DM_JOB_KIND, orderingKey,
+            licence, direction: 'outbound', kind: OUTBOUND_JOB_KINDS.direct_message, orderingKey,
             conversationId: payload.conversation_id ?? null, dedupeKey, payload,
         };
         if (await this.deps.outbox.enqueue(job) !== null) {
@@ -159,7 +145,7 @@ export class DirectMessages {
     // ---- delivering
 
     async #deliver(job: Job): Promise<void> {
-        const payload = job.payload as DmJobPayload;
+        const payload = job.payload as DirectMessagePayload;
         const {sessions, ledger, logger} = this.deps;
         const session = await sessions.forJob(job.licence);
         const {port} = session;
@@ -224,7 +210,7 @@ export class DirectMessages {
         return {link: `${port.serverUrl}/${encodeURIComponent(teamName)}/pl/${conversation.rootPostId}`, visitor: visitorName};
     }
 
-    async #message(licence: string, port: MattermostPort, payload: DmJobPayload): Promise<string> {
+    async #message(licence: string, port: MattermostPort, payload: DirectMessagePayload): Promise<string> {
         if (payload.reason === 'subscription' && payload.notification) {
             const n = payload.notification;
             const lines = [`:bell: **${safeInline(n.title || n.notification_type)}**`, safeMessageText(n.text)];

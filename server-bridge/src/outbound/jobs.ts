@@ -2,13 +2,18 @@ import type {DeliveryTarget} from '../domain/delivery_target.js';
 import type {Integration} from '../domain/integration.js';
 import type {ConversationMessage, ConversationStarted, ConversationUpdated, EventType, NotificationEvent} from '../domain/outbound/events.js';
 
-/** Outbox job kinds of the outbound direction, one per event type. */
+/**
+ * Outbox job kinds of the outbound direction: one per event type, and the direct messages those
+ * events queue. Every job kind reads `<direction>.<subject>` (inbound/jobs.ts has the others) and
+ * every payload is snake_case JSON.
+ */
 export const OUTBOUND_JOB_KINDS = {
     'conversation.started': 'outbound.conversation.started',
     'conversation.message': 'outbound.conversation.message',
     'conversation.updated': 'outbound.conversation.updated',
     'notification': 'outbound.notification',
-} as const satisfies Record<EventType, string>;
+    'direct_message': 'outbound.direct_message',
+} as const satisfies Record<EventType | 'direct_message', string>;
 
 /** What an outbound job carries: the verified event, as received. */
 export type OutboundJobPayload =
@@ -33,4 +38,19 @@ export function notificationTargetOf(job: {kind: string; payload: unknown}, inte
     const type = (job.payload as OutboundJobPayload & {type: 'notification'}).data.notification_type;
     const mapped = (integration.notificationChannels as Record<string, string | undefined>)[type]?.trim() ?? '';
     return {notificationType: type, channelId: mapped};
+}
+
+export type DirectMessageReason = 'assignment' | 'guest_message' | 'subscription';
+
+/** What a direct-message job carries (see direct_messages.ts). */
+export interface DirectMessagePayload {
+    reason: DirectMessageReason;
+    /** The recipient, as configured or sent by i-Reserve. */
+    email: string;
+    event_id: string;
+    conversation_id?: string;
+    /** guest_message: the visitor's text (the DM shows an excerpt). */
+    text?: string;
+    /** subscription: the notification. */
+    notification?: NotificationEvent;
 }

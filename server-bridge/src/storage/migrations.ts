@@ -1,4 +1,4 @@
-import {type Kysely, type Migration, type MigrationProvider} from 'kysely';
+import {sql, type Kysely, type Migration, type MigrationProvider} from 'kysely';
 
 import type {DatabaseKind} from './database.js';
 
@@ -150,6 +150,20 @@ export function migrations(kind: DatabaseKind): Record<string, Migration> {
                     .columns(['licence', 'number']).unique().execute();
             },
         },
+        '0005_job_names': {
+            // One naming style for job kinds (`outbound.dm.notify` → `outbound.direct_message`) and
+            // one case for job payloads (the inbound jobs' camelCase keys → snake_case). Rows an
+            // earlier version queued, or parked for a replay, are rewritten so they still run.
+            async up(db: Kysely<unknown>) {
+                await sql`update outbox set kind = 'outbound.direct_message' where kind = 'outbound.dm.notify'`.execute(db);
+                const rows = await sql<{id: number | string; payload: string}>`select id, payload from outbox
+                    where kind in ('inbound.resolve', 'inbound.reply', 'inbound.feedback') and status <> 'delivered'`.execute(db);
+                for (const row of rows.rows) {
+                    const payload = snakeCaseKeys(JSON.parse(row.payload) as unknown);
+                    await sql`update outbox set payload = ${JSON.stringify(payload)} where id = ${row.id}`.execute(db);
+                }
+            },
+        },
     };
 }
 
@@ -158,4 +172,12 @@ export class StaticMigrationProvider implements MigrationProvider {
     async getMigrations(): Promise<Record<string, Migration>> {
         return this.all;
     }
+}
+
+/** `{postId: …}` → `{post_id: …}`: the top-level keys only (nested values are Mattermost's or already snake_case). */
+function snakeCaseKeys(value: unknown): unknown {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+        return value;
+    }
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), inner]));
 }

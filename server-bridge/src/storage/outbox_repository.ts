@@ -287,7 +287,8 @@ export class OutboxRepository {
             .select(['id', 'direction', 'kind', 'conversation_id', 'attempts', 'status', 'last_error', 'last_error_code', 'created_at', 'updated_at'])
             .select([
                 sql<string | null>`case when kind = 'outbound.notification' then ${field('$.data.notification_type', sql`-> 'data' ->> 'notification_type'`)} end`.as('notification_type'),
-                sql<string | null>`case when direction = 'inbound' then ${field('$.channelId', sql`->> 'channelId'`)} end`.as('channel_id'),
+                // Payloads are snake_case; delivered rows of before migration 0005, which are not rewritten, say `channelId`.
+                sql<string | null>`case when direction = 'inbound' then coalesce(${field('$.channel_id', sql`->> 'channel_id'`)}, ${field('$.channelId', sql`->> 'channelId'`)}) end`.as('channel_id'),
             ])
             .where('licence', '=', licence);
         if (filter.status) {

@@ -111,7 +111,7 @@ for (const engine of ENGINES) {
             try {
                 assert.equal((await rig.send(updated('c-2', {assignee: {name: 'Nobody', email: 'nobody@example.com'}}))).status, 202);
                 const failed = await waitFor(async () => (await outboxKinds(rig)).find((job) => job.status === 'failed'), 'the DM to be parked');
-                assert.equal(failed.kind, 'outbound.dm.notify');
+                assert.equal(failed.kind, 'outbound.direct_message');
                 assert.equal(failed.last_error_code, 'dm_unknown_recipient');
                 assert.match(failed.last_error ?? '', /no Mattermost user has the e-mail address nobody@example\.com/);
                 await settled(rig);
@@ -136,7 +136,7 @@ for (const engine of ENGINES) {
                 await waitFor(async () => (await outboxKinds(rig)).length === 4, 'the four jobs');
                 await settled(rig);
                 assert.equal(dms(rig).length, 0);
-                assert.ok((await outboxKinds(rig)).every((job) => job.kind !== 'outbound.dm.notify'));
+                assert.ok((await outboxKinds(rig)).every((job) => job.kind !== 'outbound.direct_message'));
                 assert.equal(rig.standIn.requestCounts()['GET /api/v4/users/email/:email'] ?? 0, 0);
                 assert.equal(rig.standIn.requestCounts()['POST /api/v4/channels/direct'] ?? 0, 0);
             } finally {

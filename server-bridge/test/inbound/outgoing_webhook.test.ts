@@ -190,7 +190,7 @@ for (const engine of ENGINES) {
             assert.deepEqual(authors.get(unmatched.id), {email: 'ben@example.com', name: 'Ben Backup', username: 'ben', mattermost_user_id: seed.agent2.user.id});
             assert.deepEqual(authors.get(hidden.id), {name: 'Anna Agent', username: 'anna', mattermost_user_id: seed.agent.user.id});
             const reasons = new Map((await outboxRows(world, setup.licence)).filter((job) => job.kind === 'inbound.reply')
-                .map((job) => [job.payload.postId, job.payload.authorMatch]));
+                .map((job) => [job.payload.post_id, job.payload.author_match]));
             assert.deepEqual(Object.fromEntries(reasons), {[matched.id]: 'matched', [unmatched.id]: 'no_directory_match', [hidden.id]: 'email_hidden'});
             const logged = world.bridge.logs.map((line) => JSON.parse(line) as {post?: string; author_match?: string; author_note?: string});
             assert.ok(logged.some((line) => line.post === hidden.id && line.author_match === 'email_hidden' && /hides e-mail/.test(line.author_note ?? '')), 'the reason is logged');
