@@ -24,6 +24,7 @@ import {INBOUND_JOB_KINDS} from './inbound/jobs.js';
 import {OutgoingWebhookService} from './inbound/outgoing_webhook.js';
 import {IReserveCallbackClient} from './ireserve/callback_client.js';
 import {MattermostConnector} from './mattermost/connector.js';
+import {MattermostIncomingWebhooks} from './mattermost/incoming_webhook.js';
 import {Metrics} from './observability/metrics.js';
 import {OutboundDelivery} from './outbound/delivery.js';
 import {notificationTargetOf} from './outbound/jobs.js';
@@ -32,6 +33,7 @@ import {EventIntake} from './outbound/intake.js';
 import {RateGate} from './outbound/rate_gate.js';
 import {OutboxWorker, type JobHandler} from './outbox/worker.js';
 import {systemClock, type Clock} from './ports/clock.js';
+import type {IncomingWebhookPort} from './ports/incoming_webhook.js';
 import {openDatabase, type DatabaseHandle} from './storage/database.js';
 import {AgentNotifyRepository} from './storage/agent_notify_repository.js';
 import {ConversationsRepository} from './storage/conversations_repository.js';
@@ -63,6 +65,8 @@ export interface BridgeOptions {
 export interface BridgeContext extends InboundDeps {
     database: DatabaseHandle;
     box: SecretBox;
+    /** Posts to notification targets that are Mattermost incoming-webhook URLs. */
+    incomingWebhooks: IncomingWebhookPort;
     /** Inbound relay (Mattermost → i-Reserve). Call `inbound.refresh(licence)` after an integration is saved or deleted. */
     inbound: Inbound;
 }
@@ -89,7 +93,10 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
         const egress = new EgressPolicy(config.allowedInternalHosts);
         const metrics = new Metrics({defaultMetrics: options.defaultMetrics, outboxTotals: () => outbox.totals()});
         const integrations = new IntegrationsRepository(database.db, box, clock);
-        const mattermost = new MattermostConnector({egress});
+        const {timeouts} = config;
+        // The one i-Reserve client: agents' replies and conversation actions.
+        const ireserve = new IReserveCallbackClient({timeoutMs: timeouts.ireserveMs, userAgent: 'ireserve-bridge', egress});
+        const mattermost = new MattermostConnector({timeoutMs: timeouts.mattermostMs, downloadTimeoutMs: timeouts.mattermostDownloadMs, egress});
         const context: BridgeContext = {
             config,
             logger,
@@ -103,9 +110,10 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
             outbox,
             inboundState: new InboundStateRepository(database.db, clock),
             mattermost,
+            incomingWebhooks: new MattermostIncomingWebhooks({timeoutMs: timeouts.incomingWebhookMs, egress}),
             sessions: new BotSessions({integrations, mattermost, gate: new RateGate(clock)}),
             wakeWorker: () => worker?.wake(),
-            inbound: createInbound(() => context, {ireserve: new IReserveCallbackClient({userAgent: 'ireserve-bridge', egress})}),
+            inbound: createInbound(() => context, {ireserve}),
         };
 
         const handlers: Record<string, JobHandler> = {...context.inbound.handlers};
@@ -119,13 +127,14 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
             outbox, logger, wakeWorker: () => context.wakeWorker(), agentNotify,
         });
         const outbound = new OutboundDelivery({
-            sessions: context.sessions, ledger, conversations: context.conversations, messages, logger, directMessages, egress,
+            sessions: context.sessions, ledger, conversations: context.conversations, messages, logger, directMessages,
             actions: {url: `${config.publicUrl.replace(/\/+$/, '')}${ACTIONS_PATH}`, keyOf: (licence) => context.integrations.ensureActionKey(licence)},
+            incomingWebhooks: context.incomingWebhooks,
         });
         // Conversation actions (DESIGN §10): card buttons and the slash command → signed callbacks.
         const actions = new ConversationActions({
             logger, clock, metrics, integrations: context.integrations, conversations: context.conversations, directory: context.directory,
-            outbox, sessions: context.sessions, ledger, ireserve: new IReserveCallbackClient({userAgent: 'ireserve-bridge', egress}),
+            outbox, sessions: context.sessions, ledger, ireserve,
             wakeWorker: () => context.wakeWorker(), maxAttempts: config.delivery.maxAttempts,
         });
         Object.assign(handlers, outbound.handlers(), directMessages.handlers(), actions.handlers());

@@ -42,6 +42,7 @@ describe('configuration', {timeout: 2 * 60_000}, () => {
         assert.equal(config.port, 8080);
         assert.deepEqual(config.database, {kind: 'sqlite', file: './data/bridge.db', dataDir: './data'});
         assert.equal(config.publicUrl, 'http://localhost:8080');
+        assert.deepEqual(config.timeouts, {mattermostMs: 30_000, mattermostDownloadMs: 120_000, incomingWebhookMs: 30_000, ireserveMs: 30_000, inboundArrivalMs: 5000});
         assert.ok(Object.isFrozen(config));
     });
 
@@ -56,6 +57,8 @@ describe('configuration', {timeout: 2 * 60_000}, () => {
         ['public URL not http(s)', {BRIDGE_PUBLIC_URL: 'ftp://x'}, /^BRIDGE_PUBLIC_URL: must be an http\(s\) URL/],
         ['unknown log level', {LOG_LEVEL: 'loud'}, /^LOG_LEVEL: must be one of/],
         ['CORS origin not a URL', {BRIDGE_CORS_ORIGINS: 'mattermost.example.com'}, /^BRIDGE_CORS_ORIGINS: must be an http\(s\) URL/],
+        ['upstream timeout too short', {BRIDGE_MATTERMOST_TIMEOUT_MS: '10'}, /^BRIDGE_MATTERMOST_TIMEOUT_MS: must be between 100 and 600000, got 10$/],
+        ['upstream timeout not a number', {BRIDGE_IRESERVE_TIMEOUT_MS: '30s'}, /^BRIDGE_IRESERVE_TIMEOUT_MS: must be a whole number, got "30s"$/],
     ];
     for (const [what, env, message] of bad) {
         it(`refuses ${what}, naming the variable`, () => {

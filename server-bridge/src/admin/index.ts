@@ -21,6 +21,7 @@ export interface AdminContext {
     outbox: OutboxRepository;
     directory: DirectoryRepository;
     mattermost: AdminDeps['mattermost'];
+    incomingWebhooks: AdminDeps['incomingWebhooks'];
     wakeWorker(): void;
     /** The inbound relay, when the bridge has one: its websocket listeners follow settings changes. */
     inbound?: {refresh(licence: string): Promise<void> | void};
@@ -43,6 +44,7 @@ export function createAdminApi(context: AdminContext, options: {settingsChanged?
             outbox: context.outbox,
             directory: context.directory,
             mattermost: context.mattermost,
+            incomingWebhooks: context.incomingWebhooks,
             clock: context.clock,
             logger: context.logger,
             publicUrl: context.config.publicUrl,

@@ -11,6 +11,7 @@ import {
 } from '../domain/integration.js';
 import type {Clock} from '../ports/clock.js';
 import type {EgressPolicy} from '../support/egress.js';
+import type {IncomingWebhookPort} from '../ports/incoming_webhook.js';
 import type {MattermostPort} from '../ports/mattermost.js';
 import type {DirectoryRepository, DirectoryUser} from '../storage/directory_repository.js';
 import type {IntegrationRecord, IntegrationsRepository} from '../storage/integrations_repository.js';
@@ -41,6 +42,8 @@ export interface AdminDeps {
         /** The internal-address rules (incoming webhooks are reached through them too). */
         readonly egress?: EgressPolicy;
     };
+    /** For the Test of notification targets that are incoming-webhook URLs. */
+    incomingWebhooks: IncomingWebhookPort;
     clock: Clock;
     logger: Logger;
     /** BRIDGE_PUBLIC_URL, without a trailing slash. */
@@ -270,7 +273,7 @@ export class AdminService {
 
     async test(licence: string): Promise<TestResult[]> {
         const integration = await this.#integration(licence);
-        const results = await runTest(integration, this.deps.mattermost.for(integration), this.deps.mattermost.egress);
+        const results = await runTest(integration, this.deps.mattermost.for(integration), this.deps.incomingWebhooks);
         this.deps.logger.info({licence, ok: results.filter((r) => r.ok).length, failed: results.filter((r) => !r.ok).length}, 'integration test run');
         return results;
     }

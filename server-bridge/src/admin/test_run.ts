@@ -3,9 +3,8 @@ import type {Team} from '@mattermost/types/teams';
 
 import {UpstreamError, type FailureKind} from '../domain/errors.js';
 import {NOTIFICATION_TYPES, isIncomingWebhookTarget, type Integration} from '../domain/integration.js';
-import {postToIncomingWebhook} from '../mattermost/incoming_webhook.js';
+import type {IncomingWebhookPort} from '../ports/incoming_webhook.js';
 import type {MattermostPort} from '../ports/mattermost.js';
-import type {EgressPolicy} from '../support/egress.js';
 
 import {channelAccessAdvice} from './channel_access.js';
 
@@ -79,10 +78,12 @@ function errorFor(kind: FailureKind): TestError {
     }
 }
 
+/** The Test waits less for an incoming webhook than deliveries do: an admin is watching. */
+const TEST_TIMEOUT_MS = 15_000;
+
 interface Context {
     port: MattermostPort;
-    /** The internal-address rules for incoming webhooks. */
-    egress?: EgressPolicy;
+    incomingWebhooks: IncomingWebhookPort;
     /** How the bridge signs in (the messages name a token or a login). */
     authMode?: 'token' | 'login';
     licence: string;
@@ -168,7 +169,7 @@ async function testIncomingWebhook(context: Context, target: Target): Promise<Te
     const base = {channel_id: target.value, purpose: target.purpose, target: 'incoming_webhook' as const};
     try {
         // The same funnel the notifications themselves go through, so the Test judges them alike.
-        await postToIncomingWebhook(target.value, {text: sampleText(context.licence, target.purpose)}, 15_000, context.egress);
+        await context.incomingWebhooks.post(target.value, {text: sampleText(context.licence, target.purpose)}, {timeoutMs: TEST_TIMEOUT_MS});
         return {...base, ok: true, message: 'Posted a test message through the incoming webhook.'};
     } catch (error) {
         const kind: FailureKind | 'other' = error instanceof UpstreamError ? error.kind : 'other';
@@ -190,9 +191,9 @@ async function testIncomingWebhook(context: Context, target: Target): Promise<Te
 }
 
 /** Runs the Test for an integration with its saved settings. Never throws on Mattermost failures. */
-export async function runTest(integration: Integration, port: MattermostPort, egress?: EgressPolicy): Promise<TestResult[]> {
+export async function runTest(integration: Integration, port: MattermostPort, incomingWebhooks: IncomingWebhookPort): Promise<TestResult[]> {
     const targets = targetsOf(integration);
-    const context: Context = {port, egress, licence: integration.licence, authMode: integration.auth.mode, botUsername: '', botUserId: integration.botUserId, teams: new Map(), teamsKnown: false};
+    const context: Context = {port, incomingWebhooks, licence: integration.licence, authMode: integration.auth.mode, botUsername: '', botUserId: integration.botUserId, teams: new Map(), teamsKnown: false};
     const channelTargets = targets.filter((target) => !isIncomingWebhookTarget(target.value));
     if (channelTargets.length > 0) {
         try {

@@ -24,6 +24,19 @@ export type Config = Readonly<{
         pollIntervalMs: number;
         leaseMs: number;
     }>;
+    /** How long the bridge waits for its upstreams (ms). */
+    timeouts: Readonly<{
+        /** One REST request to Mattermost (and the bot's login). */
+        mattermostMs: number;
+        /** Downloading one attachment from Mattermost for a reply (up to `maxAttachmentBytes`). */
+        mattermostDownloadMs: number;
+        /** One post through a Mattermost incoming webhook. */
+        incomingWebhookMs: number;
+        /** One signed callback to i-Reserve. */
+        ireserveMs: number;
+        /** How long an arriving agent post waits for Mattermost before a resolve job looks at it later. */
+        inboundArrivalMs: number;
+    }>;
     maxAttachmentBytes: number;
     maxBodyBytes: number;
     /** Slow or idle clients are closed after these (DESIGN §14). */
@@ -197,6 +210,13 @@ export function loadConfig(env: Env = process.env): Config {
             maxBackoffMs: integer(env, 'BRIDGE_DELIVERY_MAX_BACKOFF_MS', 300_000, 1, 86_400_000),
             pollIntervalMs: integer(env, 'BRIDGE_DELIVERY_POLL_MS', 250, 10, 60_000),
             leaseMs: integer(env, 'BRIDGE_DELIVERY_LEASE_MS', 15_000, 1000, 3_600_000),
+        }),
+        timeouts: Object.freeze({
+            mattermostMs: integer(env, 'BRIDGE_MATTERMOST_TIMEOUT_MS', 30_000, 100, 600_000),
+            mattermostDownloadMs: integer(env, 'BRIDGE_MATTERMOST_DOWNLOAD_TIMEOUT_MS', 120_000, 100, 3_600_000),
+            incomingWebhookMs: integer(env, 'BRIDGE_INCOMING_WEBHOOK_TIMEOUT_MS', 30_000, 100, 600_000),
+            ireserveMs: integer(env, 'BRIDGE_IRESERVE_TIMEOUT_MS', 30_000, 100, 600_000),
+            inboundArrivalMs: integer(env, 'BRIDGE_INBOUND_ARRIVAL_WAIT_MS', 5000, 100, 600_000),
         }),
         maxAttachmentBytes,
         // Room for one attachment at the limit, base64-encoded, plus the rest of the event.

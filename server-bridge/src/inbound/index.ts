@@ -1,5 +1,4 @@
 import type {JobHandler} from '../outbox/worker.js';
-import {IReserveCallbackClient} from '../ireserve/callback_client.js';
 import type {IReservePort} from '../ports/ireserve.js';
 
 import {InboundListeners, type ListenerOptions, type ListenerStatus} from './listeners.js';
@@ -21,9 +20,8 @@ export interface Inbound {
     stop(): Promise<void>;
 }
 
-export function createInbound(deps: () => InboundDeps, options: {ireserve?: IReservePort; listeners?: ListenerOptions} = {}): Inbound {
-    const ireserve = options.ireserve ?? new IReserveCallbackClient({userAgent: 'ireserve-bridge'});
-    const relay = new InboundRelay(deps, ireserve);
+export function createInbound(deps: () => InboundDeps, options: {ireserve: IReservePort; listeners?: ListenerOptions}): Inbound {
+    const relay = new InboundRelay(deps, options.ireserve);
     const listeners = new InboundListeners(deps, relay, options.listeners);
     return {
         relay,

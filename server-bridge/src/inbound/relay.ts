@@ -84,13 +84,10 @@ function formatBytes(bytes: number): string {
 export class InboundRelay {
     readonly #deps: () => InboundDeps;
     readonly #ireserve: IReservePort;
-    /** How long arrival waits for Mattermost before handing the post to a resolve job. */
-    inlineDeadlineMs: number;
 
-    constructor(deps: () => InboundDeps, ireserve: IReservePort, options: {inlineDeadlineMs?: number} = {}) {
+    constructor(deps: () => InboundDeps, ireserve: IReservePort) {
         this.#deps = deps;
         this.#ireserve = ireserve;
-        this.inlineDeadlineMs = options.inlineDeadlineMs ?? 5000;
     }
 
     handlers(): Record<string, JobHandler> {
@@ -134,7 +131,7 @@ export class InboundRelay {
     }
 
     /**
-     * Runs `work` (the arrival path) within the inline deadline, else hands the post to a resolve job.
+     * Runs `work` (the arrival path) within `config.timeouts.inboundArrivalMs`, else hands the post to a resolve job.
      * Order per channel holds across that hand-over: while an earlier post of the channel still waits
      * in a resolve job, a newcomer queues behind it instead of overtaking it inline (a reply deferred
      * during an outage must not reach i-Reserve after the agent's next reply).
@@ -146,7 +143,7 @@ export class InboundRelay {
         const work = arrive();
         let timer: NodeJS.Timeout | undefined;
         const deadline = new Promise<never>((_resolve, reject) => {
-            timer = setTimeout(() => reject(new DeadlineExceeded()), this.inlineDeadlineMs);
+            timer = setTimeout(() => reject(new DeadlineExceeded()), this.#deps().config.timeouts.inboundArrivalMs);
         });
         try {
             return await Promise.race([work, deadline]);

@@ -14,11 +14,11 @@ import {egressRefusal, type EgressPolicy} from '../support/egress.js';
 export class IReserveCallbackClient implements IReservePort {
     readonly #http: AxiosInstance;
 
-    /** `egress`: the internal-address rules (the composition root always passes them). */
-    constructor(options: {timeoutMs?: number; maxBodyBytes?: number; userAgent?: string; egress?: EgressPolicy} = {}) {
+    /** `timeoutMs`: one callback (config.timeouts.ireserveMs); `egress`: the internal-address rules (the composition root always passes them). */
+    constructor(options: {timeoutMs: number; maxBodyBytes?: number; userAgent?: string; egress?: EgressPolicy}) {
         this.#http = axios.create({
             ...(options.egress ? {httpAgent: options.egress.httpAgent, httpsAgent: options.egress.httpsAgent} : {}),
-            timeout: options.timeoutMs ?? 30_000,
+            timeout: options.timeoutMs,
             maxRedirects: 0,
             maxBodyLength: options.maxBodyBytes ?? Number.POSITIVE_INFINITY,
             maxContentLength: 1024 * 1024,

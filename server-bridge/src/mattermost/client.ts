@@ -31,7 +31,8 @@ export interface MattermostClientOptions {
      * throws UpstreamError kind `login_rejected`.
      */
     session?: SessionTokenSource;
-    timeoutMs?: number;
+    /** Every request's timeout (config.timeouts.mattermostMs). */
+    timeoutMs: number;
     userAgent?: string;
     /** Every connection goes through it (EgressPolicy.dispatcher: the internal-address rules). */
     dispatcher?: Dispatcher;
@@ -70,7 +71,7 @@ export function createMattermostClient(options: MattermostClientOptions): Matter
     // goes through the dispatcher and never follows a redirect.
     const getOptions = client.getOptions.bind(client);
     client.getOptions = (requestOptions) => ({...getOptions(requestOptions), redirect: 'manual', ...(options.dispatcher ? {dispatcher: options.dispatcher} : {})} as ReturnType<typeof getOptions>);
-    const timeoutMs = options.timeoutMs ?? 30_000;
+    const {timeoutMs} = options;
     const original = (client as unknown as {doFetchWithResponse: DoFetchWithResponse}).doFetchWithResponse;
     const send = async (url: string, requestOptions: RequestInit & {ignoreStatus?: boolean}, token: string | undefined): Promise<FetchResult> => {
         const headers = token === undefined ? requestOptions.headers : {...requestOptions.headers as Record<string, string> | undefined, Authorization: `Bearer ${token}`};
@@ -114,7 +115,7 @@ export function createMattermostClient(options: MattermostClientOptions): Matter
  * token: `POST /api/v4/users/login` through Client4's `login` (which reads the `Token` header),
  * through the same funnel. The password stays in this closure; it is never logged or returned.
  */
-export function createLoginSession(options: {serverUrl: string; loginId: string; password: string; timeoutMs?: number; rejectedCooldownMs?: number; onToken?: (token: string) => void; dispatcher?: Dispatcher}): LoginSession {
+export function createLoginSession(options: {serverUrl: string; loginId: string; password: string; timeoutMs: number; rejectedCooldownMs?: number; onToken?: (token: string) => void; dispatcher?: Dispatcher}): LoginSession {
     const {loginId, password} = options;
     return new LoginSession(async () => {
         const client = createMattermostClient({serverUrl: options.serverUrl, timeoutMs: options.timeoutMs, dispatcher: options.dispatcher});

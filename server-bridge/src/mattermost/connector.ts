@@ -14,7 +14,8 @@ export class MattermostConnector {
     /** The internal-address rules every connection to Mattermost (and its incoming webhooks) follows. */
     readonly egress: EgressPolicy | undefined;
 
-    constructor(private readonly options: {timeoutMs?: number; loginCooldownMs?: number; egress?: EgressPolicy} = {}) {
+    /** `timeoutMs`: one request; `downloadTimeoutMs`: one file download (config.timeouts). */
+    constructor(private readonly options: {timeoutMs: number; downloadTimeoutMs: number; loginCooldownMs?: number; egress?: EgressPolicy}) {
         this.egress = options.egress;
     }
 
@@ -34,12 +35,12 @@ export class MattermostConnector {
      * after a 401); cached ports keep theirs across deliveries.
      */
     create(integration: Pick<Integration, 'serverUrl' | 'auth'>): MattermostPort {
-        const {timeoutMs, loginCooldownMs} = this.options;
+        const {timeoutMs, downloadTimeoutMs, loginCooldownMs} = this.options;
         const dispatcher = this.options.egress?.dispatcher;
         if (integration.auth.mode === 'login') {
-            return new MattermostRestAdapter({serverUrl: integration.serverUrl, login: {loginId: integration.auth.loginId, password: integration.auth.password}, timeoutMs, loginCooldownMs, dispatcher});
+            return new MattermostRestAdapter({serverUrl: integration.serverUrl, login: {loginId: integration.auth.loginId, password: integration.auth.password}, timeoutMs, downloadTimeoutMs, loginCooldownMs, dispatcher});
         }
-        return new MattermostRestAdapter({serverUrl: integration.serverUrl, token: integration.auth.botToken, timeoutMs, dispatcher});
+        return new MattermostRestAdapter({serverUrl: integration.serverUrl, token: integration.auth.botToken, timeoutMs, downloadTimeoutMs, dispatcher});
     }
 
     forget(licence: string): void {

@@ -1,8 +1,8 @@
 import axios, {AxiosError} from 'axios';
 
 import {kindForStatus, retryAfterMs, UpstreamError} from '../domain/errors.js';
+import type {IncomingWebhookPort, IncomingWebhookPost} from '../ports/incoming_webhook.js';
 import {egressRefusal, type EgressPolicy} from '../support/egress.js';
-import type {SlackAttachment} from '../domain/outbound/webhook_attachments.js';
 
 /**
  * Posts a notification through a Mattermost incoming webhook (a notification channel mapped to an
@@ -13,17 +13,17 @@ import type {SlackAttachment} from '../domain/outbound/webhook_attachments.js';
  * posts are at-least-once (a crash right after Mattermost answered may post the notification again);
  * channel-id targets are exactly-once as users see it.
  */
-export interface IncomingWebhookPost {
-    text: string;
-    type?: string;
-    props?: Record<string, unknown>;
-    username?: string;
-    /** Slack-compatible message attachments (title, fields, colour); Mattermost then types the post `slack_attachment`. */
-    attachments?: SlackAttachment[];
+export class MattermostIncomingWebhooks implements IncomingWebhookPort {
+    /** `egress`: the internal-address rules (the composition root always passes them). */
+    constructor(private readonly options: {timeoutMs: number; egress?: EgressPolicy}) {}
+
+    post(url: string, post: IncomingWebhookPost, options: {timeoutMs?: number} = {}): Promise<void> {
+        return postToIncomingWebhook(url, post, options.timeoutMs ?? this.options.timeoutMs, this.options.egress);
+    }
 }
 
-/** `egress`: the internal-address rules (the composition root always passes them). Never follows a redirect. */
-export async function postToIncomingWebhook(url: string, post: IncomingWebhookPost, timeoutMs = 30_000, egress?: EgressPolicy): Promise<void> {
+/** Never follows a redirect; `egress`: the internal-address rules. */
+async function postToIncomingWebhook(url: string, post: IncomingWebhookPost, timeoutMs: number, egress?: EgressPolicy): Promise<void> {
     const target = new URL(url);
     try {
         await axios.post(target.toString(), post, {

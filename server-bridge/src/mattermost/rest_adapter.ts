@@ -13,7 +13,8 @@ import type {DownloadedFile, MattermostPort, NewPost, UploadFile} from '../ports
 import {createLoginSession, createMattermostClient, type MattermostClient} from './client.js';
 import type {LoginSession} from './login_session.js';
 
-export type RestAdapterOptions = {serverUrl: string; timeoutMs?: number; loginCooldownMs?: number; dispatcher?: Dispatcher}
+/** `timeoutMs`: one request (and the login); `downloadTimeoutMs`: one file download. */
+export type RestAdapterOptions = {serverUrl: string; timeoutMs: number; downloadTimeoutMs: number; loginCooldownMs?: number; dispatcher?: Dispatcher}
     & ({token: string; login?: undefined} | {token?: undefined; login: {loginId: string; password: string}});
 
 /** MattermostPort over REST API v4 with Client4 (see client.ts for the error funnel). */
@@ -23,9 +24,11 @@ export class MattermostRestAdapter implements MattermostPort {
     /** Set when the bot logs in with e-mail and password (auth mode `login`). */
     readonly session: LoginSession | undefined;
     readonly #accessToken: string | undefined;
+    readonly #downloadTimeoutMs: number;
 
     constructor(options: RestAdapterOptions) {
         this.serverUrl = options.serverUrl.replace(/\/+$/, '');
+        this.#downloadTimeoutMs = options.downloadTimeoutMs;
         if (options.login) {
             // The token is also set on the client for the one raw fetch (downloadFile) outside the funnel.
             const session = createLoginSession({
@@ -113,7 +116,7 @@ export class MattermostRestAdapter implements MattermostPort {
         try {
             response = await fetch(this.client.getFileRoute(fileId), {
                 ...this.client.getOptions({method: 'get'}),
-                signal: AbortSignal.timeout(120_000),
+                signal: AbortSignal.timeout(this.#downloadTimeoutMs),
             });
         } catch (error) {
             const refused = egressRefusal(error);

@@ -20,13 +20,12 @@ import {
 import {signActionContext} from '../crypto/action_context.js';
 import {incomingWebhookNotification} from '../domain/outbound/webhook_attachments.js';
 import type {JobHandler} from '../outbox/worker.js';
+import type {IncomingWebhookPort} from '../ports/incoming_webhook.js';
 import type {ConversationRecord, ConversationsRepository} from '../storage/conversations_repository.js';
 import type {MessagesRepository} from '../storage/messages_repository.js';
 import type {Completion, Job} from '../storage/outbox_repository.js';
-import type {EgressPolicy} from '../support/egress.js';
 
 import type {DirectMessages} from './direct_messages.js';
-import {postToIncomingWebhook} from '../mattermost/incoming_webhook.js';
 import {OUTBOUND_JOB_KINDS, type OutboundJobPayload} from './jobs.js';
 
 export interface OutboundDeliveryDeps {
@@ -35,9 +34,8 @@ export interface OutboundDeliveryDeps {
     conversations: ConversationsRepository;
     messages: MessagesRepository;
     logger: Logger;
-    webhookTimeoutMs?: number;
-    /** The internal-address rules incoming webhooks are reached through. */
-    egress?: EgressPolicy;
+    /** Notification targets that are incoming-webhook URLs. */
+    incomingWebhooks: IncomingWebhookPort;
     /** Personal DMs (dm_settings): asked to queue its DMs at the start of each outbound job. */
     directMessages?: DirectMessages;
     /**
@@ -174,7 +172,7 @@ export class OutboundDelivery {
         }
         const content = notificationPost(data, eventId);
         if (isIncomingWebhookTarget(target)) {
-            await postToIncomingWebhook(target, incomingWebhookNotification(data, eventId), this.#deps.webhookTimeoutMs, this.#deps.egress);
+            await this.#deps.incomingWebhooks.post(target, incomingWebhookNotification(data, eventId));
             return;
         }
         await this.#deps.ledger.post(scopeOf(s), {

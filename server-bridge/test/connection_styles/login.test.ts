@@ -3,6 +3,7 @@ import {readdirSync, readFileSync, statSync} from 'node:fs';
 import path from 'node:path';
 import {after, describe, it} from 'node:test';
 
+import {loadConfig} from '../../src/config/config.js';
 import {UpstreamError} from '../../src/domain/errors.js';
 import {MattermostRestAdapter} from '../../src/mattermost/rest_adapter.js';
 import {MattermostStandIn, type Seed} from '../../../test/standins/mattermost/index.js';
@@ -19,6 +20,8 @@ import {ENGINES, startBridge, stopPostgresServer, waitFor, type RunningBridge} f
 after(stopPostgresServer);
 
 const PASSWORD = 'Pw-for-the-login-bot-7f3a9c!';
+/** The configured defaults, as the bridge passes them to its adapters. */
+const TIMEOUTS = {timeoutMs: loadConfig({}).timeouts.mattermostMs, downloadTimeoutMs: loadConfig({}).timeouts.mattermostDownloadMs};
 const NEW_PASSWORD = 'Pw-changed-later-0b1e44?';
 
 interface LoginWorld {
@@ -199,7 +202,7 @@ describe('login session (one funnel, against the stand-in)', {timeout: 5 * 60_00
         const mm = await MattermostStandIn.start();
         try {
             const seed = mm.seedDefault();
-            const adapter = new MattermostRestAdapter({serverUrl: mm.url, login: {loginId: seed.agent.user.email, password: seed.agent.password}});
+            const adapter = new MattermostRestAdapter({serverUrl: mm.url, login: {loginId: seed.agent.user.email, password: seed.agent.password}, ...TIMEOUTS});
             assert.equal((await adapter.getMe()).id, seed.agent.user.id);
             assert.equal(logins(mm), 1);
             mm.expireSessions(seed.agent.user.id);
@@ -215,7 +218,7 @@ describe('login session (one funnel, against the stand-in)', {timeout: 5 * 60_00
         const mm = await MattermostStandIn.start();
         try {
             const seed = mm.seedDefault();
-            const adapter = new MattermostRestAdapter({serverUrl: mm.url, login: {loginId: seed.agent.user.email, password: 'wrong'}});
+            const adapter = new MattermostRestAdapter({serverUrl: mm.url, login: {loginId: seed.agent.user.email, password: 'wrong'}, ...TIMEOUTS});
             const first = await adapter.getMe().then(() => undefined, (error: unknown) => error);
             assert.ok(first instanceof UpstreamError);
             assert.equal(first.kind, 'login_rejected');

@@ -11,7 +11,7 @@ import {ConfigError, loadConfig, parseAllowedInternalHosts} from '../../src/conf
 import {UpstreamError} from '../../src/domain/errors.js';
 import {IReserveCallbackClient} from '../../src/ireserve/callback_client.js';
 import {createMattermostClient} from '../../src/mattermost/client.js';
-import {postToIncomingWebhook} from '../../src/mattermost/incoming_webhook.js';
+import {MattermostIncomingWebhooks} from '../../src/mattermost/incoming_webhook.js';
 import {EgressPolicy, isInternalAddress} from '../../src/support/egress.js';
 
 import {startRecorder, type Recorder} from './support.js';
@@ -82,7 +82,7 @@ describe('every outbound client connects only where the policy allows', {timeout
 
     test('Mattermost (Client4 over fetch): a literal address and a name that resolves to loopback are refused before a byte is sent', async () => {
         for (const serverUrl of [`http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://[::ffff:127.0.0.1]:${port}`]) {
-            const client = createMattermostClient({serverUrl, token: 'token', dispatcher: closed.dispatcher});
+            const client = createMattermostClient({serverUrl, token: 'token', timeoutMs: 5000, dispatcher: closed.dispatcher});
             const error = await upstreamError(() => client.getMe());
             assert.equal(error.kind, 'address_refused', serverUrl);
             assert.equal(error.retryable, false);
@@ -92,11 +92,11 @@ describe('every outbound client connects only where the policy allows', {timeout
     });
 
     test('Mattermost: an allowed address is reached; its redirect is not followed and a non-Mattermost body is not echoed', async () => {
-        const client = createMattermostClient({serverUrl: `http://127.0.0.1:${port}`, token: 'token', dispatcher: open.dispatcher});
+        const client = createMattermostClient({serverUrl: `http://127.0.0.1:${port}`, token: 'token', timeoutMs: 5000, dispatcher: open.dispatcher});
         const notFound = await upstreamError(() => client.getMe());
         assert.equal(notFound.status, 404);
         assert.doesNotMatch(notFound.message, /SECRET-INTERNAL-PAGE/);
-        const redirecting = createMattermostClient({serverUrl: `http://127.0.0.1:${port}/redirect#`, token: 'token', dispatcher: open.dispatcher});
+        const redirecting = createMattermostClient({serverUrl: `http://127.0.0.1:${port}/redirect#`, token: 'token', timeoutMs: 5000, dispatcher: open.dispatcher});
         internal.requests.length = 0;
         const redirect = await upstreamError(() => redirecting.getMe());
         assert.equal(redirect.status, 302);
@@ -106,19 +106,19 @@ describe('every outbound client connects only where the policy allows', {timeout
 
     test('i-Reserve callbacks and incoming webhooks (axios) follow the same rules and do not echo bodies', async () => {
         internal.requests.length = 0;
-        const callbacks = new IReserveCallbackClient({egress: closed});
+        const callbacks = new IReserveCallbackClient({timeoutMs: 5000, egress: closed});
         for (const url of [`http://127.0.0.1:${port}/callback`, `http://localhost:${port}/callback`, `http://2130706433:${port}/callback`]) {
             const error = await upstreamError(() => callbacks.deliver({url, body: '{}', headers: {}}));
             assert.equal(error.kind, 'address_refused', url);
         }
-        const hookError = await upstreamError(() => postToIncomingWebhook(`http://localhost:${port}/hooks/abc`, {text: 'x'}, 5000, closed));
+        const hookError = await upstreamError(() => new MattermostIncomingWebhooks({timeoutMs: 5000, egress: closed}).post(`http://localhost:${port}/hooks/abc`, {text: 'x'}));
         assert.equal(hookError.kind, 'address_refused');
         assert.deepEqual(internal.requests, [], 'nothing reached the internal server');
 
-        const allowed = await upstreamError(() => new IReserveCallbackClient({egress: open}).deliver({url: `http://127.0.0.1:${port}/callback`, body: '{}', headers: {}}));
+        const allowed = await upstreamError(() => new IReserveCallbackClient({timeoutMs: 5000, egress: open}).deliver({url: `http://127.0.0.1:${port}/callback`, body: '{}', headers: {}}));
         assert.equal(allowed.status, 404);
         assert.doesNotMatch(allowed.message, /SECRET-INTERNAL-PAGE/);
-        const hook = await upstreamError(() => postToIncomingWebhook(`http://127.0.0.1:${port}/hooks/abc`, {text: 'x'}, 5000, open));
+        const hook = await upstreamError(() => new MattermostIncomingWebhooks({timeoutMs: 5000, egress: open}).post(`http://127.0.0.1:${port}/hooks/abc`, {text: 'x'}));
         assert.equal(hook.status, 404);
         assert.doesNotMatch(hook.message, /SECRET-INTERNAL-PAGE/);
     });
