@@ -11,14 +11,14 @@ import {
     actionDedupeKey, actionNote, actionWebhookId, appliedState, buildActionCallback, queuedText, refusalForState, stateOf,
 } from '../domain/actions/rules.js';
 import {UpstreamError} from '../domain/errors.js';
-import {describeFailure} from '../domain/failure_messages.js';
 import {displayName, mapAuthor, type ReplyAuthor} from '../domain/inbound/author.js';
 import type {PostLedger} from '../bot/post_ledger.js';
 import type {BotSessions} from '../bot/session.js';
 import type {Integration} from '../domain/integration.js';
 import type {Metrics} from '../observability/metrics.js';
 import {OUTBOUND_JOB_KINDS} from '../outbound/jobs.js';
-import {PermanentFailure, type JobHandler} from '../outbox/worker.js';
+import {judgeFailure, PermanentFailure} from '../outbox/retry_policy.js';
+import type {JobHandler} from '../outbox/worker.js';
 import type {Clock} from '../ports/clock.js';
 import type {IReservePort} from '../ports/ireserve.js';
 import type {MattermostPort} from '../ports/mattermost.js';
@@ -270,10 +270,8 @@ export class ConversationActions {
     async #callback(job: Job): Promise<Completion> {
         const deps = this.#deps;
         const payload = job.payload as ActionCallbackPayload;
-        const integration = await deps.integrations.getCached(job.licence);
-        if (!integration) {
-            throw new PermanentFailure('The integration was deleted, so the action cannot be sent.', 'integration_missing');
-        }
+        // Actions queued before the integration was switched off are still sent.
+        const {integration} = await deps.sessions.forJob(job.licence, {requireActive: false});
         try {
             if (!integration.callbackUrl) {
                 throw new PermanentFailure('No i-Reserve callback URL is set for this integration. Set it in the settings, then retry the failed deliveries.', 'no_callback_url');
@@ -302,9 +300,11 @@ export class ConversationActions {
                     await this.#queueNote(job.licence, payload, 'refused', detail, trx);
                 };
             }
-            if (this.#willPark(job, error)) {
+            // The note says "failed" only when the worker is about to park the job (same verdict).
+            const verdict = judgeFailure(error, job.attempts, deps.maxAttempts);
+            if (!verdict.retry) {
                 deps.metrics.actions.inc({action: payload.action, via: payload.via, result: 'failed'});
-                await this.#queueNote(job.licence, payload, 'failed', this.#reason(job, error));
+                await this.#queueNote(job.licence, payload, 'failed', verdict.reason);
             }
             throw error;
         }
@@ -344,25 +344,6 @@ export class ConversationActions {
         if (id !== null) {
             this.#deps.wakeWorker();
         }
-    }
-
-    /** Mirrors the worker: permanent failures and the last attempt park the job. */
-    #willPark(job: Job, error: unknown): boolean {
-        if (error instanceof PermanentFailure || (error instanceof UpstreamError && !error.retryable)) {
-            return true;
-        }
-        return job.attempts >= this.#deps.maxAttempts;
-    }
-
-    #reason(job: Job, error: unknown): string {
-        if (error instanceof UpstreamError) {
-            const reason = describeFailure(error.upstream, error.kind, error.message);
-            return error.retryable ? `Gave up after ${job.attempts} attempts. ${reason}` : reason;
-        }
-        if (error instanceof PermanentFailure) {
-            return error.message;
-        }
-        return `Gave up after ${job.attempts} attempts. Internal error: ${(error as Error)?.message ?? String(error)}`;
     }
 
     /**
