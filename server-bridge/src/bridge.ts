@@ -44,6 +44,7 @@ import {InboundStateRepository} from './storage/inbound_state_repository.js';
 import {IntegrationsRepository} from './storage/integrations_repository.js';
 import {MessagesRepository} from './storage/messages_repository.js';
 import {OutboxRepository} from './storage/outbox_repository.js';
+import {ProbesRepository} from './storage/probes_repository.js';
 import {EgressPolicy} from './support/egress.js';
 
 export interface BridgeOptions {
@@ -54,6 +55,8 @@ export interface BridgeOptions {
     random?: () => number;
     /** Turn off default process metrics (tests start several bridges in one process). */
     defaultMetrics?: boolean;
+    /** How long the Test's inbound probe is waited for (default 5 s; tests shorten it). */
+    probeWaitMs?: number;
 }
 
 /**
@@ -139,6 +142,8 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
         });
         Object.assign(handlers, outbound.handlers(), directMessages.handlers(), actions.handlers());
         const events = new EventsRepository(database.db, clock);
+        // The Test button's inbound probes (admin/inbound_test.ts), seen by any process's webhook route.
+        const probes = new ProbesRepository(database.db, clock);
         const housekeeping = new Housekeeping({outbox, events, logger});
         const intake = new EventIntake({
             db: database.db, clock, integrations: context.integrations, events,
@@ -184,12 +189,12 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
             routes: [
                 healthRoutes({ping: () => database.ping(), metrics}),
                 eventRoutes({intake, metrics, maxAttachmentBytes: config.maxAttachmentBytes, maxBodyBytes: config.maxBodyBytes}),
-                outgoingWebhookRoutes({service: new OutgoingWebhookService({integrations: context.integrations, relay: context.inbound.relay, logger})}),
+                outgoingWebhookRoutes({service: new OutgoingWebhookService({integrations: context.integrations, relay: context.inbound.relay, logger, probes})}),
                 mattermostActionRoutes({actions}),
                 mattermostCommandRoutes({command: new SlashCommand({
                     integrations: context.integrations, conversations: context.conversations, agentNotify, sessions: context.sessions, actions, metrics, logger, clock,
                 })}),
-                adminRoutes(createAdminApi(context)),
+                adminRoutes(createAdminApi({...context, probes, probeWaitMs: options.probeWaitMs})),
             ],
         });
 

@@ -465,6 +465,18 @@ describe('Mattermost facts (real server)', {timeout: 20 * 60_000}, () => {
             assert.equal(perTeam.some((c) => c.id === elsewhere.id), false);
         });
 
+        it('a bot not on a channel\'s team: GET /channels/{id} of a public channel → 403 (as for a private one), and it cannot be added to the channel (404 app.team.get_member.missing.app_error) until it is on the team', async () => {
+            const far = await mm.admin.client.createTeam({name: `far-${mm.suffix}`, display_name: 'Far', type: 'O'} as never);
+            const farPublic = await mm.admin.client.createChannel({team_id: far.id, name: `far-desk-${mm.suffix}`, display_name: 'Far desk', type: 'O'});
+            await expectClientError(mm.bot.client.getChannel(farPublic.id), 403);
+            const hiddenPrivate = await mm.admin.client.createChannel({team_id: mm.team.id, name: `hidden-${mm.suffix}`, display_name: 'Hidden', type: 'P'});
+            await expectClientError(mm.bot.client.getChannel(hiddenPrivate.id), 403);
+            await expectClientError(mm.admin.client.addToChannel(mm.bot.id, farPublic.id), 404, 'app.team.get_member.missing.app_error');
+            await mm.admin.client.addToTeam(far.id, mm.bot.id);
+            assert.equal((await mm.bot.client.getChannel(farPublic.id)).id, farPublic.id, 'on the team, the bot reads the public channel');
+            await mm.admin.client.addToChannel(mm.bot.id, farPublic.id);
+        });
+
         it('GET /users/{id}: the bot sees e-mails while ShowEmailAddress is on (default), blank when it is off', async () => {
             const seen = await mm.bot.client.getUser(mm.agents.agent1.id);
             assert.equal(seen.email, mm.agents.agent1.email);

@@ -7,6 +7,7 @@ import type {IntegrationsRepository} from '../storage/integrations_repository.js
 import type {OutboxRepository} from '../storage/outbox_repository.js';
 
 import type {AuthDeps} from './auth.js';
+import type {InboundTestDeps, SocketStatus} from './inbound_test.js';
 import {AdminService, type AdminDeps} from './service.js';
 
 export {AdminService} from './service.js';
@@ -24,7 +25,11 @@ export interface AdminContext {
     incomingWebhooks: AdminDeps['incomingWebhooks'];
     wakeWorker(): void;
     /** The inbound relay, when the bridge has one: its websocket listeners follow settings changes. */
-    inbound?: {refresh(licence: string): Promise<void> | void};
+    inbound?: {refresh(licence: string): Promise<void> | void; status?(licence: string): SocketStatus | undefined};
+    /** The self-test's probes (with `inbound`, the Test button tests inbound too). */
+    probes?: InboundTestDeps['probes'];
+    /** How long the inbound self-test waits for its probe (default 5 s). */
+    probeWaitMs?: number;
 }
 
 export interface AdminApi {
@@ -50,6 +55,12 @@ export function createAdminApi(context: AdminContext, options: {settingsChanged?
             publicUrl: context.config.publicUrl,
             wakeWorker: () => context.wakeWorker(),
             settingsChanged: options.settingsChanged ?? (context.inbound ? (licence) => context.inbound?.refresh(licence) : undefined),
+            inboundTest: context.probes ? {
+                probes: context.probes,
+                webhookUrl: `${context.config.publicUrl.replace(/\/+$/, '')}/api/v1/mattermost/outgoing-webhook`,
+                socketStatus: (licence) => context.inbound?.status?.(licence),
+                waitMs: context.probeWaitMs,
+            } : undefined,
         }),
         auth: {
             adminToken: context.config.adminToken,

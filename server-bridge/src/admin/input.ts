@@ -184,3 +184,36 @@ export function parseLicence(licence: string): string {
     }
     return licence;
 }
+
+/**
+ * The Test's dry-run switch: `?dry_run=true|false` or a JSON body `{"dry_run": true|false}` (the
+ * query wins when both are given). Anything else in the body is refused, naming the field.
+ */
+export function parseDryRun(query: unknown, body: unknown): boolean {
+    const fromQuery = query !== null && typeof query === 'object' ? (query as Record<string, unknown>).dry_run : undefined;
+    if (fromQuery !== undefined) {
+        if (fromQuery === 'true' || fromQuery === '1') {
+            return true;
+        }
+        if (fromQuery === 'false' || fromQuery === '0') {
+            return false;
+        }
+        throw new InvalidSettings('dry_run', 'must be true or false');
+    }
+    if (body === undefined || body === null || body === '') {
+        return false;
+    }
+    if (typeof body !== 'object' || Array.isArray(body)) {
+        throw new InvalidSettings('', 'the body must be a JSON object, e.g. {"dry_run": true}');
+    }
+    for (const key of Object.keys(body)) {
+        if (key !== 'dry_run') {
+            throw new InvalidSettings(key, 'is not a known field (the Test takes only dry_run)');
+        }
+    }
+    const value = (body as {dry_run?: unknown}).dry_run;
+    if (value !== undefined && typeof value !== 'boolean') {
+        throw new InvalidSettings('dry_run', 'must be true or false');
+    }
+    return value === true;
+}

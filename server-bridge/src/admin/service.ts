@@ -23,6 +23,7 @@ import {applyDmSettings} from './dm_settings.js';
 import {ConcurrentChange, CreateRefused, DeliveryNotFound, IntegrationNotFound, InvalidSettings} from './errors.js';
 import type {FullSettingsInput, SettingsInput, UsersInput} from './input.js';
 import {checkBot, checkChannel} from './mattermost_checks.js';
+import {runInboundTest, type InboundTestDeps, type InboundTestResult} from './inbound_test.js';
 import {runTest, type TestResult} from './test_run.js';
 import {deliveryView, integrationView, statusView, type DeliveryView, type IntegrationView, type NewSecrets, type StatusView} from './views.js';
 
@@ -51,6 +52,8 @@ export interface AdminDeps {
     wakeWorker(): void;
     /** Told after an integration's settings were saved, rotated or deleted (e.g. to reconnect a websocket). */
     settingsChanged?(licence: string): void | Promise<void>;
+    /** What the inbound half of the Test needs; without it the Test is outbound only. */
+    inboundTest?: InboundTestDeps;
 }
 
 const NEW_SERVER_NEEDS_CREDENTIALS = 'send it again when mattermost.server_url changes: saved credentials are only sent to the server they were saved for';
@@ -271,11 +274,20 @@ export class AdminService {
         return listChannels(integration, this.deps.mattermost.for(integration));
     }
 
-    async test(licence: string): Promise<TestResult[]> {
+    /**
+     * The Test button: outbound (a sample post per target) and, when the bridge has the means,
+     * inbound (inbound_test.ts). A dry run posts nothing: it checks what can be read.
+     */
+    async test(licence: string, options: {dryRun?: boolean} = {}): Promise<{results: TestResult[]; inbound?: InboundTestResult}> {
         const integration = await this.#integration(licence);
-        const results = await runTest(integration, this.deps.mattermost.for(integration), this.deps.incomingWebhooks);
-        this.deps.logger.info({licence, ok: results.filter((r) => r.ok).length, failed: results.filter((r) => !r.ok).length}, 'integration test run');
-        return results;
+        const port = this.deps.mattermost.for(integration);
+        const results = await runTest(integration, port, this.deps.incomingWebhooks, {dryRun: options.dryRun});
+        const inbound = this.deps.inboundTest
+            ? await runInboundTest(integration, port, this.deps.inboundTest, options.dryRun === true)
+            : undefined;
+        this.deps.logger.info({licence, dry_run: options.dryRun === true, ok: results.filter((r) => r.ok).length, failed: results.filter((r) => !r.ok).length,
+            inbound: inbound ? (inbound.ok ? 'ok' : inbound.cause) : undefined}, 'integration test run');
+        return inbound ? {results, inbound} : {results};
     }
 
     async replaceUsers(licence: string, input: UsersInput): Promise<{count: number}> {

@@ -35,6 +35,9 @@ export interface TestResult {
     permalink?: string;
     /** The channel's name (without ~) when Mattermost showed it. */
     channel_name?: string;
+    /** A dry run: nothing was posted; `skipped` when the target cannot be checked without posting. */
+    dry_run?: true;
+    skipped?: true;
 }
 
 interface Target {
@@ -92,6 +95,10 @@ interface Context {
     teams: Map<string, Team>;
     /** Whether `teams` is the bot's real team list (false when Mattermost did not show it). */
     teamsKnown: boolean;
+    /** Dry run: nothing is posted. */
+    dryRun: boolean;
+    /** Dry run: the channels the bot is a member of (membership is checked instead of posting). */
+    memberOf?: Set<string>;
 }
 
 function channelMessage(error: TestError, context: Context, channelId: string, channel: Channel | undefined, detail: string): string {
@@ -132,6 +139,12 @@ async function testChannel(context: Context, target: Target): Promise<TestResult
     try {
         // Looked up first: posting to an unknown channel answers 403, like a channel without the bot.
         channel = await context.port.getChannel(target.value);
+        if (context.memberOf) {
+            if (!context.memberOf.has(channel.id)) {
+                throw new UpstreamError('mattermost', 'not_a_member', 'the bot is not a member of the channel');
+            }
+            return {...base, ok: true, dry_run: true, message: `Dry run (nothing posted): the bot can see ~${channel.name} and is a member, so it may post there.`, channel_name: channel.name};
+        }
         const post = await context.port.createPost({
             channel_id: target.value,
             message: sampleText(context.licence, target.purpose),
@@ -167,6 +180,9 @@ async function testChannel(context: Context, target: Target): Promise<TestResult
 
 async function testIncomingWebhook(context: Context, target: Target): Promise<TestResult> {
     const base = {channel_id: target.value, purpose: target.purpose, target: 'incoming_webhook' as const};
+    if (context.dryRun) {
+        return {...base, ok: true, dry_run: true, skipped: true, message: 'Not checked in a dry run: an incoming webhook can only be tested by posting through it.'};
+    }
     try {
         // The same funnel the notifications themselves go through, so the Test judges them alike.
         await context.incomingWebhooks.post(target.value, {text: sampleText(context.licence, target.purpose)}, {timeoutMs: TEST_TIMEOUT_MS});
@@ -191,9 +207,9 @@ async function testIncomingWebhook(context: Context, target: Target): Promise<Te
 }
 
 /** Runs the Test for an integration with its saved settings. Never throws on Mattermost failures. */
-export async function runTest(integration: Integration, port: MattermostPort, incomingWebhooks: IncomingWebhookPort): Promise<TestResult[]> {
+export async function runTest(integration: Integration, port: MattermostPort, incomingWebhooks: IncomingWebhookPort, options: {dryRun?: boolean} = {}): Promise<TestResult[]> {
     const targets = targetsOf(integration);
-    const context: Context = {port, incomingWebhooks, licence: integration.licence, authMode: integration.auth.mode, botUsername: '', botUserId: integration.botUserId, teams: new Map(), teamsKnown: false};
+    const context: Context = {port, incomingWebhooks, licence: integration.licence, authMode: integration.auth.mode, botUsername: '', botUserId: integration.botUserId, teams: new Map(), teamsKnown: false, dryRun: options.dryRun === true};
     const channelTargets = targets.filter((target) => !isIncomingWebhookTarget(target.value));
     if (channelTargets.length > 0) {
         try {
@@ -223,6 +239,14 @@ export async function runTest(integration: Integration, port: MattermostPort, in
             context.teamsKnown = true;
         } catch {
             // The permalinks' team names fall back to /_redirect/pl/<id>; a channel the bot cannot see gets both fixes.
+        }
+    }
+    if (options.dryRun) {
+        context.memberOf = new Set();
+        try {
+            context.memberOf = new Set((await port.getMyChannels()).map((channel) => channel.id));
+        } catch {
+            // Each channel then reports "not a member" with the fix; getChannel still tells the rest.
         }
     }
     const results: TestResult[] = [];

@@ -2,8 +2,10 @@ import type {Logger} from 'pino';
 
 import {constantTimeEqual} from '../crypto/secret_box.js';
 import {isMattermostId} from '../domain/ids.js';
+import {probeNonceIn} from '../domain/inbound/probe.js';
 import type {Integration} from '../domain/integration.js';
 import type {IntegrationsRepository} from '../storage/integrations_repository.js';
+import type {ProbesRepository} from '../storage/probes_repository.js';
 
 import type {InboundRelay} from './relay.js';
 
@@ -22,6 +24,8 @@ export interface OutgoingWebhookCall {
     /** For the warning about a refused call only (Mattermost sends the channel's name and team). */
     channelName: string;
     teamDomain: string;
+    /** The post's text: it carries the inbound self-test's probe nonce (domain/inbound/probe.ts). */
+    text?: string;
 }
 
 export type WebhookRefusal = 'missing_token' | 'unknown_token';
@@ -49,6 +53,8 @@ export interface OutgoingWebhookDeps {
     integrations: Pick<IntegrationsRepository, 'findByOutgoingWebhookToken' | 'findByChannel' | 'recordError'>;
     relay: Pick<InboundRelay, 'acceptWebhook'>;
     logger: Logger;
+    /** The self-test's waiting probes; a call for one is recorded and not relayed. */
+    probes?: Pick<ProbesRepository, 'sighted'>;
 }
 
 /** Printable, short: for a log line about a call nobody authenticated. */
@@ -68,7 +74,20 @@ export class OutgoingWebhookService {
      * database trouble (the relay never loses a post to upstream trouble).
      */
     async receive(call: OutgoingWebhookCall): Promise<{relayed: boolean}> {
-        const integration = await this.#authenticate(call);
+        const nonce = this.deps.probes ? probeNonceIn(call.text ?? '') : null;
+        let integration: Integration;
+        try {
+            integration = await this.#authenticate(call);
+        } catch (error) {
+            if (nonce !== null && error instanceof WebhookRefused && error.reason === 'unknown_token') {
+                // The self-test's probe came back with a token no integration holds: say so to the test.
+                await this.deps.probes!.sighted(nonce, null);
+            }
+            throw error;
+        }
+        if (nonce !== null && await this.deps.probes!.sighted(nonce, integration.licence)) {
+            return {relayed: false};
+        }
         if (call.postId === '') {
             throw new InvalidWebhookCall('post_id', 'is required');
         }

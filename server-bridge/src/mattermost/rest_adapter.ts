@@ -75,6 +75,10 @@ export class MattermostRestAdapter implements MattermostPort {
         return this.client.patchPost({id: postId, ...patch} as Partial<Post> & {id: string});
     }
 
+    async deletePost(postId: string): Promise<void> {
+        await this.client.deletePost(postId);
+    }
+
     getPostThread(rootId: string): Promise<PostList> {
         return this.client.getPostThread(rootId, false);
     }

@@ -45,6 +45,8 @@ export interface MattermostPort {
     getPost(postId: string): Promise<Post>;
     /** `props` replaces the whole props map. Only the post's author (the bot) may patch. */
     patchPost(postId: string, patch: {message?: string; props?: Record<string, unknown>}): Promise<Post>;
+    /** DELETE /api/v4/posts/{id}: the bot's own posts (any channel member may delete their own). */
+    deletePost(postId: string): Promise<void>;
     getPostThread(rootId: string): Promise<PostList>;
     getPostsSince(channelId: string, sinceMs: number): Promise<PostList>;
     uploadFile(channelId: string, file: UploadFile): Promise<FileInfo>;

@@ -52,7 +52,7 @@ export interface World {
 export async function startWorld(engine: Engine, env: Record<string, string> = {}): Promise<World> {
     const mm = await MattermostStandIn.start();
     const seed = mm.seedDefault();
-    const running = await startBridge({engine, env: {BRIDGE_PUBLIC_URL: 'https://bridge.example.com', ...env}});
+    const running = await startBridge({engine, env: {BRIDGE_PUBLIC_URL: 'https://bridge.example.com', ...env}, probeWaitMs: 300});
     return {engine, mm, seed, running, api: client(running.url), secrets: new Set([seed.bot.token])};
 }
 

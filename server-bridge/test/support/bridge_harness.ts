@@ -63,7 +63,7 @@ export interface RunningBridge {
  * Starts a real bridge in this process on 127.0.0.1 (free port) with its own data directory and
  * database. `env` overrides the environment it is configured from (as `npm start` would be).
  */
-export async function startBridge(options: {engine?: Engine; env?: Record<string, string>; databaseUrl?: string; dir?: string} = {}): Promise<RunningBridge> {
+export async function startBridge(options: {engine?: Engine; env?: Record<string, string>; databaseUrl?: string; dir?: string; probeWaitMs?: number} = {}): Promise<RunningBridge> {
     const dir = options.dir ?? mkdtempSync(path.join(tmpdir(), 'bridge-test-'));
     const databaseUrl = options.databaseUrl ?? await freshDatabaseUrl(options.engine ?? 'sqlite', dir);
     const config = loadConfig({
@@ -86,7 +86,7 @@ export async function startBridge(options: {engine?: Engine; env?: Record<string
             done();
         },
     });
-    const bridge = await createBridge({config, logger: createLogger(config.logLevel, sink), defaultMetrics: false});
+    const bridge = await createBridge({config, logger: createLogger(config.logLevel, sink), defaultMetrics: false, probeWaitMs: options.probeWaitMs});
     const url = await bridge.start();
     return {
         bridge,

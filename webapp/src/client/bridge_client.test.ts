@@ -92,7 +92,7 @@ test('channels, test, failed deliveries and retry hit their endpoints', async ()
     };
     const c = client();
     expect(await c.listChannels()).toHaveLength(1);
-    expect(await c.runTest()).toEqual([{channel_id: 'c1', purpose: 'mirror', ok: true}]);
+    expect(await c.runTest()).toEqual({results: [{channel_id: 'c1', purpose: 'mirror', ok: true}]});
     const [delivery] = await c.listFailedDeliveries();
     await c.retryDelivery(delivery!.id);
     expect(await c.retryAllFailed()).toBe(4);

@@ -108,7 +108,24 @@ export type TestResult = {
     /** Link to the sample post, when one was made in a channel. */
     permalink?: string;
     channel_name?: string;
+
+    /** A dry run: nothing was posted; `skipped` when the target cannot be checked without posting. */
+    dry_run?: boolean;
+    skipped?: boolean;
 };
+
+/** The inbound half of the Test (server-bridge admin/inbound_test.ts). */
+export type InboundTestResult = {
+    mode: 'outgoing_webhook' | 'websocket';
+    ok: boolean;
+    dry_run: boolean;
+
+    /** e.g. `unknown_token`, `untrusted_address`, `no_call`, `private_channel`, `socket_disconnected`. */
+    cause?: string;
+    message: string;
+};
+
+export type TestReport = {results: TestResult[]; inbound?: InboundTestResult};
 
 export type Delivery = {
     id: number | string;
@@ -145,7 +162,7 @@ export interface BridgeAdminClient {
     listChannels(): Promise<BridgeChannel[]>;
 
     /** POST …/{licence}/test: posts a sample message to every configured channel (not idempotent). */
-    runTest(): Promise<TestResult[]>;
+    runTest(options?: {dryRun?: boolean}): Promise<TestReport>;
 
     /** GET …/{licence}/deliveries?status=failed. */
     listFailedDeliveries(): Promise<Delivery[]>;
@@ -312,7 +329,7 @@ export function createBridgeClient({bridgeUrl, licence, adminKey, adapter}: Brid
         getIntegration: async () => expectObject<IntegrationView>(await call('GET', ''), 'GET integration', undefined),
         patchIntegration: async (patch) => expectObject<IntegrationView>(await call('PATCH', '', patch), 'PATCH integration'),
         listChannels: async () => expectObject<{channels: BridgeChannel[]}>(await call('GET', '/channels'), 'GET channels', 'channels').channels,
-        runTest: async () => expectObject<{results: TestResult[]}>(await call('POST', '/test', {}), 'POST test', 'results').results,
+        runTest: async (options = {}) => expectObject<TestReport>(await call('POST', '/test', options.dryRun ? {dry_run: true} : {}), 'POST test', 'results'),
         listFailedDeliveries: async () => expectObject<{deliveries: Delivery[]}>(await call('GET', '/deliveries', undefined, {status: 'failed'}), 'GET deliveries', 'deliveries').deliveries,
         retryDelivery: async (id) => {
             await call('POST', `/deliveries/${encodeURIComponent(String(id))}/retry`, {});

@@ -41,7 +41,7 @@ export function outgoingWebhookRoutes(deps: {service: OutgoingWebhookService; bu
             try {
                 await deps.service.receive({
                     token: text(fields.token), postId: text(fields.post_id), userId: text(fields.user_id), channelId: text(fields.channel_id),
-                    channelName: text(fields.channel_name), teamDomain: text(fields.team_domain),
+                    channelName: text(fields.channel_name), teamDomain: text(fields.team_domain), text: text(fields.text),
                 });
             } catch (error) {
                 if (error instanceof WebhookRefused) {

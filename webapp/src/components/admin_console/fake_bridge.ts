@@ -3,7 +3,7 @@
 // the network, so tests see exactly what would go over the wire.
 import {AxiosError, AxiosHeaders, type AxiosAdapter, type AxiosResponse, type InternalAxiosRequestConfig} from 'axios';
 
-import {createBridgeClient, type BridgeChannel, type BridgeClientFactory, type Delivery, type IntegrationView, type TestResult} from '../../client/bridge_client';
+import {createBridgeClient, type BridgeChannel, type BridgeClientFactory, type Delivery, type InboundTestResult, type IntegrationView, type TestResult} from '../../client/bridge_client';
 
 export const BRIDGE_URL = 'https://bridge.example.com';
 export const LICENCE = 'L-1001';
@@ -54,6 +54,7 @@ export class FakeBridge {
     view: IntegrationView = makeView();
     channels: BridgeChannel[] = [makeChannel('chan-support', 'Support', {selected: true}), makeChannel('chan-bookings', 'Bookings')];
     testResults: TestResult[] = [];
+    inboundResult: InboundTestResult | undefined;
     deliveries: Delivery[] = [];
     readonly requests: SeenRequest[] = [];
 
@@ -142,7 +143,7 @@ export class FakeBridge {
             return {status: 200, body: {channels: this.channels}};
         }
         if (method === 'POST' && sub === '/test') {
-            return {status: 200, body: {results: this.testResults}};
+            return {status: 200, body: {results: this.testResults, ...(this.inboundResult ? {inbound: this.inboundResult} : {})}};
         }
         if (method === 'GET' && sub === '/deliveries') {
             return {status: 200, body: {deliveries: this.deliveries}};

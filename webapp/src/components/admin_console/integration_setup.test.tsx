@@ -268,6 +268,27 @@ test('Test shows a result per channel: the sample post link, or the fix', async 
     await waitFor(() => expect(bridge.calls('GET', '/channels')).toHaveLength(2));
 });
 
+test('Test shows whether replies reach the bridge, with the cause; Check permissions only asks for a dry run', async () => {
+    const bridge = new FakeBridge();
+    bridge.testResults = [{channel_id: 'chan-support', purpose: 'mirror', ok: true}];
+    bridge.inboundResult = {mode: 'outgoing_webhook', ok: false, dry_run: false, cause: 'unknown_token', message: 'Mattermost\'s outgoing webhook is calling the bridge, but with a token that matches no integration.'};
+    const {user} = renderSetup(bridge);
+    await loaded();
+    await user.click(screen.getByRole('button', {name: 'Send test messages'}));
+    const inbound = await screen.findByTestId('inbound-result');
+    expect(inbound).toHaveTextContent('Replies from Mattermost (outgoing webhook)');
+    expect(inbound).toHaveTextContent('Needs attention: Mattermost\'s outgoing webhook is calling the bridge, but with a token that matches no integration.');
+    expect(bridge.calls('POST', '/test')[0]?.body).toEqual({});
+
+    bridge.testResults = [{channel_id: 'https://mm.example.com/hooks/x', purpose: 'notification:payment.received', target: 'incoming_webhook', ok: true, dry_run: true, skipped: true, message: 'Not checked in a dry run.'}];
+    bridge.inboundResult = {mode: 'outgoing_webhook', ok: true, dry_run: true, message: 'Dry run (nothing posted): a token is saved and the channel is public.'};
+    await user.click(screen.getByRole('button', {name: 'Check permissions only'}));
+    await waitFor(() => expect(bridge.calls('POST', '/test')).toHaveLength(2));
+    expect(bridge.calls('POST', '/test')[1]?.body).toEqual({dry_run: true});
+    await waitFor(() => expect(screen.getByTestId('test-result')).toHaveTextContent('Not checked: Not checked in a dry run.'));
+    expect(screen.getByTestId('inbound-result')).toHaveTextContent('Working: Dry run (nothing posted)');
+});
+
 test('unsaved changes are pointed out before testing', async () => {
     const bridge = new FakeBridge();
     const {user} = renderSetup(bridge);

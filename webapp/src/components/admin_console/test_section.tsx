@@ -3,7 +3,7 @@
 // and otherwise the plain-language fix the bridge gave.
 import React, {useState} from 'react';
 
-import type {BridgeAdminClient, BridgeChannel, TestResult} from '../../client/bridge_client';
+import type {BridgeAdminClient, BridgeChannel, InboundTestResult, TestResult} from '../../client/bridge_client';
 import {format, notificationTypeLabel, useStrings, type Strings} from '../../i18n';
 
 import {errorMessage} from './messages';
@@ -22,7 +22,7 @@ type Props = {
 type TestState =
     | {state: 'idle'}
     | {state: 'running'}
-    | {state: 'done'; results: TestResult[]}
+    | {state: 'done'; results: TestResult[]; inbound?: InboundTestResult}
     | {state: 'failed'; message: string};
 
 function purposeLabel(strings: Strings, purpose: string): string {
@@ -85,7 +85,13 @@ export function TestResults({results, channels}: {results: TestResult[]; channel
                             </span>
                             <span className='irsv-admin__result-title'>{title}</span>
                             <span className='irsv-admin__result-body'>
-                                {result.ok ? (
+                                {result.ok && result.skipped ? (
+                                    <>
+                                        <strong>{strings.adminTestSkipped}</strong>
+                                        {result.message ? `: ${result.message}` : null}
+                                    </>
+                                ) : null}
+                                {result.ok && !result.skipped ? (
                                     <>
                                         <span className='irsv-sr-only'>{'OK: '}</span>
                                         {result.message || strings.adminTestOk}
@@ -102,7 +108,8 @@ export function TestResults({results, channels}: {results: TestResult[]; channel
                                             </>
                                         ) : null}
                                     </>
-                                ) : (
+                                ) : null}
+                                {result.ok ? null : (
                                     <>
                                         <strong>{(result.error && strings.adminTestErrors[result.error]) || strings.adminTestErrorUnknown}</strong>
                                         {result.message ? `: ${result.message}` : null}
@@ -117,15 +124,39 @@ export function TestResults({results, channels}: {results: TestResult[]; channel
     );
 }
 
+/** Whether agents' replies reach the bridge: the probe through the outgoing webhook, or the WebSocket. */
+export function InboundResult({result}: {result: InboundTestResult}) {
+    const {strings} = useStrings();
+    const mode = result.mode === 'websocket' ? strings.adminInboundModeWebsocket : strings.adminInboundModeWebhook;
+    return (
+        <div
+            className={result.ok ? 'irsv-admin__result irsv-admin__result--ok' : 'irsv-admin__result irsv-admin__result--failed'}
+            data-testid='inbound-result'
+        >
+            <span
+                className='irsv-admin__result-icon'
+                aria-hidden='true'
+            >
+                {result.ok ? '✓' : '✕'}
+            </span>
+            <span className='irsv-admin__result-title'>{`${strings.adminInboundHeading} (${mode})`}</span>
+            <span className='irsv-admin__result-body'>
+                <strong>{result.ok ? strings.adminInboundOk : strings.adminInboundFailed}</strong>
+                {`: ${result.message}`}
+            </span>
+        </div>
+    );
+}
+
 export default function TestSection({client, channels, dirty, disabled, idPrefix, onTested}: Props) {
     const {strings} = useStrings();
     const [test, setTest] = useState<TestState>({state: 'idle'});
 
-    const run = async () => {
+    const run = async (dryRun: boolean) => {
         setTest({state: 'running'});
         try {
-            const results = await client.runTest();
-            setTest({state: 'done', results});
+            const report = await client.runTest(dryRun ? {dryRun: true} : {});
+            setTest({state: 'done', results: report.results, inbound: report.inbound});
         } catch (err) {
             setTest({state: 'failed', message: errorMessage(strings, err, client.baseUrl)});
         }
@@ -145,20 +176,33 @@ export default function TestSection({client, channels, dirty, disabled, idPrefix
                     type='button'
                     className='irsv-btn'
                     disabled={disabled || test.state === 'running'}
-                    onClick={run}
+                    onClick={() => run(false)}
                 >
                     {test.state === 'running' ? strings.adminTesting : strings.adminTest}
                 </button>
+                <button
+                    type='button'
+                    className='irsv-btn'
+                    title={strings.adminTestDryRunHelp}
+                    disabled={disabled || test.state === 'running'}
+                    onClick={() => run(true)}
+                >
+                    {strings.adminTestDryRun}
+                </button>
             </div>
+            <p className='irsv-admin__help'>{strings.adminTestDryRunHelp}</p>
             <div
                 role='status'
                 aria-live='polite'
             >
                 {test.state === 'done' ? (
-                    <TestResults
-                        results={test.results}
-                        channels={channels}
-                    />
+                    <>
+                        <TestResults
+                            results={test.results}
+                            channels={channels}
+                        />
+                        {test.inbound ? <InboundResult result={test.inbound}/> : null}
+                    </>
                 ) : null}
             </div>
             {test.state === 'failed' ? <p className='irsv-error' role='alert'>{format(strings.adminTestFailed, {message: test.message})}</p> : null}

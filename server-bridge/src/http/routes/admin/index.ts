@@ -4,7 +4,7 @@ import {z} from 'zod';
 import type {AdminApi} from '../../../admin/index.js';
 import {AuthRefused, authorise, type Principal} from '../../../admin/auth.js';
 import {ConcurrentChange, CreateRefused, DeliveryNotFound, IntegrationNotFound, InvalidSettings, MattermostUnavailable} from '../../../admin/errors.js';
-import {parseFullSettings, parseLicence, parsePartialSettings, parseUsers} from '../../../admin/input.js';
+import {parseDryRun, parseFullSettings, parseLicence, parsePartialSettings, parseUsers} from '../../../admin/input.js';
 import {HttpProblem, parseOrProblem} from '../../problem.js';
 
 /**
@@ -124,7 +124,7 @@ export function adminRoutes(api: AdminApi): FastifyPluginAsync {
             ({channels: await service.channels(request.params.licence)})));
 
         app.post<LicenceParams>('/api/v1/integrations/:licence/test', member, async (request) => mapped(async () =>
-            ({results: await service.test(request.params.licence)})));
+            service.test(request.params.licence, {dryRun: parseDryRun(request.query, request.body)})));
 
         app.put<LicenceParams>('/api/v1/integrations/:licence/users', {...member, bodyLimit: USERS_BODY_LIMIT}, async (request) => mapped(() =>
             service.replaceUsers(request.params.licence, parseUsers(request.body))));
