@@ -20,20 +20,17 @@ async function runTest(bridge: RunningBridge, licence: string, options: {query?:
 for (const engine of ENGINES) {
     describe(`the Test's inbound self-test, on ${engine}`, {timeout: 180_000}, () => {
         let world: World;
-        let original: RunningBridge | undefined;
         before(async () => {
             world = await startWorld(engine);
             // A bridge that waits 1.5 s for its probe (the default is 5 s), instead of the world's.
-            original = world.bridge;
-            await original.close();
+            await world.bridge.close();
             world.bridge = await startBridge({engine, env: BRIDGE_ENV, probeWaitMs: 1500});
         });
         after(async () => {
-            // world.close() closes the bridge it started (closed above); this one is closed here.
-            if (world && world.bridge !== original) {
-                await world.bridge.close();
-            }
-            await world?.close();
+            // world.close() would close the bridge it started (closed above) a second time.
+            await world?.bridge.close();
+            await world?.mm.close();
+            await world?.ireserve.close();
         });
 
         const probes = (channelId: string) => world.mm.channelPosts(channelId, {include_deleted: true}).filter((post) => post.props.ireserve_probe === true);
