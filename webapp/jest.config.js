@@ -6,5 +6,11 @@ module.exports = {
     setupFilesAfterEnv: ['<rootDir>/scripts/jest_setup.ts'],
     moduleFileExtensions: ['ts', 'tsx', 'js', 'jsx', 'json'],
     transform: {'^.+\\.(ts|tsx|js|jsx)$': 'babel-jest'},
+    // The bridge↔webapp contract (server-bridge/src/contract/; the same alias is in tsconfig.json and
+    // webpack.config.js). Its files import each other the Node way (`./posts.js` for posts.ts).
+    moduleNameMapper: {
+        '^@ireserve/contract$': '<rootDir>/../server-bridge/src/contract/index.ts',
+        '^(\\.{1,2}/.*)\\.js$': '$1',
+    },
     clearMocks: true,
 };

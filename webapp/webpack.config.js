@@ -24,15 +24,25 @@ class AppBarIconPlugin {
     }
 }
 
+// The bridge↔webapp contract lives in the bridge's source (server-bridge/src/contract/, see its
+// index.ts) and is imported as `@ireserve/contract` (the same alias is in tsconfig.json and
+// jest.config.js). Its files import each other the Node way (`./posts.js` for posts.ts).
+const CONTRACT_DIR = path.resolve(__dirname, '../server-bridge/src/contract');
+
 module.exports = (env, argv) => ({
     entry: './src/index.tsx',
     mode: argv.mode === 'development' ? 'development' : 'production',
     devtool: argv.mode === 'development' ? 'eval-source-map' : false,
     resolve: {
         extensions: ['.ts', '.tsx', '.js', '.jsx'],
+        alias: {'@ireserve/contract$': path.join(CONTRACT_DIR, 'index.ts')},
     },
     module: {
         rules: [
+            {
+                include: CONTRACT_DIR,
+                resolve: {extensionAlias: {'.js': ['.ts', '.js']}},
+            },
             {
                 test: /\.(ts|tsx|js|jsx)$/,
                 exclude: /node_modules/,

@@ -16,7 +16,7 @@ import {bootRealMattermost, bootstrapMattermost, teardownBootstrap, type Bootstr
 import {BRIDGE_ENGINES, BridgeClient, logTail, startBridge, stopPostgresServer, type RunningBridge} from './support/bridge.js';
 import {suiteTimer, waitFor} from './support/util.js';
 import {IReserveStandIn, type CallbackRecord, type Endpoint} from '../standins/ireserve/index.js';
-import {CONVERSATION_POST_TYPE, NOTIFICATION_POST_TYPE} from '../../server-bridge/src/domain/outbound/post_formats.js';
+import {CONVERSATION_POST_TYPE, NOTIFICATION_POST_TYPE} from '../../server-bridge/src/contract/index.js';
 
 const PNG_1x1 = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=', 'base64');
 const ZWJ = '\u200D';
@@ -175,7 +175,7 @@ describe('bridge ⇄ real Mattermost', {timeout: 30 * 60_000}, () => {
                 assert.equal(view.status, 200);
                 assert.equal(view.body.mattermost.bot_token_set, true);
                 assert.equal(view.body.mattermost.outgoing_webhook_token_set, true);
-                assert.equal(view.body.signing_secret, undefined, 'no secrets in GET');
+                assert.equal('signing_secret' in view.body, false, 'no secrets in GET');
                 assert.equal(JSON.stringify(view.body).includes(b.bot.token), false, 'the bot token is never shown');
 
                 // agent1's e-mail is in i-Reserve's directory; agent2's is not.

@@ -238,11 +238,8 @@ describe('Mattermost facts (real server)', {timeout: 20 * 60_000}, () => {
                 500, 'app.post.save.app_error');
         });
 
-        it('the product\'s post types (bridge post_formats.ts, webapp model/conversation.ts) fit in 26 characters and are accepted', async () => {
-            const bridge = await import('../../server-bridge/src/domain/outbound/post_formats.js');
-            const webapp = await import('../../webapp/src/model/conversation.js');
-            assert.equal(webapp.CONVERSATION_POST_TYPE, bridge.CONVERSATION_POST_TYPE, 'bridge and webapp agree (root)');
-            assert.equal(webapp.NOTIFICATION_POST_TYPE, bridge.NOTIFICATION_POST_TYPE, 'bridge and webapp agree (notification)');
+        it('the product\'s post types (server-bridge/src/contract/posts.ts, shared by bridge and webapp) fit in 26 characters and are accepted', async () => {
+            const bridge = await import('../../server-bridge/src/contract/index.js');
             const problems: string[] = [];
             for (const type of [bridge.CONVERSATION_POST_TYPE, bridge.NOTIFICATION_POST_TYPE] as string[]) {
                 try {

@@ -23,7 +23,7 @@ import {BridgeClient, logTail, startBridge, type RunningBridge} from './support/
 import {suiteTimer, waitFor} from './support/util.js';
 import {IReserveStandIn, type Endpoint} from '../standins/ireserve/index.js';
 import {startHarness, type Harness} from '../browser/harness/server.js';
-import {CONVERSATION_POST_TYPE} from '../../server-bridge/src/domain/outbound/post_formats.js';
+import {CONVERSATION_POST_TYPE} from '../../server-bridge/src/contract/index.js';
 
 const BASENAME = '/mm';
 const artifacts = path.join(repoRoot, 'test', 'artifacts');

@@ -1,6 +1,7 @@
 // The plugin's entry: it only registers. What each registration shows lives in components/,
 // what it reads and does in store/.
 import React from 'react';
+import {CONVERSATION_POST_TYPE, NOTIFICATION_POST_TYPE} from '@ireserve/contract';
 
 import LazyIntegrationSetup from './components/admin_console_loader/admin_console_loader';
 import ChannelHeaderIcon from './components/channel_header_icon/channel_header_icon';
@@ -10,7 +11,6 @@ import PostDeliveryBadge from './components/delivery_badge/delivery_badge';
 import LocalizedText from './components/localized_text/localized_text';
 import NotificationCard from './components/notification_card/notification_card';
 import manifest from './manifest';
-import {CONVERSATION_POST_TYPE, NOTIFICATION_POST_TYPE} from './model/conversation';
 import {followOpener, panelPopoutListener, popoutUtils} from './popout';
 import {appBarIconURL} from './public_path';
 import {openConversation, setRhsRegistration, togglePanel} from './rhs';

@@ -1,11 +1,12 @@
 import type {Logger} from 'pino';
 
 import type {BotSessions} from '../bot/session.js';
+import type {NotificationType} from '../contract/index.js';
 import {constantTimeEqual} from '../crypto/secret_box.js';
 import {COMMAND_HELP, NOTIFY_SETTINGS, notifyLine, openLine, parseCommand, usage, type NotifySetting} from '../domain/actions/command.js';
 import {stateOf} from '../domain/actions/rules.js';
 import {UpstreamError} from '../domain/errors.js';
-import type {Integration, NotificationType} from '../domain/integration.js';
+import type {Integration} from '../domain/integration.js';
 import {safeInline} from '../domain/outbound/text_safety.js';
 import type {Metrics} from '../observability/metrics.js';
 import type {Clock} from '../ports/clock.js';

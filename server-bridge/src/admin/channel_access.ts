@@ -1,5 +1,6 @@
 import type {Team} from '@mattermost/types/teams';
 
+import type {TestErrorCode} from '../contract/index.js';
 import {UpstreamError} from '../domain/errors.js';
 import type {MattermostPort} from '../ports/mattermost.js';
 
@@ -17,7 +18,7 @@ import type {MattermostPort} from '../ports/mattermost.js';
  *   fixes, the team one first.
  * A public channel on one of the bot's teams never gets here: the bot can read it.
  */
-export type ChannelAccessProblem = 'not_on_team' | 'not_visible';
+export type ChannelAccessProblem = Extract<TestErrorCode, 'not_on_team' | 'not_visible'>;
 
 export interface ChannelAccessAdvice {
     code: ChannelAccessProblem;

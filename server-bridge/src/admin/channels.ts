@@ -1,26 +1,11 @@
 import type {Channel} from '@mattermost/types/channels';
 
+import {NOTIFICATION_TYPES, isIncomingWebhookTarget, type ChannelView, type NotificationType} from '../contract/index.js';
 import {UpstreamError} from '../domain/errors.js';
-import {NOTIFICATION_TYPES, isIncomingWebhookTarget, type Integration} from '../domain/integration.js';
+import type {Integration} from '../domain/integration.js';
 import type {MattermostPort} from '../ports/mattermost.js';
 
 import {myChannels, readOrUnavailable, toUnavailable} from './mattermost_checks.js';
-
-export interface ChannelView {
-    id: string;
-    name: string;
-    display_name: string;
-    /** `O` public, `P` private; '' when the bot cannot see the channel any more. */
-    type: string;
-    team_id: string;
-    team_name: string;
-    /** The bot is a member (it can post there). */
-    member: boolean;
-    /** It is the integration's mirror channel. */
-    selected: boolean;
-    /** Notification types currently mapped to this channel. */
-    notification_types: string[];
-}
 
 /**
  * The channels the bot is a member of across its teams, for the channel dropdowns. Channels the
@@ -31,7 +16,7 @@ export interface ChannelView {
 export async function listChannels(integration: Integration, port: MattermostPort): Promise<ChannelView[]> {
     const teams = new Map((await readOrUnavailable(() => port.getMyTeams(), port)).map((team) => [team.id, team]));
     const channels = await myChannels(port);
-    const mapped = new Map<string, string[]>();
+    const mapped = new Map<string, NotificationType[]>();
     for (const type of NOTIFICATION_TYPES) {
         const target = integration.notificationChannels[type]?.trim() ?? '';
         if (target !== '' && !isIncomingWebhookTarget(target)) {

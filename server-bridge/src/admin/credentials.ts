@@ -1,4 +1,5 @@
-import type {AuthMode, MattermostAuth} from '../domain/integration.js';
+import type {AuthMode} from '../contract/index.js';
+import type {MattermostAuth} from '../domain/integration.js';
 
 import {InvalidSettings} from './errors.js';
 import type {FullSettingsInput} from './input.js';

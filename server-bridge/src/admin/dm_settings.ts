@@ -1,4 +1,4 @@
-import type {DmSettings, NotificationType} from '../domain/integration.js';
+import type {DmSettings, NotificationType} from '../contract/index.js';
 
 import type {DmSettingsInput} from './input.js';
 

@@ -1,15 +1,10 @@
+import type {FieldIssue} from '../contract/index.js';
 import type {FailureKind} from '../domain/errors.js';
 
 /**
  * Typed outcomes of the admin service, mapped to HTTP by the admin routes (http/routes/admin/).
  * Messages are plain language for an admin and never carry a secret.
  */
-
-export interface FieldIssue {
-    /** Dotted path of the field at fault, as sent (e.g. `mattermost.bot_token`). */
-    field: string;
-    message: string;
-}
 
 /**
  * The settings cannot be saved: a field is malformed, or Mattermost refused what it names

@@ -1,9 +1,9 @@
 import {z} from 'zod';
 
+import {AUTH_MODES, INBOUND_MODES, NOTIFICATION_TYPES, RELAY_MODES, isIncomingWebhookTarget, type FieldIssue, type IntegrationPatch, type NotificationType} from '../contract/index.js';
 import {MATTERMOST_ID_PATTERN} from '../domain/ids.js';
-import {AUTH_MODES, INBOUND_MODES, NOTIFICATION_TYPES, RELAY_MODES, isIncomingWebhookTarget} from '../domain/integration.js';
 
-import {InvalidSettings, type FieldIssue} from './errors.js';
+import {InvalidSettings} from './errors.js';
 
 /**
  * The admin API's request bodies (DESIGN §5) and their parsing into InvalidSettings naming the
@@ -45,7 +45,7 @@ const notificationChannels = z.record(z.string(), z.union([z.string(), z.null()]
     })
     .transform((map) => Object.fromEntries(Object.entries(map).map(([type, value]) => [type, (value ?? '').trim()])) as NotificationChannelsInput);
 
-export type NotificationChannelsInput = Partial<Record<(typeof NOTIFICATION_TYPES)[number], string>>;
+export type NotificationChannelsInput = Partial<Record<NotificationType, string>>;
 
 /**
  * `mattermost.auth` is `"token"` (a bot access token, the default) or `"login"` (the bot account's
@@ -113,6 +113,8 @@ const putSchema = z.strictObject({
 const patchSchema = putSchema.extend({mattermost: mattermostSchema.partial()}).partial();
 
 export type SettingsInput = z.infer<typeof patchSchema>;
+// Every PATCH body a client builds from the contract's IntegrationPatch fits this schema's input type.
+const _patchFitsSchema: (patch: IntegrationPatch) => z.input<typeof patchSchema> = (patch) => patch;
 export type FullSettingsInput = z.infer<typeof putSchema>;
 
 const usersSchema = z.strictObject({

@@ -2,7 +2,7 @@ import type {Channel} from '@mattermost/types/channels';
 import type {UserProfile} from '@mattermost/types/users';
 
 import {UpstreamError} from '../domain/errors.js';
-import type {AuthMode} from '../domain/integration.js';
+import type {AuthMode} from '../contract/index.js';
 import type {MattermostPort} from '../ports/mattermost.js';
 
 import {channelAccessAdvice, teamsForAdvice} from './channel_access.js';

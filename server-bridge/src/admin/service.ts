@@ -3,31 +3,38 @@ import type {Logger} from 'pino';
 import {hashAdminKey, randomToken} from '../crypto/secret_box.js';
 import {generateSigningSecret} from '../crypto/standard_webhooks.js';
 import {
-    DEFAULT_DM_SETTINGS,
+    DEFAULT_INBOUND_MODE,
+    DEFAULT_RELAY_MODE,
     NOTIFICATION_TYPES,
     isIncomingWebhookTarget,
-    type Integration,
+    type ChannelView,
+    type DeliveryStatus,
+    type DeliveryView,
+    type IntegrationStatusView,
+    type IntegrationView,
+    type NewSecrets,
     type NotificationType,
-} from '../domain/integration.js';
+    type RetryFailedAnswer,
+    type TestResult,
+} from '../contract/index.js';
+import {DEFAULT_DM_SETTINGS, type Integration} from '../domain/integration.js';
 import type {Clock} from '../ports/clock.js';
 import type {EgressPolicy} from '../support/egress.js';
 import type {IncomingWebhookPort} from '../ports/incoming_webhook.js';
 import type {MattermostPort} from '../ports/mattermost.js';
 import type {DirectoryRepository, DirectoryUser} from '../storage/directory_repository.js';
 import type {IntegrationRecord, IntegrationsRepository} from '../storage/integrations_repository.js';
-import type {OutboxRepository, OutboxStatus} from '../storage/outbox_repository.js';
+import type {OutboxRepository} from '../storage/outbox_repository.js';
 
-import {listChannels, type ChannelView} from './channels.js';
+import {listChannels} from './channels.js';
 import {resolveAuth, sameAuth, withoutSecrets} from './credentials.js';
 import {applyDmSettings} from './dm_settings.js';
 import {ConcurrentChange, CreateRefused, DeliveryNotFound, IntegrationNotFound, InvalidSettings} from './errors.js';
 import type {FullSettingsInput, SettingsInput, UsersInput} from './input.js';
 import {checkBot, checkChannel} from './mattermost_checks.js';
 import {runInboundTest, type InboundTestDeps, type InboundTestResult} from './inbound_test.js';
-import {runTest, type TestResult} from './test_run.js';
-import {deliveryView, integrationView, statusView, type DeliveryView, type IntegrationView, type NewSecrets, type StatusView} from './views.js';
-
-export type {DeliveryView, IntegrationView, NewSecrets, StatusView} from './views.js';
+import {runTest} from './test_run.js';
+import {deliveryView, integrationView, statusView} from './views.js';
 
 /** How long a rotated-out signing secret still verifies events. */
 export const PREVIOUS_SECRET_VALIDITY_MS = 24 * 60 * 60 * 1000;
@@ -94,7 +101,7 @@ const EVERYTHING: Readonly<CheckScope> = Object.freeze({bot: true, channel: true
 export class AdminService {
     constructor(private readonly deps: AdminDeps) {}
 
-    async listIntegrations(): Promise<Array<{licence: string; active: boolean; server_url: string; channel_id: string; status: StatusView}>> {
+    async listIntegrations(): Promise<Array<{licence: string; active: boolean; server_url: string; channel_id: string; status: IntegrationStatusView}>> {
         const out = [];
         for (const licence of await this.deps.integrations.listLicences()) {
             const integration = await this.deps.integrations.get(licence);
@@ -136,8 +143,8 @@ export class AdminService {
                 : input.mattermost.slash_command_token || null,
             channelId: input.channel_id,
             notificationChannels: compactChannels(input.notification_channels ?? {}),
-            relayMode: input.relay_mode ?? 'all_replies',
-            inboundMode: input.inbound_mode ?? 'outgoing_webhook',
+            relayMode: input.relay_mode ?? DEFAULT_RELAY_MODE,
+            inboundMode: input.inbound_mode ?? DEFAULT_INBOUND_MODE,
             callbackUrl: callback ? callback : null,
             signingSecret: existing?.signingSecret ?? '',
             previousSigningSecret: existing?.previousSigningSecret ?? null,
@@ -302,7 +309,7 @@ export class AdminService {
         return this.deps.directory.list(licence);
     }
 
-    async deliveries(licence: string, filter: {status?: OutboxStatus; limit?: number}): Promise<DeliveryView[]> {
+    async deliveries(licence: string, filter: {status?: DeliveryStatus; limit?: number}): Promise<DeliveryView[]> {
         const integration = await this.#integration(licence);
         return (await this.deps.outbox.list(licence, filter)).map((job) => deliveryView(job, integration));
     }
@@ -316,7 +323,7 @@ export class AdminService {
         this.deps.wakeWorker();
     }
 
-    async retryFailed(licence: string): Promise<{retried: number}> {
+    async retryFailed(licence: string): Promise<RetryFailedAnswer> {
         await this.#integration(licence);
         const retried = await this.deps.outbox.retryAll(licence);
         this.deps.logger.info({licence, retried}, 'failed deliveries replayed');
@@ -400,7 +407,7 @@ export class AdminService {
         }
     }
 
-    async #status(integration: Integration): Promise<StatusView> {
+    async #status(integration: Integration): Promise<IntegrationStatusView> {
         return statusView(integration, this.deps.outbox);
     }
 

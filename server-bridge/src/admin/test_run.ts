@@ -1,8 +1,9 @@
 import type {Channel} from '@mattermost/types/channels';
 import type {Team} from '@mattermost/types/teams';
 
+import {NOTIFICATION_TYPES, isIncomingWebhookTarget, type AuthMode, type TestErrorCode, type TestResult} from '../contract/index.js';
 import {UpstreamError, type FailureKind} from '../domain/errors.js';
-import {NOTIFICATION_TYPES, isIncomingWebhookTarget, type Integration} from '../domain/integration.js';
+import type {Integration} from '../domain/integration.js';
 import type {IncomingWebhookPort} from '../ports/incoming_webhook.js';
 import type {MattermostPort} from '../ports/mattermost.js';
 
@@ -13,32 +14,6 @@ import {channelAccessAdvice} from './channel_access.js';
  * target (a channel, or an incoming-webhook URL), and says per target whether it worked, and if
  * not, what to do. Nothing is retried and nothing is recorded: it only reports.
  */
-
-/**
- * `not_a_member`: the bot sees the channel but may not post (add it: /invite). `not_on_team`: the
- * bot is on no team, so not on the channel's. `not_visible`: the bot cannot see the channel — a
- * private channel without it, or a team it is not on (channel_access.ts says why it cannot tell).
- */
-export type TestError = 'not_a_member' | 'not_on_team' | 'not_visible' | 'channel_not_found' | 'token_rejected' | 'unreachable' | 'rejected';
-
-export interface TestResult {
-    /** The configured target: a channel id, or for an incoming webhook its URL. */
-    channel_id: string;
-    /** `mirror` or `notification:<type>`. */
-    purpose: string;
-    target: 'channel' | 'incoming_webhook';
-    ok: boolean;
-    error?: TestError;
-    /** Plain language: what happened and, on failure, how to fix it. */
-    message: string;
-    /** On success in a channel: `<server>/<team>/pl/<post id>`. */
-    permalink?: string;
-    /** The channel's name (without ~) when Mattermost showed it. */
-    channel_name?: string;
-    /** A dry run: nothing was posted; `skipped` when the target cannot be checked without posting. */
-    dry_run?: true;
-    skipped?: true;
-}
 
 interface Target {
     purpose: string;
@@ -62,7 +37,7 @@ function sampleText(licence: string, purpose: string): string {
         : `:bell: Test notification from the i-Reserve bridge (licence ${licence}): \`${purpose.slice('notification:'.length)}\` notifications will be posted here.`;
 }
 
-function errorFor(kind: FailureKind): TestError {
+function errorFor(kind: FailureKind): TestErrorCode {
     switch (kind) {
     case 'token_rejected':
     case 'login_rejected':
@@ -88,7 +63,7 @@ interface Context {
     port: MattermostPort;
     incomingWebhooks: IncomingWebhookPort;
     /** How the bridge signs in (the messages name a token or a login). */
-    authMode?: 'token' | 'login';
+    authMode?: AuthMode;
     licence: string;
     botUsername: string;
     botUserId: string | null;
@@ -101,7 +76,7 @@ interface Context {
     memberOf?: Set<string>;
 }
 
-function channelMessage(error: TestError, context: Context, channelId: string, channel: Channel | undefined, detail: string): string {
+function channelMessage(error: TestErrorCode, context: Context, channelId: string, channel: Channel | undefined, detail: string): string {
     const where = channel ? `~${channel.name}` : `channel ${channelId}`;
     const bot = context.botUsername ? `@${context.botUsername}` : 'the bot';
     switch (error) {

@@ -1,3 +1,4 @@
+import {INTEGRATION_MISSING_CODE} from '../contract/index.js';
 import type {Integration} from '../domain/integration.js';
 import type {MattermostConnector} from '../mattermost/connector.js';
 import type {RateGate} from '../outbound/rate_gate.js';
@@ -42,13 +43,13 @@ export class BotSessions {
 
     /**
      * The session of a job of `licence`. Throws PermanentFailure (the job is parked with the reason):
-     * `no_integration` when the integration was deleted, `inactive` when it is switched off and
+     * INTEGRATION_MISSING_CODE when the integration was deleted, `inactive` when it is switched off and
      * `requireActive` (the default), `invalid` when its settings cannot make a Mattermost client.
      */
     async forJob(licence: string, options: {requireActive?: boolean} = {}): Promise<BotSession> {
         const integration = await this.#deps.integrations.getCached(licence);
         if (!integration) {
-            throw new PermanentFailure('The integration for this licence no longer exists.', 'no_integration');
+            throw new PermanentFailure('The integration for this licence no longer exists.', INTEGRATION_MISSING_CODE);
         }
         if (!integration.active && (options.requireActive ?? true)) {
             throw new PermanentFailure('The integration is not active. Activate it in the settings, then retry the failed deliveries.', 'inactive');

@@ -122,11 +122,3 @@ export function isActionNoteProps(value: unknown): value is ActionNoteProps {
 export interface ActionResponse {
     ephemeral_text: string;
 }
-
-/** Read-only and write-only fields the integration view gains for actions and the slash command. */
-export interface ActionsIntegrationViewFields {
-    /** `BRIDGE_PUBLIC_URL` + ACTIONS_PATH (read-only). */
-    actions_url: string;
-    /** `BRIDGE_PUBLIC_URL` + SLASH_COMMAND_PATH (read-only). */
-    slash_command_url: string;
-}

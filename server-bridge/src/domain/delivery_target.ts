@@ -1,4 +1,4 @@
-import {isIncomingWebhookTarget} from './integration.js';
+import {isIncomingWebhookTarget} from '../contract/index.js';
 
 /**
  * Where a delivery was going, for admins reading a failure: a notification's type and its

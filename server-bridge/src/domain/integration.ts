@@ -1,39 +1,16 @@
-/**
- * One i-Reserve licence's integration with one Mattermost server, as the core sees it (secrets
- * already decrypted; only storage/ knows they are sealed at rest).
- */
-export const NOTIFICATION_TYPES = [
-    'booking.confirmed',
-    'booking.changed',
-    'booking.cancelled',
-    'payment.received',
-    'arrival.today',
-] as const;
-export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
+import type {DmSettings, InboundMode, NotificationType, RelayMode} from '../contract/index.js';
 
-export const RELAY_MODES = ['all_replies', 'composer_only'] as const;
-export type RelayMode = (typeof RELAY_MODES)[number];
-
-export const INBOUND_MODES = ['outgoing_webhook', 'websocket'] as const;
-export type InboundMode = (typeof INBOUND_MODES)[number];
-
-export const AUTH_MODES = ['token', 'login'] as const;
-export type AuthMode = (typeof AUTH_MODES)[number];
-
+/** How the bridge signs in to Mattermost (the secrets of an AuthMode). */
 export type MattermostAuth =
     | {mode: 'token'; botToken: string}
     | {mode: 'login'; loginId: string; password: string};
 
-/** Which events send the assignee or subscribers a direct message from the bot (all off by default). */
-export interface DmSettings {
-    on_assignment: boolean;
-    on_guest_message: boolean;
-    /** notification type → e-mails of agents subscribed to it. */
-    subscriptions: Partial<Record<NotificationType, string[]>>;
-}
-
 export const DEFAULT_DM_SETTINGS: DmSettings = {on_assignment: false, on_guest_message: false, subscriptions: {}};
 
+/**
+ * One i-Reserve licence's integration with one Mattermost server, as the core sees it (secrets
+ * already decrypted; only storage/ knows they are sealed at rest).
+ */
 export interface Integration {
     licence: string;
     serverUrl: string;
@@ -59,10 +36,6 @@ export interface Integration {
     lastDeliveryAt: number | null;
     createdAt: number;
     updatedAt: number;
-}
-
-export function isIncomingWebhookTarget(target: string): boolean {
-    return /^https?:\/\//i.test(target);
 }
 
 /**

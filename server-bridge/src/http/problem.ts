@@ -1,6 +1,8 @@
 import type {FastifyReply, FastifyRequest} from 'fastify';
 import type {z} from 'zod';
 
+import {PROBLEM_CONTENT_TYPE, type ProblemDocument} from '../contract/index.js';
+
 /**
  * Errors of the HTTP API as RFC 9457 `application/problem+json`: `{type, title, status, detail}`
  * plus `field` (the offending field's path, dotted) when one field is at fault.
@@ -40,13 +42,14 @@ export function refusalReason(request: FastifyRequest): string | undefined {
 
 export function sendProblem(reply: FastifyReply, problem: HttpProblem): FastifyReply {
     reasons.set(reply.request, problem.reason ?? problem.title.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, ''));
-    return reply.code(problem.status).type('application/problem+json').send({
+    const body: ProblemDocument = {
         type: 'about:blank',
         title: problem.title,
         status: problem.status,
         ...(problem.detail === undefined ? {} : {detail: problem.detail}),
         ...problem.extra,
-    });
+    };
+    return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(body);
 }
 
 function fieldPath(path: readonly PropertyKey[]): string {

@@ -3,11 +3,12 @@ import type {Post} from '@mattermost/types/posts';
 
 import type {BotSessions} from '../bot/session.js';
 import type {Config} from '../config/config.js';
+import {DELIVERED_EMOJI, FAILED_EMOJI, deliveryNoticeOf} from '../contract/index.js';
 import {signedHeaders} from '../crypto/standard_webhooks.js';
 import {UpstreamError} from '../domain/errors.js';
 import {describeAuthorMatch, mapAuthor} from '../domain/inbound/author.js';
 import {decideRelay, screenPost, type IgnoreReason, type InboundPost} from '../domain/inbound/decision.js';
-import {buildReply, DELIVERED_EMOJI, deliveredNotice, FAILED_EMOJI, failureNotice, replyWebhookId, type ReplyAttachment} from '../domain/inbound/reply.js';
+import {buildReply, deliveredNotice, failureNotice, replyWebhookId, type ReplyAttachment} from '../domain/inbound/reply.js';
 import type {Integration} from '../domain/integration.js';
 import type {IReservePort} from '../ports/ireserve.js';
 import type {MattermostConnector} from '../mattermost/connector.js';
@@ -371,8 +372,7 @@ export class InboundRelay {
                 // The ⚠️ note in the thread says the opposite now: edit it (the bot's own post; a
                 // patch replaces the whole props map — MATTERMOST.md, api4/post.go patchPost).
                 for (const note of await this.#failureNotes(port, botUserId, payload)) {
-                    const earlier = (note.props?.ireserve_delivery as {reason?: unknown}).reason;
-                    const edited = deliveredNotice(payload.post_id, typeof earlier === 'string' ? earlier : 'unknown');
+                    const edited = deliveredNotice(payload.post_id, deliveryNoticeOf(note.props)?.reason ?? 'unknown');
                     await port.patchPost(note.id, edited).catch(bestEffort);
                 }
                 return;
@@ -380,8 +380,8 @@ export class InboundRelay {
             const reason = payload.reason ?? 'The reply could not be delivered.';
             const thread = await port.getPostThread(payload.root_id);
             const noticed = Object.values(thread.posts).some((post) => {
-                const notice = post.props?.ireserve_delivery as {post_id?: unknown; status?: unknown} | undefined;
-                return post.user_id === botUserId && notice?.post_id === payload.post_id && notice.status !== 'delivered';
+                const notice = deliveryNoticeOf(post.props);
+                return post.user_id === botUserId && notice?.postId === payload.post_id && notice.status !== 'delivered';
             });
             if (!noticed) {
                 await port.createPost({channel_id: payload.channel_id, root_id: payload.root_id, ...failureNotice(payload.post_id, reason)});
@@ -398,8 +398,8 @@ export class InboundRelay {
     async #failureNotes(port: MattermostPort, botUserId: string, payload: FeedbackPayload): Promise<Post[]> {
         const thread = await port.getPostThread(payload.root_id);
         return Object.values(thread.posts).filter((post) => {
-            const notice = post.props?.ireserve_delivery as {post_id?: unknown; status?: unknown} | undefined;
-            return post.user_id === botUserId && post.delete_at === 0 && notice?.post_id === payload.post_id && notice.status === 'failed';
+            const notice = deliveryNoticeOf(post.props);
+            return post.user_id === botUserId && post.delete_at === 0 && notice?.postId === payload.post_id && notice.status === 'failed';
         });
     }
 }

@@ -3,14 +3,13 @@ import type {Logger} from 'pino';
 
 import type {JobLedgerUse, PostLedger, PostScope} from '../bot/post_ledger.js';
 import type {BotSession, BotSessions} from '../bot/session.js';
+import {CONVERSATION_POST_TYPE, IRESERVE_PROPS_KEY, NOTIFICATION_POST_TYPE, isIncomingWebhookTarget} from '../contract/index.js';
 import {UpstreamError} from '../domain/errors.js';
-import {isIncomingWebhookTarget, notificationTarget} from '../domain/integration.js';
+import {notificationTarget} from '../domain/integration.js';
 import type {ConversationMessage, ConversationStarted, ConversationUpdated, NotificationEvent} from '../domain/outbound/events.js';
 import {
     attachmentBytes,
-    CONVERSATION_POST_TYPE,
     messageParts,
-    NOTIFICATION_POST_TYPE,
     notificationPost,
     rootPost,
     type ConversationContext,
@@ -55,7 +54,7 @@ function isRootGone(error: unknown): boolean {
 }
 
 function ireserveOf(post: Post): Record<string, unknown> {
-    const value = (post.props as Record<string, unknown> | undefined)?.ireserve;
+    const value = (post.props as Record<string, unknown> | undefined)?.[IRESERVE_PROPS_KEY];
     return value && typeof value === 'object' && !Array.isArray(value) ? value as Record<string, unknown> : {};
 }
 

@@ -3,10 +3,10 @@ import type {Logger} from 'pino';
 
 import type {PostLedger} from '../bot/post_ledger.js';
 import type {BotSessions} from '../bot/session.js';
+import {IRESERVE_PROPS_KEY, PROPS_VERSION, type DirectMessageProps} from '../contract/index.js';
 import {UpstreamError} from '../domain/errors.js';
 import {subscribersOf, type Integration} from '../domain/integration.js';
 import type {ConversationMessage, ConversationUpdated, NotificationEvent} from '../domain/outbound/events.js';
-import {PROPS_VERSION} from '../domain/outbound/post_formats.js';
 import {safeInline, safeMessageText} from '../domain/outbound/text_safety.js';
 import {PermanentFailure} from '../outbox/retry_policy.js';
 import type {JobHandler} from '../outbox/worker.js';
@@ -158,12 +158,13 @@ export class DirectMessages {
         const message = await this.#message(job.licence, port, payload);
         const channel = await port.createDirectChannel([botUserId, user.id]);
         const key = `dm:${job.id}`;
-        const props = {ireserve: {v: PROPS_VERSION, dm: payload.reason, dm_key: key, ...(payload.conversation_id ? {conversation_id: payload.conversation_id} : {})}};
+        const ireserve: DirectMessageProps = {v: PROPS_VERSION, dm: payload.reason, dm_key: key, ...(payload.conversation_id ? {conversation_id: payload.conversation_id} : {})};
+        const props = {[IRESERVE_PROPS_KEY]: ireserve};
         const postId = await ledger.post({session, job}, {
             key,
             channelId: channel.id,
             content: {message, props},
-            matches: (post) => (post.props as {ireserve?: {dm_key?: unknown}} | undefined)?.ireserve?.dm_key === key,
+            matches: (post) => (post.props as Record<string, {dm_key?: unknown} | undefined> | undefined)?.[IRESERVE_PROPS_KEY]?.dm_key === key,
         });
         logger.info({licence: job.licence, job: job.id, reason: payload.reason, post: postId}, 'direct message sent');
     }

@@ -1,7 +1,8 @@
 import {sql, type Transaction} from 'kysely';
 
 import {randomToken, type SecretBox} from '../crypto/secret_box.js';
-import {DEFAULT_DM_SETTINGS, type DmSettings, type InboundMode, type Integration, type RelayMode} from '../domain/integration.js';
+import type {DmSettings, InboundMode, RelayMode} from '../contract/index.js';
+import {DEFAULT_DM_SETTINGS, type Integration} from '../domain/integration.js';
 import type {Clock} from '../ports/clock.js';
 
 import type {Db} from './database.js';

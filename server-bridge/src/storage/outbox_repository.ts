@@ -1,12 +1,14 @@
 import {sql, type Kysely, type Transaction} from 'kysely';
 
+import type {DeliveryDirection, DeliveryStatus} from '../contract/index.js';
 import type {Clock} from '../ports/clock.js';
 
 import type {DatabaseKind, Db} from './database.js';
 import type {Database} from './schema.js';
 
-export type Direction = 'outbound' | 'inbound';
-export type OutboxStatus = 'pending' | 'in_flight' | 'delivered' | 'failed';
+export type Direction = DeliveryDirection;
+/** A job's status, as the admin API shows it. */
+export type OutboxStatus = DeliveryStatus;
 
 export interface NewJob {
     licence: string;

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import {after, describe, it} from 'node:test';
 
-import {DEFAULT_DM_SETTINGS, type DmSettings} from '../../src/domain/integration.js';
+import type {DmSettings} from '../../src/contract/index.js';
+import {DEFAULT_DM_SETTINGS} from '../../src/domain/integration.js';
 import {MattermostStandIn, type PostRec} from '../../../test/standins/mattermost/index.js';
 import {client} from '../admin/support.js';
 import {message, notification, startRig, started, updated, type OutboundRig} from '../outbound/support.js';

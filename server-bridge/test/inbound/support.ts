@@ -5,7 +5,8 @@ import {randomUUID} from 'node:crypto';
 
 import {generateSigningSecret} from '../../src/crypto/standard_webhooks.js';
 import {hashAdminKey} from '../../src/crypto/secret_box.js';
-import {DEFAULT_DM_SETTINGS, type InboundMode, type RelayMode} from '../../src/domain/integration.js';
+import type {InboundMode, RelayMode} from '../../src/contract/index.js';
+import {DEFAULT_DM_SETTINGS} from '../../src/domain/integration.js';
 import type {IntegrationRecord} from '../../src/storage/integrations_repository.js';
 import {startBridge, waitFor, type Engine, type RunningBridge} from '../support/bridge_harness.js';
 import {MattermostStandIn, type ChannelRec, type PostRec, type Seed} from '../../../test/standins/mattermost/index.js';

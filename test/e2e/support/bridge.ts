@@ -5,53 +5,18 @@ import {randomUUID} from 'node:crypto';
 import {
     ADMIN_TOKEN, startBridge, stopPostgresServer, type Engine, type RunningBridge,
 } from '../../../server-bridge/test/support/bridge_harness.js';
+import type {DeliveryView, IntegrationStatusView, IntegrationView, NewSecrets, TestResult} from '../../../server-bridge/src/contract/index.js';
 import {signedHeaders} from '../../../server-bridge/src/crypto/standard_webhooks.js';
 
 export {ADMIN_TOKEN, startBridge, stopPostgresServer};
-export type {Engine, RunningBridge};
+export type {DeliveryView, Engine, IntegrationView, RunningBridge, TestResult};
 
 /** The engines the bridge scenarios run on: `E2E_BRIDGE_ENGINES=sqlite` narrows it. */
 export const BRIDGE_ENGINES: Engine[] = (process.env.E2E_BRIDGE_ENGINES ?? 'sqlite,postgres')
     .split(',').map((e) => e.trim()).filter((e): e is Engine => e === 'sqlite' || e === 'postgres');
 
-export interface StatusView {
-    state: 'ok' | 'error';
-    last_error: string | null;
-    last_delivery_at: string | null;
-    queue_depth: number;
-    failed: number;
-}
-
-export interface IntegrationView {
-    licence: string;
-    mattermost: {server_url: string; bot_token_set?: boolean; outgoing_webhook_token_set?: boolean};
-    channel_id: string;
-    notification_channels?: Record<string, string>;
-    relay_mode: string;
-    inbound_mode: string;
-    active: boolean;
-    inbound_webhook_url?: string;
-    status: StatusView;
-    signing_secret?: string;
-    admin_key?: string;
-}
-
-export interface TestResult {
-    channel_id: string;
-    purpose: string;
-    ok: boolean;
-    error?: string;
-    message: string;
-}
-
-export interface DeliveryView {
-    id: number | string;
-    direction: 'outbound' | 'inbound';
-    conversation_id: string | null;
-    attempts: number;
-    status: string;
-    last_error: string | null;
-}
+/** What PUT answers when it created the integration: the view and its secrets, shown once. */
+export type CreatedIntegration = IntegrationView & Partial<NewSecrets>;
 
 export interface Answer<T> {
     status: number;
@@ -88,7 +53,7 @@ export class BridgeClient {
         });
     }
 
-    put(settings: unknown): Promise<Answer<IntegrationView>> {
+    put(settings: unknown): Promise<Answer<CreatedIntegration>> {
         return this.admin('PUT', '', settings);
     }
 
@@ -100,7 +65,7 @@ export class BridgeClient {
         return this.admin('PATCH', '', settings);
     }
 
-    async status(): Promise<StatusView> {
+    async status(): Promise<IntegrationStatusView> {
         const res = await this.get();
         if (res.status !== 200) {
             throw new Error(`GET integration ${this.licence}: ${res.status} ${res.text}`);

@@ -6,113 +6,19 @@
 // Errors: every failure is thrown as a BridgeError carrying the real HTTP status (0 when no
 // response arrived) and, when the bridge answered with application/problem+json, its `title`,
 // `detail` and `field` (the dotted path of the offending request field). Nothing here retries.
+// The requests and answers are the contract's (@ireserve/contract: server-bridge/src/contract/admin_api.ts).
+import type {
+    ChannelView,
+    ChannelsAnswer,
+    DeliveriesAnswer,
+    DeliveryView,
+    IntegrationPatch,
+    IntegrationView,
+    ProblemDocument,
+    RetryFailedAnswer,
+    TestResult,
+} from '@ireserve/contract';
 import axios, {AxiosError, type AxiosAdapter, type AxiosInstance, type Method} from 'axios';
-
-export type RelayMode = 'all_replies' | 'composer_only';
-export type InboundMode = 'outgoing_webhook' | 'websocket';
-
-export type IntegrationStatus = {
-    state: 'ok' | 'error';
-    last_error: string | null;
-    last_error_at?: string | null;
-
-    /** ISO 8601 text or epoch milliseconds, as the bridge sends it; null before the first delivery. */
-    last_delivery_at: string | number | null;
-    queue_depth: number;
-    failed: number;
-};
-
-/** GET /api/v1/integrations/{licence}: the settings without secrets. */
-/** How the bridge signs in to Mattermost: a bot access token, or the bot account's e-mail and password. */
-export type AuthMode = 'token' | 'login';
-
-/** Direct messages from the bot (all off by default); subscriptions: notification type → e-mails. */
-export type DmSettings = {
-    on_assignment: boolean;
-    on_guest_message: boolean;
-    subscriptions: Record<string, string[]>;
-};
-
-export type IntegrationView = {
-    licence: string;
-    mattermost: {
-        server_url: string;
-        auth?: AuthMode;
-        bot_token_set: boolean;
-        login_id?: string;
-        password_set?: boolean;
-        outgoing_webhook_token_set: boolean;
-
-        /** Whether the /ireserve slash command's token is saved (the token itself is write-only). */
-        slash_command_token_set?: boolean;
-    };
-    channel_id: string;
-
-    /** notification type → channel id, or an http(s) incoming-webhook URL; '' = not sent. */
-    notification_channels: Record<string, string>;
-    relay_mode: RelayMode;
-    inbound_mode: InboundMode;
-    active: boolean;
-    dm_settings?: DmSettings;
-
-    /** Read-only: where a Mattermost outgoing webhook must post. */
-    inbound_webhook_url: string;
-
-    /** Read-only (DESIGN §10): where Mattermost sends card button clicks, and the /ireserve command's request URL. Absent on older bridges. */
-    actions_url?: string;
-    slash_command_url?: string;
-    status: IntegrationStatus;
-};
-
-/** PATCH /api/v1/integrations/{licence}: only the fields present change. Secrets are write-only. */
-export type IntegrationPatch = {
-    mattermost?: {server_url?: string; auth?: AuthMode; bot_token?: string; login_id?: string; password?: string; outgoing_webhook_token?: string; slash_command_token?: string};
-    channel_id?: string;
-    notification_channels?: Record<string, string>;
-    relay_mode?: RelayMode;
-    inbound_mode?: InboundMode;
-    active?: boolean;
-    dm_settings?: Partial<DmSettings>;
-};
-
-export type BridgeChannel = {
-    id: string;
-    name: string;
-    display_name: string;
-    type: string;
-    team_id: string;
-    team_name: string;
-
-    /** false: the saved channel the bot has left (listed so it stays selectable; names empty when hidden). */
-    member: boolean;
-    selected: boolean;
-    notification_types?: string[];
-};
-
-export type TestErrorCode = 'not_a_member' | 'not_on_team' | 'not_visible' | 'channel_not_found' | 'token_rejected' | 'unreachable' | 'rejected';
-
-export type TestResult = {
-
-    /** The configured target: a channel id, or an incoming-webhook URL. */
-    channel_id: string;
-
-    /** 'mirror' or 'notification:<type>'. */
-    purpose: string;
-    target?: 'channel' | 'incoming_webhook';
-    ok: boolean;
-    error?: TestErrorCode | string;
-
-    /** Plain language: what was posted, or on failure how to fix it. */
-    message?: string;
-
-    /** Link to the sample post, when one was made in a channel. */
-    permalink?: string;
-    channel_name?: string;
-
-    /** A dry run: nothing was posted; `skipped` when the target cannot be checked without posting. */
-    dry_run?: boolean;
-    skipped?: boolean;
-};
 
 /** The inbound half of the Test (server-bridge admin/inbound_test.ts). */
 export type InboundTestResult = {
@@ -127,26 +33,6 @@ export type InboundTestResult = {
 
 export type TestReport = {results: TestResult[]; inbound?: InboundTestResult};
 
-export type Delivery = {
-    id: number | string;
-    direction: 'outbound' | 'inbound';
-
-    /** The job kind, e.g. `conversation.message`. */
-    kind?: string;
-    conversation_id: string | null;
-    attempts: number;
-    status: string;
-    last_error: string | null;
-    last_error_code?: string | null;
-
-    /** Notifications: the notification type (null otherwise). */
-    notification_type?: string | null;
-
-    /** A notification's target now (channel id, incoming-webhook URL, '' when unmapped); a reply's channel. */
-    channel_id?: string | null;
-    updated_at?: string;
-};
-
 export interface BridgeAdminClient {
 
     /** The bridge URL requests go to (for messages). */
@@ -159,16 +45,16 @@ export interface BridgeAdminClient {
     patchIntegration(patch: IntegrationPatch): Promise<IntegrationView>;
 
     /** GET …/{licence}/channels. */
-    listChannels(): Promise<BridgeChannel[]>;
+    listChannels(): Promise<ChannelView[]>;
 
     /** POST …/{licence}/test: posts a sample message to every configured channel (not idempotent). */
     runTest(options?: {dryRun?: boolean}): Promise<TestReport>;
 
     /** GET …/{licence}/deliveries?status=failed. */
-    listFailedDeliveries(): Promise<Delivery[]>;
+    listFailedDeliveries(): Promise<DeliveryView[]>;
 
     /** POST …/{licence}/deliveries/{id}/retry → 202. 404 when it is no longer failed. */
-    retryDelivery(id: number | string): Promise<void>;
+    retryDelivery(id: number): Promise<void>;
 
     /** POST …/{licence}/deliveries/retry-failed → 202 {retried}: every failed delivery queued again. */
     retryAllFailed(): Promise<number>;
@@ -176,17 +62,8 @@ export interface BridgeAdminClient {
 
 export type BridgeErrorKind = 'config' | 'network' | 'http' | 'invalid_response';
 
-export type Problem = {
-    title?: string;
-    detail?: string;
-    field?: string;
-
-    /** A machine-readable reason some answers carry (e.g. `token_rejected`). */
-    code?: string;
-
-    /** Every field at fault, each with its own message (without the field's name). */
-    errors?: Array<{field: string; message: string}>;
-};
+/** What the client keeps of an application/problem+json answer. */
+export type Problem = Partial<Pick<ProblemDocument, 'title' | 'detail' | 'field' | 'code' | 'errors'>>;
 
 export class BridgeError extends Error {
     override readonly name = 'BridgeError';
@@ -328,14 +205,14 @@ export function createBridgeClient({bridgeUrl, licence, adminKey, adapter}: Brid
         baseUrl: shownUrl,
         getIntegration: async () => expectObject<IntegrationView>(await call('GET', ''), 'GET integration', undefined),
         patchIntegration: async (patch) => expectObject<IntegrationView>(await call('PATCH', '', patch), 'PATCH integration'),
-        listChannels: async () => expectObject<{channels: BridgeChannel[]}>(await call('GET', '/channels'), 'GET channels', 'channels').channels,
+        listChannels: async () => expectObject<ChannelsAnswer>(await call('GET', '/channels'), 'GET channels', 'channels').channels,
         runTest: async (options = {}) => expectObject<TestReport>(await call('POST', '/test', options.dryRun ? {dry_run: true} : {}), 'POST test', 'results'),
-        listFailedDeliveries: async () => expectObject<{deliveries: Delivery[]}>(await call('GET', '/deliveries', undefined, {status: 'failed'}), 'GET deliveries', 'deliveries').deliveries,
+        listFailedDeliveries: async () => expectObject<DeliveriesAnswer>(await call('GET', '/deliveries', undefined, {status: 'failed'}), 'GET deliveries', 'deliveries').deliveries,
         retryDelivery: async (id) => {
             await call('POST', `/deliveries/${encodeURIComponent(String(id))}/retry`, {});
         },
         retryAllFailed: async () => {
-            const answer = await call<{retried?: number}>('POST', '/deliveries/retry-failed', {});
+            const answer = await call<Partial<RetryFailedAnswer>>('POST', '/deliveries/retry-failed', {});
             return typeof answer?.retried === 'number' ? answer.retried : 0;
         },
     };

@@ -2,19 +2,11 @@
 // the root's interactive-message actions (`props.attachments[].actions`, ids = action names, only
 // those the conversation's state allows) and the bot's feedback notes in the thread
 // (`props.ireserve.kind = 'action_note'`). Untrusted input from posts: every field is checked.
+import {ACTION_NOTE_KIND, ACTION_OUTCOMES, isConversationAction, type ActionOutcome, type ConversationAction} from '@ireserve/contract';
 import type {Post} from '@mattermost/types/posts';
 
 import type {Conversation} from './conversation';
 import {ireserveProps} from './conversation';
-
-export const CONVERSATION_ACTIONS = ['claim', 'assign', 'unassign', 'close', 'reopen'] as const;
-export type ConversationAction = typeof CONVERSATION_ACTIONS[number];
-
-export const ACTION_NOTE_KIND = 'action_note';
-
-export function isConversationAction(value: unknown): value is ConversationAction {
-    return typeof value === 'string' && (CONVERSATION_ACTIONS as readonly string[]).includes(value);
-}
 
 /**
  * The action ids the root post offers (Mattermost only routes a click to an action present on the
@@ -73,7 +65,7 @@ export type ActionNote = {
     action: ConversationAction;
 
     /** applied / refused by i-Reserve; failed: the bridge could not ask i-Reserve (its reason in `detail`). */
-    outcome: 'applied' | 'refused' | 'failed';
+    outcome: ActionOutcome;
     actorName: string | null;
     detail: string | null;
 };
@@ -88,8 +80,9 @@ export function parseActionNote(post: Pick<Post, 'props'>): ActionNote | null {
     if (!props || props.kind !== ACTION_NOTE_KIND || !isConversationAction(props.action)) {
         return null;
     }
-    if (props.outcome !== 'applied' && props.outcome !== 'refused' && props.outcome !== 'failed') {
+    const outcome = ACTION_OUTCOMES.find((known) => known === props.outcome);
+    if (!outcome) {
         return null;
     }
-    return {action: props.action, outcome: props.outcome, actorName: text(props.actor_name), detail: text(props.detail)};
+    return {action: props.action, outcome, actorName: text(props.actor_name), detail: text(props.detail)};
 }

@@ -1,20 +1,21 @@
-// Reads the props the bridge puts on its posts (DESIGN §7, the contract between bridge and webapp).
-// Everything here is untrusted input from a post: every field is checked, nothing throws.
+// Reads the props the bridge puts on its posts (the shapes are in the contract, @ireserve/contract:
+// server-bridge/src/contract/posts.ts). Everything here is untrusted input from a post: every field
+// is checked, nothing throws.
+import {
+    CONVERSATION_POST_TYPE,
+    CONVERSATION_STATUSES,
+    IRESERVE_PROPS_KEY,
+    NOTIFICATION_POST_TYPE,
+    PROPS_VERSION,
+    SENDER_TYPES,
+    composerModeOf,
+    isRelayMode,
+    type ConversationStatus,
+    type RelayMode,
+    type ReplyMode,
+    type SenderType,
+} from '@ireserve/contract';
 import type {Post} from '@mattermost/types/posts';
-
-// Mattermost stores a post's type in 26 characters (a longer one fails with 500
-// app.post.save.app_error, pinned in test/e2e/mattermost_facts.test.ts), so DESIGN §7's
-// `custom_ireserve_conversation` (28) cannot be used; the bridge and the webapp share these.
-export const CONVERSATION_POST_TYPE = 'custom_irsv_conversation';
-export const NOTIFICATION_POST_TYPE = 'custom_irsv_notification';
-
-/** The props version this plugin understands. */
-export const SUPPORTED_VERSION = 1;
-
-export type RelayMode = 'all_replies' | 'composer_only';
-export type ReplyMode = 'visitor' | 'note';
-export type ConversationStatus = 'open' | 'closed';
-export type SenderType = 'visitor' | 'agent' | 'system';
 
 export type Conversation = {
     licence: string;
@@ -110,7 +111,11 @@ function person(value: unknown): string | null {
 }
 
 export function ireserveProps(post: Pick<Post, 'props'> | undefined | null): Record<string, unknown> | null {
-    return record(post?.props?.ireserve);
+    return record(post?.props?.[IRESERVE_PROPS_KEY]);
+}
+
+function oneOf<T extends string>(list: readonly T[], value: unknown): T | null {
+    return typeof value === 'string' && (list as readonly string[]).includes(value) ? value as T : null;
 }
 
 /** A post's type as a plain string (@mattermost/types only lists the built-in ones). */
@@ -127,12 +132,12 @@ export function parseConversation(post: Pick<Post, 'type' | 'props' | 'create_at
     if (!isConversationRoot(post) || !props) {
         return {ok: false, reason: 'not_a_conversation'};
     }
-    if (props.v !== SUPPORTED_VERSION) {
+    if (props.v !== PROPS_VERSION) {
         return {ok: false, reason: 'unsupported_version', version: props.v};
     }
-    const status = props.status === 'open' || props.status === 'closed' ? props.status : null;
+    const status = oneOf(CONVERSATION_STATUSES, props.status);
     let relayMode: Conversation['relayMode'] = null;
-    if (props.relay_mode === 'all_replies' || props.relay_mode === 'composer_only') {
+    if (isRelayMode(props.relay_mode)) {
         relayMode = props.relay_mode;
     } else if (props.relay_mode !== undefined && props.relay_mode !== null) {
         relayMode = 'unknown';
@@ -163,7 +168,7 @@ export function parseMessage(post: Pick<Post, 'props'>): ConversationMessage | n
     if (!props || !messageId) {
         return null;
     }
-    const senderType = props.sender_type === 'visitor' || props.sender_type === 'agent' || props.sender_type === 'system' ? props.sender_type : null;
+    const senderType = oneOf(SENDER_TYPES, props.sender_type);
     return {messageId, senderType, senderName: text(props.sender_name), sentAt: timestamp(props.sent_at)};
 }
 
@@ -183,7 +188,7 @@ export function parseNotification(post: Pick<Post, 'type' | 'props'>): ParsedNot
     if (postTypeOf(post) !== NOTIFICATION_POST_TYPE || !props) {
         return {ok: false, reason: 'not_a_notification'};
     }
-    if (props.v !== SUPPORTED_VERSION) {
+    if (props.v !== PROPS_VERSION) {
         return {ok: false, reason: 'unsupported_version', version: props.v};
     }
     return {
@@ -199,7 +204,7 @@ export function parseNotification(post: Pick<Post, 'type' | 'props'>): ParsedNot
 
 /** The composer mode an agent post was sent with (props.ireserve_reply.mode), or null for a plain reply. */
 export function replyModeOf(post: Pick<Post, 'props'>): ReplyMode | null {
-    const mode = record(post.props?.ireserve_reply)?.mode;
+    const mode = composerModeOf(post.props);
     return mode === 'visitor' || mode === 'note' ? mode : null;
 }
 

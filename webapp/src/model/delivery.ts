@@ -2,18 +2,17 @@
 // (DESIGN §4): the bot reacts ✅ (`white_check_mark`) when i-Reserve accepted a reply, and on a
 // permanent failure reacts ⚠️ (`warning`) and posts one short reply saying why.
 //
-// Linking a failure note to its reply: a bot reply carrying
-//   props.ireserve_delivery = {post_id: "<the agent's post id>", status: "failed", reason: "<plain text>"}
-// is matched exactly. When a later attempt delivers the reply, the bridge edits that note to
-// `status: "delivered"` and reacts ✅ (which wins below). A bot reply without it (and not a mirrored i-Reserve message) is taken as the
-// reason of the earliest earlier ⚠️ reply that has no reason yet, its text being the reason.
+// Linking a failure note to its reply: a bot reply carrying `props.ireserve_delivery`
+// (DeliveryNoticeProps in @ireserve/contract: the agent's post id, the status and the reason) is
+// matched exactly. When a later attempt delivers the reply, the bridge edits that note to
+// `status: "delivered"` and reacts ✅ (which wins below). A bot reply without it (and not a
+// mirrored i-Reserve message) is taken as the reason of the earliest earlier ⚠️ reply that has no
+// reason yet, its text being the reason.
+import {DELIVERED_EMOJI, FAILED_EMOJI, deliveryNoticeOf} from '@ireserve/contract';
 import type {Post} from '@mattermost/types/posts';
 import type {Reaction} from '@mattermost/types/reactions';
 
 import {parseMessage, postTypeOf, replyModeOf, type Conversation} from './conversation';
-
-export const DELIVERED_EMOJI = 'white_check_mark';
-export const FAILED_EMOJI = 'warning';
 
 export type Delivery =
     | {kind: 'delivered'}
@@ -47,15 +46,8 @@ function cleanReason(message: string): string | null {
 }
 
 function explicitFailureLink(post: Post): {postId: string; reason: string | null} | null {
-    const link = post.props?.ireserve_delivery;
-    if (typeof link !== 'object' || link === null) {
-        return null;
-    }
-    const {post_id: postId, reason} = link as Record<string, unknown>;
-    if (typeof postId !== 'string' || postId === '') {
-        return null;
-    }
-    return {postId, reason: typeof reason === 'string' && reason.trim() !== '' ? reason.trim() : cleanReason(post.message)};
+    const notice = deliveryNoticeOf(post.props);
+    return notice ? {postId: notice.postId, reason: notice.reason ?? cleanReason(post.message)} : null;
 }
 
 /**

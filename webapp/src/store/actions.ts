@@ -1,8 +1,7 @@
 // Plain action creators. Anything asynchronous lives in operations.ts.
+import type {ConversationAction} from '@ireserve/contract';
 import type {Post, PostList} from '@mattermost/types/posts';
 import type {Reaction} from '@mattermost/types/reactions';
-
-import type {ConversationAction} from '../model/actions';
 
 import {ActionTypes} from './action_types';
 

@@ -1,13 +1,12 @@
 // The plugin's asynchronous work: loading a thread or a channel's conversations, sending a reply.
 // Each takes the Redux dispatch and the Mattermost client explicitly (no thunk middleware needed).
 import type {Dispatch} from 'redux';
+import {composerProps, type ConversationAction, type ReplyMode} from '@ireserve/contract';
 
 import type {FileInfo} from '@mattermost/types/files';
 import type {Post} from '@mattermost/types/posts';
 
 import {MattermostError, type MattermostClient} from '../client/mattermost_client';
-import type {ConversationAction} from '../model/actions';
-import type {ReplyMode} from '../model/conversation';
 
 import {
     conversationActionFailed,
@@ -108,7 +107,7 @@ export async function sendReply(dispatch: Dispatch, client: MattermostClient, in
             root_id: input.rootId,
             message: input.message,
             file_ids: fileIds,
-            props: {ireserve_reply: {mode: input.mode}},
+            props: composerProps(input.mode),
             pending_post_id: input.pendingPostId,
         });
     } catch (err) {

@@ -5,11 +5,11 @@
 // plugin fetched itself — a whole thread when the panel opens, its own sent replies, and the
 // WebSocket events for the threads it follows — so the panel works with collapsed reply threads on.
 import type {UnknownAction} from 'redux';
+import type {ConversationAction} from '@ireserve/contract';
 
 import type {Post, PostList} from '@mattermost/types/posts';
 import type {Reaction} from '@mattermost/types/reactions';
 
-import type {ConversationAction} from '../model/actions';
 import {isConversationRoot} from '../model/conversation';
 
 import {ActionTypes} from './action_types';

@@ -1,4 +1,5 @@
 // Test data in the shapes the bridge and Mattermost produce (DESIGN §7).
+import {CONVERSATION_POST_TYPE} from '@ireserve/contract';
 import type {Post} from '@mattermost/types/posts';
 import type {Reaction} from '@mattermost/types/reactions';
 
@@ -51,7 +52,7 @@ export function makeRoot(ireserve: Record<string, unknown> = conversationProps()
     return makePost({
         id: ROOT_ID,
         user_id: BOT_ID,
-        type: 'custom_irsv_conversation' as Post['type'],
+        type: CONVERSATION_POST_TYPE as Post['type'],
         message: 'Web chat with Anna de Vries (anna@example.com) from https://park.example.com/accommodations/beach-house',
         props: {from_bot: 'true', ireserve: ireserve},
         ...overrides,

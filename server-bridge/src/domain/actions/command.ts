@@ -1,5 +1,5 @@
 import {SLASH_COMMAND_TRIGGER, type ConversationAction} from '../../contract/actions.js';
-import {NOTIFICATION_TYPES} from '../integration.js';
+import {NOTIFICATION_TYPES} from '../../contract/index.js';
 
 /**
  * The `/ireserve` slash command's words (DESIGN §10), pure: what the agent typed → what to do.

@@ -1,4 +1,4 @@
-import type {RelayMode} from '../integration.js';
+import {composerModeOf, type RelayMode} from '../../contract/index.js';
 
 /**
  * Which Mattermost posts reach the visitor. Pure: no I/O, no adapter types. The inbound relay asks,
@@ -71,21 +71,9 @@ export function screenPost(post: InboundPost, botUserId: string | null): Screen 
     return {relevant: true};
 }
 
-export type ReplyMode = 'visitor' | 'note';
-
 export type RelayDecision =
     | {relay: true; via: 'composer' | 'thread_reply'}
     | {relay: false; reason: 'note' | 'composer_only' | 'unknown_mode'};
-
-/** The composer's choice, when the post came from the plugin's composer (`props.ireserve_reply.mode`). */
-export function composerMode(post: InboundPost): ReplyMode | 'unknown' | undefined {
-    const reply = post.props?.ireserve_reply;
-    if (reply === undefined || reply === null) {
-        return undefined;
-    }
-    const mode = typeof reply === 'object' ? (reply as {mode?: unknown}).mode : undefined;
-    return mode === 'visitor' || mode === 'note' ? mode : 'unknown';
-}
 
 /**
  * Visitor or internal, for a reply in a conversation thread: the composer's explicit choice wins;
@@ -93,7 +81,7 @@ export function composerMode(post: InboundPost): ReplyMode | 'unknown' | undefin
  * internal — when in doubt, nothing reaches the visitor.
  */
 export function decideRelay(post: InboundPost, relayMode: RelayMode): RelayDecision {
-    const mode = composerMode(post);
+    const mode = composerModeOf(post.props);
     if (mode === 'visitor') {
         return {relay: true, via: 'composer'};
     }

@@ -1,5 +1,7 @@
 import {createHash} from 'node:crypto';
 
+import {DELIVERY_NOTICE_PROPS_KEY, type DeliveryNoticeProps} from '../../contract/index.js';
+
 import type {ReplyAuthor} from './author.js';
 import {safeMessageText} from '../outbound/text_safety.js';
 
@@ -59,32 +61,19 @@ export function replyWebhookId(licence: string, postId: string): string {
     return `msg_${createHash('sha256').update(`conversation.reply\n${licence}\n${postId}`).digest('base64url').slice(0, 32)}`;
 }
 
-/**
- * The bridge's thread reply when a reply could not be delivered; the webapp reads `ireserve_delivery`.
- * When a later attempt delivers the reply, the bridge edits the same post: `status` becomes
- * `delivered` and `reason` keeps the earlier failure (so the thread never contradicts the ✅).
- */
-export interface DeliveryNotice {
-    post_id: string;
-    status: 'failed' | 'delivered';
-    reason: string;
-}
-
-export function failureNotice(postId: string, reason: string): {message: string; props: {ireserve_delivery: DeliveryNotice}} {
+/** The bridge's thread reply when a reply could not be delivered; the webapp reads its `props.ireserve_delivery`. */
+export function failureNotice(postId: string, reason: string): {message: string; props: {[DELIVERY_NOTICE_PROPS_KEY]: DeliveryNoticeProps}} {
     return {
         // The reason may quote i-Reserve's answer: neutralised like every text from outside.
         message: `:warning: This reply did not reach the visitor. ${safeMessageText(reason)}`,
-        props: {ireserve_delivery: {post_id: postId, status: 'failed', reason}},
+        props: {[DELIVERY_NOTICE_PROPS_KEY]: {post_id: postId, status: 'failed', reason}},
     };
 }
 
 /** The failure note, edited once the reply was delivered after all (replay or later attempt). */
-export function deliveredNotice(postId: string, earlierReason: string): {message: string; props: {ireserve_delivery: DeliveryNotice}} {
+export function deliveredNotice(postId: string, earlierReason: string): {message: string; props: {[DELIVERY_NOTICE_PROPS_KEY]: DeliveryNoticeProps}} {
     return {
         message: `:white_check_mark: This reply reached the visitor after all (delivered on a later attempt). Earlier failure: ${earlierReason}`,
-        props: {ireserve_delivery: {post_id: postId, status: 'delivered', reason: earlierReason}},
+        props: {[DELIVERY_NOTICE_PROPS_KEY]: {post_id: postId, status: 'delivered', reason: earlierReason}},
     };
 }
-
-export const DELIVERED_EMOJI = 'white_check_mark';
-export const FAILED_EMOJI = 'warning';

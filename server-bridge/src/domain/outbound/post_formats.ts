@@ -1,21 +1,24 @@
-import type {ConversationAction, ConversationAssignee} from '../../contract/actions.js';
+import {
+    IRESERVE_PROPS_KEY,
+    PROPS_VERSION,
+    type ConversationAction,
+    type ConversationAssignee,
+    type ConversationMessageProps,
+    type ConversationStatus,
+    type NotificationProps,
+    type RelayMode,
+} from '../../contract/index.js';
 import {cardAttachment, stateOf} from '../actions/rules.js';
-import type {RelayMode} from '../integration.js';
 
 import type {Attachment, ConversationMessage, NotificationEvent} from './events.js';
 import {splitText} from './split.js';
 import {runeLength, safeInline, safeMessageText, safeUrl} from './text_safety.js';
 
 /**
- * The posts the bridge makes (DESIGN §7, the contract with the webapp plugin). Every post has a
- * readable plain `message` for clients without the plugin; the plugin reads `props.ireserve`.
+ * The posts the bridge makes (DESIGN §7); their types and props are the contract with the webapp
+ * plugin (src/contract/posts.ts). Every post has a readable plain `message` for clients without the
+ * plugin; the plugin reads `props.ireserve`.
  */
-// Mattermost stores a post's type in 26 characters (a longer one fails with 500
-// app.post.save.app_error, pinned in test/e2e/mattermost_facts.test.ts), so DESIGN §7's
-// `custom_ireserve_conversation` (28) cannot be used; the bridge and the webapp share these.
-export const CONVERSATION_POST_TYPE = 'custom_irsv_conversation';
-export const NOTIFICATION_POST_TYPE = 'custom_irsv_notification';
-export const PROPS_VERSION = 1;
 /** Mattermost's limit on a message, in runes. */
 export const MAX_MESSAGE_RUNES = 16_383;
 /** Mattermost attaches at most this many files to one post. */
@@ -28,13 +31,13 @@ export interface ConversationContext {
     page_url?: string;
     started_at?: string;
     locale?: string;
-    status?: 'open' | 'closed';
+    status?: ConversationStatus;
     assignee?: ConversationAssignee | null;
 }
 
 export interface RootPostContent {
     message: string;
-    props: {ireserve: Record<string, unknown>; attachments?: unknown[]};
+    props: {[IRESERVE_PROPS_KEY]: Record<string, unknown>; attachments?: unknown[]};
 }
 
 /**
@@ -100,7 +103,7 @@ export function rootPost(licence: string, conversationId: string, context: Conve
     facts.push(`Assignee: ${context.assignee ? safeInline(context.assignee.name) : 'nobody yet'}`);
     lines.push(facts.join(' · '));
     lines.push(`_Conversation ${safeInline(conversationId)}. Reply in this thread${relayMode === 'composer_only' ? ' with the i-Reserve composer to reach the visitor' : ' to answer the visitor'}._`);
-    const props: RootPostContent['props'] = {ireserve: rootProps(licence, conversationId, context, relayMode, options)};
+    const props: RootPostContent['props'] = {[IRESERVE_PROPS_KEY]: rootProps(licence, conversationId, context, relayMode, options)};
     if (options.card) {
         const state = stateOf(context as Record<string, unknown>, context.status ?? 'open');
         props.attachments = [cardAttachment(state, options.card.url, {licence, conversationId}, options.card.sign)];
@@ -124,7 +127,7 @@ export interface MessagePart {
     part: number;
     message: string;
     attachments: number[];
-    props: {ireserve: Record<string, unknown>};
+    props: {[IRESERVE_PROPS_KEY]: ConversationMessageProps};
 }
 
 /**
@@ -161,7 +164,7 @@ export function messageParts(message: ConversationMessage): MessagePart[] {
         drafts.push({message, attachments: group});
     });
     return drafts.map((draft, index) => {
-        const ireserve: Record<string, unknown> = {
+        const ireserve: ConversationMessageProps = {
             v: PROPS_VERSION,
             message_id: message.message_id,
             sender_type: message.sender.type,
@@ -174,7 +177,7 @@ export function messageParts(message: ConversationMessage): MessagePart[] {
         if (message.sent_at) {
             ireserve.sent_at = message.sent_at;
         }
-        return {part: index + 1, message: draft.message, attachments: draft.attachments, props: {ireserve}};
+        return {part: index + 1, message: draft.message, attachments: draft.attachments, props: {[IRESERVE_PROPS_KEY]: ireserve}};
     });
 }
 
@@ -182,16 +185,9 @@ export function attachmentBytes(attachment: Attachment): Buffer {
     return Buffer.from(attachment.data, 'base64');
 }
 
-/** A standalone notification post (in the channel mapped to its type, or through an incoming webhook). */
-export function notificationPost(notification: NotificationEvent, eventId: string): {message: string; props: {ireserve: Record<string, unknown>}} {
-    const lines: string[] = [];
-    const title = notification.title ? safeInline(notification.title) : '';
-    lines.push(title === '' ? `**${safeInline(notification.notification_type)}**` : `**${title}**`);
-    lines.push(safeMessageText(notification.text));
-    if (notification.url) {
-        lines.push(`[Open in i-Reserve](${safeUrl(notification.url)})`);
-    }
-    const ireserve: Record<string, unknown> = {
+/** `props.ireserve` of a notification, the same for a bot post and an incoming-webhook post. */
+export function notificationProps(notification: NotificationEvent, eventId: string): NotificationProps {
+    const ireserve: NotificationProps = {
         v: PROPS_VERSION,
         notification_type: notification.notification_type,
         text: notification.text,
@@ -203,5 +199,17 @@ export function notificationPost(notification: NotificationEvent, eventId: strin
     if (notification.url) {
         ireserve.url = notification.url;
     }
-    return {message: lines.join('\n'), props: {ireserve}};
+    return ireserve;
+}
+
+/** A standalone notification post (in the channel mapped to its type; an incoming webhook gets webhook_attachments.ts's). */
+export function notificationPost(notification: NotificationEvent, eventId: string): {message: string; props: {[IRESERVE_PROPS_KEY]: NotificationProps}} {
+    const lines: string[] = [];
+    const title = notification.title ? safeInline(notification.title) : '';
+    lines.push(title === '' ? `**${safeInline(notification.notification_type)}**` : `**${title}**`);
+    lines.push(safeMessageText(notification.text));
+    if (notification.url) {
+        lines.push(`[Open in i-Reserve](${safeUrl(notification.url)})`);
+    }
+    return {message: lines.join('\n'), props: {[IRESERVE_PROPS_KEY]: notificationProps(notification, eventId)}};
 }

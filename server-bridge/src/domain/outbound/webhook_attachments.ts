@@ -1,7 +1,7 @@
-import type {NotificationType} from '../integration.js';
+import {IRESERVE_PROPS_KEY, type NotificationProps, type NotificationType} from '../../contract/index.js';
 
 import type {NotificationEvent} from './events.js';
-import {PROPS_VERSION} from './post_formats.js';
+import {notificationProps} from './post_formats.js';
 import {safeInline, safeMessageText, safeUrl} from './text_safety.js';
 
 /**
@@ -40,7 +40,7 @@ export interface SlackAttachment {
 export interface IncomingWebhookPayload {
     text: string;
     attachments: SlackAttachment[];
-    props: {ireserve: Record<string, unknown>};
+    props: {[IRESERVE_PROPS_KEY]: NotificationProps};
 }
 
 export function incomingWebhookNotification(notification: NotificationEvent, eventId: string): IncomingWebhookPayload {
@@ -61,12 +61,5 @@ export function incomingWebhookNotification(notification: NotificationEvent, eve
     if (notification.url) {
         attachment.title_link = safeUrl(notification.url);
     }
-    const ireserve: Record<string, unknown> = {v: PROPS_VERSION, notification_type: notification.notification_type, text: notification.text, event_id: eventId};
-    if (notification.title) {
-        ireserve.title = notification.title;
-    }
-    if (notification.url) {
-        ireserve.url = notification.url;
-    }
-    return {text: '', attachments: [attachment], props: {ireserve}};
+    return {text: '', attachments: [attachment], props: {[IRESERVE_PROPS_KEY]: notificationProps(notification, eventId)}};
 }

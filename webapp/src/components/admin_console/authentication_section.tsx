@@ -3,8 +3,8 @@
 // Then (DESIGN §10) the actions URL Mattermost calls for card buttons, and the /ireserve slash
 // command: how to create it, its request URL and its token (write-only).
 import React from 'react';
+import type {IntegrationView} from '@ireserve/contract';
 
-import type {IntegrationView} from '../../client/bridge_client';
 import {format, useStrings} from '../../i18n';
 
 import {Choices, CopyField, Field, SecretField, describedBy} from './fields';

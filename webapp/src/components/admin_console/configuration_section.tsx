@@ -2,17 +2,17 @@
 // saved channel stays listed and is flagged when the bot has left it), where each notification
 // type goes, which replies reach the visitor, how replies reach the bridge, and the active switch.
 import React from 'react';
+import {NOTIFICATION_TYPES, type ChannelView, type NotificationType} from '@ireserve/contract';
 
-import type {BridgeChannel} from '../../client/bridge_client';
 import {format, notificationTypeLabel, useStrings, type Strings} from '../../i18n';
 
 import {Choices, Field, Switch, describedBy} from './fields';
-import {NOTIFICATION_TYPES, type FieldErrors, type FormState, type NotificationType} from './integration_form';
+import type {FieldErrors, FormState} from './integration_form';
 
 export type ChannelsState =
-    | {state: 'loading'; channels?: BridgeChannel[]}
+    | {state: 'loading'; channels?: ChannelView[]}
     | {state: 'error'; message: string}
-    | {state: 'ready'; channels: BridgeChannel[]};
+    | {state: 'ready'; channels: ChannelView[]};
 
 const WEBHOOK = '__webhook__';
 
@@ -26,16 +26,16 @@ type Props = {
     onReloadChannels: () => void;
 };
 
-function channelLabel(strings: Strings, channel: BridgeChannel): string {
+function channelLabel(strings: Strings, channel: ChannelView): string {
     const name = channel.display_name || channel.name || format(strings.adminSavedChannel, {id: channel.id});
     const withType = channel.type === 'P' ? format(strings.adminPrivateChannel, {name}) : name;
     return channel.member === false ? format(strings.adminChannelLeft, {name: withType}) : withType;
 }
 
 /** Channel options grouped by team; a selected id the list lacks is kept as its own option. */
-function ChannelOptions({channels, selected}: {channels: BridgeChannel[]; selected: string}) {
+function ChannelOptions({channels, selected}: {channels: ChannelView[]; selected: string}) {
     const {strings} = useStrings();
-    const teams = new Map<string, BridgeChannel[]>();
+    const teams = new Map<string, ChannelView[]>();
     for (const channel of channels) {
         const team = channel.team_name || channel.team_id || '';
         teams.set(team, [...(teams.get(team) ?? []), channel]);
@@ -71,7 +71,7 @@ function ChannelOptions({channels, selected}: {channels: BridgeChannel[]; select
 }
 
 /** The channels to offer: the latest list, also while it is being loaded again. */
-export function channelList(channels: ChannelsState): BridgeChannel[] {
+export function channelList(channels: ChannelsState): ChannelView[] {
     return channels.state === 'error' ? [] : channels.channels ?? [];
 }
 

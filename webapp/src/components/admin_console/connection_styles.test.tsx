@@ -10,7 +10,7 @@ import {makeEntities, makeStore} from '../../testing/store';
 import {makePageProbe, SystemConsolePage} from '../../testing/system_console_page';
 
 import {BridgeClientProvider} from './bridge_context';
-import {ADMIN_KEY, BRIDGE_URL, FakeBridge, LICENCE, makeView, problem} from './fake_bridge';
+import {ADMIN_KEY, BRIDGE_URL, FakeBridge, LICENCE, makeView, problem} from '../../testing/fake_bridge';
 import {fieldKeyForProblem, formFromView, parseEmails, patchFrom, validateAgainst} from './integration_form';
 import IntegrationSetup from './integration_setup';
 

@@ -1,5 +1,5 @@
 // The form model: view → form, form → PATCH body, client-side checks, problem field → form field.
-import {makeView} from './fake_bridge';
+import {makeView} from '../../testing/fake_bridge';
 import {fieldKeyForProblem, formFromView, patchFrom, validate} from './integration_form';
 import {readPluginSettings, settingsProblem} from './plugin_settings';
 

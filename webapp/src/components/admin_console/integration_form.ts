@@ -1,16 +1,21 @@
 // The integration set-up form as data: built from the bridge's view, checked, and turned into the
 // PATCH body that changes exactly what the admin changed. Secrets are write-only: a token field
 // is sent only when something was typed in it (empty = keep the saved token).
-import type {AuthMode, DmSettings, InboundMode, IntegrationPatch, IntegrationView, RelayMode} from '../../client/bridge_client';
-
-export const NOTIFICATION_TYPES = [
-    'booking.confirmed',
-    'booking.changed',
-    'booking.cancelled',
-    'payment.received',
-    'arrival.today',
-] as const;
-export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
+import {
+    DEFAULT_AUTH_MODE,
+    DEFAULT_INBOUND_MODE,
+    DEFAULT_RELAY_MODE,
+    NOTIFICATION_TYPES,
+    isIncomingWebhookTarget,
+    isNotificationType,
+    type AuthMode,
+    type DmSettings,
+    type InboundMode,
+    type IntegrationPatch,
+    type IntegrationView,
+    type NotificationType,
+    type RelayMode,
+} from '@ireserve/contract';
 
 export type FormState = {
     serverUrl: string;
@@ -65,12 +70,8 @@ export type FieldKey =
 
 export type FieldErrors = Partial<Record<FieldKey, string>>;
 
-export function isWebhookUrl(value: string): boolean {
-    return /^https?:\/\//i.test(value.trim());
-}
-
 function isHttpUrl(value: string): boolean {
-    if (!isWebhookUrl(value)) {
+    if (!isIncomingWebhookTarget(value)) {
         return false;
     }
     try {
@@ -116,7 +117,7 @@ export function formFromView(view: IntegrationView, siteUrl: string): FormState 
     }
     return {
         serverUrl: view.mattermost?.server_url || siteUrl,
-        authMode: view.mattermost?.auth ?? 'token',
+        authMode: view.mattermost?.auth ?? DEFAULT_AUTH_MODE,
         botToken: '',
         loginId: view.mattermost?.login_id ?? '',
         password: '',
@@ -124,9 +125,9 @@ export function formFromView(view: IntegrationView, siteUrl: string): FormState 
         slashCommandToken: '',
         channelId: view.channel_id ?? '',
         notifications,
-        webhookTypes: NOTIFICATION_TYPES.filter((type) => isWebhookUrl(notifications[type])),
-        relayMode: view.relay_mode ?? 'all_replies',
-        inboundMode: view.inbound_mode ?? 'outgoing_webhook',
+        webhookTypes: NOTIFICATION_TYPES.filter((type) => isIncomingWebhookTarget(notifications[type])),
+        relayMode: view.relay_mode ?? DEFAULT_RELAY_MODE,
+        inboundMode: view.inbound_mode ?? DEFAULT_INBOUND_MODE,
         active: Boolean(view.active),
         dmOnAssignment: dm.on_assignment,
         dmOnGuestMessage: dm.on_guest_message,
@@ -141,7 +142,7 @@ export function patchFrom(form: FormState, view: IntegrationView): IntegrationPa
     if (form.serverUrl.trim() !== (view.mattermost?.server_url ?? '')) {
         mattermost.server_url = form.serverUrl.trim();
     }
-    const savedAuth = view.mattermost?.auth ?? 'token';
+    const savedAuth = view.mattermost?.auth ?? DEFAULT_AUTH_MODE;
     if (form.authMode !== savedAuth) {
         mattermost.auth = form.authMode;
     }
@@ -262,7 +263,7 @@ function validateAuth(form: FormState, messages: ValidationMessages, errors: Fie
 /** validate() plus what depends on the saved settings (a password or token needed when switching). */
 export function validateAgainst(form: FormState, view: IntegrationView, messages: ValidationMessages): FieldErrors {
     const errors = validate(form, messages);
-    validateAuth(form, messages, errors, {mode: view.mattermost?.auth ?? 'token', loginId: view.mattermost?.login_id ?? ''});
+    validateAuth(form, messages, errors, {mode: view.mattermost?.auth ?? DEFAULT_AUTH_MODE, loginId: view.mattermost?.login_id ?? ''});
     return errors;
 }
 
@@ -293,11 +294,11 @@ export function fieldKeyForProblem(field: string | undefined): FieldKey | null {
     }
     const dm = /^dm_settings\.subscriptions\.([a-z]+\.[a-z]+)/.exec(path);
     if (dm) {
-        return (NOTIFICATION_TYPES as readonly string[]).includes(dm[1]!) ? `dm:${dm[1] as NotificationType}` : null;
+        return isNotificationType(dm[1]) ? `dm:${dm[1]}` : null;
     }
     if (path.startsWith('notification_channels.')) {
         const type = path.slice('notification_channels.'.length);
-        return (NOTIFICATION_TYPES as readonly string[]).includes(type) ? `notification:${type as NotificationType}` : null;
+        return isNotificationType(type) ? `notification:${type}` : null;
     }
     return null;
 }

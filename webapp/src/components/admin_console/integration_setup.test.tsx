@@ -1,5 +1,5 @@
 // The System Console custom setting against the real bridge client over an in-memory bridge
-// (fake_bridge.ts): what the admin sees and exactly what goes to the bridge.
+// (src/testing/fake_bridge.ts): what the admin sees and exactly what goes to the bridge.
 import {act, render, screen, waitFor, within} from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import React from 'react';
@@ -10,7 +10,7 @@ import {makeEntities, makeStore} from '../../testing/store';
 import {makePageProbe, SystemConsolePage} from '../../testing/system_console_page';
 
 import {BridgeClientProvider} from './bridge_context';
-import {ADMIN_KEY, BRIDGE_URL, FakeBridge, LICENCE, makeChannel, makeView, problem} from './fake_bridge';
+import {ADMIN_KEY, BRIDGE_URL, FakeBridge, LICENCE, makeChannel, makeDelivery, makeView, problem} from '../../testing/fake_bridge';
 import IntegrationSetup, {type CustomSettingProps} from './integration_setup';
 
 function config(settings: Record<string, string> = {bridgeurl: BRIDGE_URL, licence: LICENCE, adminkey: ADMIN_KEY}) {
@@ -249,8 +249,8 @@ test('an invalid webhook URL is caught before anything is sent', async () => {
 test('Test shows a result per channel: the sample post link, or the fix', async () => {
     const bridge = new FakeBridge();
     bridge.testResults = [
-        {channel_id: 'chan-support', purpose: 'mirror', ok: true, permalink: 'https://mm.example.com/holiday-park/pl/post1'},
-        {channel_id: 'chan-bookings', purpose: 'notification:booking.confirmed', ok: false, error: 'not_a_member', message: 'Add the bot to ~bookings: open the channel, then /invite @ireserve-bot.'},
+        {channel_id: 'chan-support', purpose: 'mirror', target: 'channel', ok: true, message: 'Posted a test message.', permalink: 'https://mm.example.com/holiday-park/pl/post1'},
+        {channel_id: 'chan-bookings', purpose: 'notification:booking.confirmed', target: 'channel', ok: false, error: 'not_a_member', message: 'Add the bot to ~bookings: open the channel, then /invite @ireserve-bot.'},
     ];
     const {user} = renderSetup(bridge);
     await loaded();
@@ -270,7 +270,7 @@ test('Test shows a result per channel: the sample post link, or the fix', async 
 
 test('Test shows whether replies reach the bridge, with the cause; Check permissions only asks for a dry run', async () => {
     const bridge = new FakeBridge();
-    bridge.testResults = [{channel_id: 'chan-support', purpose: 'mirror', ok: true}];
+    bridge.testResults = [{channel_id: 'chan-support', purpose: 'mirror', target: 'channel', ok: true, message: 'Posted a test message.'}];
     bridge.inboundResult = {mode: 'outgoing_webhook', ok: false, dry_run: false, cause: 'unknown_token', message: 'Mattermost\'s outgoing webhook is calling the bridge, but with a token that matches no integration.'};
     const {user} = renderSetup(bridge);
     await loaded();
@@ -301,9 +301,9 @@ test('a failed notification says where it was going: its type and its channel by
     const bridge = new FakeBridge();
     bridge.view = makeView({status: {state: 'error', last_error: 'x', last_delivery_at: null, queue_depth: 0, failed: 3}});
     bridge.deliveries = [
-        {id: 31, direction: 'outbound', kind: 'outbound.notification', conversation_id: null, notification_type: 'booking.confirmed', channel_id: 'chan-bookings', attempts: 1, status: 'failed', last_error: 'The bot is not a member of the channel.'},
-        {id: 32, direction: 'outbound', kind: 'outbound.notification', conversation_id: null, notification_type: 'booking.cancelled', channel_id: '', attempts: 1, status: 'failed', last_error: 'x'},
-        {id: 33, direction: 'inbound', kind: 'inbound.reply', conversation_id: 'conv-9', channel_id: 'chan-support', attempts: 1, status: 'failed', last_error: 'y'},
+        makeDelivery({id: 31, direction: 'outbound', kind: 'outbound.notification', conversation_id: null, notification_type: 'booking.confirmed', channel_id: 'chan-bookings', attempts: 1, last_error: 'The bot is not a member of the channel.'}),
+        makeDelivery({id: 32, direction: 'outbound', kind: 'outbound.notification', conversation_id: null, notification_type: 'booking.cancelled', channel_id: '', attempts: 1, last_error: 'x'}),
+        makeDelivery({id: 33, direction: 'inbound', kind: 'inbound.reply', conversation_id: 'conv-9', channel_id: 'chan-support', attempts: 1, last_error: 'y'}),
     ];
     renderSetup(bridge);
     await loaded();
@@ -317,9 +317,9 @@ test('failed deliveries: Retry posts to that delivery\'s retry endpoint, Retry a
     const bridge = new FakeBridge();
     bridge.view = makeView({status: {state: 'error', last_error: 'x', last_delivery_at: null, queue_depth: 0, failed: 3}});
     bridge.deliveries = [
-        {id: 11, direction: 'outbound', kind: 'conversation.message', conversation_id: 'conv-1', attempts: 1, status: 'failed', last_error: 'The bot is not a member of the channel.'},
-        {id: 12, direction: 'inbound', kind: 'conversation.reply', conversation_id: 'conv-2', attempts: 8, status: 'failed', last_error: 'i-Reserve answered 410.'},
-        {id: 13, direction: 'outbound', conversation_id: null, attempts: 2, status: 'failed', last_error: null},
+        makeDelivery({id: 11, direction: 'outbound', kind: 'conversation.message', conversation_id: 'conv-1', attempts: 1, last_error: 'The bot is not a member of the channel.'}),
+        makeDelivery({id: 12, direction: 'inbound', kind: 'conversation.reply', conversation_id: 'conv-2', attempts: 8, last_error: 'i-Reserve answered 410.', last_error_code: 'invalid'}),
+        makeDelivery({id: 13, direction: 'outbound', kind: 'notification', conversation_id: null, attempts: 2, last_error: null, last_error_code: null}),
     ];
     const {user} = renderSetup(bridge);
     await loaded();
@@ -344,7 +344,7 @@ test('failed deliveries: Retry posts to that delivery\'s retry endpoint, Retry a
 
 test('a retry the bridge refuses says why', async () => {
     const bridge = new FakeBridge();
-    bridge.deliveries = [{id: 21, direction: 'outbound', conversation_id: 'c', attempts: 1, status: 'failed', last_error: 'x'}];
+    bridge.deliveries = [makeDelivery({id: 21, conversation_id: 'c', last_error: 'x'})];
     const {user} = renderSetup(bridge);
     await loaded();
     bridge.answerNext('POST /deliveries/21', problem(404, 'Not found', 'There is no failed delivery 21 for this licence.'));

@@ -8,8 +8,9 @@
 // A failed save keeps every typed value and shows the reason next to the field it names and at the
 // top of the set-up, because the page itself shows nothing of it.
 import React, {useEffect, useMemo, useState} from 'react';
+import type {IntegrationView} from '@ireserve/contract';
 
-import {BridgeError, type BridgeAdminClient, type IntegrationView} from '../../client/bridge_client';
+import {BridgeError, type BridgeAdminClient} from '../../client/bridge_client';
 import {format, useStrings} from '../../i18n';
 
 import {useAdminStyles} from './admin_console_styles';

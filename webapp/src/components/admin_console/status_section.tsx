@@ -1,8 +1,9 @@
 // The integration's health as the bridge reports it (ok/error, last error, last delivery, queue
 // depth, failed count) and the failed deliveries, each replayable once the admin fixed the cause.
 import React, {useState} from 'react';
+import type {ChannelView, DeliveryView, IntegrationStatusView} from '@ireserve/contract';
 
-import type {BridgeAdminClient, BridgeChannel, Delivery, IntegrationStatus} from '../../client/bridge_client';
+import type {BridgeAdminClient} from '../../client/bridge_client';
 import {format, notificationTypeLabel, useStrings, type Strings} from '../../i18n';
 import RelativeTime from '../relative_time/relative_time';
 
@@ -11,34 +12,31 @@ import {errorMessage} from './messages';
 export type DeliveriesState =
     | {state: 'loading'}
     | {state: 'error'; message: string}
-    | {state: 'ready'; deliveries: Delivery[]};
+    | {state: 'ready'; deliveries: DeliveryView[]};
 
 type Props = {
     idPrefix: string;
     client: BridgeAdminClient;
-    status: IntegrationStatus | null;
+    status: IntegrationStatusView | null;
     deliveries: DeliveriesState;
     refreshing: boolean;
     disabled: boolean;
     onRefresh: () => Promise<void>;
 
     /** The bot's channels (names for the channel ids of failed deliveries). */
-    channels?: BridgeChannel[];
+    channels?: ChannelView[];
 };
 
-/** Epoch milliseconds from the bridge's ISO text or number (seconds are recognised as such). */
-export function toMillis(value: string | number | null | undefined): number | null {
+/** Epoch milliseconds from the bridge's ISO 8601 text; null when absent or unreadable. */
+function toMillis(value: string | null | undefined): number | null {
     if (value === null || value === undefined || value === '') {
         return null;
-    }
-    if (typeof value === 'number') {
-        return value < 1e11 ? value * 1000 : value;
     }
     const parsed = Date.parse(value);
     return Number.isNaN(parsed) ? null : parsed;
 }
 
-function channelLabel(strings: Strings, channels: BridgeChannel[], id: string): string {
+function channelLabel(strings: Strings, channels: ChannelView[], id: string): string {
     if (/^https?:\/\//i.test(id)) {
         return strings.adminIncomingWebhook;
     }
@@ -51,7 +49,7 @@ function channelLabel(strings: Strings, channels: BridgeChannel[], id: string): 
 }
 
 /** Where a failed delivery was going: a notification's type and channel, or the conversation (and its channel). */
-function DeliveryWhere({delivery, channels}: {delivery: Delivery; channels: BridgeChannel[]}) {
+function DeliveryWhere({delivery, channels}: {delivery: DeliveryView; channels: ChannelView[]}) {
     const {strings} = useStrings();
     if (delivery.notification_type) {
         const type = notificationTypeLabel(strings, delivery.notification_type);
@@ -164,7 +162,7 @@ export default function StatusSection({idPrefix, client, status, deliveries, ref
                                     >
                                         <td>
                                             {delivery.direction === 'inbound' ? strings.adminDirectionInbound : strings.adminDirectionOutbound}
-                                            {delivery.kind ? <span className='irsv-admin__kind'>{delivery.kind}</span> : null}
+                                            <span className='irsv-admin__kind'>{delivery.kind}</span>
                                         </td>
                                         <td>
                                             <DeliveryWhere

@@ -2,15 +2,16 @@
 // channel; each result shows what was tested, whether it worked (with a link to the sample post)
 // and otherwise the plain-language fix the bridge gave.
 import React, {useState} from 'react';
+import type {ChannelView, TestResult} from '@ireserve/contract';
 
-import type {BridgeAdminClient, BridgeChannel, InboundTestResult, TestResult} from '../../client/bridge_client';
+import type {BridgeAdminClient, InboundTestResult} from '../../client/bridge_client';
 import {format, notificationTypeLabel, useStrings, type Strings} from '../../i18n';
 
 import {errorMessage} from './messages';
 
 type Props = {
     client: BridgeAdminClient;
-    channels: BridgeChannel[];
+    channels: ChannelView[];
     dirty: boolean;
     disabled: boolean;
     idPrefix: string;
@@ -35,7 +36,7 @@ function purposeLabel(strings: Strings, purpose: string): string {
     return purpose;
 }
 
-function targetLabel(strings: Strings, channels: BridgeChannel[], result: TestResult): string {
+function targetLabel(strings: Strings, channels: ChannelView[], result: TestResult): string {
     if (result.target === 'incoming_webhook' || /^https?:\/\//i.test(result.channel_id)) {
         return strings.adminIncomingWebhook;
     }
@@ -51,7 +52,7 @@ function safeLink(url: string | undefined): string | null {
     return url && /^https?:\/\//i.test(url) ? url : null;
 }
 
-export function TestResults({results, channels}: {results: TestResult[]; channels: BridgeChannel[]}) {
+export function TestResults({results, channels}: {results: TestResult[]; channels: ChannelView[]}) {
     const {strings} = useStrings();
     const failed = results.filter((result) => !result.ok).length;
     let summary = format(strings.adminTestSummaryOk, {count: results.length});

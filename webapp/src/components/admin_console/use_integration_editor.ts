@@ -9,8 +9,9 @@
 // shows nothing of a save action's error, so this hook keeps it for the set-up to show (at the
 // field and at the top of the set-up). The set-up has no Save button of its own.
 import {useCallback, useEffect, useMemo, useRef, useState} from 'react';
+import type {IntegrationStatusView, IntegrationView} from '@ireserve/contract';
 
-import {BridgeError, type BridgeAdminClient, type IntegrationStatus, type IntegrationView} from '../../client/bridge_client';
+import {BridgeError, type BridgeAdminClient} from '../../client/bridge_client';
 import {format, notificationTypeLabel, type Strings} from '../../i18n';
 
 import {type ChannelsState} from './configuration_section';
@@ -83,7 +84,7 @@ export type EditorOptions = {
 
 export function useIntegrationEditor({client, licence, initialView, siteUrl, strings, setSaveNeeded, registerSaveAction, unRegisterSaveAction}: EditorOptions) {
     const [view, setView] = useState(initialView);
-    const [status, setStatus] = useState<IntegrationStatus | null>(initialView.status ?? null);
+    const [status, setStatus] = useState<IntegrationStatusView | null>(initialView.status ?? null);
     const [form, setForm] = useState<FormState>(() => formFromView(initialView, siteUrl));
     const [errors, setErrors] = useState<FieldErrors>({});
     const [save, setSave] = useState<SaveState>({state: 'idle'});

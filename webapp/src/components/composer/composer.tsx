@@ -1,8 +1,8 @@
 import React, {useCallback, useEffect, useRef, useState} from 'react';
 import {useDispatch, useSelector} from 'react-redux';
+import type {ReplyMode} from '@ireserve/contract';
 
 import {format, formatFileSize, useStrings} from '../../i18n';
-import type {ReplyMode} from '../../model/conversation';
 import {SendReplyError, sendReply, type Attachment} from '../../store/operations';
 import {getCurrentUserId, getMaxFileSize} from '../../store/selectors';
 import type {HostState} from '../../types/host';

@@ -1,10 +1,11 @@
 import React, {useState} from 'react';
 import {useDispatch, useSelector} from 'react-redux';
+import type {ConversationAction} from '@ireserve/contract';
 
 import type {Post} from '@mattermost/types/posts';
 
 import {format, useStrings, type Strings} from '../../i18n';
-import {actionsFor, isAssignedTo, offeredActions, type ConversationAction} from '../../model/actions';
+import {actionsFor, isAssignedTo, offeredActions} from '../../model/actions';
 import type {Conversation} from '../../model/conversation';
 import type {ConversationActionState} from '../../store/reducers';
 import {runConversationAction} from '../../store/operations';

@@ -3,6 +3,7 @@ import {z} from 'zod';
 
 import type {AdminApi} from '../../../admin/index.js';
 import {AuthRefused, authorise, type Principal} from '../../../admin/auth.js';
+import {DELIVERY_STATUSES, type ChannelsAnswer, type DeliveriesAnswer} from '../../../contract/index.js';
 import {ConcurrentChange, CreateRefused, DeliveryNotFound, IntegrationNotFound, InvalidSettings, MattermostUnavailable} from '../../../admin/errors.js';
 import {parseDryRun, parseFullSettings, parseLicence, parsePartialSettings, parseUsers} from '../../../admin/input.js';
 import {HttpProblem, parseOrProblem} from '../../problem.js';
@@ -20,7 +21,7 @@ const USERS_BODY_LIMIT = 8 * 1024 * 1024;
 type LicenceParams = {Params: {licence: string}};
 
 const deliveriesQuery = z.strictObject({
-    status: z.enum(['pending', 'in_flight', 'delivered', 'failed']).optional(),
+    status: z.enum(DELIVERY_STATUSES).optional(),
     limit: z.coerce.number().int().min(1).max(500).optional(),
 });
 
@@ -121,7 +122,7 @@ export function adminRoutes(api: AdminApi): FastifyPluginAsync {
         app.post<LicenceParams>('/api/v1/integrations/:licence/rotate', member, async (request) => mapped(() => service.rotate(request.params.licence)));
 
         app.get<LicenceParams>('/api/v1/integrations/:licence/channels', member, async (request) => mapped(async () =>
-            ({channels: await service.channels(request.params.licence)})));
+            ({channels: await service.channels(request.params.licence)}) satisfies ChannelsAnswer));
 
         app.post<LicenceParams>('/api/v1/integrations/:licence/test', member, async (request) => mapped(async () =>
             service.test(request.params.licence, {dryRun: parseDryRun(request.query, request.body)})));
@@ -134,7 +135,7 @@ export function adminRoutes(api: AdminApi): FastifyPluginAsync {
 
         app.get<LicenceParams>('/api/v1/integrations/:licence/deliveries', member, async (request) => mapped(async () => {
             const filter = parseOrProblem(deliveriesQuery, request.query);
-            return {deliveries: await service.deliveries(request.params.licence, filter)};
+            return {deliveries: await service.deliveries(request.params.licence, filter)} satisfies DeliveriesAnswer;
         }));
 
         app.post<LicenceParams>('/api/v1/integrations/:licence/deliveries/retry-failed', member, async (request, reply) => mapped(async () => {

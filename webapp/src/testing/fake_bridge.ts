@@ -1,9 +1,10 @@
 // Test support: an in-memory bridge admin API behind an axios adapter. Components get the real
 // bridge client (URLs, headers, bodies and error typing included) with this adapter instead of
 // the network, so tests see exactly what would go over the wire.
+import type {ChannelView, DeliveryView, IntegrationPatch, IntegrationStatusView, IntegrationView, NotificationType, TestResult} from '@ireserve/contract';
 import {AxiosError, AxiosHeaders, type AxiosAdapter, type AxiosResponse, type InternalAxiosRequestConfig} from 'axios';
 
-import {createBridgeClient, type BridgeChannel, type BridgeClientFactory, type Delivery, type InboundTestResult, type IntegrationView, type TestResult} from '../../client/bridge_client';
+import {createBridgeClient, type BridgeClientFactory, type InboundTestResult} from '../client/bridge_client';
 
 export const BRIDGE_URL = 'https://bridge.example.com';
 export const LICENCE = 'L-1001';
@@ -13,24 +14,37 @@ export type SeenRequest = {method: string; path: string; body: unknown; authoriz
 
 type Answer = {status: number; body?: unknown} | 'network';
 
-export function makeView(overrides: Partial<IntegrationView> = {}): IntegrationView {
+/** Changes to the sample view; the nested objects are merged into the sample's. */
+export type ViewOverrides = Partial<Omit<IntegrationView, 'mattermost' | 'notification_channels' | 'status'>> & {
+    mattermost?: Partial<IntegrationView['mattermost']>;
+    notification_channels?: Partial<Record<NotificationType, string>>;
+    status?: Partial<IntegrationStatusView>;
+};
+
+/** A view as the bridge sends it (every field present), with `overrides`. */
+export function makeView(overrides: ViewOverrides = {}): IntegrationView {
+    const {mattermost, notification_channels: notifications, status, ...rest} = overrides;
     return {
         licence: LICENCE,
-        mattermost: {server_url: 'https://mm.example.com', bot_token_set: true, outgoing_webhook_token_set: false},
+        mattermost: {server_url: 'https://mm.example.com', auth: 'token', bot_token_set: true, password_set: false, outgoing_webhook_token_set: false, slash_command_token_set: false, bot_user_id: 'bot-user-1', ...mattermost},
         channel_id: 'chan-support',
-        notification_channels: {'booking.confirmed': 'chan-bookings', 'booking.cancelled': ''},
+        notification_channels: {'booking.confirmed': 'chan-bookings', 'booking.changed': '', 'booking.cancelled': '', 'payment.received': '', 'arrival.today': '', ...notifications},
         relay_mode: 'all_replies',
         inbound_mode: 'outgoing_webhook',
+        ireserve: {callback_url: 'https://ireserve.example.com/callbacks'},
         active: true,
+        dm_settings: {on_assignment: false, on_guest_message: false, subscriptions: {}},
         inbound_webhook_url: `${BRIDGE_URL}/api/v1/mattermost/outgoing-webhook`,
         actions_url: `${BRIDGE_URL}/api/v1/mattermost/actions`,
         slash_command_url: `${BRIDGE_URL}/api/v1/mattermost/command`,
-        status: {state: 'ok', last_error: null, last_delivery_at: null, queue_depth: 0, failed: 0},
-        ...overrides,
+        status: {state: 'ok', last_error: null, last_error_at: null, last_delivery_at: null, queue_depth: 0, failed: 0, ...status},
+        created_at: '2026-01-05T09:00:00.000Z',
+        updated_at: '2026-01-05T09:00:00.000Z',
+        ...rest,
     };
 }
 
-export function makeChannel(id: string, displayName: string, overrides: Partial<BridgeChannel> = {}): BridgeChannel {
+export function makeChannel(id: string, displayName: string, overrides: Partial<ChannelView> = {}): ChannelView {
     return {
         id,
         name: displayName.toLowerCase().replace(/\W+/g, '-'),
@@ -40,6 +54,25 @@ export function makeChannel(id: string, displayName: string, overrides: Partial<
         team_name: 'Holiday Park',
         member: true,
         selected: false,
+        notification_types: [],
+        ...overrides,
+    };
+}
+
+/** A failed delivery as GET …/deliveries lists it, with `overrides`. */
+export function makeDelivery(overrides: Partial<DeliveryView> & Pick<DeliveryView, 'id'>): DeliveryView {
+    return {
+        direction: 'outbound',
+        kind: 'conversation.message',
+        conversation_id: 'conv-1',
+        attempts: 1,
+        status: 'failed',
+        last_error: 'The bot is not a member of the channel.',
+        last_error_code: 'not_a_member',
+        notification_type: null,
+        channel_id: null,
+        created_at: '2026-01-05T09:00:00.000Z',
+        updated_at: '2026-01-05T09:05:00.000Z',
         ...overrides,
     };
 }
@@ -52,10 +85,10 @@ export function problem(status: number, title: string, detail: string, field?: s
 
 export class FakeBridge {
     view: IntegrationView = makeView();
-    channels: BridgeChannel[] = [makeChannel('chan-support', 'Support', {selected: true}), makeChannel('chan-bookings', 'Bookings')];
+    channels: ChannelView[] = [makeChannel('chan-support', 'Support', {selected: true}), makeChannel('chan-bookings', 'Bookings')];
     testResults: TestResult[] = [];
     inboundResult: InboundTestResult | undefined;
-    deliveries: Delivery[] = [];
+    deliveries: DeliveryView[] = [];
     readonly requests: SeenRequest[] = [];
 
     /** Answers for the next matching requests ("PATCH", "GET /channels", …), used once each. */
@@ -118,25 +151,26 @@ export class FakeBridge {
             return {status: 200, body: this.view};
         }
         if (method === 'PATCH' && sub === '') {
-            const patch = body as Record<string, unknown> & {mattermost?: Record<string, string>};
-            const {mattermost, dm_settings: dm, ...rest} = patch as typeof patch & {dm_settings?: Record<string, unknown>};
-            const auth = (mattermost?.auth ?? this.view.mattermost.auth) as 'token' | 'login' | undefined;
+            const {mattermost, dm_settings: dm, notification_channels: notifications, ireserve, ...rest} = body as IntegrationPatch;
+            const auth = mattermost?.auth ?? this.view.mattermost.auth;
+            const saved = this.view;
             this.view = {
-                ...this.view,
+                ...saved,
                 ...rest,
                 mattermost: {
-                    server_url: mattermost?.server_url ?? this.view.mattermost.server_url,
-                    ...(auth ? {auth} : {}),
-                    bot_token_set: this.view.mattermost.bot_token_set || Boolean(mattermost?.bot_token),
-                    ...(auth === 'login' ? {
-                        login_id: mattermost?.login_id ?? this.view.mattermost.login_id,
-                        password_set: Boolean(this.view.mattermost.password_set || mattermost?.password),
-                    } : {}),
-                    outgoing_webhook_token_set: this.view.mattermost.outgoing_webhook_token_set || Boolean(mattermost?.outgoing_webhook_token),
-                    slash_command_token_set: Boolean(this.view.mattermost.slash_command_token_set || mattermost?.slash_command_token),
+                    server_url: mattermost?.server_url ?? saved.mattermost.server_url,
+                    auth,
+                    bot_token_set: auth === 'token' && (saved.mattermost.bot_token_set || Boolean(mattermost?.bot_token)),
+                    ...(auth === 'login' ? {login_id: mattermost?.login_id ?? saved.mattermost.login_id} : {}),
+                    password_set: auth === 'login' && (saved.mattermost.password_set || Boolean(mattermost?.password)),
+                    outgoing_webhook_token_set: saved.mattermost.outgoing_webhook_token_set || Boolean(mattermost?.outgoing_webhook_token),
+                    slash_command_token_set: saved.mattermost.slash_command_token_set || Boolean(mattermost?.slash_command_token),
+                    bot_user_id: saved.mattermost.bot_user_id,
                 },
-                ...(dm ? {dm_settings: {on_assignment: false, on_guest_message: false, subscriptions: {}, ...this.view.dm_settings, ...dm}} : {}),
-            } as IntegrationView;
+                notification_channels: {...saved.notification_channels, ...notifications},
+                ireserve: {callback_url: ireserve?.callback_url === undefined ? saved.ireserve.callback_url : ireserve.callback_url || null},
+                dm_settings: {...saved.dm_settings, ...dm},
+            };
             return {status: 200, body: this.view};
         }
         if (method === 'GET' && sub === '/channels') {

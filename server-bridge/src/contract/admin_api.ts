@@ -1,0 +1,216 @@
+import type {AuthMode, DmSettings, InboundMode, NotificationType, RelayMode} from './settings.js';
+
+/**
+ * The admin API's requests and answers (DESIGN §5, server-bridge/docs/admin-api.md) as the bridge
+ * sends them and System Console reads them. Times are ISO 8601 text; JSON field names are snake_case.
+ */
+
+/** The integration's health, part of its view. */
+export interface IntegrationStatusView {
+    state: 'ok' | 'error';
+    /** Plain language; null when all is well. */
+    last_error: string | null;
+    last_error_at: string | null;
+    /** null before the first delivery. */
+    last_delivery_at: string | null;
+    /** Deliveries waiting or under way. */
+    queue_depth: number;
+    /** Deliveries parked as failed (replayable). */
+    failed: number;
+}
+
+/** GET/PATCH/PUT /api/v1/integrations/{licence}: the settings without secrets. */
+export interface IntegrationView {
+    licence: string;
+    mattermost: {
+        server_url: string;
+        auth: AuthMode;
+        bot_token_set: boolean;
+        /** Auth mode `login` only: the bot account's e-mail or username (not a secret). */
+        login_id?: string;
+        /** The password itself is never returned. */
+        password_set: boolean;
+        outgoing_webhook_token_set: boolean;
+        /** The `/ireserve` slash command's token (write-only, DESIGN §10). */
+        slash_command_token_set: boolean;
+        bot_user_id: string | null;
+    };
+    channel_id: string;
+    /** Every known notification type → a channel id, or an http(s) incoming-webhook URL; '' = not sent. */
+    notification_channels: Record<NotificationType, string>;
+    relay_mode: RelayMode;
+    inbound_mode: InboundMode;
+    ireserve: {callback_url: string | null};
+    active: boolean;
+    dm_settings: DmSettings;
+    /** Read-only: where a Mattermost outgoing webhook must post. */
+    inbound_webhook_url: string;
+    /** Read-only: where the card's action buttons call the bridge (DESIGN §10). */
+    actions_url: string;
+    /** Read-only: the request URL of the `/ireserve` slash command. */
+    slash_command_url: string;
+    status: IntegrationStatusView;
+    created_at: string;
+    updated_at: string;
+}
+
+/** The secrets created with an integration or rotated; returned once. */
+export interface NewSecrets {
+    /** Standard Webhooks secret (`whsec_…`) i-Reserve signs events with. */
+    signing_secret: string;
+    /** The integration's admin key for System Console. */
+    admin_key: string;
+}
+
+/**
+ * PATCH /api/v1/integrations/{licence}: only the fields present change; secrets are write-only.
+ * The bridge's parser accepts more (null to clear, the view's read-only fields echoed back); this is
+ * what a client sends.
+ */
+export interface IntegrationPatch {
+    mattermost?: {
+        server_url?: string;
+        auth?: AuthMode;
+        bot_token?: string;
+        login_id?: string;
+        password?: string;
+        /** '' removes it. */
+        outgoing_webhook_token?: string;
+        /** '' removes it. */
+        slash_command_token?: string;
+    };
+    channel_id?: string;
+    /** '' clears a type. */
+    notification_channels?: Partial<Record<NotificationType, string>>;
+    relay_mode?: RelayMode;
+    inbound_mode?: InboundMode;
+    ireserve?: {callback_url?: string | null};
+    active?: boolean;
+    /** subscriptions: [] clears a type's subscribers. */
+    dm_settings?: Partial<DmSettings>;
+}
+
+/** One entry of GET …/{licence}/channels. */
+export interface ChannelView {
+    id: string;
+    name: string;
+    display_name: string;
+    /** `O` public, `P` private; '' when the bot cannot see the channel any more. */
+    type: string;
+    team_id: string;
+    team_name: string;
+    /** The bot is a member (it can post there); false for a saved channel the bot has left. */
+    member: boolean;
+    /** It is the integration's mirror channel. */
+    selected: boolean;
+    /** Notification types currently mapped to this channel. */
+    notification_types: NotificationType[];
+}
+
+export interface ChannelsAnswer {
+    channels: ChannelView[];
+}
+
+/**
+ * `not_a_member`: the bot sees the channel but may not post (add it: /invite). `not_on_team`: the
+ * bot is on no team, so not on the channel's. `not_visible`: the bot cannot see the channel — a
+ * private channel without it, or a team it is not on.
+ */
+export const TEST_ERROR_CODES = ['not_a_member', 'not_on_team', 'not_visible', 'channel_not_found', 'token_rejected', 'unreachable', 'rejected'] as const;
+export type TestErrorCode = (typeof TEST_ERROR_CODES)[number];
+
+/** One target of POST …/{licence}/test (the Test button). */
+export interface TestResult {
+    /** The configured target: a channel id, or for an incoming webhook its URL. */
+    channel_id: string;
+    /** `mirror` or `notification:<type>`. */
+    purpose: string;
+    target: 'channel' | 'incoming_webhook';
+    ok: boolean;
+    error?: TestErrorCode;
+    /** Plain language: what happened and, on failure, how to fix it. */
+    message: string;
+    /** On success in a channel: `<server>/<team>/pl/<post id>`. */
+    permalink?: string;
+    /** The channel's name (without ~) when Mattermost showed it. */
+    channel_name?: string;
+    /** A dry run: nothing was posted; `skipped` when the target cannot be checked without posting. */
+    dry_run?: true;
+    skipped?: true;
+}
+
+export interface TestAnswer {
+    results: TestResult[];
+}
+
+export const DELIVERY_STATUSES = ['pending', 'in_flight', 'delivered', 'failed'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+/** `outbound`: an i-Reserve event to Mattermost; `inbound`: an agent's reply to i-Reserve. */
+export type DeliveryDirection = 'outbound' | 'inbound';
+
+/**
+ * `last_error_code` of a delivery whose integration was deleted (or never existed) when the
+ * delivery was attempted. Codes are stable machine-readable reasons; `last_error` says it in words.
+ */
+export const INTEGRATION_MISSING_CODE = 'integration_missing';
+
+/**
+ * One delivery of GET …/{licence}/deliveries: a job of the bridge's outbox taking an i-Reserve
+ * event to Mattermost (`outbound`) or an agent's reply to i-Reserve (`inbound`).
+ */
+export interface DeliveryView {
+    id: number;
+    direction: DeliveryDirection;
+    /** The job kind, e.g. `conversation.message`. */
+    kind: string;
+    conversation_id: string | null;
+    attempts: number;
+    status: DeliveryStatus;
+    last_error: string | null;
+    /** A machine-readable reason, e.g. INTEGRATION_MISSING_CODE or `not_a_member`. */
+    last_error_code: string | null;
+    /** Notifications: the notification type; null for other deliveries. */
+    notification_type: string | null;
+    /**
+     * Where it goes: for a notification, the channel id (or incoming-webhook URL) its type is
+     * mapped to now — where a retry sends it ('' when the type is no longer mapped); for an agent's
+     * reply, the channel of the post. Null when not known.
+     */
+    channel_id: string | null;
+    created_at: string;
+    updated_at: string;
+}
+
+export interface DeliveriesAnswer {
+    deliveries: DeliveryView[];
+}
+
+/** POST …/{licence}/deliveries/retry-failed → 202. */
+export interface RetryFailedAnswer {
+    retried: number;
+}
+
+/** One field at fault in a refused request. */
+export interface FieldIssue {
+    /** Dotted path of the field, as sent (e.g. `mattermost.bot_token`). */
+    field: string;
+    /** Plain language, without the field's name. */
+    message: string;
+}
+
+/** Every error answer: RFC 9457 `application/problem+json`. */
+export interface ProblemDocument {
+    type: string;
+    title: string;
+    status: number;
+    detail?: string;
+    /** The field at fault when there is one, dotted. */
+    field?: string;
+    /** A machine-readable reason some answers carry (e.g. `token_rejected`). */
+    code?: string;
+    /** Every field at fault, each with its own message. */
+    errors?: FieldIssue[];
+    [extension: string]: unknown;
+}
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
