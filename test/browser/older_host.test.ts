@@ -16,7 +16,7 @@ import {chromium, type BrowserContext, type Page} from 'playwright-core';
 
 import {MattermostStandIn, pollUntil, type Seed} from '../standins/mattermost/index.js';
 
-import {CONVERSATION_POST_TYPE} from '../../webapp/src/model/conversation.js';
+import {CONVERSATION_POST_TYPE} from '../../server-bridge/src/contract/index.js';
 
 import {startHarness, type Harness} from './harness/server.js';
 import {librariesMissing, libraryVersions, repoRoot} from './harness/vendor.js';
