@@ -1,4 +1,4 @@
-import type {AuthMode, DmSettings, InboundMode, NotificationType, RelayMode} from './settings.js';
+import type {AuthMode, DmSettings, InboundMode, NotificationType, RelayMode, ReminderSettings} from './settings.js';
 
 /**
  * The admin API's requests and answers (DESIGN §5, server-bridge/docs/admin-api.md) as the bridge
@@ -17,6 +17,8 @@ export interface IntegrationStatusView {
     queue_depth: number;
     /** Deliveries parked as failed (replayable). */
     failed: number;
+    /** Conversations whose guest waits for an answer now, and the longest wait (DESIGN §11). */
+    waiting?: {count: number; longest_seconds: number};
 }
 
 /** GET/PATCH/PUT /api/v1/integrations/{licence}: the settings without secrets. */
@@ -43,6 +45,8 @@ export interface IntegrationView {
     ireserve: {callback_url: string | null};
     active: boolean;
     dm_settings: DmSettings;
+    /** Reminders while a guest waits (DESIGN §11); absent = off. */
+    reminders?: ReminderSettings;
     /** Read-only: where a Mattermost outgoing webhook must post. */
     inbound_webhook_url: string;
     /** Read-only: where the card's action buttons call the bridge (DESIGN §10). */
@@ -88,6 +92,8 @@ export interface IntegrationPatch {
     active?: boolean;
     /** subscriptions: [] clears a type's subscribers. */
     dm_settings?: Partial<DmSettings>;
+    /** Replaces the reminder settings as a whole; `after_seconds: []` turns reminders off. */
+    reminders?: ReminderSettings;
 }
 
 /** One entry of GET …/{licence}/channels. */

@@ -54,6 +54,11 @@ export interface ConversationRootProps {
     locale?: string;
     /** Set when the earlier root was deleted in Mattermost and this root replaces it. */
     previous_root_id?: string;
+    /**
+     * ISO 8601: since when the visitor waits for an answer (DESIGN §11); absent when nobody waits.
+     * The bridge patches the root only when waiting starts or ends; the plugin shows the time live.
+     */
+    waiting_since?: string;
 }
 
 /** `props.ireserve` of a mirrored visitor, agent or system message (a thread reply). */

@@ -39,6 +39,25 @@ export interface DmSettings {
     subscriptions: Partial<Record<NotificationType, string[]>>;
 }
 
+/** Who a reminder mentions: the assignee (`@here` when nobody has the conversation), or always `@here`. */
+export const REMINDER_NOTIFY = ['assignee', 'channel'] as const;
+export type ReminderNotify = (typeof REMINDER_NOTIFY)[number];
+
+/** The limits on `reminders.after_seconds` (DESIGN §11): at most 5 thresholds, ascending, each at least 10 s. */
+export const MAX_REMINDER_THRESHOLDS = 5;
+export const MIN_REMINDER_SECONDS = 10;
+
+/**
+ * Reminders in a conversation's thread while a guest waits (DESIGN §11). Absent or
+ * `after_seconds: []` = off (the default). Quiet hours: an IANA time zone and `HH:MM` bounds
+ * (`from` later than `to` spans midnight); a reminder due inside them is posted at their end.
+ */
+export interface ReminderSettings {
+    after_seconds: number[];
+    notify: ReminderNotify;
+    quiet_hours?: {timezone: string; from: string; to: string};
+}
+
 function oneOf<T extends string>(list: readonly T[], value: unknown): value is T {
     return typeof value === 'string' && (list as readonly string[]).includes(value);
 }
