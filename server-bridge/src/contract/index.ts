@@ -7,6 +7,7 @@
  * - posts.ts     — the posts the bridge makes and the plugin reads: post types, the `props` keys and
  *                  their shapes, the composer's `props.ireserve_reply`, the delivery emoji (DESIGN §4, §7).
  * - actions.ts   — acting on a conversation (DESIGN §10): the action names and the bot's action notes.
+ * - booking.ts   — the guest's booking beside the chat (DESIGN §13): its shape and calendar-day helpers.
  * - settings.ts  — notification types, relay/inbound/auth modes, direct-message settings, reminders.
  * - admin_api.ts — the admin API's requests and answers (integration view and patch, status,
  *                  channels, test results, deliveries, problem+json) and delivery error codes (DESIGN §5).
@@ -19,5 +20,6 @@
  */
 export * from './actions.js';
 export * from './admin_api.js';
+export * from './booking.js';
 export * from './posts.js';
 export * from './settings.js';

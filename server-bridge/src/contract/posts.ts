@@ -1,4 +1,5 @@
 import type {ConversationAssignee} from './actions.js';
+import type {BookingProps} from './booking.js';
 import type {RelayMode} from './settings.js';
 
 /**
@@ -52,6 +53,8 @@ export interface ConversationRootProps {
     assignee?: ConversationAssignee;
     relay_mode: RelayMode;
     locale?: string;
+    /** The guest's booking, when i-Reserve sent one (DESIGN §13). */
+    booking?: BookingProps;
     /** Set when the earlier root was deleted in Mattermost and this root replaces it. */
     previous_root_id?: string;
     /**

@@ -104,6 +104,7 @@ export class OutboundDelivery {
             page_url: data.page_url,
             started_at: data.started_at ?? new Date(job.createdAt).toISOString(),
             locale: data.locale,
+            booking: data.booking,
             status: existing ? undefined : 'open' as const,
         });
         await conversations.upsertContext(s.licence, data.conversation_id, context as Record<string, unknown>, context.status);
@@ -113,7 +114,8 @@ export class OutboundDelivery {
     async #updated(job: Job, data: ConversationUpdated): Promise<void> {
         const s = await this.#session(job);
         const {conversations} = this.#deps;
-        const patch: ConversationContext = defined({status: data.status, assignee: data.assignee});
+        // A booking replaces the stored one whole (null removes it); the root is patched in place below.
+        const patch: ConversationContext = defined({status: data.status, assignee: data.assignee, booking: data.booking});
         if (this.#deps.directMessages && data.assignee?.email && await this.#deps.directMessages.mayNotify(s.integration, 'assignment')) {
             // Decided against the assignee stored before this event; queued before it is stored, so a re-run cannot lose it.
             const before = await conversations.get(s.licence, data.conversation_id);

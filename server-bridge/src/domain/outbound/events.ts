@@ -1,5 +1,7 @@
 import {z} from 'zod';
 
+import {calendarDay} from '../../contract/index.js';
+
 /**
  * The signed events i-Reserve sends to `POST /api/v1/licences/{licence}/events` (DESIGN §3):
  * `{"type": …, "data": {…}}`. The envelope is parsed first (so an unknown `type` is named as such),
@@ -18,6 +20,11 @@ export const EVENT_LIMITS = {
     notificationTextLength: 16_000,
     attachmentsPerMessage: 50,
     filenameLength: 255,
+    bookingReferenceLength: 100,
+    bookingAccommodationLength: 200,
+    bookingStatusLength: 100,
+    /** Per kind of guest (adults, children, pets). */
+    bookingGuests: 999,
 } as const;
 
 export const envelopeSchema = z.object({
@@ -67,6 +74,29 @@ export function isStrictHttpUrl(value: string): boolean {
 const timestamp = z.iso.datetime({offset: true, error: 'must be an ISO 8601 date-time with a time zone, like 2025-06-01T09:30:00Z'});
 const person = z.object({name, email: z.email({error: 'must be an e-mail address'}).max(254).optional()});
 
+/** A calendar day `YYYY-MM-DD` that exists (no 2025-02-30). */
+const calendarDate = z.string({error: 'must be a date written YYYY-MM-DD, like 2025-07-03'})
+    .refine((value) => calendarDay(value) !== null, 'must be a real date written YYYY-MM-DD, like 2025-07-03');
+const guestCount = z.number({error: 'must be a whole number'}).int('must be a whole number')
+    .min(0, 'must not be negative').max(EVENT_LIMITS.bookingGuests, `must be at most ${EVENT_LIMITS.bookingGuests}`);
+
+/**
+ * The guest's booking beside the chat (DESIGN §13; contract/booking.ts). On `conversation.updated`
+ * it replaces the stored booking whole, and `null` removes it.
+ */
+export const bookingSchema = z.object({
+    reference: line(EVENT_LIMITS.bookingReferenceLength),
+    url: httpUrl.optional(),
+    arrival: calendarDate.optional(),
+    departure: calendarDate.optional(),
+    accommodation: line(EVENT_LIMITS.bookingAccommodationLength).optional(),
+    guests: z.object({adults: guestCount.optional(), children: guestCount.optional(), pets: guestCount.optional()}, {error: 'must be an object'}).optional(),
+    status: line(EVENT_LIMITS.bookingStatusLength).optional(),
+}, {error: 'must be an object with at least a reference'}).refine(
+    (booking) => booking.arrival === undefined || booking.departure === undefined || calendarDay(booking.departure)! >= calendarDay(booking.arrival)!,
+    {path: ['departure'], message: 'must not be before arrival'},
+);
+
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** Bytes a standard base64 string decodes to (the string is already known to be valid base64). */
@@ -81,6 +111,7 @@ export const conversationStartedSchema = z.object({
     page_url: httpUrl,
     started_at: timestamp.optional(),
     locale: line(35).optional(),
+    booking: bookingSchema.optional(),
 });
 
 /** `maxAttachmentBytes` is the per-file limit (BRIDGE_MAX_ATTACHMENT_BYTES). */
@@ -120,6 +151,8 @@ export const conversationUpdatedSchema = z.object({
     status: z.enum(['open', 'closed'], {error: 'must be open or closed'}).optional(),
     /** null clears the assignee. */
     assignee: person.nullable().optional(),
+    /** Replaces the booking; null removes it. */
+    booking: bookingSchema.nullable().optional(),
 });
 
 export const notificationSchema = z.object({
@@ -139,6 +172,7 @@ export type ConversationStarted = z.infer<typeof conversationStartedSchema>;
 export type ConversationMessage = z.infer<ReturnType<typeof conversationMessageSchema>>;
 export type ConversationUpdated = z.infer<typeof conversationUpdatedSchema>;
 export type NotificationEvent = z.infer<typeof notificationSchema>;
+export type Booking = z.infer<typeof bookingSchema>;
 export type Attachment = ConversationMessage['attachments'][number];
 
 export type OutboundEvent =

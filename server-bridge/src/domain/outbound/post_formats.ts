@@ -1,6 +1,8 @@
 import {
     IRESERVE_PROPS_KEY,
     PROPS_VERSION,
+    bookingNights,
+    type BookingProps,
     type ConversationAction,
     type ConversationAssignee,
     type ConversationMessageProps,
@@ -33,6 +35,8 @@ export interface ConversationContext {
     locale?: string;
     status?: ConversationStatus;
     assignee?: ConversationAssignee | null;
+    /** null once i-Reserve removed it. */
+    booking?: BookingProps | null;
 }
 
 export interface RootPostContent {
@@ -74,6 +78,9 @@ export function rootProps(licence: string, conversationId: string, context: Conv
     if (context.locale) {
         props.locale = context.locale;
     }
+    if (context.booking) {
+        props.booking = context.booking;
+    }
     if (extra.previousRootId) {
         props.previous_root_id = extra.previousRootId;
     }
@@ -102,6 +109,9 @@ export function rootPost(licence: string, conversationId: string, context: Conve
     facts.push(`Status: ${context.status ?? 'open'}`);
     facts.push(`Assignee: ${context.assignee ? safeInline(context.assignee.name) : 'nobody yet'}`);
     lines.push(facts.join(' · '));
+    if (context.booking) {
+        lines.push(bookingLine(context.booking));
+    }
     lines.push(`_Conversation ${safeInline(conversationId)}. Reply in this thread${relayMode === 'composer_only' ? ' with the i-Reserve composer to reach the visitor' : ' to answer the visitor'}._`);
     const props: RootPostContent['props'] = {[IRESERVE_PROPS_KEY]: rootProps(licence, conversationId, context, relayMode, options)};
     if (options.card) {
@@ -109,6 +119,34 @@ export function rootPost(licence: string, conversationId: string, context: Conve
         props.attachments = [cardAttachment(state, options.card.url, {licence, conversationId}, options.card.sign)];
     }
     return {message: lines.join('\n'), props};
+}
+
+/**
+ * The booking in the plain message: the reference (a link when there is a URL), then what else is
+ * known — `Booking [R-42](https://…) · 2025-07-03 → 2025-07-10 (7 nights) · Beach house 6 · 2 adults, 1 child · confirmed`.
+ * Every value is i-Reserve's text: escaped and mention-neutralised like the visitor's name.
+ */
+export function bookingLine(booking: BookingProps): string {
+    const reference = safeInline(booking.reference);
+    const parts = [`Booking ${booking.url ? `[${reference}](${safeUrl(booking.url)})` : reference}`];
+    if (booking.arrival || booking.departure) {
+        const nights = bookingNights(booking.arrival, booking.departure);
+        const range = `${booking.arrival ?? '…'} → ${booking.departure ?? '…'}`;
+        parts.push(nights === null ? range : `${range} (${nights} ${nights === 1 ? 'night' : 'nights'})`);
+    }
+    if (booking.accommodation) {
+        parts.push(safeInline(booking.accommodation));
+    }
+    const guests = ([['adults', 'adult'], ['children', 'child'], ['pets', 'pet']] as const)
+        .filter(([key]) => (booking.guests?.[key] ?? 0) > 0)
+        .map(([key, one]) => `${booking.guests![key]} ${booking.guests![key] === 1 ? one : key}`);
+    if (guests.length > 0) {
+        parts.push(guests.join(', '));
+    }
+    if (booking.status) {
+        parts.push(safeInline(booking.status));
+    }
+    return parts.join(' · ');
 }
 
 function formatTime(iso: string): string {
