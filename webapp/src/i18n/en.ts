@@ -24,6 +24,9 @@ const en = {
     notProvided: 'Not provided',
     messageCountOne: '{count} message',
     messageCountOther: '{count} messages',
+    waitingFor: 'waiting {duration}',
+    waitingUnderMinute: '< 1 min',
+    waitingSinceExact: 'The visitor has waited for an answer since {time}',
     unsupportedConversation: 'This conversation card was made by a newer i-Reserve bridge. Update the i-Reserve plugin to see its details.',
 
     latestGuestMessage: 'Latest message from the visitor',

@@ -25,6 +25,9 @@ const nl: Partial<Strings> = {
     notProvided: 'Niet opgegeven',
     messageCountOne: '{count} bericht',
     messageCountOther: '{count} berichten',
+    waitingFor: 'wacht {duration}',
+    waitingUnderMinute: '< 1 min',
+    waitingSinceExact: 'De bezoeker wacht op antwoord sinds {time}',
     unsupportedConversation: 'Deze gesprekskaart komt van een nieuwere i-Reserve-bridge. Werk de i-Reserve-plugin bij om de details te zien.',
 
     latestGuestMessage: 'Laatste bericht van de bezoeker',

@@ -27,8 +27,19 @@ describe('parseConversation', () => {
                 assigneeUserId: null,
                 assigneeUsername: null,
                 relayMode: 'all_replies',
+                waitingSince: null,
             },
         });
+    });
+
+    test('waiting_since: the time the visitor started waiting, null when absent or not a time', () => {
+        const since = new Date(T0 + 60_000).toISOString();
+        const waiting = parseConversation(makeRoot(conversationProps({waiting_since: since})));
+        expect(waiting.ok && waiting.conversation.waitingSince).toBe(T0 + 60_000);
+        for (const value of ['', 'soon', null, {at: since}, true]) {
+            const parsed = parseConversation(makeRoot(conversationProps({waiting_since: value})));
+            expect(parsed.ok && parsed.conversation.waitingSince).toBeNull();
+        }
     });
 
     test('optional fields missing: nulls, and the post time as start', () => {

@@ -38,6 +38,9 @@ export type Conversation = {
     assigneeUsername: string | null;
     /** null when the root carries none; 'unknown' for a value this plugin does not know. */
     relayMode: RelayMode | 'unknown' | null;
+
+    /** Since when the visitor waits for an answer (ms; `waiting_since`), or null when nobody waits. */
+    waitingSince: number | null;
 };
 
 export type ParsedConversation =
@@ -157,6 +160,7 @@ export function parseConversation(post: Pick<Post, 'type' | 'props' | 'create_at
             assigneeUserId: text(record(props.assignee)?.mattermost_user_id),
             assigneeUsername: text(record(props.assignee)?.username),
             relayMode,
+            waitingSince: timestamp(props.waiting_since),
         },
     };
 }

@@ -251,7 +251,28 @@ export function selectorsFor(rootId: string): ConversationSelectors {
 
 export type ChannelConversation = {root: Post; conversation: Conversation | null};
 
-/** Selector factory: the conversations of a channel known to the client, newest first. */
+/**
+ * The list's order (DESIGN §11): conversations whose visitor waits first, the longest wait (the
+ * earliest `waiting_since`) on top; then the rest, newest first.
+ */
+function byWaitingThenNewest(a: ChannelConversation, b: ChannelConversation): number {
+    const aWaits = a.conversation?.waitingSince ?? null;
+    const bWaits = b.conversation?.waitingSince ?? null;
+    if (aWaits !== null || bWaits !== null) {
+        if (aWaits === null) {
+            return 1;
+        }
+        if (bWaits === null) {
+            return -1;
+        }
+        if (aWaits !== bWaits) {
+            return aWaits - bWaits;
+        }
+    }
+    return (b.conversation?.startedAt ?? b.root.create_at) - (a.conversation?.startedAt ?? a.root.create_at);
+}
+
+/** Selector factory: the conversations of a channel known to the client, waiting ones first (byWaitingThenNewest). */
 export function makeGetChannelConversations() {
     return createSelector(
         [
@@ -279,7 +300,7 @@ export function makeGetChannelConversations() {
                     const parsed = parseConversation(root);
                     return {root, conversation: parsed.ok ? parsed.conversation : null};
                 }).
-                sort((a, b) => (b.conversation?.startedAt ?? b.root.create_at) - (a.conversation?.startedAt ?? a.root.create_at));
+                sort(byWaitingThenNewest);
         },
         memo,
     );

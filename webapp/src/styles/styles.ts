@@ -31,6 +31,8 @@ export const css = `
 .irsv-pill--failed{background:${err(0.12)};color:var(--error-text, #d24b4e)}
 .irsv-pill--pending{background:${warn(0.2)};color:var(--center-channel-color, #3f4350)}
 .irsv-pill--note{background:${btn(0.12)};color:var(--center-channel-color, #3f4350)}
+.irsv-pill--waiting{background:${warn(0.32)};color:var(--center-channel-color, #3f4350);box-shadow:inset 0 0 0 1px ${warn(0.9)}}
+.irsv-pill--waiting::before{content:'';width:8px;height:8px;border-radius:50%;background:var(--away-indicator, #ffbc1f);box-shadow:0 0 0 2px ${warn(0.4)}}
 .irsv-badge{display:flex;align-items:center;gap:6px;margin-top:4px;font-size:12px;line-height:16px;color:${c(0.72)}}
 .irsv-badge .irsv-pill{font-weight:600}
 /* Mattermost folds a long message under "Show more" (components/post_view/show_more/show_more.tsx:
@@ -81,6 +83,7 @@ export const css = `
 .irsv-list__item{box-sizing:border-box;display:flex;flex-direction:column;gap:2px;width:100%;padding:8px 12px;border:1px solid ${c(0.12)};border-radius:6px;background:var(--center-channel-bg, #fff);color:inherit;font:inherit;text-align:left;cursor:pointer}
 .irsv-list__item:hover{background:${c(0.04)};border-color:${c(0.24)}}
 .irsv-list__title{font-weight:600;display:flex;gap:8px;align-items:center;justify-content:space-between}
+.irsv-list__pills{display:inline-flex;gap:4px;align-items:center;flex:none}
 .irsv-list__meta{font-size:12px;color:${c(0.64)};overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 .irsv-number{flex:none;font-weight:600;color:${c(0.64)}}
 .irsv-actions{display:flex;flex-direction:column;gap:8px;margin-top:12px}

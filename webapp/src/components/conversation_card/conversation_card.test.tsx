@@ -1,4 +1,4 @@
-import {screen, within} from '@testing-library/react';
+import {act, screen, within} from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import React from 'react';
 
@@ -118,4 +118,29 @@ test('in a search result, where Mattermost draws the attachment\'s buttons itsel
     expect(screen.getByRole('region', {name: 'Web chat with Anna de Vries'})).toBeInTheDocument();
     expect(screen.queryByRole('group')).not.toBeInTheDocument();
     container.remove();
+});
+
+test('shows how long the visitor has waited, live, and nothing once the bridge says nobody waits', () => {
+    const waiting = makeRoot(conversationProps({waiting_since: new Date(T0 - 2 * 60_000).toISOString()}));
+    const {rerender} = renderWithStore(<ConversationCard post={waiting}/>, makeStore(makeEntities([waiting])));
+    const card = screen.getByRole('region', {name: 'Web chat with Anna de Vries'});
+    expect(within(card).getByTestId('irsv-waiting')).toHaveTextContent('waiting 7 min');
+    act(() => {
+        jest.advanceTimersByTime(60_000);
+    });
+    expect(within(card).getByTestId('irsv-waiting')).toHaveTextContent('waiting 8 min');
+
+    rerender(<ConversationCard post={makeRoot(conversationProps(), {update_at: T0 + 9})}/>);
+    expect(within(card).queryByTestId('irsv-waiting')).not.toBeInTheDocument();
+});
+
+test('no waiting time without waiting_since; Dutch waiting time', () => {
+    const root = makeRoot();
+    const {unmount} = renderWithStore(<ConversationCard post={root}/>, makeStore(makeEntities([root])));
+    expect(screen.queryByTestId('irsv-waiting')).not.toBeInTheDocument();
+    unmount();
+
+    const waiting = makeRoot(conversationProps({waiting_since: new Date(T0).toISOString()}));
+    renderWithStore(<ConversationCard post={waiting}/>, makeStore(makeEntities([waiting], [], {locale: 'nl'})));
+    expect(screen.getByTestId('irsv-waiting')).toHaveTextContent('wacht 5 min');
 });

@@ -10,6 +10,7 @@ import ConversationActions from '../conversation_actions/conversation_actions';
 import ConversationFacts, {StatusPill} from '../conversation_facts/conversation_facts';
 import {IreserveIcon} from '../icons/icons';
 import UnsupportedCard from '../unsupported_card/unsupported_card';
+import WaitingTime from '../waiting_time/waiting_time';
 
 /** Where Mattermost's web app puts a search result (also pinned and saved messages). */
 const SEARCH_RESULT_SELECTOR = '.search-item__container';
@@ -71,6 +72,7 @@ export default function ConversationCard({post, isRHS}: PostTypeComponentProps) 
                     </span>
                 )}
                 <h4 className='irsv-card__title'>{title}</h4>
+                {conversation.waitingSince !== null && <WaitingTime since={conversation.waitingSince}/>}
                 <StatusPill status={conversation.status}/>
             </div>
             <ConversationFacts

@@ -10,6 +10,7 @@ import LoadError from '../load_error/load_error';
 import {StatusPill} from '../conversation_facts/conversation_facts';
 import RelativeTime from '../relative_time/relative_time';
 import {useServices} from '../services';
+import WaitingTime from '../waiting_time/waiting_time';
 
 const NONE: ChannelConversation[] = [];
 
@@ -28,7 +29,10 @@ function Item({item}: {item: ChannelConversation}) {
             >
                 <span className='irsv-list__title'>
                     <span>{name}</span>
-                    <StatusPill status={conversation?.status ?? null}/>
+                    <span className='irsv-list__pills'>
+                        {conversation && conversation.waitingSince !== null && <WaitingTime since={conversation.waitingSince}/>}
+                        <StatusPill status={conversation?.status ?? null}/>
+                    </span>
                 </span>
                 <span className='irsv-list__meta'>
                     <RelativeTime at={conversation?.startedAt ?? root.create_at}/>
@@ -40,7 +44,10 @@ function Item({item}: {item: ChannelConversation}) {
     );
 }
 
-/** The conversations of a channel: open ones first, closed ones folded away. */
+/**
+ * The conversations of a channel: open ones first — those whose visitor waits for an answer at the
+ * top, longest wait first, with their waiting time — and closed ones folded away.
+ */
 export default function ConversationList({channelId}: {channelId: string | null}) {
     const {strings} = useStrings();
     const dispatch = useDispatch();

@@ -52,6 +52,26 @@ test('shows the context, the latest guest message and loads the whole thread', a
     expect(screen.getByTestId('irsv-latest-guest-message')).toHaveTextContent('Do you allow dogs?');
 });
 
+test('shows how long the visitor has waited under the heading, and nothing when nobody waits', async () => {
+    const waitingRoot = makeRoot(conversationProps({waiting_since: new Date(T0 + 240_000).toISOString()}));
+    const store = makeStore(makeEntities([waitingRoot, guest1, guest2]));
+    const client = new FakeClient();
+    client.thread = postList([waitingRoot, guest1, guest2]);
+    store.dispatch(selectConversation(ROOT_ID, CHANNEL_ID));
+    const now = jest.spyOn(Date, 'now').mockReturnValue(T0 + 240_000 + 4 * 60_000);
+    try {
+        renderWithStore(<ConversationPanel/>, store, client);
+        expect(await screen.findByTestId('irsv-waiting')).toHaveTextContent('waiting 4 min');
+        act(() => {
+            store.dispatch(hostPostReceived({...waitingRoot, props: {...waitingRoot.props, ireserve: conversationProps()}, update_at: T0 + 300_000}));
+        });
+        expect(screen.queryByTestId('irsv-waiting')).not.toBeInTheDocument();
+        expect(screen.getByRole('heading', {name: 'Web chat with Anna de Vries'})).toBeInTheDocument();
+    } finally {
+        now.mockRestore();
+    }
+});
+
 test.each([
     ['all_replies', 'Reply to visitor'],
     [null, 'Reply to visitor'],

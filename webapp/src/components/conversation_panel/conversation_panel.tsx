@@ -15,6 +15,7 @@ import ConversationList from '../conversation_list/conversation_list';
 import RecentReplies from '../recent_replies/recent_replies';
 import RelativeTime from '../relative_time/relative_time';
 import {useServices} from '../services';
+import WaitingTime from '../waiting_time/waiting_time';
 
 function LatestGuestMessage({rootId}: {rootId: string}) {
     const {strings} = useStrings();
@@ -118,6 +119,9 @@ function ConversationView({rootId}: {rootId: string}) {
                             {conversation?.number ? `${format(strings.conversationNumber, {number: conversation.number})} ` : ''}
                             {format(strings.conversationHeading, {name})}
                         </h2>
+                        {conversation && conversation.waitingSince !== null && (
+                            <div><WaitingTime since={conversation.waitingSince}/></div>
+                        )}
                         {conversation ? (
                             <ConversationFacts
                                 conversation={conversation}

@@ -30,7 +30,7 @@ function subscribe(listener: () => void): () => void {
 const getNow = () => (timer === null ? Date.now() : now);
 
 /** The shared clock's time, re-rendering on every tick. (No useSyncExternalStore: hosts on React 17.) */
-function useNow(): number {
+export function useNow(): number {
     const [current, setCurrent] = useState(getNow);
     useEffect(() => subscribe(() => setCurrent(getNow())), []);
     return current;
