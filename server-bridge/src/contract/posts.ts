@@ -75,6 +75,8 @@ export interface ConversationMessageProps {
     parts?: number;
     /** ISO 8601, when i-Reserve said when the message was sent. */
     sent_at?: string;
+    /** ISO 8601: the message shows i-Reserve's edit made then (DESIGN §12). */
+    edited_at?: string;
 }
 
 /** `props.ireserve` of a notification (a bot post, or an incoming-webhook post). */

@@ -6,7 +6,10 @@ import type {BotSession, BotSessions} from '../bot/session.js';
 import {CONVERSATION_POST_TYPE, IRESERVE_PROPS_KEY, NOTIFICATION_POST_TYPE, isIncomingWebhookTarget} from '../contract/index.js';
 import {UpstreamError} from '../domain/errors.js';
 import {notificationTarget} from '../domain/integration.js';
-import type {ConversationMessage, ConversationStarted, ConversationUpdated, NotificationEvent} from '../domain/outbound/events.js';
+import type {
+    ConversationMessage, ConversationMessageDeleted, ConversationMessageEdited, ConversationStarted, ConversationUpdated, NotificationEvent,
+} from '../domain/outbound/events.js';
+import {messagePropsOf, planMessageEdit, type PostedPart} from '../domain/outbound/message_edit.js';
 import {
     attachmentBytes,
     messageParts,
@@ -85,6 +88,8 @@ export class OutboundDelivery {
             [OUTBOUND_JOB_KINDS['conversation.started']]: (job) => this.#started(job, (job.payload as OutboundJobPayload & {type: 'conversation.started'}).data),
             [OUTBOUND_JOB_KINDS['conversation.message']]: (job) => this.#message(job, (job.payload as OutboundJobPayload & {type: 'conversation.message'}).data),
             [OUTBOUND_JOB_KINDS['conversation.updated']]: (job) => this.#updated(job, (job.payload as OutboundJobPayload & {type: 'conversation.updated'}).data),
+            [OUTBOUND_JOB_KINDS['conversation.message_edited']]: (job) => this.#messageEdited(job, (job.payload as OutboundJobPayload & {type: 'conversation.message_edited'}).data),
+            [OUTBOUND_JOB_KINDS['conversation.message_deleted']]: (job) => this.#messageDeleted(job, (job.payload as OutboundJobPayload & {type: 'conversation.message_deleted'}).data),
             [OUTBOUND_JOB_KINDS.notification]: (job) => {
                 const payload = job.payload as OutboundJobPayload & {type: 'notification'};
                 return this.#notification(job, payload.data, payload.event_id);
@@ -125,13 +130,21 @@ export class OutboundDelivery {
         await this.#showContext(s, data.conversation_id);
     }
 
-    async #message(job: Job, data: ConversationMessage): Promise<Completion | void> {
+    async #message(job: Job, sent: ConversationMessage): Promise<Completion | void> {
         const s = await this.#session(job);
         const {messages} = this.#deps;
-        const record = await messages.get(s.licence, data.conversation_id, data.message_id);
+        const record = await messages.get(s.licence, sent.conversation_id, sent.message_id);
         if (record?.deliveredAt) {
             return; // replayed after it was delivered: nothing to do
         }
+        if (record?.deletedAt) {
+            // Deleted before it was posted: never posted (an earlier attempt's post, if any, is removed).
+            await this.#removeUnrecorded(s, sent);
+            return;
+        }
+        // Edited before it was posted: posted as edited.
+        const data = record?.editedText ? {...sent, text: record.editedText} : sent;
+        const editedAt = record?.editedText && record.editedAt !== null ? new Date(record.editedAt).toISOString() : undefined;
         if (this.#deps.directMessages && data.sender.type === 'visitor' && await this.#deps.directMessages.mayNotify(s.integration, 'guest_messages')) {
             const current = await this.#deps.conversations.get(s.licence, data.conversation_id);
             await this.#deps.directMessages.onMessage(s.integration, job, data, assigneeEmailOf(current?.context));
@@ -143,7 +156,7 @@ export class OutboundDelivery {
             status: 'open' as const,
         });
         let conversation = await this.#ensureRoot(s, data.conversation_id, seed);
-        const parts = messageParts(data);
+        const parts = messageParts(data, {editedAt});
         const ledger = {used: job.attempts > 1};
         let postIds: string[];
         try {
@@ -160,6 +173,133 @@ export class OutboundDelivery {
         return async (trx) => {
             await messages.markDelivered(s.licence, data.conversation_id, data.message_id, postIds, `msg:${job.id}:`, trx, {forgetIntents: ledger.used});
         };
+    }
+
+    /**
+     * An edit of a message (DESIGN §12): the text recorded on the message row (the latest edit,
+     * whichever job runs) replaces the text of its posts, re-split in place (domain/outbound/
+     * message_edit.ts). A message not posted yet is left to its own job, which posts the edited
+     * text; a deleted one to the deletion. Safe to run again: it plans from the posts as they are.
+     */
+    async #messageEdited(job: Job, data: ConversationMessageEdited): Promise<Completion | void> {
+        const s = await this.#session(job);
+        const {messages, conversations} = this.#deps;
+        const record = await messages.get(s.licence, data.conversation_id, data.message_id);
+        if (!record?.deliveredAt || record.deletedAt !== null || record.postIds.length === 0) {
+            return;
+        }
+        const text = record.editedText ?? data.text;
+        const editedAt = record.editedAt !== null ? new Date(record.editedAt).toISOString() : data.edited_at;
+        const posted: PostedPart[] = [];
+        for (const postId of record.postIds) {
+            const post = await this.#livePost(s, postId);
+            if (post && messagePropsOf((post.props ?? {}) as Record<string, unknown>)?.message_id === data.message_id) {
+                posted.push({id: post.id, message: post.message, fileIds: post.file_ids ?? [], props: (post.props ?? {}) as Record<string, unknown>});
+            }
+        }
+        if (posted.length === 0) {
+            this.#deps.logger.info({licence: s.licence, job: job.id, conversation: data.conversation_id, message: data.message_id},
+                'the message\'s posts are gone from Mattermost; the edit has nothing to change');
+            return;
+        }
+        const plan = planMessageEdit(posted, text, editedAt);
+        for (const change of plan.patch) {
+            await s.port.patchPost(change.postId, {message: change.message, props: change.props});
+        }
+        const conversation = await conversations.get(s.licence, data.conversation_id);
+        const rootId = conversation?.rootPostId;
+        const channelId = conversation?.channelId;
+        const added: string[] = [];
+        const ledger = {used: job.attempts > 1};
+        if (plan.add.length > 0 && rootId && channelId) {
+            const scope = scopeOf(s);
+            const existing = new Set(posted.map((post) => post.id));
+            for (const [index, part] of plan.add.entries()) {
+                added.push(await this.#deps.ledger.postForJob(scope, {
+                    key: `edit:${job.id}:${part.part}`,
+                    channelId,
+                    rootId,
+                    content: {message: part.message, props: part.props},
+                    matches: (post) => !existing.has(post.id) && ireserveOf(post).message_id === data.message_id && Number(ireserveOf(post).part) === part.part,
+                }, {last: index === plan.add.length - 1, use: ledger}));
+            }
+        }
+        for (const postId of plan.remove) {
+            await this.#deleteIfThere(s, postId);
+        }
+        const postIds = plan.order.map((entry) => ('postId' in entry ? entry.postId : added[entry.add])).filter((id): id is string => id !== undefined);
+        return async (trx) => {
+            await messages.replacePosts(s.licence, data.conversation_id, data.message_id, postIds, `edit:${job.id}:`, trx);
+        };
+    }
+
+    /**
+     * A deletion of a message (DESIGN §12): every post that carries it is deleted; Mattermost removes
+     * their files with them. A message not posted yet is never posted (its job sees the deletion).
+     * Safe to run again: a post already gone counts as deleted.
+     */
+    async #messageDeleted(job: Job, data: ConversationMessageDeleted): Promise<void> {
+        const s = await this.#session(job);
+        const record = await this.#deps.messages.get(s.licence, data.conversation_id, data.message_id);
+        if (!record?.deliveredAt) {
+            return;
+        }
+        for (const postId of record.postIds) {
+            await this.#deleteIfThere(s, postId);
+        }
+        this.#deps.logger.info({licence: s.licence, job: job.id, conversation: data.conversation_id, message: data.message_id, posts: record.postIds.length},
+            'message deleted in Mattermost as i-Reserve asked');
+    }
+
+    /**
+     * A message deleted before its job recorded any post: an earlier attempt may still have posted it
+     * (the process died before recording): the bot's posts of that message in the thread are deleted.
+     */
+    async #removeUnrecorded(s: Session, data: ConversationMessage): Promise<void> {
+        const conversation = await this.#deps.conversations.get(s.licence, data.conversation_id);
+        if (!conversation?.rootPostId) {
+            return;
+        }
+        let thread;
+        try {
+            thread = await s.port.getPostThread(conversation.rootPostId);
+        } catch (error) {
+            if (isRootGone(error)) {
+                return;
+            }
+            throw error;
+        }
+        const bot = await s.botUserId();
+        for (const post of Object.values(thread.posts)) {
+            if (post.user_id === bot && post.delete_at === 0 && post.root_id !== '' && ireserveOf(post).message_id === data.message_id) {
+                await this.#deleteIfThere(s, post.id);
+            }
+        }
+        await this.#deps.ledger.forget(s.licence, `msg:${s.job.id}:`);
+    }
+
+    /** The post, or undefined when Mattermost no longer has it (deleted or unknown). */
+    async #livePost(s: Session, postId: string): Promise<Post | undefined> {
+        try {
+            const post = await s.port.getPost(postId);
+            return post.delete_at === 0 ? post : undefined;
+        } catch (error) {
+            if (error instanceof UpstreamError && error.kind === 'not_found') {
+                return undefined;
+            }
+            throw error;
+        }
+    }
+
+    /** Deletes a post of the bot; one already gone (404) counts as deleted. */
+    async #deleteIfThere(s: Session, postId: string): Promise<void> {
+        try {
+            await s.port.deletePost(postId);
+        } catch (error) {
+            if (!(error instanceof UpstreamError && error.kind === 'not_found')) {
+                throw error;
+            }
+        }
     }
 
     async #notification(job: Job, data: NotificationEvent, eventId: string): Promise<void> {

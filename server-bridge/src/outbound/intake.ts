@@ -7,7 +7,7 @@ import type {Clock} from '../ports/clock.js';
 import type {Db} from '../storage/database.js';
 import type {EventsRepository} from '../storage/events_repository.js';
 import type {IntegrationsRepository} from '../storage/integrations_repository.js';
-import type {MessagesRepository} from '../storage/messages_repository.js';
+import type {ChangeOutcome, MessagesRepository} from '../storage/messages_repository.js';
 import type {AgentNotifyRepository} from '../storage/agent_notify_repository.js';
 import type {OutboxRepository} from '../storage/outbox_repository.js';
 import type {Database} from '../storage/schema.js';
@@ -171,6 +171,16 @@ export class EventIntake {
             && !await messages.insertQueued(licence, event.data.conversation_id, event.data.message_id, trx)) {
             return {status: 'duplicate', of: 'message'};
         }
+        if (event.type === 'conversation.message_edited' || event.type === 'conversation.message_deleted') {
+            const {conversation_id: conversationId, message_id: messageId} = event.data;
+            const outcome = event.type === 'conversation.message_edited'
+                ? await messages.recordEdit(licence, conversationId, messageId, event.data.text,
+                    event.data.edited_at ? Date.parse(event.data.edited_at) : this.deps.clock.now(), trx)
+                : await messages.recordDeletion(licence, conversationId, messageId, trx);
+            if (outcome !== 'recorded') {
+                return {status: 'not_sent', reason: changeRefusal(outcome, conversationId, messageId)};
+            }
+        }
         if (event.type === 'notification') {
             const target = notificationTarget(integration.notificationChannels, event.data.notification_type);
             const subscribers = subscribersOf(integration.dmSettings, event.data.notification_type);
@@ -190,5 +200,17 @@ export class EventIntake {
             payload,
         }, trx);
         return {status: 'accepted'};
+    }
+}
+
+/** Why an edit or a deletion changes nothing (the event is recorded: a repeat is a duplicate). */
+function changeRefusal(outcome: Exclude<ChangeOutcome, 'recorded'>, conversationId: string, messageId: string): string {
+    switch (outcome) {
+    case 'unknown_message':
+        return `No message "${messageId}" in conversation "${conversationId}" is known for this licence, so nothing was changed in Mattermost.`;
+    case 'already_deleted':
+        return `Message "${messageId}" in conversation "${conversationId}" was already deleted, so nothing was changed in Mattermost.`;
+    case 'stale_edit':
+        return `A later edit of message "${messageId}" in conversation "${conversationId}" was already received, so this one is not applied.`;
     }
 }

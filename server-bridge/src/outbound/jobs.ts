@@ -1,6 +1,8 @@
 import type {DeliveryTarget} from '../domain/delivery_target.js';
 import type {Integration} from '../domain/integration.js';
-import type {ConversationMessage, ConversationStarted, ConversationUpdated, EventType, NotificationEvent} from '../domain/outbound/events.js';
+import type {
+    ConversationMessage, ConversationMessageDeleted, ConversationMessageEdited, ConversationStarted, ConversationUpdated, EventType, NotificationEvent,
+} from '../domain/outbound/events.js';
 
 /**
  * Outbox job kinds of the outbound direction: one per event type, and the direct messages those
@@ -12,6 +14,8 @@ export const OUTBOUND_JOB_KINDS = {
     'conversation.message': 'outbound.conversation.message',
     'conversation.updated': 'outbound.conversation.updated',
     'notification': 'outbound.notification',
+    'conversation.message_edited': 'outbound.conversation.message_edited',
+    'conversation.message_deleted': 'outbound.conversation.message_deleted',
     'direct_message': 'outbound.direct_message',
 } as const satisfies Record<EventType | 'direct_message', string>;
 
@@ -20,7 +24,9 @@ export type OutboundJobPayload =
     | {event_id: string; type: 'conversation.started'; data: ConversationStarted}
     | {event_id: string; type: 'conversation.message'; data: ConversationMessage}
     | {event_id: string; type: 'conversation.updated'; data: ConversationUpdated}
-    | {event_id: string; type: 'notification'; data: NotificationEvent};
+    | {event_id: string; type: 'notification'; data: NotificationEvent}
+    | {event_id: string; type: 'conversation.message_edited'; data: ConversationMessageEdited}
+    | {event_id: string; type: 'conversation.message_deleted'; data: ConversationMessageDeleted};
 
 /**
  * Jobs of one conversation share an ordering key, so they run one at a time in arrival order;

@@ -15,7 +15,16 @@ export interface MessageRecord {
     postIds: string[];
     deliveredAt: number | null;
     createdAt: number;
+    /** The latest text i-Reserve edited the message to; null while it reads as sent. */
+    editedText: string | null;
+    /** i-Reserve's time of that edit (ms). */
+    editedAt: number | null;
+    /** When i-Reserve deleted the message (ms). */
+    deletedAt: number | null;
 }
+
+/** What became of an edit or a deletion i-Reserve sent: recorded, or why not. */
+export type ChangeOutcome = 'recorded' | 'unknown_message' | 'already_deleted' | 'stale_edit';
 
 /** What the ledger knows of one post the bridge makes. */
 export interface PostIntent {
@@ -82,6 +91,55 @@ export class MessagesRepository {
         }
     }
 
+    /**
+     * Records an edit on the message row (in the intake transaction): the new text waits there until
+     * the posts show it. An edit older than the one recorded (`editedAt`) changes nothing
+     * (`stale_edit`); so does an edit of a deleted or unknown message. Atomic: a conditional update.
+     */
+    async recordEdit(licence: string, conversationId: string, messageId: string, text: string, editedAt: number, executor: Executor = this.db): Promise<ChangeOutcome> {
+        const row = await executor.updateTable('messages')
+            .set({edited_text: text, edited_at: editedAt})
+            .where('licence', '=', licence).where('conversation_id', '=', conversationId).where('message_id', '=', messageId)
+            .where('deleted_at', 'is', null)
+            .where((eb) => eb.or([eb('edited_at', 'is', null), eb('edited_at', '<=', editedAt)]))
+            .returning('message_id')
+            .executeTakeFirst();
+        return row ? 'recorded' : this.#whyNot(licence, conversationId, messageId, executor, 'stale_edit');
+    }
+
+    /** Records a deletion (in the intake transaction); the edited text, if any, is dropped with it. */
+    async recordDeletion(licence: string, conversationId: string, messageId: string, executor: Executor = this.db): Promise<ChangeOutcome> {
+        const row = await executor.updateTable('messages')
+            .set({deleted_at: this.clock.now(), edited_text: null})
+            .where('licence', '=', licence).where('conversation_id', '=', conversationId).where('message_id', '=', messageId)
+            .where('deleted_at', 'is', null)
+            .returning('message_id')
+            .executeTakeFirst();
+        return row ? 'recorded' : this.#whyNot(licence, conversationId, messageId, executor, 'already_deleted');
+    }
+
+    async #whyNot(licence: string, conversationId: string, messageId: string, executor: Executor, otherwise: ChangeOutcome): Promise<ChangeOutcome> {
+        const row = await executor.selectFrom('messages').select('deleted_at')
+            .where('licence', '=', licence).where('conversation_id', '=', conversationId).where('message_id', '=', messageId)
+            .executeTakeFirst();
+        if (!row) {
+            return 'unknown_message';
+        }
+        return row.deleted_at !== null ? 'already_deleted' : otherwise;
+    }
+
+    /**
+     * The posts that carry a delivered message after an edit re-split it, and forgets the ledger
+     * entries of the job that did it (under `intentPrefix`); run it in the job's completion.
+     */
+    async replacePosts(licence: string, conversationId: string, messageId: string, postIds: readonly string[], intentPrefix: string, trx: Transaction<Database>): Promise<void> {
+        await trx.updateTable('messages')
+            .set({post_ids: JSON.stringify(postIds)})
+            .where('licence', '=', licence).where('conversation_id', '=', conversationId).where('message_id', '=', messageId)
+            .execute();
+        await this.forgetIntents(licence, intentPrefix, trx);
+    }
+
     // ---- the post ledger
 
     async intent(licence: string, key: string): Promise<PostIntent | undefined> {
@@ -144,5 +202,8 @@ function toRecord(row: Database['messages']): MessageRecord {
         postIds: row.post_ids ? JSON.parse(row.post_ids) as string[] : [],
         deliveredAt: row.delivered_at === null ? null : Number(row.delivered_at),
         createdAt: Number(row.created_at),
+        editedText: row.edited_text ?? null,
+        editedAt: row.edited_at === null || row.edited_at === undefined ? null : Number(row.edited_at),
+        deletedAt: row.deleted_at === null || row.deleted_at === undefined ? null : Number(row.deleted_at),
     };
 }

@@ -164,6 +164,17 @@ export function migrations(kind: DatabaseKind): Record<string, Migration> {
                 }
             },
         },
+        '0006_message_edits': {
+            // DESIGN §12: i-Reserve edits and deletes messages. The latest edited text waits on the
+            // message row until its posts show it (an edit of a message not yet posted is applied
+            // when it is posted), with i-Reserve's edit time (a late, older edit never wins); a
+            // deleted message keeps only its ids and the time it was deleted.
+            async up(db: Kysely<unknown>) {
+                await db.schema.alterTable('messages').addColumn('edited_text', 'text').execute();
+                await db.schema.alterTable('messages').addColumn('edited_at', bigint).execute();
+                await db.schema.alterTable('messages').addColumn('deleted_at', bigint).execute();
+            },
+        },
     };
 }
 

@@ -70,6 +70,12 @@ export interface MessagesTable {
     post_ids: string | null;
     delivered_at: number | null;
     created_at: number;
+    /** The latest text i-Reserve edited the message to (null: as sent; cleared when deleted). */
+    edited_text: string | null;
+    /** When i-Reserve says the latest edit was made (ms); orders edits. */
+    edited_at: number | null;
+    /** When i-Reserve deleted the message (ms): its posts are removed, or never made. */
+    deleted_at: number | null;
 }
 
 export interface OutboxTable {

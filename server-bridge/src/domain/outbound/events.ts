@@ -7,7 +7,10 @@ import {calendarDay} from '../../contract/index.js';
  * `{"type": …, "data": {…}}`. The envelope is parsed first (so an unknown `type` is named as such),
  * then `data` with the schema of its type. Unknown extra fields are ignored.
  */
-export const EVENT_TYPES = ['conversation.started', 'conversation.message', 'conversation.updated', 'notification'] as const;
+export const EVENT_TYPES = [
+    'conversation.started', 'conversation.message', 'conversation.updated', 'notification',
+    'conversation.message_edited', 'conversation.message_deleted',
+] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** Limits beyond which an event is refused with 400 (documented in docs/events.md). */
@@ -155,6 +158,24 @@ export const conversationUpdatedSchema = z.object({
     booking: bookingSchema.nullable().optional(),
 });
 
+/**
+ * An edit of a message sent earlier (DESIGN §12): the whole new text. The text must not be empty —
+ * a message that should disappear is deleted (`conversation.message_deleted`).
+ */
+export const conversationMessageEditedSchema = z.object({
+    conversation_id: id,
+    message_id: id,
+    text: text(EVENT_LIMITS.messageTextLength)
+        .refine((value) => value.trim() !== '', 'must not be empty (to remove a message, send conversation.message_deleted)'),
+    edited_at: timestamp.optional(),
+});
+
+/** A message i-Reserve deleted: every post that carries it goes, files included. */
+export const conversationMessageDeletedSchema = z.object({
+    conversation_id: id,
+    message_id: id,
+});
+
 export const notificationSchema = z.object({
     notification_type: line(100),
     title: z.string().trim().max(200).refine((value) => !CONTROL.test(value), NO_CONTROL).optional(),
@@ -173,13 +194,17 @@ export type ConversationMessage = z.infer<ReturnType<typeof conversationMessageS
 export type ConversationUpdated = z.infer<typeof conversationUpdatedSchema>;
 export type NotificationEvent = z.infer<typeof notificationSchema>;
 export type Booking = z.infer<typeof bookingSchema>;
+export type ConversationMessageEdited = z.infer<typeof conversationMessageEditedSchema>;
+export type ConversationMessageDeleted = z.infer<typeof conversationMessageDeletedSchema>;
 export type Attachment = ConversationMessage['attachments'][number];
 
 export type OutboundEvent =
     | {type: 'conversation.started'; data: ConversationStarted}
     | {type: 'conversation.message'; data: ConversationMessage}
     | {type: 'conversation.updated'; data: ConversationUpdated}
-    | {type: 'notification'; data: NotificationEvent};
+    | {type: 'notification'; data: NotificationEvent}
+    | {type: 'conversation.message_edited'; data: ConversationMessageEdited}
+    | {type: 'conversation.message_deleted'; data: ConversationMessageDeleted};
 
 /** Built once per limit: building a zod schema costs ~40x a parse (measured by the benchmarks). */
 const messageSchemas = new Map<number, ReturnType<typeof conversationMessageSchema>>();
@@ -201,6 +226,10 @@ export function dataSchemaFor(type: EventType, maxAttachmentBytes: number): z.Zo
         return conversationUpdatedSchema;
     case 'notification':
         return notificationSchema;
+    case 'conversation.message_edited':
+        return conversationMessageEditedSchema;
+    case 'conversation.message_deleted':
+        return conversationMessageDeletedSchema;
     }
 }
 

@@ -168,28 +168,46 @@ export interface MessagePart {
     props: {[IRESERVE_PROPS_KEY]: ConversationMessageProps};
 }
 
+/** How a message's posts name its sender: `Anna (visitor)`, neutralised. */
+export function senderLabel(name: string, type: keyof typeof SENDER_LABEL): string {
+    return `${safeInline(name, 100)} (${SENDER_LABEL[type]})`;
+}
+
 /**
- * The posts that carry one conversation message, in order: the text (split when longer than
- * Mattermost allows, each piece headed by the sender), with up to 5 files on the last text post and
- * further posts for the remaining files. Deterministic: a retry builds the same parts.
+ * A message's text as the posts that carry it, in order, each headed by the sender (`**S:**`, then
+ * `**S, continued (2/3):**`): neutralised, and split when longer than Mattermost allows. Empty text → [].
  */
-export function messageParts(message: ConversationMessage): MessagePart[] {
-    const sender = `${safeInline(message.sender.name, 100)} (${SENDER_LABEL[message.sender.type]})`;
-    const text = message.text.trim() === '' ? '' : safeMessageText(message.text);
+export function textPosts(sender: string, rawText: string): string[] {
+    const text = rawText.trim() === '' ? '' : safeMessageText(rawText);
     // Room for the longest header, its separator, and a few runes of slack for re-neutralising the
     // start of a piece (a cut right before an `@` adds a joiner).
     const continuationHeader = (n: number, total: number) => `**${sender}, continued (${n}/${total}):**`;
     const headerRoom = runeLength(continuationHeader(99, 99)) + 1 + 4;
     const pieces = text === '' ? [] : splitText(text, MAX_MESSAGE_RUNES - headerRoom).map((piece) => safeMessageText(piece));
+    return pieces.map((piece, index) => {
+        const header = index === 0 ? `**${sender}:**` : continuationHeader(index + 1, pieces.length);
+        return `${header}${piece.includes('\n') ? '\n' : ' '}${piece}`;
+    });
+}
+
+/** True when a post of the message carries text (it starts with a header of `textPosts`), false for a files-only post. */
+export function isTextPost(sender: string, message: string): boolean {
+    return message.startsWith(`**${sender}:**`) || message.startsWith(`**${sender}, continued (`);
+}
+
+/**
+ * The posts that carry one conversation message, in order: the text (split when longer than
+ * Mattermost allows, each piece headed by the sender), with up to 5 files on the last text post and
+ * further posts for the remaining files. Deterministic: a retry builds the same parts.
+ */
+export function messageParts(message: ConversationMessage, options: {editedAt?: string} = {}): MessagePart[] {
+    const sender = senderLabel(message.sender.name, message.sender.type);
     const files = message.attachments.map((_file, index) => index);
     const groups: number[][] = [];
     for (let i = 0; i < files.length; i += MAX_FILES_PER_POST) {
         groups.push(files.slice(i, i + MAX_FILES_PER_POST));
     }
-    const drafts: Array<{message: string; attachments: number[]}> = pieces.map((piece, index) => {
-        const header = index === 0 ? `**${sender}:**` : continuationHeader(index + 1, pieces.length);
-        return {message: `${header}${piece.includes('\n') ? '\n' : ' '}${piece}`, attachments: []};
-    });
+    const drafts: Array<{message: string; attachments: number[]}> = textPosts(sender, message.text).map((text) => ({message: text, attachments: []}));
     const fileCount = message.attachments.length;
     groups.forEach((group, index) => {
         if (index === 0 && drafts.length > 0) {
@@ -214,6 +232,9 @@ export function messageParts(message: ConversationMessage): MessagePart[] {
         }
         if (message.sent_at) {
             ireserve.sent_at = message.sent_at;
+        }
+        if (options.editedAt) {
+            ireserve.edited_at = options.editedAt;
         }
         return {part: index + 1, message: draft.message, attachments: draft.attachments, props: {[IRESERVE_PROPS_KEY]: ireserve}};
     });
