@@ -11,6 +11,7 @@
  * - settings.ts  — notification types, relay/inbound/auth modes, direct-message settings, reminders.
  * - admin_api.ts — the admin API's requests and answers (integration view and patch, status,
  *                  channels, test results, deliveries, problem+json) and delivery error codes (DESIGN §5).
+ * - format.ts    — wording both halves show alike (byte sizes).
  *
  * Rules: pure TypeScript without runtime dependencies (no imports outside this folder, no Node or
  * DOM APIs), so the bridge's tsc and the webapp's babel/webpack/jest build the same source; only
@@ -21,5 +22,6 @@
 export * from './actions.js';
 export * from './admin_api.js';
 export * from './booking.js';
+export * from './format.js';
 export * from './posts.js';
 export * from './settings.js';

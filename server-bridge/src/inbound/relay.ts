@@ -3,7 +3,7 @@ import type {Post} from '@mattermost/types/posts';
 
 import type {BotSessions} from '../bot/session.js';
 import type {Config} from '../config/config.js';
-import {DELIVERED_EMOJI, FAILED_EMOJI, deliveryNoticeOf} from '../contract/index.js';
+import {DELIVERED_EMOJI, FAILED_EMOJI, deliveryNoticeOf, formatBytes} from '../contract/index.js';
 import {signedHeaders} from '../crypto/standard_webhooks.js';
 import {UpstreamError} from '../domain/errors.js';
 import {describeAuthorMatch, mapAuthor} from '../domain/inbound/author.js';
@@ -63,13 +63,6 @@ function isGone(error: unknown): boolean {
 /** Deferred posts of one channel are looked at in the order they arrived (the post id when the channel is unknown). */
 function resolveOrderingKey(resolve: ResolvePayload): string {
     return resolve.channel_id ? `resolve:${resolve.channel_id}` : `resolve:${resolve.post_id}`;
-}
-
-function formatBytes(bytes: number): string {
-    if (bytes >= 1024 * 1024) {
-        return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
-    }
-    return bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} KB` : `${bytes} bytes`;
 }
 
 /**

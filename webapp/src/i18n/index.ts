@@ -37,17 +37,6 @@ export function notificationTypeLabel(strings: Strings, type: string): string {
     return strings.notificationTypes[type] ?? en.notificationTypes[type] ?? strings.notification;
 }
 
-export function formatFileSize(bytes: number, locale: string): string {
-    const units = ['B', 'KB', 'MB', 'GB'];
-    let value = bytes;
-    let unit = 0;
-    while (value >= 1024 && unit < units.length - 1) {
-        value /= 1024;
-        unit++;
-    }
-    return `${new Intl.NumberFormat(locale, {maximumFractionDigits: unit === 0 ? 0 : 1}).format(value)} ${units[unit]}`;
-}
-
 export function useStrings(): {strings: Strings; locale: string} {
     const locale = useSelector((state: HostState) => getLocale(state));
     return {strings: stringsFor(locale), locale};

@@ -1,6 +1,6 @@
 import {z} from 'zod';
 
-import {calendarDay} from '../../contract/index.js';
+import {calendarDay, formatBytes} from '../../contract/index.js';
 
 /**
  * The signed events i-Reserve sends to `POST /api/v1/licences/{licence}/events` (DESIGN §3):
@@ -233,12 +233,3 @@ export function dataSchemaFor(type: EventType, maxAttachmentBytes: number): z.Zo
     }
 }
 
-export function formatBytes(bytes: number): string {
-    if (bytes >= 1024 * 1024) {
-        return `${(bytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, '')} MB`;
-    }
-    if (bytes >= 1024) {
-        return `${(bytes / 1024).toFixed(1).replace(/\.0$/, '')} KB`;
-    }
-    return `${bytes} bytes`;
-}

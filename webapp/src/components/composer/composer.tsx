@@ -1,8 +1,8 @@
 import React, {useCallback, useEffect, useRef, useState} from 'react';
 import {useDispatch, useSelector} from 'react-redux';
-import type {ReplyMode} from '@ireserve/contract';
+import {formatBytes, type ReplyMode} from '@ireserve/contract';
 
-import {format, formatFileSize, useStrings} from '../../i18n';
+import {format, useStrings} from '../../i18n';
 import {SendReplyError, sendReply, type Attachment} from '../../store/operations';
 import {getCurrentUserId, getMaxFileSize} from '../../store/selectors';
 import type {HostState} from '../../types/host';
@@ -125,7 +125,7 @@ export default function Composer({rootId, channelId, visitorName, defaultMode}: 
                 break;
             }
             if (maxFileSize !== null && file.size > maxFileSize) {
-                problems.push(format(strings.fileTooLarge, {name: file.name, size: formatFileSize(maxFileSize, locale)}));
+                problems.push(format(strings.fileTooLarge, {name: file.name, size: formatBytes(maxFileSize, locale)}));
                 continue;
             }
             attachmentCounter += 1;
@@ -217,7 +217,7 @@ export default function Composer({rootId, channelId, visitorName, defaultMode}: 
                                 className='irsv-muted'
                                 style={{flex: 'none'}}
                             >
-                                {formatFileSize(item.size, locale)}
+                                {formatBytes(item.size, locale)}
                             </span>
                             <button
                                 type='button'
