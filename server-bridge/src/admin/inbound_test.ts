@@ -1,33 +1,12 @@
 import {randomBytes} from 'node:crypto';
 import {lookup} from 'node:dns/promises';
 
+import type {InboundTestResult} from '../contract/admin_api.js';
 import {UpstreamError} from '../domain/errors.js';
-import {
-    isInternalHost, newProbeNonce, probeMessage, silenceMessage, type InboundCause, type ProbeSighting,
-} from '../domain/inbound/probe.js';
+import {isInternalHost, newProbeNonce, probeMessage, silenceMessage, type ProbeSighting} from '../domain/inbound/probe.js';
 import type {Integration} from '../domain/integration.js';
 import type {MattermostPort} from '../ports/mattermost.js';
 import type {ProbesRepository} from '../storage/probes_repository.js';
-
-/**
- * The inbound half of the Test button.
- * - Webhook mode: the bot posts a probe in the mirror channel and waits (`waitMs`, 5 s) for
- *   Mattermost's outgoing webhook to bring it back (see domain/inbound/probe.ts); the call's token
- *   says whether the hook is right; silence gets the likely causes, the address one first when the
- *   bridge's public address is loopback or private. The probe is deleted afterwards.
- * - WebSocket mode: the listener's state (connected and authenticated, or why not).
- * - Dry run: only what can be read without posting (token saved, channel public, socket state).
- * Never throws on Mattermost failures: they become the answer.
- */
-export interface InboundTestResult {
-    mode: 'outgoing_webhook' | 'websocket';
-    ok: boolean;
-    dry_run: boolean;
-    /** Set when not ok (and for warnings of a dry run). */
-    cause?: InboundCause;
-    /** Plain language: what was checked and, on failure, the likely cause and its fix. */
-    message: string;
-}
 
 export interface SocketStatus {
     state: 'connecting' | 'connected' | 'disconnected' | 'stopped' | 'standby';
@@ -87,6 +66,16 @@ function sightingResult(sighting: ProbeSighting, dryRun: boolean): InboundTestRe
     }
 }
 
+/**
+ * The inbound half of the Test button.
+ * - Webhook mode: the bot posts a probe in the mirror channel and waits (`waitMs`, 5 s) for
+ *   Mattermost's outgoing webhook to bring it back (see domain/inbound/probe.ts); the call's token
+ *   says whether the hook is right; silence gets the likely causes, the address one first when the
+ *   bridge's public address is loopback or private. The probe is deleted afterwards.
+ * - WebSocket mode: the listener's state (connected and authenticated, or why not).
+ * - Dry run: only what can be read without posting (token saved, channel public, socket state).
+ * Never throws on Mattermost failures: they become the answer.
+ */
 export async function runInboundTest(integration: Integration, port: MattermostPort, deps: InboundTestDeps, dryRun: boolean): Promise<InboundTestResult> {
     if (!integration.active) {
         return {mode: integration.inboundMode, ok: false, dry_run: dryRun, cause: 'inactive', message: 'The integration is not active: the bridge ignores agents\' replies. Switch it on, then test again.'};

@@ -15,7 +15,7 @@ import {
     type NewSecrets,
     type NotificationType,
     type RetryFailedAnswer,
-    type TestResult,
+    type TestReport,
 } from '../contract/index.js';
 import {DEFAULT_DM_SETTINGS, type Integration} from '../domain/integration.js';
 import type {Clock} from '../ports/clock.js';
@@ -32,7 +32,7 @@ import {applyDmSettings} from './dm_settings.js';
 import {ConcurrentChange, CreateRefused, DeliveryNotFound, IntegrationNotFound, InvalidSettings} from './errors.js';
 import type {FullSettingsInput, SettingsInput, UsersInput} from './input.js';
 import {checkBot, checkChannel} from './mattermost_checks.js';
-import {runInboundTest, type InboundTestDeps, type InboundTestResult} from './inbound_test.js';
+import {runInboundTest, type InboundTestDeps} from './inbound_test.js';
 import {runTest} from './test_run.js';
 import {deliveryView, integrationView, statusView} from './views.js';
 
@@ -285,7 +285,7 @@ export class AdminService {
      * The Test button: outbound (a sample post per target) and, when the bridge has the means,
      * inbound (inbound_test.ts). A dry run posts nothing: it checks what can be read.
      */
-    async test(licence: string, options: {dryRun?: boolean} = {}): Promise<{results: TestResult[]; inbound?: InboundTestResult}> {
+    async test(licence: string, options: {dryRun?: boolean} = {}): Promise<TestReport> {
         const integration = await this.#integration(licence);
         const port = this.deps.mattermost.for(integration);
         const results = await runTest(integration, port, this.deps.incomingWebhooks, {dryRun: options.dryRun});

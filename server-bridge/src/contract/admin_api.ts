@@ -145,8 +145,43 @@ export interface TestResult {
     skipped?: true;
 }
 
-export interface TestAnswer {
+/**
+ * Causes the inbound half of the Test names (`cause` of InboundTestResult):
+ * - `inactive`: the integration is switched off; inbound calls are ignored.
+ * - `no_webhook_token`: no outgoing-webhook token is saved.
+ * - `private_channel`: outgoing webhooks never fire in private channels (use WebSocket mode).
+ * - `probe_not_posted`: Mattermost refused the probe post (the outbound results say why).
+ * - `unknown_token`: the call arrived with a token that matches no integration (wrong token saved).
+ * - `other_integration`: it arrived with the token saved for another integration.
+ * - `no_call`: nothing arrived — `untrusted_address` is named instead when the bridge's public
+ *   address is loopback or private (Mattermost refuses those unless they are listed in
+ *   ServiceSettings.AllowedUntrustedInternalConnections).
+ * - `socket_*` (WebSocket mode): `socket_connecting`, `socket_disconnected`, `socket_not_started`.
+ */
+export const INBOUND_CAUSES = [
+    'inactive', 'no_webhook_token', 'private_channel', 'probe_not_posted', 'unknown_token', 'other_integration',
+    'no_call', 'untrusted_address', 'socket_connecting', 'socket_disconnected', 'socket_not_started',
+] as const;
+export type InboundCause = (typeof INBOUND_CAUSES)[number];
+
+/**
+ * The inbound half of the Test: whether agents' replies reach the bridge (server-bridge
+ * admin/inbound_test.ts; docs/self-test.md).
+ */
+export interface InboundTestResult {
+    mode: InboundMode;
+    ok: boolean;
+    dry_run: boolean;
+    /** Set when not ok (and for warnings of a dry run). */
+    cause?: InboundCause;
+    /** Plain language: what was checked and, on failure, the likely cause and its fix. */
+    message: string;
+}
+
+/** POST …/{licence}/test → 200: one result per configured target, and the inbound check. */
+export interface TestReport {
     results: TestResult[];
+    inbound?: InboundTestResult;
 }
 
 export const DELIVERY_STATUSES = ['pending', 'in_flight', 'delivered', 'failed'] as const;

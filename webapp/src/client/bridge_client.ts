@@ -16,22 +16,9 @@ import type {
     IntegrationView,
     ProblemDocument,
     RetryFailedAnswer,
-    TestResult,
+    TestReport,
 } from '@ireserve/contract';
 import axios, {AxiosError, type AxiosAdapter, type AxiosInstance, type Method} from 'axios';
-
-/** The inbound half of the Test (server-bridge admin/inbound_test.ts). */
-export type InboundTestResult = {
-    mode: 'outgoing_webhook' | 'websocket';
-    ok: boolean;
-    dry_run: boolean;
-
-    /** e.g. `unknown_token`, `untrusted_address`, `no_call`, `private_channel`, `socket_disconnected`. */
-    cause?: string;
-    message: string;
-};
-
-export type TestReport = {results: TestResult[]; inbound?: InboundTestResult};
 
 export interface BridgeAdminClient {
 

@@ -1,10 +1,14 @@
 // Test support: an in-memory bridge admin API behind an axios adapter. Components get the real
 // bridge client (URLs, headers, bodies and error typing included) with this adapter instead of
 // the network, so tests see exactly what would go over the wire.
-import type {ChannelView, DeliveryView, IntegrationPatch, IntegrationStatusView, IntegrationView, NotificationType, TestResult} from '@ireserve/contract';
+import type {
+    ChannelView, DeliveryView, InboundTestResult, IntegrationPatch, IntegrationStatusView, IntegrationView, NotificationType, TestResult,
+} from '@ireserve/contract';
 import {AxiosError, AxiosHeaders, type AxiosAdapter, type AxiosResponse, type InternalAxiosRequestConfig} from 'axios';
 
-import {createBridgeClient, type BridgeClientFactory, type InboundTestResult} from '../client/bridge_client';
+import {createBridgeClient, type BridgeClientFactory} from '../client/bridge_client';
+
+import {Gate} from './gate';
 
 export const BRIDGE_URL = 'https://bridge.example.com';
 export const LICENCE = 'L-1001';
@@ -93,8 +97,7 @@ export class FakeBridge {
 
     /** Answers for the next matching requests ("PATCH", "GET /channels", …), used once each. */
     private readonly overrides: Array<{key: string; answer: Answer}> = [];
-    private gate: Promise<void> | null = null;
-    private openGate: (() => void) | null = null;
+    private readonly gate = new Gate();
 
     /** The next request whose "METHOD /sub-path" starts with `key` gets `answer`. */
     answerNext(key: string, answer: Answer): void {
@@ -103,14 +106,11 @@ export class FakeBridge {
 
     /** Requests wait until release() (to see loading and saving states). */
     hold(): void {
-        this.gate = new Promise((resolve) => {
-            this.openGate = resolve;
-        });
+        this.gate.hold();
     }
 
     release(): void {
-        this.openGate?.();
-        this.gate = null;
+        this.gate.release();
     }
 
     calls(method: string, pathPart = ''): SeenRequest[] {
@@ -126,9 +126,7 @@ export class FakeBridge {
         const sub = url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) : url.pathname;
         const body = typeof config.data === 'string' && config.data !== '' ? JSON.parse(config.data) : config.data;
         this.requests.push({method, path: url.pathname + url.search, body, authorization: String(config.headers?.Authorization ?? '')});
-        if (this.gate) {
-            await this.gate;
-        }
+        await this.gate.pass();
 
         const key = `${method} ${sub}`;
         const index = this.overrides.findIndex((o) => key.startsWith(o.key));

@@ -1,3 +1,5 @@
+import type {InboundCause} from '../../contract/admin_api.js';
+
 /**
  * The inbound self-test's probe (webhook mode): the bot posts a message carrying a random nonce
  * in the mirror channel; Mattermost's outgoing webhook fires for the bot's own posts too
@@ -23,21 +25,6 @@ export function probeMessage(nonce: string): string {
 /** What came of a probe: the call arrived with this integration's token, another's, or one no integration holds. */
 export type ProbeSighting = 'ok' | 'other_integration' | 'unknown_token';
 
-/**
- * Causes the self-test names (`cause` in its answer):
- * - `inactive`: the integration is switched off; inbound calls are ignored.
- * - `no_webhook_token`: no outgoing-webhook token is saved.
- * - `private_channel`: outgoing webhooks never fire in private channels (use WebSocket mode).
- * - `probe_not_posted`: Mattermost refused the probe post (the outbound results say why).
- * - `unknown_token`: the call arrived with a token that matches no integration (wrong token saved).
- * - `other_integration`: it arrived with the token saved for another integration.
- * - `no_call`: nothing arrived — `untrusted_address` is named first when the bridge's public
- *   address is loopback or private (Mattermost refuses those unless they are listed in
- *   ServiceSettings.AllowedUntrustedInternalConnections).
- * - `socket_*` (WebSocket mode): `socket_connecting`, `socket_disconnected`, `socket_not_started`.
- */
-export type InboundCause = 'inactive' | 'no_webhook_token' | 'private_channel' | 'probe_not_posted' | 'unknown_token'
-    | 'other_integration' | 'no_call' | 'untrusted_address' | 'socket_connecting' | 'socket_disconnected' | 'socket_not_started';
 
 /** Whether a host (name or IP literal) is loopback or private — what Mattermost calls "untrusted internal". */
 export function isInternalHost(host: string): boolean {

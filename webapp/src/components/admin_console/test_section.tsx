@@ -2,9 +2,9 @@
 // channel; each result shows what was tested, whether it worked (with a link to the sample post)
 // and otherwise the plain-language fix the bridge gave.
 import React, {useState} from 'react';
-import type {ChannelView, TestResult} from '@ireserve/contract';
+import type {ChannelView, InboundTestResult, TestResult} from '@ireserve/contract';
 
-import type {BridgeAdminClient, InboundTestResult} from '../../client/bridge_client';
+import type {BridgeAdminClient} from '../../client/bridge_client';
 import {format, notificationTypeLabel, useStrings, type Strings} from '../../i18n';
 
 import {errorMessage} from './messages';
