@@ -6,6 +6,7 @@ import type {UserProfile} from '@mattermost/types/users';
 import {MattermostError, type MattermostClient, type NewPost} from '../client/mattermost_client';
 
 import {makePost} from './fixtures';
+import {Gate} from './gate';
 
 export class FakeClient implements MattermostClient {
     created: NewPost[] = [];
@@ -18,31 +19,24 @@ export class FakeClient implements MattermostClient {
     postActionFailure: MattermostError | null = null;
     channelMembers: UserProfile[] = [];
     memberRequests: string[] = [];
-    private actionGate: Promise<void> | null = null;
-    private openActionGate: (() => void) | null = null;
     thread: PostList = {order: [], posts: {}, next_post_id: '', prev_post_id: '', first_inaccessible_post_time: 0};
     channelPosts: PostList = {order: [], posts: {}, next_post_id: '', prev_post_id: '', first_inaccessible_post_time: 0};
-    private gate: Promise<void> | null = null;
-    private openGate: (() => void) | null = null;
+    private readonly postGate = new Gate();
+    private readonly actionGate = new Gate();
     private nextId = 0;
 
     /** Makes createPost wait until release() is called. */
     hold(): void {
-        this.gate = new Promise((resolve) => {
-            this.openGate = resolve;
-        });
+        this.postGate.hold();
     }
 
     release(): void {
-        this.openGate?.();
-        this.gate = null;
+        this.postGate.release();
     }
 
     async createPost(post: NewPost): Promise<Post> {
         this.created.push(post);
-        if (this.gate) {
-            await this.gate;
-        }
+        await this.postGate.pass();
         if (this.createPostFailure) {
             throw this.createPostFailure;
         }
@@ -78,21 +72,16 @@ export class FakeClient implements MattermostClient {
 
     /** Makes doPostAction wait until releaseActions() is called. */
     holdActions(): void {
-        this.actionGate = new Promise((resolve) => {
-            this.openActionGate = resolve;
-        });
+        this.actionGate.hold();
     }
 
     releaseActions(): void {
-        this.openActionGate?.();
-        this.actionGate = null;
+        this.actionGate.release();
     }
 
     async doPostAction(postId: string, actionId: string, selectedOption = ''): Promise<void> {
         this.postActions.push({postId, actionId, selectedOption});
-        if (this.actionGate) {
-            await this.actionGate;
-        }
+        await this.actionGate.pass();
         if (this.postActionFailure) {
             throw this.postActionFailure;
         }

@@ -88,8 +88,9 @@ export function rootProps(licence: string, conversationId: string, context: Conv
 }
 
 /**
- * The conversation's root post. `rethreaded` says the earlier root was deleted in Mattermost and
- * this one replaces it (self-heal).
+ * The conversation's root post. `options.previousRootId` (set by self-heal) says the earlier root
+ * was deleted in Mattermost and this one replaces it; `options.number` is the conversation's short
+ * number (`#17`); `options.card` adds the action buttons, each context signed by `sign`.
  */
 export function rootPost(licence: string, conversationId: string, context: ConversationContext, relayMode: RelayMode, options: RootExtras = {}): RootPostContent {
     const visitor = context.visitor_name ? safeInline(context.visitor_name) : 'an unnamed visitor';
