@@ -28,6 +28,7 @@ describe('parseConversation', () => {
                 assigneeUsername: null,
                 relayMode: 'all_replies',
                 waitingSince: null,
+                booking: null,
             },
         });
     });

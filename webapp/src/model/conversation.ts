@@ -17,6 +17,8 @@ import {
 } from '@ireserve/contract';
 import type {Post} from '@mattermost/types/posts';
 
+import {parseBooking, type Booking} from './booking';
+
 export type Conversation = {
     licence: string;
     conversationId: string;
@@ -41,6 +43,9 @@ export type Conversation = {
 
     /** Since when the visitor waits for an answer (ms; `waiting_since`), or null when nobody waits. */
     waitingSince: number | null;
+
+    /** The guest's booking (DESIGN §13), or null when the root carries none. */
+    booking: Booking | null;
 };
 
 export type ParsedConversation =
@@ -161,6 +166,7 @@ export function parseConversation(post: Pick<Post, 'type' | 'props' | 'create_at
             assigneeUsername: text(record(props.assignee)?.username),
             relayMode,
             waitingSince: timestamp(props.waiting_since),
+            booking: parseBooking(props.booking),
         },
     };
 }

@@ -144,3 +144,33 @@ test('no waiting time without waiting_since; Dutch waiting time', () => {
     renderWithStore(<ConversationCard post={waiting}/>, makeStore(makeEntities([waiting], [], {locale: 'nl'})));
     expect(screen.getByTestId('irsv-waiting')).toHaveTextContent('wacht 5 min');
 });
+
+describe('the booking block', () => {
+    const booking = {reference: 'R-2025-0042', url: 'https://app.ireserve.example/bookings/42', arrival: '2025-07-03', departure: '2025-07-10', accommodation: 'Beach house 6', guests: {adults: 2, children: 1}, status: 'confirmed'};
+
+    test.each([
+        ['en', 'Booking', 'Jul 3 – 10 · 7 nights', '2 adults, 1 child'],
+        ['nl', 'Boeking', '3–10 jul · 7 nachten', '2 volwassenen, 1 kind'],
+    ])('%s: reference linked, dates with nights, accommodation, guests, status', (locale, label, stay, guests) => {
+        const root = makeRoot(conversationProps({booking}));
+        renderWithStore(<ConversationCard post={root}/>, makeStore(makeEntities([root], [], {locale})));
+        const block = within(screen.getByRole('region', {name: label === 'Booking' ? 'Web chat with Anna de Vries' : 'Webchat met Anna de Vries'})).getByRole('region', {name: label});
+        expect(within(block).getByRole('link', {name: 'R-2025-0042'})).toHaveAttribute('href', booking.url);
+        expect(block.textContent!.replace(/\s/g, ' ')).toContain(stay);
+        expect(within(block).getByText('Beach house 6')).toBeInTheDocument();
+        expect(within(block).getByText(guests)).toBeInTheDocument();
+        expect(within(block).getByText('confirmed')).toBeInTheDocument();
+    });
+
+    test('follows the patched root: a changed booking shows, a removed one goes', () => {
+        const root = makeRoot(conversationProps({booking}));
+        const store = makeStore(makeEntities([root]));
+        const {rerender} = renderWithStore(<ConversationCard post={root}/>, store);
+        expect(screen.getByRole('link', {name: 'R-2025-0042'})).toBeInTheDocument();
+        rerender(<ConversationCard post={makeRoot(conversationProps({booking: {reference: 'R-2025-0043', arrival: '2025-07-04', departure: '2025-07-05'}}))}/>);
+        expect(screen.getByText('R-2025-0043')).toBeInTheDocument();
+        expect(screen.getByRole('region', {name: 'Booking'}).textContent!.replace(/\s/g, ' ')).toContain('Jul 4 – 5 · 1 night');
+        rerender(<ConversationCard post={makeRoot(conversationProps())}/>);
+        expect(screen.queryByRole('region', {name: 'Booking'})).not.toBeInTheDocument();
+    });
+});

@@ -6,6 +6,7 @@ import {parseConversation} from '../../model/conversation';
 import {openConversation} from '../../rhs';
 import {selectorsFor} from '../../store/selectors';
 import type {HostState, PostTypeComponentProps} from '../../types/host';
+import BookingDetails from '../booking_details/booking_details';
 import ConversationActions from '../conversation_actions/conversation_actions';
 import ConversationFacts, {StatusPill} from '../conversation_facts/conversation_facts';
 import {IreserveIcon} from '../icons/icons';
@@ -79,6 +80,7 @@ export default function ConversationCard({post, isRHS}: PostTypeComponentProps) 
                 conversation={conversation}
                 count={Math.max(loadedCount, post.reply_count ?? 0)}
             />
+            <BookingDetails booking={conversation.booking}/>
             {!inSearchResult && (
                 <ConversationActions
                     root={post}

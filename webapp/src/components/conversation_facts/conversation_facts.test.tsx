@@ -9,7 +9,7 @@ import type {Conversation} from '../../model/conversation';
 
 const conversation: Conversation = {
     licence: 'L-1', conversationId: 'c', visitorName: 'Anna', visitorEmail: null, pageUrl: 'https://park.example.com/',
-    startedAt: T0, status: 'open', number: null, assignee: null, assigneeUserId: null, assigneeUsername: null, relayMode: 'all_replies', waitingSince: null,
+    startedAt: T0, status: 'open', number: null, assignee: null, assigneeUserId: null, assigneeUsername: null, relayMode: 'all_replies', waitingSince: null, booking: null,
 };
 
 test('terms and values, status only when asked', () => {

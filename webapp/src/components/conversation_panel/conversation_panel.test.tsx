@@ -183,3 +183,36 @@ test('offers the same actions beside the composer and shows why i-Reserve refuse
     });
     expect(screen.queryByTestId('irsv-refused-note')).not.toBeInTheDocument();
 });
+
+test.each([
+    ['en', 'Booking', 'Jul 3 – 10 · 7 nights', 'Beach house 6'],
+    ['nl', 'Boeking', '3–10 jul · 7 nachten', 'Beach house 6'],
+])('%s: the panel shows the booking beside the conversation, and follows a patched root', async (locale, label, stay, accommodation) => {
+    // In 2025, so the stay's dates show without their year.
+    jest.useFakeTimers({now: T0, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask']});
+    try {
+        await bookingInPanel(locale, label, stay, accommodation);
+    } finally {
+        jest.useRealTimers();
+    }
+});
+
+async function bookingInPanel(locale: string, label: string, stay: string, accommodation: string): Promise<void> {
+    const booking = {reference: 'R-2025-0042', url: 'https://app.ireserve.example/bookings/42', arrival: '2025-07-03', departure: '2025-07-10', accommodation: 'Beach house 6', guests: {adults: 2}, status: 'confirmed'};
+    const root = makeRoot(conversationProps({booking}));
+    const store = makeStore(makeEntities([root, guest1], [], {locale}));
+    const client = new FakeClient();
+    client.thread = postList([root, guest1]);
+    store.dispatch(selectConversation(ROOT_ID, CHANNEL_ID));
+    renderWithStore(<ConversationPanel/>, store, client);
+    const block = await screen.findByRole('region', {name: label});
+    expect(within(block).getByRole('link', {name: 'R-2025-0042'})).toHaveAttribute('href', booking.url);
+    expect(block.textContent!.replace(/\s/g, ' ')).toContain(stay);
+    expect(within(block).getByText(accommodation)).toBeInTheDocument();
+
+    act(() => {
+        store.dispatch(hostPostReceived(makeRoot(conversationProps({booking: {...booking, reference: 'R-2025-0043', url: undefined}}), {update_at: T0 + 1})));
+    });
+    await waitFor(() => expect(within(screen.getByRole('region', {name: label})).getByText('R-2025-0043')).toBeInTheDocument());
+    expect(within(screen.getByRole('region', {name: label})).queryByRole('link')).not.toBeInTheDocument();
+}

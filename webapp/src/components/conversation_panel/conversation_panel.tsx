@@ -10,6 +10,7 @@ import type {HostState} from '../../types/host';
 import ConversationActions from '../conversation_actions/conversation_actions';
 import LoadError from '../load_error/load_error';
 import Composer from '../composer/composer';
+import BookingDetails from '../booking_details/booking_details';
 import ConversationFacts from '../conversation_facts/conversation_facts';
 import ConversationList from '../conversation_list/conversation_list';
 import RecentReplies from '../recent_replies/recent_replies';
@@ -129,6 +130,7 @@ function ConversationView({rootId}: {rootId: string}) {
                                 showStatus={true}
                             />
                         ) : <p className='irsv-card__notice'>{strings.unsupportedConversation}</p>}
+                        {conversation && <BookingDetails booking={conversation.booking}/>}
                         {conversation && (
                             <ConversationActions
                                 root={root}
