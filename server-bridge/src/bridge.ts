@@ -29,6 +29,8 @@ import {Metrics} from './observability/metrics.js';
 import {OutboundDelivery} from './outbound/delivery.js';
 import {notificationTargetOf} from './outbound/jobs.js';
 import {DirectMessages} from './outbound/direct_messages.js';
+import {ConversationErasure} from './outbound/erasure.js';
+import {ErasureIntake} from './outbound/erasure_intake.js';
 import {EventIntake} from './outbound/intake.js';
 import {RateGate} from './outbound/rate_gate.js';
 import {OutboxWorker, type JobHandler} from './outbox/worker.js';
@@ -38,6 +40,7 @@ import {openDatabase, type DatabaseHandle} from './storage/database.js';
 import {AgentNotifyRepository} from './storage/agent_notify_repository.js';
 import {ConversationsRepository} from './storage/conversations_repository.js';
 import {DirectoryRepository} from './storage/directory_repository.js';
+import {ErasuresRepository} from './storage/erasures_repository.js';
 import {EventsRepository} from './storage/events_repository.js';
 import {Housekeeping} from './storage/housekeeping.js';
 import {InboundStateRepository} from './storage/inbound_state_repository.js';
@@ -124,10 +127,12 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
         const messages = new MessagesRepository(database.db, clock);
         const ledger = new PostLedger({messages, logger, clock});
         const agentNotify = new AgentNotifyRepository(database.db, clock);
+        // Erasure (DESIGN §12): the records, the job, and the guard that keeps erased conversations' jobs from doing anything.
+        const erasures = new ErasuresRepository(database.db, database.kind, clock);
         // Personal DMs from the bot (dm_settings), queued by the outbound jobs.
         const directMessages = new DirectMessages({
             sessions: context.sessions, ledger, conversations: context.conversations, directory: context.directory,
-            outbox, logger, wakeWorker: () => context.wakeWorker(), agentNotify,
+            outbox, logger, wakeWorker: () => context.wakeWorker(), agentNotify, erasures,
         });
         const outbound = new OutboundDelivery({
             sessions: context.sessions, ledger, conversations: context.conversations, messages, logger, directMessages,
@@ -140,7 +145,9 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
             outbox, sessions: context.sessions, ledger, ireserve,
             wakeWorker: () => context.wakeWorker(), maxAttempts: config.delivery.maxAttempts,
         });
-        Object.assign(handlers, outbound.handlers(), directMessages.handlers(), actions.handlers());
+        const erasure = new ConversationErasure({sessions: context.sessions, conversations: context.conversations, messages, erasures, logger});
+        Object.assign(handlers, outbound.handlers(), directMessages.handlers(), actions.handlers(), erasure.handlers());
+        Object.assign(handlers, erasure.guard(handlers));
         const events = new EventsRepository(database.db, clock);
         // The Test button's inbound probes (admin/inbound_test.ts), seen by any process's webhook route.
         const probes = new ProbesRepository(database.db, clock);
@@ -148,6 +155,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
         const intake = new EventIntake({
             db: database.db, clock, integrations: context.integrations, events,
             messages, outbox, wakeWorker: () => context.wakeWorker(), agentNotify,
+            erasure: new ErasureIntake({erasures, outbox}),
         });
         worker = new OutboxWorker({
             repository: outbox,

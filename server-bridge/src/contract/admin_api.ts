@@ -231,6 +231,38 @@ export interface RetryFailedAnswer {
     retried: number;
 }
 
+/** An erasure's state: `in_progress` until the posts are deleted and the bridge's tables scrubbed. */
+export const ERASURE_STATUSES = ['in_progress', 'done', 'partial'] as const;
+export type ErasureStatus = (typeof ERASURE_STATUSES)[number];
+/** `event`: i-Reserve sent `conversation.erased`; `retention`: the integration's `retention_days` ran out. */
+export type ErasureSource = 'event' | 'retention';
+
+/** Something an erasure could not delete (status `partial`), and why. */
+export interface ErasureKept {
+    /** `post`: a Mattermost post; `file`: a file still served by Mattermost; `thread`: a root and its replies. */
+    what: 'post' | 'file' | 'thread';
+    /** The Mattermost id. */
+    id: string;
+    /** Plain language. */
+    reason: string;
+}
+
+/** One entry of GET …/{licence}/erasures (DESIGN §12). */
+export interface ErasureView {
+    conversation_id: string;
+    status: ErasureStatus;
+    source: ErasureSource;
+    requested_at: string;
+    /** null while in progress. */
+    completed_at: string | null;
+    /** What could not be deleted and why; empty when everything was. */
+    kept: ErasureKept[];
+}
+
+export interface ErasuresAnswer {
+    erasures: ErasureView[];
+}
+
 /** One field at fault in a refused request. */
 export interface FieldIssue {
     /** Dotted path of the field, as sent (e.g. `mattermost.bot_token`). */

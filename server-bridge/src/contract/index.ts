@@ -10,7 +10,7 @@
  * - booking.ts   — the guest's booking beside the chat (DESIGN §13): its shape and calendar-day helpers.
  * - settings.ts  — notification types, relay/inbound/auth modes, direct-message settings, reminders.
  * - admin_api.ts — the admin API's requests and answers (integration view and patch, status,
- *                  channels, test results, deliveries, problem+json) and delivery error codes (DESIGN §5).
+ *                  channels, test results, deliveries, erasures, problem+json) and delivery error codes (DESIGN §5).
  * - format.ts    — wording both halves show alike (byte sizes).
  *
  * Rules: pure TypeScript without runtime dependencies (no imports outside this folder, no Node or

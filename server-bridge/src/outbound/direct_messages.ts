@@ -14,6 +14,7 @@ import type {MattermostPort} from '../ports/mattermost.js';
 import type {AgentNotifyRepository} from '../storage/agent_notify_repository.js';
 import type {ConversationsRepository} from '../storage/conversations_repository.js';
 import type {DirectoryRepository} from '../storage/directory_repository.js';
+import type {ErasuresRepository} from '../storage/erasures_repository.js';
 import type {Job, NewJob, OutboxRepository} from '../storage/outbox_repository.js';
 
 import {OUTBOUND_JOB_KINDS, type DirectMessagePayload} from './jobs.js';
@@ -50,6 +51,8 @@ export interface DirectMessagesDeps {
     wakeWorker: () => void;
     /** Agents' own choices (`/ireserve notify`); without it the admin's settings alone decide. */
     agentNotify?: AgentNotifyRepository;
+    /** Notes a conversation's DMs among its posts, so its erasure deletes them (DESIGN §12). */
+    erasures?: ErasuresRepository;
 }
 
 const EXCERPT_RUNES = 300;
@@ -166,6 +169,9 @@ export class DirectMessages {
             content: {message, props},
             matches: (post) => (post.props as Record<string, {dm_key?: unknown} | undefined> | undefined)?.[IRESERVE_PROPS_KEY]?.dm_key === key,
         });
+        if (payload.conversation_id) {
+            await this.deps.erasures?.notePost(job.licence, payload.conversation_id, postId, 'direct_message');
+        }
         logger.info({licence: job.licence, job: job.id, reason: payload.reason, post: postId}, 'direct message sent');
     }
 

@@ -12,6 +12,7 @@ import type {AgentNotifyRepository} from '../storage/agent_notify_repository.js'
 import type {OutboxRepository} from '../storage/outbox_repository.js';
 import type {Database} from '../storage/schema.js';
 
+import type {ErasureIntake} from './erasure_intake.js';
 import {OUTBOUND_JOB_KINDS, orderingKeyFor, type OutboundJobPayload} from './jobs.js';
 
 export type IntakeFailure =
@@ -30,7 +31,7 @@ export class IntakeError extends Error {
 export type IntakeResult =
     | {status: 'accepted'}
     | {status: 'duplicate'; of: 'event' | 'message'}
-    | {status: 'not_sent'; reason: string};
+    | {status: 'not_sent'; reason: string; detail?: string};
 
 export interface SignatureHeaders {
     id?: string;
@@ -74,6 +75,8 @@ export class EventIntake {
         wakeWorker: () => void;
         /** Agents' own DM choices: an unmapped notification type still goes when an agent subscribed to it. */
         agentNotify?: AgentNotifyRepository;
+        /** Erasure (DESIGN §12): `conversation.erased`, and events of erased conversations. */
+        erasure?: ErasureIntake;
     }) {}
 
     /**
@@ -166,6 +169,10 @@ export class EventIntake {
         const licence = integration.licence;
         if (!await events.record(licence, webhookId, event.type, trx)) {
             return {status: 'duplicate', of: 'event'};
+        }
+        const erased = await this.deps.erasure?.screen(trx, licence, webhookId, event);
+        if (erased) {
+            return erased;
         }
         if (event.type === 'conversation.message'
             && !await messages.insertQueued(licence, event.data.conversation_id, event.data.message_id, trx)) {

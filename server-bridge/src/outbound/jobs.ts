@@ -1,7 +1,8 @@
 import type {DeliveryTarget} from '../domain/delivery_target.js';
 import type {Integration} from '../domain/integration.js';
+import type {NewJob} from '../storage/outbox_repository.js';
 import type {
-    ConversationMessage, ConversationMessageDeleted, ConversationMessageEdited, ConversationStarted, ConversationUpdated, EventType, NotificationEvent,
+    ConversationErased, ConversationMessage, ConversationMessageDeleted, ConversationMessageEdited, ConversationStarted, ConversationUpdated, EventType, NotificationEvent,
 } from '../domain/outbound/events.js';
 
 /**
@@ -16,6 +17,7 @@ export const OUTBOUND_JOB_KINDS = {
     'notification': 'outbound.notification',
     'conversation.message_edited': 'outbound.conversation.message_edited',
     'conversation.message_deleted': 'outbound.conversation.message_deleted',
+    'conversation.erased': 'outbound.conversation.erased',
     'direct_message': 'outbound.direct_message',
 } as const satisfies Record<EventType | 'direct_message', string>;
 
@@ -26,7 +28,9 @@ export type OutboundJobPayload =
     | {event_id: string; type: 'conversation.updated'; data: ConversationUpdated}
     | {event_id: string; type: 'notification'; data: NotificationEvent}
     | {event_id: string; type: 'conversation.message_edited'; data: ConversationMessageEdited}
-    | {event_id: string; type: 'conversation.message_deleted'; data: ConversationMessageDeleted};
+    | {event_id: string; type: 'conversation.message_deleted'; data: ConversationMessageDeleted}
+
+    | {event_id: string; type: 'conversation.erased'; data: ConversationErased};
 
 /**
  * Jobs of one conversation share an ordering key, so they run one at a time in arrival order;
@@ -59,4 +63,17 @@ export interface DirectMessagePayload {
     text?: string;
     /** subscription: the notification. */
     notification?: NotificationEvent;
+}
+
+/**
+ * The job that erases a conversation (outbound/erasure.ts): in the conversation's ordering key, so
+ * it runs after the jobs queued before it and never beside one; one per conversation (dedupe key).
+ * `event_id` is the `conversation.erased` event's id, or `retention:<conversation>` for the sweep.
+ */
+export function erasureJob(licence: string, conversationId: string, eventId: string): NewJob {
+    const payload: OutboundJobPayload = {event_id: eventId, type: 'conversation.erased', data: {conversation_id: conversationId}};
+    return {
+        licence, direction: 'outbound', kind: OUTBOUND_JOB_KINDS['conversation.erased'], orderingKey: orderingKeyFor(payload),
+        conversationId, dedupeKey: `erase:${conversationId}`, payload,
+    };
 }

@@ -108,11 +108,18 @@ export class ConversationsRepository {
             .where('licence', '=', licence).where('conversation_id', '=', conversationId).execute();
     }
 
-    /** Links the conversation to its (new) root post. */
+    /** Links the conversation to its (new) root post, and notes the root among the conversation's posts. */
     async linkRoot(licence: string, conversationId: string, channelId: string, rootPostId: string): Promise<void> {
-        await this.db.updateTable('conversations')
-            .set({channel_id: channelId, root_post_id: rootPostId, updated_at: this.clock.now()})
-            .where('licence', '=', licence).where('conversation_id', '=', conversationId).execute();
+        const now = this.clock.now();
+        await this.db.transaction().execute(async (trx) => {
+            await trx.updateTable('conversations')
+                .set({channel_id: channelId, root_post_id: rootPostId, updated_at: now})
+                .where('licence', '=', licence).where('conversation_id', '=', conversationId).execute();
+            // Every root a conversation ever had is remembered, so an erasure finds self-healed ones too (DESIGN §12).
+            await trx.insertInto('conversation_posts')
+                .values({licence, conversation_id: conversationId, post_id: rootPostId, role: 'root', created_at: now})
+                .onConflict((oc) => oc.columns(['licence', 'post_id']).doNothing()).execute();
+        });
     }
 
     /** Open conversations of one channel with a root post, by number (for `/ireserve open`). */

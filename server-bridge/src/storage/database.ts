@@ -84,6 +84,10 @@ function openSqlite(file: string): Db {
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('foreign_keys = ON');
+    // Deleted content is overwritten with zeros, freed pages included: an erased conversation's
+    // text must not survive in the file's free space (DESIGN §12; ErasuresRepository.reclaim
+    // truncates the WAL, whose older frames hold earlier versions of the pages).
+    sqlite.pragma('secure_delete = ON');
     return new Kysely<Database>({dialect: new SqliteDialect({database: withStatementCache(sqlite)})});
 }
 

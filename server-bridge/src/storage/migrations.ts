@@ -175,6 +175,39 @@ export function migrations(kind: DatabaseKind): Record<string, Migration> {
                 await db.schema.alterTable('messages').addColumn('deleted_at', bigint).execute();
             },
         },
+        '0007_erasure': {
+            // DESIGN §12: a conversation's erasure (GDPR art. 17) — its record and what could not be
+            // deleted; every Mattermost post the bridge made for a conversation that is not a reply
+            // under its current root (each root it ever had, its direct messages), so an erasure
+            // finds them all; the optional per-integration retention of closed conversations.
+            async up(db: Kysely<unknown>) {
+                await db.schema.createTable('erasures')
+                    .addColumn('licence', 'text', (c) => c.notNull())
+                    .addColumn('conversation_id', 'text', (c) => c.notNull())
+                    .addColumn('status', 'text', (c) => c.notNull())
+                    .addColumn('source', 'text', (c) => c.notNull())
+                    .addColumn('kept', 'text', (c) => c.notNull().defaultTo('[]'))
+                    .addColumn('requested_at', bigint, (c) => c.notNull())
+                    .addColumn('completed_at', bigint)
+                    .addPrimaryKeyConstraint('erasures_pk', ['licence', 'conversation_id'])
+                    .execute();
+                await db.schema.createIndex('erasures_requested').on('erasures')
+                    .columns(['licence', 'requested_at']).execute();
+                await db.schema.createTable('conversation_posts')
+                    .addColumn('licence', 'text', (c) => c.notNull())
+                    .addColumn('post_id', 'text', (c) => c.notNull())
+                    .addColumn('conversation_id', 'text', (c) => c.notNull())
+                    .addColumn('role', 'text', (c) => c.notNull())
+                    .addColumn('created_at', bigint, (c) => c.notNull())
+                    .addPrimaryKeyConstraint('conversation_posts_pk', ['licence', 'post_id'])
+                    .execute();
+                await db.schema.createIndex('conversation_posts_conversation').on('conversation_posts')
+                    .columns(['licence', 'conversation_id']).execute();
+                await db.schema.alterTable('integrations').addColumn('retention_days', 'integer').execute();
+                await db.schema.createIndex('conversations_status_updated').on('conversations')
+                    .columns(['licence', 'status', 'updated_at']).execute();
+            },
+        },
     };
 }
 

@@ -32,6 +32,8 @@ export interface IntegrationsTable {
     slash_command_token_enc: string | null;
     /** HMAC of the slash command's token under the secret key: finds the integration for a token. */
     slash_command_token_hash: string | null;
+    /** Closed conversations untouched for this many days are erased (DESIGN §12); null keeps them. */
+    retention_days: number | null;
     active: number;
     bot_user_id: string | null;
     last_error: string | null;
@@ -115,6 +117,30 @@ export interface KeyValueTable {
     updated_at: number;
 }
 
+/** A conversation's erasure (DESIGN §12): kept after the personal data is gone. */
+export interface ErasuresTable {
+    licence: string;
+    conversation_id: string;
+    /** 'in_progress' until the posts are deleted and the tables scrubbed; then 'done' or 'partial'. */
+    status: string;
+    /** 'event' (conversation.erased) or 'retention' (retention_days). */
+    source: string;
+    /** JSON array of what could not be deleted: [{what, id, reason}]. */
+    kept: string;
+    requested_at: number;
+    completed_at: number | null;
+}
+
+/** Posts the bridge made for a conversation outside its current thread's replies: each root it had, its direct messages. */
+export interface ConversationPostsTable {
+    licence: string;
+    post_id: string;
+    conversation_id: string;
+    /** 'root' or 'direct_message'. */
+    role: string;
+    created_at: number;
+}
+
 export interface Database {
     integrations: IntegrationsTable;
     events: EventsTable;
@@ -123,4 +149,6 @@ export interface Database {
     outbox: OutboxTable;
     directory_users: DirectoryUsersTable;
     kv: KeyValueTable;
+    erasures: ErasuresTable;
+    conversation_posts: ConversationPostsTable;
 }

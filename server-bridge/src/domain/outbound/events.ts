@@ -9,7 +9,7 @@ import {calendarDay, formatBytes} from '../../contract/index.js';
  */
 export const EVENT_TYPES = [
     'conversation.started', 'conversation.message', 'conversation.updated', 'notification',
-    'conversation.message_edited', 'conversation.message_deleted',
+    'conversation.message_edited', 'conversation.message_deleted', 'conversation.erased',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -189,6 +189,11 @@ export const notificationSchema = z.object({
     })).max(20, 'at most 20 fields').optional(),
 });
 
+/** DESIGN §12: the conversation is to be forgotten (GDPR art. 17). */
+export const conversationErasedSchema = z.object({
+    conversation_id: id,
+});
+
 export type ConversationStarted = z.infer<typeof conversationStartedSchema>;
 export type ConversationMessage = z.infer<ReturnType<typeof conversationMessageSchema>>;
 export type ConversationUpdated = z.infer<typeof conversationUpdatedSchema>;
@@ -196,6 +201,7 @@ export type NotificationEvent = z.infer<typeof notificationSchema>;
 export type Booking = z.infer<typeof bookingSchema>;
 export type ConversationMessageEdited = z.infer<typeof conversationMessageEditedSchema>;
 export type ConversationMessageDeleted = z.infer<typeof conversationMessageDeletedSchema>;
+export type ConversationErased = z.infer<typeof conversationErasedSchema>;
 export type Attachment = ConversationMessage['attachments'][number];
 
 export type OutboundEvent =
@@ -204,7 +210,9 @@ export type OutboundEvent =
     | {type: 'conversation.updated'; data: ConversationUpdated}
     | {type: 'notification'; data: NotificationEvent}
     | {type: 'conversation.message_edited'; data: ConversationMessageEdited}
-    | {type: 'conversation.message_deleted'; data: ConversationMessageDeleted};
+    | {type: 'conversation.message_deleted'; data: ConversationMessageDeleted}
+
+    | {type: 'conversation.erased'; data: ConversationErased};
 
 /** Built once per limit: building a zod schema costs ~40x a parse (measured by the benchmarks). */
 const messageSchemas = new Map<number, ReturnType<typeof conversationMessageSchema>>();
@@ -230,6 +238,8 @@ export function dataSchemaFor(type: EventType, maxAttachmentBytes: number): z.Zo
         return conversationMessageEditedSchema;
     case 'conversation.message_deleted':
         return conversationMessageDeletedSchema;
+    case 'conversation.erased':
+        return conversationErasedSchema;
     }
 }
 

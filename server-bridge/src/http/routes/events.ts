@@ -107,7 +107,7 @@ export function eventRoutes(deps: {intake: EventIntake; metrics: Metrics; maxAtt
             if (result.status === 'duplicate') {
                 return reply.code(200).send({status: 'duplicate'});
             }
-            return reply.code(200).send({status: 'not_sent', reason: result.reason});
+            return reply.code(200).send({status: 'not_sent', reason: result.reason, ...(result.detail ? {detail: result.detail} : {})});
         });
     };
 }
