@@ -21,6 +21,7 @@ function personal() {
         texts: [`my booking number is Q${tag}1`, `please call me on ${tag}22`, `the third text ${tag}333`],
         file: `passport scan ${tag}-file-content`,
         agentText: `Agent answer for Zelda ${tag}44`,
+        edited: `edited text of Zelda ${tag}55`,
     };
 }
 
@@ -98,6 +99,7 @@ for (const engine of ENGINES) {
                 const uploaded = await (await fetch(`${rig.standIn.url}/api/v4/files`, {method: 'POST', headers: {authorization: `Bearer ${rig.seed.agent.token}`}, body: upload})).json() as {file_infos: Array<{id: string}>};
                 const agentPost = rig.standIn.createPost(rig.seed.agent.user.id, {channel_id: rig.seed.channel.id, root_id: currentRoot.id, message: p.agentText, file_ids: [uploaded.file_infos[0]!.id]});
                 await rig.send(message(cid, 'm3', p.texts[2]!, {sender: {type: 'visitor', name: p.name}}));
+                await rig.send({type: 'conversation.message_edited', data: {conversation_id: cid, message_id: 'm3', text: p.edited}});
                 await rig.send(message('kept-1', 'k1', kept.texts[0]!));
                 assert.equal(await drained(rig), 0);
 
@@ -153,7 +155,7 @@ for (const engine of ENGINES) {
                 assert.equal((await db.selectFrom('messages').select('message_id').where('licence', '=', rig.licence).where('conversation_id', '=', cid).execute()).length, 3, 'message ids kept');
 
                 const bytes = await storedBytes(rig, engine);
-                assertAbsent(bytes, [p.name, p.email, ...p.texts, p.file, Buffer.from(p.file).toString('base64')], `the ${engine} database`);
+                assertAbsent(bytes, [p.name, p.email, ...p.texts, p.edited, p.file, Buffer.from(p.file).toString('base64')], `the ${engine} database`);
                 assert.ok(bytes.includes(Buffer.from(kept.name)), 'the other conversation is still stored');
             } finally {
                 await rig.close();
