@@ -169,6 +169,10 @@ export class FakeBridge {
                 ireserve: {callback_url: ireserve?.callback_url === undefined ? saved.ireserve.callback_url : ireserve.callback_url || null},
                 dm_settings: {...saved.dm_settings, ...dm},
             };
+            if (rest.reminders && rest.reminders.after_seconds.length === 0) {
+                // Like the bridge: no thresholds = reminders off, and the view leaves them out.
+                delete this.view.reminders;
+            }
             return {status: 200, body: this.view};
         }
         if (method === 'GET' && sub === '/channels') {

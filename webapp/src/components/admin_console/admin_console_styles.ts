@@ -36,6 +36,9 @@ export const adminCss = `
 .irsv-admin__row{display:flex;gap:8px;align-items:center}
 .irsv-admin__row>.irsv-admin__input{flex:1 1 auto;min-width:0}
 .irsv-admin__row>.irsv-btn{flex:none;min-height:36px}
+.irsv-admin__row>.irsv-admin__input--short{flex:0 0 auto;width:auto;min-width:96px}
+.irsv-admin__row--top{align-items:flex-start;flex-wrap:wrap}
+.irsv-admin__row--top>.irsv-admin__field{flex:1 1 160px;min-width:0}
 .irsv-admin__field-error{margin:0;color:var(--error-text, #d24b4e);font-size:12px;line-height:16px;font-weight:600}
 .irsv-admin__warning{margin:0;padding:8px 12px;border-radius:4px;background:${warn(0.16)};font-size:13px}
 .irsv-admin__notice{margin:0;padding:12px 16px;border-radius:8px;border:1px solid ${btn(0.24)};background:${btn(0.06)};font-size:14px}

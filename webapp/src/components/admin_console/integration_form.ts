@@ -17,6 +17,16 @@ import {
     type RelayMode,
 } from '@ireserve/contract';
 
+import {
+    reminderFieldKey,
+    remindersFormFromView,
+    remindersPatch,
+    validateReminders,
+    type ReminderFieldKey,
+    type ReminderMessages,
+    type RemindersForm,
+} from './reminders_form';
+
 export type FormState = {
     serverUrl: string;
 
@@ -48,6 +58,9 @@ export type FormState = {
 
     /** notification type → subscriber e-mails as typed (comma, semicolon, space or newline separated). */
     dmSubscriptions: Record<NotificationType, string>;
+
+    /** Reminders while a guest waits (reminders_form.ts). */
+    reminders: RemindersForm;
 };
 
 /** Form fields errors can be attached to. */
@@ -66,7 +79,8 @@ export type FieldKey =
     | 'active'
     | 'dmOnAssignment'
     | 'dmOnGuestMessage'
-    | `dm:${NotificationType}`;
+    | `dm:${NotificationType}`
+    | ReminderFieldKey;
 
 export type FieldErrors = Partial<Record<FieldKey, string>>;
 
@@ -132,6 +146,7 @@ export function formFromView(view: IntegrationView, siteUrl: string): FormState 
         dmOnAssignment: dm.on_assignment,
         dmOnGuestMessage: dm.on_guest_message,
         dmSubscriptions,
+        reminders: remindersFormFromView(view),
     };
 }
 
@@ -202,6 +217,10 @@ export function patchFrom(form: FormState, view: IntegrationView): IntegrationPa
     if (Object.keys(dm).length > 0) {
         patch.dm_settings = dm;
     }
+    const reminders = remindersPatch(form.reminders, view);
+    if (reminders) {
+        patch.reminders = reminders;
+    }
     return Object.keys(patch).length > 0 ? patch : null;
 }
 
@@ -220,6 +239,9 @@ export type ValidationMessages = {
 
     /** A subscriber entry is not an e-mail address ({value} is replaced). */
     email?: string;
+
+    /** The reminders' checks. */
+    reminders?: ReminderMessages;
 };
 
 /**
@@ -242,6 +264,9 @@ export function validate(form: FormState, messages: ValidationMessages): FieldEr
         if (wrong !== undefined) {
             errors[`dm:${type}`] = (messages.email ?? '"{value}" is not an e-mail address').replace('{value}', wrong);
         }
+    }
+    if (messages.reminders) {
+        Object.assign(errors, validateReminders(form.reminders, messages.reminders));
     }
     return errors;
 }
@@ -273,6 +298,10 @@ export function fieldKeyForProblem(field: string | undefined): FieldKey | null {
         return null;
     }
     const path = field.replace(/^\//, '').replace(/\//g, '.');
+    const reminder = reminderFieldKey(path);
+    if (reminder) {
+        return reminder;
+    }
     const direct: Record<string, FieldKey> = {
         'mattermost.server_url': 'serverUrl',
         'mattermost.bot_token': 'botToken',

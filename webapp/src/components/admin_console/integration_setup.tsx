@@ -1,7 +1,7 @@
 // System Console → Plugins → i-Reserve: the `IntegrationSetup` custom setting. It reads the saved
 // Bridge URL, licence and admin key from the `config` prop, loads the licence's integration from
-// the bridge's admin API, and shows the two set-up screens (Authentication, Configuration), Test,
-// the status and the failed deliveries.
+// the bridge's admin API, and shows the two set-up screens (Authentication, Configuration), the
+// reminders for waiting guests, Test, the status (with the guests waiting now) and the failed deliveries.
 //
 // Saving is the page's: edits mark System Console's page as unsaved (setSaveNeeded) and the page's
 // own Save runs the registered save action, which PATCHes what changed (use_integration_editor.ts).
@@ -19,6 +19,7 @@ import {useBridgeClientFactory} from './bridge_context';
 import ConfigurationSection, {channelList} from './configuration_section';
 import {errorMessage} from './messages';
 import {readPluginSettings, settingsProblem, type AdminConfigLike} from './plugin_settings';
+import RemindersSection from './reminders_section';
 import StatusSection from './status_section';
 import TestSection from './test_section';
 import {ID, useIntegrationEditor, type SaveAction} from './use_integration_editor';
@@ -100,6 +101,13 @@ function IntegrationEditor({client, licence, initialView, siteUrl, disabled, set
                 disabled={disabled || save.state === 'saving'}
                 onChange={change}
                 onReloadChannels={loadChannels}
+            />
+            <RemindersSection
+                idPrefix={ID}
+                form={form}
+                errors={errors}
+                disabled={disabled || save.state === 'saving'}
+                onChange={change}
             />
             <TestSection
                 idPrefix={ID}

@@ -1,11 +1,13 @@
 // The integration's health as the bridge reports it (ok/error, last error, last delivery, queue
-// depth, failed count) and the failed deliveries, each replayable once the admin fixed the cause.
+// depth, failed count, guests waiting now and the longest wait) and the failed deliveries, each
+// replayable once the admin fixed the cause.
 import React, {useState} from 'react';
 import type {ChannelView, DeliveryView, IntegrationStatusView} from '@ireserve/contract';
 
 import type {BridgeAdminClient} from '../../client/bridge_client';
 import {format, notificationTypeLabel, useStrings, type Strings} from '../../i18n';
 import RelativeTime from '../relative_time/relative_time';
+import {formatWaitingDuration} from '../waiting_time/waiting_time';
 
 import {errorMessage} from './messages';
 
@@ -68,7 +70,7 @@ function DeliveryWhere({delivery, channels}: {delivery: DeliveryView; channels: 
 }
 
 export default function StatusSection({idPrefix, client, status, deliveries, refreshing, disabled, onRefresh, channels = []}: Props) {
-    const {strings} = useStrings();
+    const {strings, locale} = useStrings();
     // What is being retried: one delivery's id, 'all', or nothing.
     const [retrying, setRetrying] = useState<string | null>(null);
     const [notice, setNotice] = useState<{ok: boolean; text: string} | null>(null);
@@ -133,6 +135,16 @@ export default function StatusSection({idPrefix, client, status, deliveries, ref
                     <dd data-testid='status-queue'>{status.queue_depth ?? 0}</dd>
                     <dt>{strings.adminFailedCount}</dt>
                     <dd data-testid='status-failed'>{status.failed ?? 0}</dd>
+                    {status.waiting ? (
+                        <>
+                            <dt>{strings.adminWaitingNow}</dt>
+                            <dd data-testid='status-waiting'>{status.waiting.count}</dd>
+                            <dt>{strings.adminLongestWait}</dt>
+                            <dd data-testid='status-longest-wait'>
+                                {status.waiting.count > 0 ? formatWaitingDuration(status.waiting.longest_seconds, locale, strings) : strings.adminNone}
+                            </dd>
+                        </>
+                    ) : null}
                 </dl>
             ) : null}
 

@@ -17,6 +17,7 @@ import {format, notificationTypeLabel, type Strings} from '../../i18n';
 import {type ChannelsState} from './configuration_section';
 import {fieldKeyForProblem, formFromView, patchFrom, validateAgainst, type FieldErrors, type FieldKey, type FormState} from './integration_form';
 import {errorMessage} from './messages';
+import {isReminderFieldKey} from './reminders_form';
 import {type DeliveriesState} from './status_section';
 
 /** What System Console's registerSaveAction takes: an empty object, or an error with a message. */
@@ -43,6 +44,12 @@ export function elementIdFor(key: FieldKey, form: FormState): string {
     if (key.startsWith('dm:')) {
         return `${ID}-dm-${key.slice('dm:'.length).replace('.', '-')}`;
     }
+    if (key.startsWith('reminderThreshold:')) {
+        return `${ID}-reminder-threshold-${key.slice('reminderThreshold:'.length)}`;
+    }
+    if (key === 'remindersThresholds') {
+        return `${ID}-reminder-threshold-0`;
+    }
     return `${ID}-${key}`;
 }
 
@@ -52,6 +59,9 @@ function fieldLabel(strings: Strings, key: FieldKey): string {
     }
     if (key.startsWith('dm:')) {
         return `${strings.adminDmHeading}: ${notificationTypeLabel(strings, key.slice('dm:'.length))}`;
+    }
+    if (key.startsWith('reminderThreshold:')) {
+        return format(strings.adminReminderThresholdLabel, {number: Number(key.slice('reminderThreshold:'.length)) + 1});
     }
     const labels: Record<string, string> = {
         serverUrl: strings.adminServerUrl,
@@ -67,6 +77,11 @@ function fieldLabel(strings: Strings, key: FieldKey): string {
         relayMode: strings.adminRelayMode,
         inboundMode: strings.adminInboundMode,
         active: strings.adminActive,
+        remindersThresholds: strings.adminRemindersHeading,
+        remindersNotify: strings.adminReminderNotify,
+        quietTimezone: `${strings.adminQuietHours}: ${strings.adminQuietTimezone}`,
+        quietFrom: `${strings.adminQuietHours}: ${strings.adminQuietFrom}`,
+        quietTo: `${strings.adminQuietHours}: ${strings.adminQuietTo}`,
     };
     return labels[key] ?? key;
 }
@@ -167,6 +182,13 @@ export function useIntegrationEditor({client, licence, initialView, siteUrl, str
                         }
                     }
                 }
+                if (key === 'reminders') {
+                    for (const field of Object.keys(next)) {
+                        if (isReminderFieldKey(field)) {
+                            delete next[field as FieldKey];
+                        }
+                    }
+                }
             }
             return next;
         });
@@ -195,6 +217,14 @@ export function useIntegrationEditor({client, licence, initialView, siteUrl, str
             passwordRequired: strings.adminPasswordRequired,
             botTokenRequired: strings.adminBotTokenRequired,
             email: strings.adminDmEmailInvalid,
+            reminders: {
+                thresholdNumber: strings.adminReminderNumber,
+                thresholdTooShort: strings.adminReminderTooShort,
+                thresholdOrder: strings.adminReminderOrder,
+                tooMany: strings.adminReminderTooMany,
+                timezone: strings.adminQuietTimezoneInvalid,
+                time: strings.adminQuietTimeInvalid,
+            },
         });
         const firstInvalid = Object.keys(invalid)[0] as FieldKey | undefined;
         if (firstInvalid) {
