@@ -43,6 +43,10 @@ async function loaded() {
 }
 
 /** System Console's page Save (the set-up has none of its own). */
+// Long user-event sequences over the whole set-up on a busy machine: beyond jest's 5 s default
+// (as in integration_setup.test.tsx).
+jest.setTimeout(20_000);
+
 const saveButton = () => screen.getByRole('button', {name: 'Save'});
 
 test('switching to e-mail + password asks for both, sends them once, and never shows the password again', async () => {
