@@ -4,7 +4,6 @@ import type {Post} from '@mattermost/types/posts';
 import type {BotSessions} from '../bot/session.js';
 import type {Config} from '../config/config.js';
 import {DELIVERED_EMOJI, FAILED_EMOJI, deliveryNoticeOf, formatBytes} from '../contract/index.js';
-import {signedHeaders} from '../crypto/standard_webhooks.js';
 import {UpstreamError} from '../domain/errors.js';
 import {describeAuthorMatch, mapAuthor} from '../domain/inbound/author.js';
 import {decideRelay, screenPost, type IgnoreReason, type InboundPost} from '../domain/inbound/decision.js';
@@ -13,6 +12,7 @@ import type {Integration} from '../domain/integration.js';
 import type {IReservePort} from '../ports/ireserve.js';
 import type {MattermostConnector} from '../mattermost/connector.js';
 import type {Metrics} from '../observability/metrics.js';
+import {sendCallback} from '../ireserve/send_callback.js';
 import {judgeFailure, PermanentFailure} from '../outbox/retry_policy.js';
 import type {JobHandler} from '../outbox/worker.js';
 import type {Clock} from '../ports/clock.js';
@@ -264,27 +264,20 @@ export class InboundRelay {
         // Replies queued before the integration was switched off are still delivered.
         const session = await deps.sessions.forJob(job.licence, {requireActive: false});
         const {integration} = session;
+        const webhookId = replyWebhookId(integration.licence, payload.post_id);
         try {
-            if (!integration.callbackUrl) {
-                throw new PermanentFailure('No i-Reserve callback URL is set for this integration. Set it in the settings, then retry the failed deliveries.', 'no_callback_url');
-            }
-            const secret = integration.signingSecrets[0];
-            if (!secret) {
-                throw new PermanentFailure('The integration has no signing secret.', 'no_signing_secret');
-            }
-            const attachments = await this.#attachments(session.port, payload.file_ids);
-            const body = JSON.stringify(buildReply({
-                licence: integration.licence,
-                conversationId: payload.conversation_id,
-                postId: payload.post_id,
-                text: payload.text,
-                author: payload.author,
-                attachments,
-                createdAtMs: payload.created_at,
-            }));
-            const webhookId = replyWebhookId(integration.licence, payload.post_id);
-            const headers = signedHeaders(secret, webhookId, Math.floor(deps.clock.now() / 1000), body);
-            await this.#ireserve.deliver({url: integration.callbackUrl, body, headers});
+            await sendCallback({ireserve: this.#ireserve, clock: deps.clock}, integration, {
+                webhookId,
+                body: async () => JSON.stringify(buildReply({
+                    licence: integration.licence,
+                    conversationId: payload.conversation_id,
+                    postId: payload.post_id,
+                    text: payload.text,
+                    author: payload.author,
+                    attachments: await this.#attachments(session.port, payload.file_ids),
+                    createdAtMs: payload.created_at,
+                })),
+            });
             deps.logger.info({licence: integration.licence, post: payload.post_id, conversation: payload.conversation_id, webhook_id: webhookId,
                 attempt: job.attempts, author_match: payload.author_match}, 'agent reply delivered to i-Reserve');
         } catch (error) {
