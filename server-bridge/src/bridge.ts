@@ -1,7 +1,7 @@
 import type {FastifyInstance} from 'fastify';
 import type {Logger} from 'pino';
 
-import {JOB_ACTION_CALLBACK} from './actions/jobs.js';
+import {ACTION_JOB_KINDS, LEGACY_ACTION_JOB_KINDS} from './actions/jobs.js';
 import {ConversationActions} from './actions/service.js';
 import {SlashCommand} from './actions/slash_command.js';
 import {createAdminApi} from './admin/index.js';
@@ -49,6 +49,9 @@ import {MessagesRepository} from './storage/messages_repository.js';
 import {OutboxRepository} from './storage/outbox_repository.js';
 import {ProbesRepository} from './storage/probes_repository.js';
 import {EgressPolicy} from './support/egress.js';
+
+/** The job kinds that call i-Reserve (the rest talk to Mattermost): a 429 or outage of one upstream holds only its own jobs. */
+const IRESERVE_JOB_KINDS: ReadonlySet<string> = new Set([INBOUND_JOB_KINDS.reply, ACTION_JOB_KINDS.callback, LEGACY_ACTION_JOB_KINDS.callback]);
 
 export interface BridgeOptions {
     config: Config;
@@ -165,7 +168,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
             clock,
             random: options.random,
             // Inbound replies and action callbacks go to i-Reserve; every other job talks to Mattermost.
-            upstreamOf: (kind) => (kind === INBOUND_JOB_KINDS.reply || kind === JOB_ACTION_CALLBACK ? 'ireserve' : 'mattermost'),
+            upstreamOf: (kind) => (IRESERVE_JOB_KINDS.has(kind) ? 'ireserve' : 'mattermost'),
             events: {
                 delivered: async (job) => {
                     metrics.deliveries.inc({direction: job.direction, kind: job.kind, result: 'delivered'});

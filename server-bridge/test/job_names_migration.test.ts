@@ -4,19 +4,18 @@ import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {after, describe, test} from 'node:test';
 
-import {sql} from 'kysely';
-
 import {loadConfig} from '../src/config/config.js';
 import {openDatabase} from '../src/storage/database.js';
+import {migrations} from '../src/storage/migrations.js';
 
 import {ENGINES, freshDatabaseUrl, stopPostgresServer} from './support/bridge_harness.js';
 
 after(stopPostgresServer);
 
 /**
- * Jobs queued (or parked) by a bridge from before migration 0004 keep running after the upgrade:
- * the rows are written as that version wrote them, the migration is made pending again, and the
- * database is opened as a start of the new version opens it.
+ * Jobs queued (or parked) by a bridge from before a job-renaming migration keep running after the
+ * upgrade: the rows are written as that version wrote them, then the migration runs over them again
+ * (its `up`, as the migrator runs it; the ledger cannot be rewound once later migrations exist).
  */
 for (const engine of ENGINES) {
     describe(`migration 0005_job_names on ${engine}`, {timeout: 60_000}, () => {
@@ -24,7 +23,7 @@ for (const engine of ENGINES) {
             const dir = mkdtempSync(path.join(tmpdir(), 'job-names-'));
             const url = await freshDatabaseUrl(engine, dir);
             const config = loadConfig({DATABASE_URL: url, BRIDGE_DATA_DIR: dir});
-            let handle = await openDatabase(config.database);
+            const handle = await openDatabase(config.database);
             const old = [
                 {kind: 'outbound.dm.notify', status: 'pending', payload: {reason: 'assignment', email: 'a@example.com', event_id: 'e1', conversation_id: 'c1'}},
                 {kind: 'inbound.reply', status: 'failed', payload: {
@@ -41,11 +40,8 @@ for (const engine of ENGINES) {
                     next_attempt_at: 1, lease_owner: null, lease_until: null, last_error: null, last_error_code: null, created_at: 1, updated_at: 1, delivered_at: null,
                 }).execute();
             }
-            await sql`delete from kysely_migration where name = '0005_job_names'`.execute(handle.db);
-            await handle.close();
-
-            handle = await openDatabase(config.database);
             try {
+                await migrations(handle.kind)['0005_job_names']!.up(handle.db as never);
                 const rows = await handle.db.selectFrom('outbox').select(['kind', 'payload']).orderBy('id').execute();
                 const [dm, reply, resolve, feedback] = rows.map((row) => ({kind: row.kind, payload: JSON.parse(row.payload) as Record<string, unknown>}));
                 assert.equal(dm!.kind, 'outbound.direct_message');
@@ -58,6 +54,51 @@ for (const engine of ENGINES) {
                 assert.deepEqual(resolve!.payload, {post_id: 'p2', channel_id: 'ch1', source: 'websocket', post: {id: 'p2', root_id: 'r1', channel_id: 'ch1'}},
                     'the post inside keeps Mattermost\'s own keys');
                 assert.deepEqual(feedback!.payload, old[3]!.payload, 'a delivered job is never read again: left as it was');
+            } finally {
+                await handle.close();
+                rmSync(dir, {recursive: true, force: true});
+            }
+        });
+    });
+
+    describe(`migration 0008_action_job_names on ${engine}`, {timeout: 60_000}, () => {
+        test('renames the actions\' kinds and snake_cases their payloads for jobs still to run', async () => {
+            const dir = mkdtempSync(path.join(tmpdir(), 'action-job-names-'));
+            const url = await freshDatabaseUrl(engine, dir);
+            const config = loadConfig({DATABASE_URL: url, BRIDGE_DATA_DIR: dir});
+            const handle = await openDatabase(config.database);
+            const actor = {name: 'Ann', username: 'ann', mattermost_user_id: 'u1', ireserve_user_id: 'i1'};
+            const old = [
+                {kind: 'action.callback', status: 'pending', payload: {
+                    actionId: 'a1', conversationId: 'c1', rootId: 'r1', channelId: 'ch1', action: 'claim', actor, assignee: actor, createdAt: 5, via: 'button',
+                }},
+                {kind: 'action.note', status: 'failed', payload: {
+                    actionId: 'a1', conversationId: 'c1', rootId: 'r1', channelId: 'ch1', action: 'assign', outcome: 'refused',
+                    actorName: 'Ann', actorUserId: 'u1', assigneeName: 'Ben', detail: 'No.',
+                }},
+                {kind: 'action.callback', status: 'delivered', payload: {actionId: 'a0', conversationId: 'c1'}},
+            ];
+            for (const [index, row] of old.entries()) {
+                await handle.db.insertInto('outbox').values({
+                    licence: 'L-1', direction: 'inbound', kind: row.kind, ordering_key: `k${index}`,
+                    conversation_id: 'c1', dedupe_key: `d${index}`, payload: JSON.stringify(row.payload), status: row.status, attempts: 0,
+                    next_attempt_at: 1, lease_owner: null, lease_until: null, last_error: null, last_error_code: null, created_at: 1, updated_at: 1, delivered_at: null,
+                }).execute();
+            }
+            try {
+                await migrations(handle.kind)['0008_action_job_names']!.up(handle.db as never);
+                const rows = await handle.db.selectFrom('outbox').select(['kind', 'payload']).orderBy('id').execute();
+                const [callback, note, delivered] = rows.map((row) => ({kind: row.kind, payload: JSON.parse(row.payload) as Record<string, unknown>}));
+                assert.equal(callback!.kind, 'inbound.action');
+                assert.deepEqual(callback!.payload, {
+                    action_id: 'a1', conversation_id: 'c1', root_id: 'r1', channel_id: 'ch1', action: 'claim', actor, assignee: actor, created_at: 5, via: 'button',
+                }, 'the authors inside keep their (already snake_case) keys');
+                assert.equal(note!.kind, 'inbound.action_note');
+                assert.deepEqual(note!.payload, {
+                    action_id: 'a1', conversation_id: 'c1', root_id: 'r1', channel_id: 'ch1', action: 'assign', outcome: 'refused',
+                    actor_name: 'Ann', actor_user_id: 'u1', assignee_name: 'Ben', detail: 'No.',
+                });
+                assert.deepEqual(delivered, {kind: 'action.callback', payload: old[2]!.payload}, 'a delivered job is never read again: left as it was');
             } finally {
                 await handle.close();
                 rmSync(dir, {recursive: true, force: true});

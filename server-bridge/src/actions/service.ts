@@ -6,7 +6,6 @@ import type {Logger} from 'pino';
 
 import {ACTION_NOTE_KIND, type ActionOutcome, type ConversationAction} from '../contract/actions.js';
 import {verifyActionContext} from '../crypto/action_context.js';
-import {signedHeaders} from '../crypto/standard_webhooks.js';
 import {
     actionDedupeKey, actionNote, actionWebhookId, appliedState, buildActionCallback, queuedText, refusalForState, stateOf,
 } from '../domain/actions/rules.js';
@@ -17,7 +16,9 @@ import type {BotSessions} from '../bot/session.js';
 import type {Integration} from '../domain/integration.js';
 import type {Metrics} from '../observability/metrics.js';
 import {OUTBOUND_JOB_KINDS} from '../outbound/jobs.js';
-import {judgeFailure, PermanentFailure} from '../outbox/retry_policy.js';
+import {sendCallback} from '../ireserve/send_callback.js';
+import {snakeCaseKeys} from '../support/snake_case.js';
+import {judgeFailure} from '../outbox/retry_policy.js';
 import type {JobHandler} from '../outbox/worker.js';
 import type {Clock} from '../ports/clock.js';
 import type {IReservePort} from '../ports/ireserve.js';
@@ -27,7 +28,7 @@ import type {DirectoryRepository} from '../storage/directory_repository.js';
 import type {IntegrationsRepository} from '../storage/integrations_repository.js';
 import type {Completion, Job, OutboxRepository} from '../storage/outbox_repository.js';
 
-import {JOB_ACTION_CALLBACK, JOB_ACTION_NOTE, type ActionCallbackPayload, type ActionNotePayload, type ActionVia} from './jobs.js';
+import {ACTION_JOB_KINDS, LEGACY_ACTION_JOB_KINDS, type ActionCallbackPayload, type ActionNotePayload, type ActionVia} from './jobs.js';
 
 export interface ActionsDeps {
     logger: Logger;
@@ -111,7 +112,7 @@ function isRefusal(error: unknown): error is UpstreamError {
  * Arrival (`button`, `request`) checks everything the bridge can decide itself — the signed context,
  * the card being the conversation's, the integration active, the actor (and the assignee) members
  * of the conversation's channel (asked of Mattermost), the state allowing it — and queues one
- * `action.callback` job, or throws ActionForged / ActionRefused with nothing queued. The job sends
+ * `inbound.action` job, or throws ActionForged / ActionRefused with nothing queued. The job sends
  * the signed `conversation.action` callback; its completion records i-Reserve's answer in the same
  * transaction that marks it delivered (the card update and the thread note are queued there), so a
  * crash anywhere leads to one callback `webhook-id` and one note.
@@ -124,10 +125,15 @@ export class ConversationActions {
     }
 
     handlers(): Record<string, JobHandler> {
-        return {
-            [JOB_ACTION_CALLBACK]: (job) => this.#callback(job),
-            [JOB_ACTION_NOTE]: (job) => this.#note(job),
+        const handlers: Record<string, JobHandler> = {
+            [ACTION_JOB_KINDS.callback]: (job) => this.#callback(job),
+            [ACTION_JOB_KINDS.note]: (job) => this.#note(job),
         };
+        for (const key of ['callback', 'note'] as const) {
+            const handler = handlers[ACTION_JOB_KINDS[key]]!;
+            handlers[LEGACY_ACTION_JOB_KINDS[key]] = (job) => handler({...job, payload: snakeCaseKeys(job.payload)});
+        }
+        return handlers;
     }
 
     /**
@@ -196,14 +202,14 @@ export class ConversationActions {
         const assigneeAuthor = target ? (target === actor ? actorAuthor : await this.#author(licence, target)) : undefined;
         const actionId = `act-${randomUUID()}`;
         const payload: ActionCallbackPayload = {
-            actionId, conversationId: conversation.conversationId, rootId: conversation.rootPostId, channelId,
+            action_id: actionId, conversation_id: conversation.conversationId, root_id: conversation.rootPostId, channel_id: channelId,
             action, actor: actorAuthor, ...(assigneeAuthor ? {assignee: assigneeAuthor} : {}),
-            createdAt: this.#deps.clock.now(), via,
+            created_at: this.#deps.clock.now(), via,
         };
         const id = await this.#deps.outbox.enqueue({
             licence,
             direction: 'inbound',
-            kind: JOB_ACTION_CALLBACK,
+            kind: ACTION_JOB_KINDS.callback,
             orderingKey: `reply:${conversation.conversationId}`,
             conversationId: conversation.conversationId,
             dedupeKey: actionDedupeKey(conversation.conversationId, action, conversation.updatedAt, target?.id),
@@ -272,31 +278,25 @@ export class ConversationActions {
         const payload = job.payload as ActionCallbackPayload;
         // Actions queued before the integration was switched off are still sent.
         const {integration} = await deps.sessions.forJob(job.licence, {requireActive: false});
+        const webhookId = actionWebhookId(integration.licence, payload.action_id);
         try {
-            if (!integration.callbackUrl) {
-                throw new PermanentFailure('No i-Reserve callback URL is set for this integration. Set it in the settings, then retry the failed deliveries.', 'no_callback_url');
-            }
-            const secret = integration.signingSecrets[0];
-            if (!secret) {
-                throw new PermanentFailure('The integration has no signing secret.', 'no_signing_secret');
-            }
-            const body = JSON.stringify(buildActionCallback({
-                licence: integration.licence, conversationId: payload.conversationId, actionId: payload.actionId, action: payload.action,
-                actor: payload.actor, ...(payload.assignee ? {assignee: payload.assignee} : {}), createdAtMs: payload.createdAt,
-            }));
-            const webhookId = actionWebhookId(integration.licence, payload.actionId);
-            const headers = signedHeaders(secret, webhookId, Math.floor(deps.clock.now() / 1000), body);
-            await deps.ireserve.deliver({url: integration.callbackUrl, body, headers});
-            deps.logger.info({licence: job.licence, conversation: payload.conversationId, action: payload.action, action_id: payload.actionId,
+            await sendCallback(deps, integration, {
+                webhookId,
+                body: () => JSON.stringify(buildActionCallback({
+                    licence: integration.licence, conversationId: payload.conversation_id, actionId: payload.action_id, action: payload.action,
+                    actor: payload.actor, ...(payload.assignee ? {assignee: payload.assignee} : {}), createdAtMs: payload.created_at,
+                })),
+            });
+            deps.logger.info({licence: job.licence, conversation: payload.conversation_id, action: payload.action, action_id: payload.action_id,
                 webhook_id: webhookId, attempt: job.attempts}, 'i-Reserve applied a conversation action');
         } catch (error) {
             if (isRefusal(error)) {
-                deps.logger.info({licence: job.licence, conversation: payload.conversationId, action: payload.action, action_id: payload.actionId,
+                deps.logger.info({licence: job.licence, conversation: payload.conversation_id, action: payload.action, action_id: payload.action_id,
                     status: error.status}, 'i-Reserve refused a conversation action');
                 deps.metrics.actions.inc({action: payload.action, via: payload.via, result: 'refused'});
                 const detail = error.detail ?? `i-Reserve answered HTTP ${error.status}.`;
                 return async (trx) => {
-                    await deps.conversations.touch(job.licence, payload.conversationId, trx);
+                    await deps.conversations.touch(job.licence, payload.conversation_id, trx);
                     await this.#queueNote(job.licence, payload, 'refused', detail, trx);
                 };
             }
@@ -316,10 +316,10 @@ export class ConversationActions {
                 licence: job.licence,
                 direction: 'outbound',
                 kind: OUTBOUND_JOB_KINDS['conversation.updated'],
-                orderingKey: `conv:${payload.conversationId}`,
-                conversationId: payload.conversationId,
-                dedupeKey: `action_applied:${payload.actionId}`,
-                payload: {event_id: `action:${payload.actionId}`, type: 'conversation.updated', data: {conversation_id: payload.conversationId, ...change}},
+                orderingKey: `conv:${payload.conversation_id}`,
+                conversationId: payload.conversation_id,
+                dedupeKey: `action_applied:${payload.action_id}`,
+                payload: {event_id: `action:${payload.action_id}`, type: 'conversation.updated', data: {conversation_id: payload.conversation_id, ...change}},
             }, trx);
             await this.#queueNote(job.licence, payload, 'applied', undefined, trx);
             deps.wakeWorker();
@@ -328,17 +328,17 @@ export class ConversationActions {
 
     async #queueNote(licence: string, action: ActionCallbackPayload, outcome: ActionOutcome, detail: string | undefined, executor?: Parameters<OutboxRepository['enqueue']>[1]): Promise<void> {
         const payload: ActionNotePayload = {
-            actionId: action.actionId, conversationId: action.conversationId, rootId: action.rootId, channelId: action.channelId,
-            action: action.action, outcome, actorName: action.actor.name, actorUserId: action.actor.mattermost_user_id,
-            ...(action.assignee ? {assigneeName: action.assignee.name} : {}), ...(detail ? {detail} : {}),
+            action_id: action.action_id, conversation_id: action.conversation_id, root_id: action.root_id, channel_id: action.channel_id,
+            action: action.action, outcome, actor_name: action.actor.name, actor_user_id: action.actor.mattermost_user_id,
+            ...(action.assignee ? {assignee_name: action.assignee.name} : {}), ...(detail ? {detail} : {}),
         };
         const id = await this.#deps.outbox.enqueue({
             licence,
             direction: 'inbound',
-            kind: JOB_ACTION_NOTE,
-            orderingKey: `action_note:${action.conversationId}`,
-            conversationId: action.conversationId,
-            dedupeKey: `action_note:${action.actionId}`,
+            kind: ACTION_JOB_KINDS.note,
+            orderingKey: `action_note:${action.conversation_id}`,
+            conversationId: action.conversation_id,
+            dedupeKey: `action_note:${action.action_id}`,
             payload,
         }, executor);
         if (id !== null) {
@@ -358,21 +358,21 @@ export class ConversationActions {
             return;
         }
         const content = actionNote({
-            action_id: payload.actionId, conversation_id: payload.conversationId, action: payload.action, outcome: payload.outcome,
-            actor_name: payload.actorName, actor_user_id: payload.actorUserId,
-            ...(payload.assigneeName ? {assignee_name: payload.assigneeName} : {}), ...(payload.detail ? {detail: payload.detail} : {}),
+            action_id: payload.action_id, conversation_id: payload.conversation_id, action: payload.action, outcome: payload.outcome,
+            actor_name: payload.actor_name, actor_user_id: payload.actor_user_id,
+            ...(payload.assignee_name ? {assignee_name: payload.assignee_name} : {}), ...(payload.detail ? {detail: payload.detail} : {}),
         });
         try {
             await deps.ledger.post({session, job}, {
-                key: `action_note:${payload.actionId}`,
-                channelId: payload.channelId,
-                rootId: payload.rootId,
+                key: `action_note:${payload.action_id}`,
+                channelId: payload.channel_id,
+                rootId: payload.root_id,
                 content,
-                matches: (post) => isNoteOf(post, payload.actionId),
+                matches: (post) => isNoteOf(post, payload.action_id),
             });
         } catch (error) {
             if (isNotFound(error) || (error instanceof UpstreamError && error.kind === 'root_missing')) {
-                deps.logger.info({licence: job.licence, conversation: payload.conversationId}, 'the conversation\'s thread is gone; the action note is not posted');
+                deps.logger.info({licence: job.licence, conversation: payload.conversation_id}, 'the conversation\'s thread is gone; the action note is not posted');
                 return;
             }
             throw error;

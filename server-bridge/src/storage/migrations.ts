@@ -1,5 +1,7 @@
 import {sql, type Kysely, type Migration, type MigrationProvider} from 'kysely';
 
+import {snakeCaseKeys} from '../support/snake_case.js';
+
 import type {DatabaseKind} from './database.js';
 
 /**
@@ -208,6 +210,21 @@ export function migrations(kind: DatabaseKind): Record<string, Migration> {
                     .columns(['licence', 'status', 'updated_at']).execute();
             },
         },
+        '0008_action_job_names': {
+            // The actions' jobs follow the convention too: `action.callback` → `inbound.action`,
+            // `action.note` → `inbound.action_note`, camelCase payload keys → snake_case. Rows an
+            // earlier version queued or parked are rewritten so they still run (a process of the
+            // earlier version that queues one during an upgrade is still served: actions/jobs.ts).
+            async up(db: Kysely<unknown>) {
+                const rows = await sql<{id: number | string; kind: string; payload: string}>`select id, kind, payload from outbox
+                    where kind in ('action.callback', 'action.note') and status <> 'delivered'`.execute(db);
+                for (const row of rows.rows) {
+                    const kind = row.kind === 'action.callback' ? 'inbound.action' : 'inbound.action_note';
+                    const payload = snakeCaseKeys(JSON.parse(row.payload) as unknown);
+                    await sql`update outbox set kind = ${kind}, payload = ${JSON.stringify(payload)} where id = ${row.id}`.execute(db);
+                }
+            },
+        },
     };
 }
 
@@ -216,12 +233,4 @@ export class StaticMigrationProvider implements MigrationProvider {
     async getMigrations(): Promise<Record<string, Migration>> {
         return this.all;
     }
-}
-
-/** `{postId: …}` → `{post_id: …}`: the top-level keys only (nested values are Mattermost's or already snake_case). */
-function snakeCaseKeys(value: unknown): unknown {
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-        return value;
-    }
-    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), inner]));
 }

@@ -152,7 +152,7 @@ for (const engine of ENGINES) {
             assert.equal(await metric(world, 'ireserve_bridge_action_refusals_total', {via: 'button', reason: 'bad_signature'}) - before, 2);
             assert.equal(await metric(world, 'ireserve_bridge_action_refusals_total', {via: 'button', reason: 'unknown_licence'}) >= 1, true);
             const jobs = await outboxRows(world, setup.licence);
-            assert.equal(jobs.filter((job) => job.kind === 'action.callback').length, 0);
+            assert.equal(jobs.filter((job) => job.kind === 'inbound.action').length, 0);
             assert.equal(actionCalls(setup.endpoint).length, 0);
         });
 
@@ -177,7 +177,7 @@ for (const engine of ENGINES) {
 
             assert.equal(await metric(world, 'ireserve_bridge_action_refusals_total', {via: 'button', reason: 'not_a_member'}) - refusalsBefore, 1);
             assert.equal(await metric(world, 'ireserve_bridge_action_refusals_total', {via: 'button', reason: 'assignee_not_member'}) >= 1, true);
-            assert.equal((await outboxRows(world, setup.licence)).filter((job) => job.kind === 'action.callback').length, 0);
+            assert.equal((await outboxRows(world, setup.licence)).filter((job) => job.kind === 'inbound.action').length, 0);
             assert.equal(actionCalls(setup.endpoint).length, 0);
         });
 
@@ -254,6 +254,30 @@ for (const engine of ENGINES) {
             const root = await waitFor(() => (cardActionIds(world.mm.getPost(rootId)).length > 0 ? world.mm.getPost(rootId) : undefined), 'the buttons');
             assert.deepEqual(cardActionIds(root), ['claim', 'assign', 'close']);
             assert.equal(typeof ireserveOf(root).number, 'number');
+        });
+
+        test('a job an earlier bridge version queued (`action.callback`, camelCase payload) still runs: the callback goes, one note', async () => {
+            const setup = await setupIntegration(world);
+            const conversationId = unique('conv');
+            const root = await startConversation(world, setup, conversationId);
+            const {agent} = world.seed;
+            const actor = {name: 'Anna Agent', username: 'anna', mattermost_user_id: agent.user.id};
+            const {outbox, wakeWorker} = world.bridge.bridge.context;
+            await outbox.enqueue({
+                licence: setup.licence, direction: 'inbound', kind: 'action.callback', orderingKey: `reply:${conversationId}`,
+                conversationId, dedupeKey: `legacy:${conversationId}`,
+                payload: {actionId: 'act-legacy-1', conversationId, rootId: root.id, channelId: root.channel_id, action: 'claim', actor, assignee: actor, createdAt: Date.now(), via: 'button'},
+            });
+            wakeWorker();
+            await waitFor(() => notesOf(world, root.id).length === 1, 'the note of the legacy job');
+            const [body] = deliveredActions(setup.endpoint);
+            assert.equal(body!.data.action_id, 'act-legacy-1');
+            assert.equal(body!.data.conversation_id, conversationId);
+            assert.deepEqual(body!.data.actor, actor);
+            assert.equal(notesOf(world, root.id)[0]!.message, 'Anna Agent took this conversation.');
+            const kinds = async () => (await outboxRows(world, setup.licence)).filter((row) => row.kind.includes('action'))
+                .map((row) => `${row.kind} ${row.status}`).sort().join(', ');
+            await waitFor(async () => await kinds() === 'action.callback delivered, inbound.action_note delivered', 'both jobs delivered');
         });
     });
 }
