@@ -8,9 +8,8 @@
 // saves with the page's Save (System Console's save semantics: see admin_console.js), presses Test (one channel works, one has lost the bot), replays a failed delivery, and a
 // screenshot is saved to test/artifacts/admin_console.png.
 import assert from 'node:assert/strict';
-import {spawnSync} from 'node:child_process';
 import {randomUUID} from 'node:crypto';
-import {mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync} from 'node:fs';
+import {mkdirSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, describe, test} from 'node:test';
@@ -21,13 +20,13 @@ import {signedHeaders} from '../../server-bridge/src/crypto/standard_webhooks.js
 import {ADMIN_TOKEN, startBridge, type RunningBridge} from '../../server-bridge/test/support/bridge_harness.js';
 import {MattermostStandIn, pollUntil, type Seed} from '../standins/mattermost/index.js';
 
+import {ensureBundle} from './harness/bundle.js';
 import {startHarness, type Harness} from './harness/server.js';
 import {repoRoot} from './harness/vendor.js';
 
 const LICENCE = 'L-1001';
 const PUBLIC_URL = 'https://bridge.holiday-park.example';
 const artifacts = join(repoRoot, 'test', 'artifacts');
-const bundle = join(repoRoot, 'webapp', 'dist', 'main.js');
 const pluginJson = JSON.parse(readFileSync(join(repoRoot, 'plugin.json'), 'utf8')) as {id: string; name: string; settings_schema: unknown};
 
 /** What host.js and admin_console.js expose to this test (agent_ui.test.ts types the rest). */
@@ -37,23 +36,6 @@ type AdminHarness = {
     adminConsole: {saveNeeded: boolean; navigationBlocked: boolean; page: string; saves: number};
 };
 
-/** Builds the webapp bundle when it is missing or older than any source file. */
-function ensureBundle(): void {
-    const newest = (dir: string): number => readdirSync(dir, {withFileTypes: true}).reduce((latest, entry) => {
-        const full = join(dir, entry.name);
-        return Math.max(latest, entry.isDirectory() ? newest(full) : statSync(full).mtimeMs);
-    }, 0);
-    let built = 0;
-    try {
-        built = statSync(bundle).mtimeMs;
-    } catch {
-        built = 0;
-    }
-    if (built < Math.max(newest(join(repoRoot, 'webapp', 'src')), statSync(join(repoRoot, 'plugin.json')).mtimeMs)) {
-        const result = spawnSync('npm', ['run', 'build', '-w', 'webapp'], {cwd: repoRoot, encoding: 'utf8'});
-        assert.equal(result.status, 0, `webapp build failed:\n${result.stdout}\n${result.stderr}`);
-    }
-}
 
 async function bridgeApi(method: string, path: string, body?: unknown): Promise<{status: number; body: any}> {
     const response = await fetch(new URL(path, running.url), {

@@ -7,8 +7,7 @@
 // under a folded long reply, measures a 500-message thread, and saves screenshots (light and dark
 // theme) under test/artifacts/.
 import assert from 'node:assert/strict';
-import {spawnSync} from 'node:child_process';
-import {mkdirSync, mkdtempSync, readdirSync, rmSync, statSync} from 'node:fs';
+import {mkdirSync, mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, describe, test} from 'node:test';
@@ -20,6 +19,7 @@ import {MattermostStandIn, pollUntil, type PostRec, type Seed} from '../standins
 
 import {CONVERSATION_POST_TYPE, NOTIFICATION_POST_TYPE} from '../../server-bridge/src/contract/index.js';
 
+import {ensureBundle} from './harness/bundle.js';
 import {startHarness, type Harness} from './harness/server.js';
 import {repoRoot} from './harness/vendor.js';
 
@@ -51,25 +51,7 @@ declare global {
 }
 const BASENAME = '/mm';
 const artifacts = join(repoRoot, 'test', 'artifacts');
-const bundle = join(repoRoot, 'webapp', 'dist', 'main.js');
 
-/** Builds the webapp bundle when it is missing or older than any source file. */
-function ensureBundle(): void {
-    const newest = (dir: string): number => readdirSync(dir, {withFileTypes: true}).reduce((latest, entry) => {
-        const full = join(dir, entry.name);
-        return Math.max(latest, entry.isDirectory() ? newest(full) : statSync(full).mtimeMs);
-    }, 0);
-    let built = 0;
-    try {
-        built = statSync(bundle).mtimeMs;
-    } catch {
-        built = 0;
-    }
-    if (built < Math.max(newest(join(repoRoot, 'webapp', 'src')), statSync(join(repoRoot, 'plugin.json')).mtimeMs)) {
-        const result = spawnSync('npm', ['run', 'build', '-w', 'webapp'], {cwd: repoRoot, encoding: 'utf8'});
-        assert.equal(result.status, 0, `webapp build failed:\n${result.stdout}\n${result.stderr}`);
-    }
-}
 
 function conversationProps(overrides: Record<string, unknown> = {}) {
     return {

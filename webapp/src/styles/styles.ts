@@ -23,7 +23,7 @@ export const css = `
 .irsv-facts dt{color:${c(0.64)};font-weight:400}
 .irsv-facts dd{margin:0;min-width:0;overflow-wrap:anywhere}
 .irsv-facts a,.irsv-link{color:var(--link-color, #386fe5)}
-.irsv-booking{margin-top:8px;padding:8px 12px;border:1px solid ${c(0.12)};border-radius:6px;background:${c(0.04)}}
+.irsv-booking{margin-top:8px;padding:8px 12px;border:1px solid ${c(0.16)};border-left:3px solid ${btn(0.48)};border-radius:6px;background:var(--center-channel-bg, #fff)}
 .irsv-booking__reference{display:flex;align-items:center;gap:8px;flex-wrap:wrap;font-weight:600}
 .irsv-booking__status{font-weight:400}
 .irsv-ellipsis{display:block;max-width:100%;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}

@@ -1,0 +1,43 @@
+// Headless Debian Chromium logged in to the harness page as a Mattermost user (the session's cookies
+// on the harness origin), for the browser tests.
+import {mkdtempSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+
+import {chromium, type BrowserContext, type Page} from 'playwright-core';
+
+import type {Harness} from './server.js';
+
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+export interface LoggedInBrowser {
+    context: BrowserContext;
+    page: Page;
+    /** Closes the browser and removes its profile. */
+    close(): Promise<void>;
+}
+
+/** A fresh profile, 1360×1000, the page not yet navigated; `session` from standIn.createSession or a login. */
+export async function launchLoggedIn(harness: Pick<Harness, 'origin'>, session: {token: string; csrf: string}): Promise<LoggedInBrowser> {
+    const profileDir = mkdtempSync(join(tmpdir(), 'ireserve-chromium-'));
+    const context = await chromium.launchPersistentContext(profileDir, {
+        executablePath: '/usr/bin/chromium',
+        args: CHROMIUM_ARGS,
+        viewport: {width: 1360, height: 1000},
+        locale: 'en-GB',
+    });
+    await context.addCookies([
+        {name: 'MMAUTHTOKEN', value: session.token, url: harness.origin, httpOnly: true},
+        {name: 'MMCSRF', value: session.csrf, url: harness.origin},
+    ]);
+    const page = context.pages()[0] ?? await context.newPage();
+    return {
+        context,
+        page,
+        async close() {
+            await context.close();
+            rmSync(profileDir, {recursive: true, force: true});
+        },
+    };
+}
