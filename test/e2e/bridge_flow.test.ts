@@ -211,7 +211,8 @@ describe('bridge ⇄ real Mattermost', {timeout: 30 * 60_000}, () => {
 
             it('conversation.started → a root post of the conversation type with its props; a repeated webhook-id is a duplicate', async () => {
                 const startedAt = new Date(Date.now() - 60_000).toISOString();
-                const data = {conversation_id: conv, visitor: {name: 'Lotte Jansen', email: 'lotte@example.com'}, page_url: 'https://park.example.com/beach-house-6', started_at: startedAt, locale: 'nl-NL'};
+                const booking = {reference: 'R-2025-0042', url: 'https://app.ireserve.example/bookings/42', arrival: '2025-07-03', departure: '2025-07-10', accommodation: 'Beach house 6', guests: {adults: 2, children: 1}, status: 'confirmed'};
+                const data = {conversation_id: conv, visitor: {name: 'Lotte Jansen', email: 'lotte@example.com'}, page_url: 'https://park.example.com/beach-house-6', started_at: startedAt, locale: 'nl-NL', booking};
                 const first = await api.sendEvent('conversation.started', data, `evt_started_${conv}`);
                 assert.equal(first.status, 202, first.text);
                 assert.equal(first.body.status, 'accepted');
@@ -235,6 +236,9 @@ describe('bridge ⇄ real Mattermost', {timeout: 30 * 60_000}, () => {
                 assert.equal(props.status, 'open');
                 assert.equal(props.relay_mode, 'all_replies');
                 assert.match(root.message, /Lotte Jansen/, 'a readable message for clients without the plugin');
+                // The booking (DESIGN §13): nested in the props as sent, named in the plain message.
+                assert.deepEqual(props.booking, booking);
+                assert.match(root.message, /^Booking \[R-2025-0042\]\(https:\/\/app\.ireserve\.example\/bookings\/42\) · 2025-07-03 → 2025-07-10 \(7 nights\) · Beach house 6 · 2 adults, 1 child · confirmed$/m);
                 await drained();
                 const roots = (await channelPosts(b, b.channels.public.id)).filter((p) => ireserveOf(p).conversation_id === conv && !p.root_id);
                 assert.equal(roots.length, 1, 'the duplicate posted nothing');
@@ -360,9 +364,10 @@ describe('bridge ⇄ real Mattermost', {timeout: 30 * 60_000}, () => {
                 assert.deepEqual(names.sort(), seven.map((f) => f.filename).sort(), 'every file once');
             });
 
-            it('conversation.updated → the root card is patched in place (same post, new status and assignee)', async () => {
+            it('conversation.updated → the root card is patched in place (same post, new status, assignee and booking)', async () => {
                 needRoot();
-                const res = await api.sendEvent('conversation.updated', {conversation_id: conv, status: 'closed', assignee: {name: 'Anna Agent', email: 'anna@example.com'}});
+                const booking = {reference: 'R-2025-0043', arrival: '2025-07-04', departure: '2025-07-05', guests: {adults: 1}, status: 'changed'};
+                const res = await api.sendEvent('conversation.updated', {conversation_id: conv, status: 'closed', assignee: {name: 'Anna Agent', email: 'anna@example.com'}, booking});
                 assert.equal(res.status, 202, res.text);
                 const root = await settle('the patched root', async () => {
                     const p = await b.admin.client.getPost(rootId);
@@ -374,6 +379,8 @@ describe('bridge ⇄ real Mattermost', {timeout: 30 * 60_000}, () => {
                 assert.deepEqual(props.assignee, {name: 'Anna Agent', email: 'anna@example.com'});
                 assert.equal(props.visitor_name, 'Lotte Jansen', 'the other props are kept (patch replaces the whole map)');
                 assert.equal(props.conversation_id, conv);
+                assert.deepEqual(props.booking, booking, 'the changed booking replaces the earlier one');
+                assert.match(root.message, /^Booking R-2025-0043 · 2025-07-04 → 2025-07-05 \(1 night\) · 1 adult · changed$/m);
                 // Reopen for the reply scenarios.
                 await api.sendEvent('conversation.updated', {conversation_id: conv, status: 'open'});
                 await settle('the reopened root', async () => ireserveOf(await b.admin.client.getPost(rootId)).status === 'open');
