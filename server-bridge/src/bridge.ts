@@ -33,6 +33,7 @@ import {ConversationErasure} from './outbound/erasure.js';
 import {ErasureIntake} from './outbound/erasure_intake.js';
 import {EventIntake} from './outbound/intake.js';
 import {RateGate} from './outbound/rate_gate.js';
+import {RetentionSweep} from './outbound/retention_sweep.js';
 import {OutboxWorker, type JobHandler} from './outbox/worker.js';
 import {systemClock, type Clock} from './ports/clock.js';
 import type {IncomingWebhookPort} from './ports/incoming_webhook.js';
@@ -84,6 +85,8 @@ export interface Bridge {
     readonly context: BridgeContext;
     readonly app: FastifyInstance;
     readonly worker: OutboxWorker;
+    /** Hourly clean-up and the retention sweep (`runOnce` runs a round now). */
+    readonly housekeeping: Housekeeping;
     /** Starts listening and delivering; resolves with the URL it listens on. */
     start(): Promise<string>;
     /** Stops accepting requests, finishes deliveries under way, closes the database. */
@@ -154,7 +157,10 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
         const events = new EventsRepository(database.db, clock);
         // The Test button's inbound probes (admin/inbound_test.ts), seen by any process's webhook route.
         const probes = new ProbesRepository(database.db, clock);
-        const housekeeping = new Housekeeping({outbox, events, logger});
+        const retention = new RetentionSweep({
+            db: database.db, clock, integrations: context.integrations, erasures, outbox, logger, wakeWorker: () => context.wakeWorker(),
+        });
+        const housekeeping = new Housekeeping({outbox, events, logger, retention});
         const intake = new EventIntake({
             db: database.db, clock, integrations: context.integrations, events,
             messages, outbox, wakeWorker: () => context.wakeWorker(), agentNotify,
@@ -205,7 +211,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
                 mattermostCommandRoutes({command: new SlashCommand({
                     integrations: context.integrations, conversations: context.conversations, agentNotify, sessions: context.sessions, actions, metrics, logger, clock,
                 })}),
-                adminRoutes(createAdminApi({...context, probes, probeWaitMs: options.probeWaitMs})),
+                adminRoutes(createAdminApi({...context, probes, probeWaitMs: options.probeWaitMs, erasures})),
             ],
         });
 
@@ -214,6 +220,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
             context,
             app,
             worker: startedWorker,
+            housekeeping,
             async start() {
                 const url = await app.listen({host: config.host, port: config.port});
                 startedWorker.start();

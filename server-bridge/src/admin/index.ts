@@ -3,6 +3,7 @@ import type {Logger} from 'pino';
 import type {Config} from '../config/config.js';
 import type {Clock} from '../ports/clock.js';
 import type {DirectoryRepository} from '../storage/directory_repository.js';
+import type {ErasuresRepository} from '../storage/erasures_repository.js';
 import type {IntegrationsRepository} from '../storage/integrations_repository.js';
 import type {OutboxRepository} from '../storage/outbox_repository.js';
 
@@ -21,6 +22,7 @@ export interface AdminContext {
     integrations: IntegrationsRepository;
     outbox: OutboxRepository;
     directory: DirectoryRepository;
+    erasures?: ErasuresRepository;
     mattermost: AdminDeps['mattermost'];
     incomingWebhooks: AdminDeps['incomingWebhooks'];
     wakeWorker(): void;
@@ -48,6 +50,7 @@ export function createAdminApi(context: AdminContext, options: {settingsChanged?
             integrations: context.integrations,
             outbox: context.outbox,
             directory: context.directory,
+            erasures: context.erasures,
             mattermost: context.mattermost,
             incomingWebhooks: context.incomingWebhooks,
             clock: context.clock,

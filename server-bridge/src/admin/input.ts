@@ -1,6 +1,6 @@
 import {z} from 'zod';
 
-import {AUTH_MODES, INBOUND_MODES, NOTIFICATION_TYPES, RELAY_MODES, isIncomingWebhookTarget, type FieldIssue, type IntegrationPatch, type NotificationType} from '../contract/index.js';
+import {AUTH_MODES, INBOUND_MODES, NOTIFICATION_TYPES, RELAY_MODES, RETENTION_DAYS_MAX, isIncomingWebhookTarget, type FieldIssue, type IntegrationPatch, type NotificationType} from '../contract/index.js';
 import {MATTERMOST_ID_PATTERN} from '../domain/ids.js';
 
 import {InvalidSettings} from './errors.js';
@@ -101,6 +101,11 @@ const putSchema = z.strictObject({
     }, {message: 'must be an object'}).optional(),
     active: z.boolean({message: 'must be true or false'}).optional(),
     dm_settings: dmSettingsSchema.optional(),
+    retention_days: z.union([
+        z.number({message: 'must be a whole number of days from 1 to 3650, or null'}).int({message: 'must be a whole number of days'})
+            .min(1, {message: 'must be at least 1 day'}).max(RETENTION_DAYS_MAX, {message: `must be at most ${RETENTION_DAYS_MAX} days`}),
+        z.null(),
+    ], {message: 'must be a whole number of days from 1 to 3650, or null'}).optional(),
     licence: z.string().optional(),
     inbound_webhook_url: readOnly,
     actions_url: readOnly,

@@ -10,6 +10,7 @@ import {
     type ChannelView,
     type DeliveryStatus,
     type DeliveryView,
+    type ErasureView,
     type IntegrationStatusView,
     type IntegrationView,
     type NewSecrets,
@@ -24,6 +25,7 @@ import type {IncomingWebhookPort} from '../ports/incoming_webhook.js';
 import type {MattermostPort} from '../ports/mattermost.js';
 import type {DirectoryRepository, DirectoryUser} from '../storage/directory_repository.js';
 import type {IntegrationRecord, IntegrationsRepository} from '../storage/integrations_repository.js';
+import type {ErasuresRepository} from '../storage/erasures_repository.js';
 import type {OutboxRepository} from '../storage/outbox_repository.js';
 
 import {listChannels} from './channels.js';
@@ -34,7 +36,7 @@ import type {FullSettingsInput, SettingsInput, UsersInput} from './input.js';
 import {checkBot, checkChannel} from './mattermost_checks.js';
 import {runInboundTest, type InboundTestDeps} from './inbound_test.js';
 import {runTest} from './test_run.js';
-import {deliveryView, integrationView, statusView} from './views.js';
+import {deliveryView, erasureView, integrationView, statusView} from './views.js';
 
 /** How long a rotated-out signing secret still verifies events. */
 export const PREVIOUS_SECRET_VALIDITY_MS = 24 * 60 * 60 * 1000;
@@ -43,6 +45,8 @@ export interface AdminDeps {
     integrations: IntegrationsRepository;
     outbox: OutboxRepository;
     directory: DirectoryRepository;
+    /** Erasures to list (DESIGN §12). */
+    erasures?: ErasuresRepository;
     mattermost: {
         for(integration: Integration): MattermostPort;
         create(integration: Pick<Integration, 'serverUrl' | 'auth'>): MattermostPort;
@@ -150,6 +154,7 @@ export class AdminService {
             previousSigningSecret: existing?.previousSigningSecret ?? null,
             adminKeyHash: existing?.adminKeyHash ?? '',
             dmSettings: input.dm_settings ? applyDmSettings(DEFAULT_DM_SETTINGS, input.dm_settings) : existing?.dmSettings ?? DEFAULT_DM_SETTINGS,
+            retentionDays: input.retention_days ?? null,
             active: input.active ?? true,
             botUserId: existing?.botUserId ?? null,
         };
@@ -228,6 +233,9 @@ export class AdminService {
         }
         record.active = input.active ?? existing.active;
         record.dmSettings = applyDmSettings(existing.dmSettings, input.dm_settings);
+        if (input.retention_days !== undefined) {
+            record.retentionDays = input.retention_days;
+        }
         await this.#checkAddresses(record);
         record.botUserId = await this.#checkAgainstMattermost(record, everything ? EVERYTHING : scope);
 
@@ -312,6 +320,12 @@ export class AdminService {
     async deliveries(licence: string, filter: {status?: DeliveryStatus; limit?: number}): Promise<DeliveryView[]> {
         const integration = await this.#integration(licence);
         return (await this.deps.outbox.list(licence, filter)).map((job) => deliveryView(job, integration));
+    }
+
+    /** The licence's erasures, newest first (DESIGN §12). */
+    async erasures(licence: string): Promise<ErasureView[]> {
+        await this.#integration(licence);
+        return (await this.deps.erasures?.list(licence) ?? []).map(erasureView);
     }
 
     async retryDelivery(licence: string, id: number): Promise<void> {

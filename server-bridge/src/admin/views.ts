@@ -1,5 +1,6 @@
-import {ACTIONS_PATH, NOTIFICATION_TYPES, SLASH_COMMAND_PATH, type DeliveryView, type IntegrationStatusView, type IntegrationView, type NotificationType} from '../contract/index.js';
+import {ACTIONS_PATH, NOTIFICATION_TYPES, SLASH_COMMAND_PATH, type DeliveryView, type ErasureView, type IntegrationStatusView, type IntegrationView, type NotificationType} from '../contract/index.js';
 import type {Integration} from '../domain/integration.js';
+import type {ErasureRecord} from '../storage/erasures_repository.js';
 import type {JobSummary, OutboxRepository} from '../storage/outbox_repository.js';
 import {withTarget, type DeliveryTarget} from '../domain/delivery_target.js';
 
@@ -56,6 +57,7 @@ export function integrationView(integration: Integration, status: IntegrationSta
         ireserve: {callback_url: integration.callbackUrl},
         active: integration.active,
         dm_settings: integration.dmSettings,
+        retention_days: integration.retentionDays,
         inbound_webhook_url: `${publicUrl.replace(/\/+$/, '')}/api/v1/mattermost/outgoing-webhook`,
         actions_url: `${publicUrl.replace(/\/+$/, '')}${ACTIONS_PATH}`,
         slash_command_url: `${publicUrl.replace(/\/+$/, '')}${SLASH_COMMAND_PATH}`,
@@ -89,5 +91,16 @@ export function deliveryView(job: JobSummary, integration: Integration): Deliver
         channel_id: target.channelId,
         created_at: new Date(Number(job.created_at)).toISOString(),
         updated_at: new Date(Number(job.updated_at)).toISOString(),
+    };
+}
+
+export function erasureView(erasure: ErasureRecord): ErasureView {
+    return {
+        conversation_id: erasure.conversationId,
+        status: erasure.status,
+        source: erasure.source,
+        requested_at: new Date(erasure.requestedAt).toISOString(),
+        completed_at: erasure.completedAt === null ? null : new Date(erasure.completedAt).toISOString(),
+        kept: erasure.kept,
     };
 }

@@ -47,6 +47,8 @@ export interface IntegrationView {
     dm_settings: DmSettings;
     /** Reminders while a guest waits (DESIGN §11); absent = off. */
     reminders?: ReminderSettings;
+    /** Closed conversations with no activity for this many days are erased (DESIGN §12); null keeps them. Optional until every bridge reports it. */
+    retention_days?: number | null;
     /** Read-only: where a Mattermost outgoing webhook must post. */
     inbound_webhook_url: string;
     /** Read-only: where the card's action buttons call the bridge (DESIGN §10). */
@@ -94,6 +96,8 @@ export interface IntegrationPatch {
     dm_settings?: Partial<DmSettings>;
     /** Replaces the reminder settings as a whole; `after_seconds: []` turns reminders off. */
     reminders?: ReminderSettings;
+    /** Whole days, 1 to RETENTION_DAYS_MAX; null turns retention off. */
+    retention_days?: number | null;
 }
 
 /** One entry of GET …/{licence}/channels. */
@@ -230,6 +234,9 @@ export interface DeliveriesAnswer {
 export interface RetryFailedAnswer {
     retried: number;
 }
+
+/** The longest `retention_days` accepted (ten years). */
+export const RETENTION_DAYS_MAX = 3650;
 
 /** An erasure's state: `in_progress` until the posts are deleted and the bridge's tables scrubbed. */
 export const ERASURE_STATUSES = ['in_progress', 'done', 'partial'] as const;

@@ -29,6 +29,8 @@ export interface Integration {
     /** The current signing secret first; a rotated-out one while it is still valid. */
     signingSecrets: string[];
     dmSettings: DmSettings;
+    /** Closed conversations with no activity for this many days are erased (DESIGN §12); null keeps them. */
+    retentionDays: number | null;
     active: boolean;
     botUserId: string | null;
     lastError: string | null;

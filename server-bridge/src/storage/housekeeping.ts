@@ -13,13 +13,19 @@ export const RETENTION = Object.freeze({
 
 /**
  * Keeps the database from growing without bound: once an hour (and once shortly after start) it
- * forgets old event ids and delivered jobs. Idempotent, so every bridge process may run it.
+ * forgets old event ids and delivered jobs, and queues the erasures of closed conversations past
+ * their integration's `retention_days` (one process per hour does that part). Idempotent, so every
+ * bridge process may run it.
  * Failures are logged and tried again at the next round; they never stop the bridge.
  */
 export class Housekeeping {
     #timer: NodeJS.Timeout | undefined;
 
-    constructor(private readonly deps: {outbox: OutboxRepository; events: EventsRepository; logger: Logger; everyMs?: number}) {}
+    constructor(private readonly deps: {
+        outbox: OutboxRepository; events: EventsRepository; logger: Logger; everyMs?: number;
+        /** The retention sweep (outbound/retention_sweep.ts): erasures of closed conversations past `retention_days`. */
+        retention?: {run(periodMs: number): Promise<number>};
+    }) {}
 
     start(): void {
         const every = this.deps.everyMs ?? 3600_000;
@@ -37,17 +43,18 @@ export class Housekeeping {
         this.#timer = undefined;
     }
 
-    async runOnce(): Promise<{events: number; jobs: number}> {
+    async runOnce(): Promise<{events: number; jobs: number; erasures: number}> {
         try {
             const events = await this.deps.events.prune(RETENTION.eventsMs);
             const jobs = await this.deps.outbox.prune(RETENTION.deliveredJobsMs);
             if (events + jobs > 0) {
                 this.deps.logger.info({events, jobs}, 'housekeeping removed old event ids and delivered jobs');
             }
-            return {events, jobs};
+            const erasures = await this.deps.retention?.run(this.deps.everyMs ?? 3600_000) ?? 0;
+            return {events, jobs, erasures};
         } catch (error) {
             this.deps.logger.warn({err: error}, 'housekeeping failed; it will try again');
-            return {events: 0, jobs: 0};
+            return {events: 0, jobs: 0, erasures: 0};
         }
     }
 }

@@ -25,6 +25,8 @@ export interface IntegrationRecord {
     previousSigningSecret?: {secret: string; expiresAt: number} | null;
     adminKeyHash: string;
     dmSettings: DmSettings;
+    /** Days after which closed conversations are erased; undefined leaves the stored value (null: never). */
+    retentionDays?: number | null;
     active: boolean;
     botUserId: string | null;
 }
@@ -184,6 +186,7 @@ export class IntegrationsRepository {
             previous_signing_secret_expires_at: record.previousSigningSecret?.expiresAt ?? null,
             admin_key_hash: record.adminKeyHash,
             dm_settings: JSON.stringify(record.dmSettings),
+            ...(record.retentionDays === undefined ? {} : {retention_days: record.retentionDays}),
             ...(record.slashCommandToken === undefined ? {} : {
                 slash_command_token_enc: record.slashCommandToken ? this.box.seal(record.slashCommandToken) : null,
                 slash_command_token_hash: record.slashCommandToken ? this.box.lookupHash(record.slashCommandToken) : null,
@@ -227,6 +230,7 @@ export class IntegrationsRepository {
             previousSigningSecret: previous,
             adminKeyHash: row.admin_key_hash,
             dmSettings: integration.dmSettings,
+            retentionDays: integration.retentionDays,
             active: integration.active,
             botUserId: integration.botUserId,
         };
@@ -235,7 +239,7 @@ export class IntegrationsRepository {
     async delete(licence: string): Promise<boolean> {
         return this.#writing(licence, () => this.db.transaction().execute(async (trx) => {
             const result = await trx.deleteFrom('integrations').where('licence', '=', licence).executeTakeFirst();
-            for (const table of ['events', 'conversations', 'messages', 'outbox', 'directory_users', 'kv'] as const) {
+            for (const table of ['events', 'conversations', 'messages', 'outbox', 'directory_users', 'kv', 'erasures', 'conversation_posts'] as const) {
                 await trx.deleteFrom(table).where('licence', '=', licence).execute();
             }
             return Number(result.numDeletedRows) === 1;
@@ -342,6 +346,7 @@ export class IntegrationsRepository {
             callbackUrl: row.callback_url,
             signingSecrets: secrets,
             dmSettings: {...DEFAULT_DM_SETTINGS, ...(JSON.parse(row.dm_settings) as Partial<DmSettings>)},
+            retentionDays: row.retention_days === null || row.retention_days === undefined ? null : Number(row.retention_days),
             active: row.active === 1,
             botUserId: row.bot_user_id,
             lastError: row.last_error,

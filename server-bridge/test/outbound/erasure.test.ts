@@ -6,7 +6,7 @@ import {after, describe, test} from 'node:test';
 
 import {sql} from 'kysely';
 
-import {postgresServer, stopPostgresServer, ENGINES, type Engine} from '../support/bridge_harness.js';
+import {ADMIN_TOKEN, postgresServer, startBridge, stopPostgresServer, ENGINES, type Engine} from '../support/bridge_harness.js';
 
 import {botPosts, drained, message, rootsOf, startRig, started, updated, waitFor, type OutboundRig} from './support.js';
 
@@ -59,6 +59,14 @@ function assertAbsent(bytes: Buffer, values: string[], where: string): void {
     for (const value of values) {
         assert.ok(!bytes.includes(Buffer.from(value)), `${where} still holds "${value}"`);
     }
+}
+
+async function admin(rig: OutboundRig, method: string, pathname: string, body?: unknown): Promise<{status: number; json: Record<string, unknown>}> {
+    const response = await fetch(`${rig.running.url}/api/v1/integrations/${rig.licence}${pathname}`, {
+        method, headers: {authorization: `Bearer ${ADMIN_TOKEN}`, ...(body === undefined ? {} : {'content-type': 'application/json'})},
+        body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return {status: response.status, json: await response.json() as Record<string, unknown>};
 }
 
 async function agentCanRead(rig: OutboundRig, pathname: string): Promise<boolean> {
@@ -191,6 +199,54 @@ for (const engine of ENGINES) {
                     assert.ok((rig.standIn.getPost(id)?.delete_at ?? 0) > 0, `post ${id} deleted`);
                 }
             } finally {
+                await rig.close();
+            }
+        });
+
+        test('retention_days: validated in the admin API; closed conversations idle longer are erased by one process\'s hourly sweep; the erasures are listed', async () => {
+            const rig = await startRig(engine);
+            let second: Awaited<ReturnType<typeof startBridge>> | undefined;
+            try {
+                for (const [value, field] of [[0, 'retention_days'], [1.5, 'retention_days'], ['30', 'retention_days'], [3651, 'retention_days']] as const) {
+                    const refused = await admin(rig, 'PATCH', '', {retention_days: value});
+                    assert.equal(refused.status, 400, `retention_days ${value} refused`);
+                    assert.equal(refused.json.field ?? (refused.json.errors as Array<{field: string}> | undefined)?.[0]?.field, field);
+                }
+                const saved = await admin(rig, 'PATCH', '', {retention_days: 30});
+                assert.equal(saved.status, 200);
+                assert.equal(saved.json.retention_days, 30);
+                assert.equal((await admin(rig, 'GET', '')).json.retention_days, 30);
+
+                for (const id of ['old-closed', 'old-open', 'new-closed']) {
+                    await rig.send(started(id, {visitor: {name: `Visitor of ${id}`}}));
+                }
+                await rig.send(updated('old-closed', {status: 'closed'}));
+                await rig.send(updated('new-closed', {status: 'closed'}));
+                assert.equal(await drained(rig), 0);
+                const db = rig.running.bridge.context.database.db;
+                await db.updateTable('conversations').set({updated_at: Date.now() - 31 * 24 * 3600_000})
+                    .where('licence', '=', rig.licence).where('conversation_id', 'in', ['old-closed', 'old-open']).execute();
+
+                // A second process on the same database: of the two hourly rounds, one sweeps.
+                second = await startBridge({databaseUrl: rig.running.databaseUrl, dir: rig.running.dir});
+                const first = await rig.running.bridge.housekeeping.runOnce();
+                const other = await second.bridge.housekeeping.runOnce();
+                assert.deepEqual([first.erasures, other.erasures], [1, 0]);
+                await waitFor(async () => (await erasure(rig, 'old-closed'))?.status === 'done', 'the retention erasure to finish');
+                assert.equal(await erasure(rig, 'old-open'), undefined, 'an open conversation is kept');
+                assert.equal(await erasure(rig, 'new-closed'), undefined, 'a recently closed conversation is kept');
+                const root = rootsOf(rig, 'old-closed')[0]!;
+                assert.ok((rig.standIn.getPost(root.id)?.delete_at ?? 0) > 0, 'its thread is deleted');
+
+                const listed = await admin(rig, 'GET', '/erasures');
+                assert.equal(listed.status, 200);
+                const erasures = listed.json.erasures as Array<Record<string, unknown>>;
+                assert.equal(erasures.length, 1);
+                assert.deepEqual({...erasures[0], requested_at: typeof erasures[0]!.requested_at, completed_at: typeof erasures[0]!.completed_at},
+                    {conversation_id: 'old-closed', status: 'done', source: 'retention', requested_at: 'string', completed_at: 'string', kept: []});
+                assert.equal((await admin(rig, 'PATCH', '', {retention_days: null})).json.retention_days, null);
+            } finally {
+                await second?.close();
                 await rig.close();
             }
         });

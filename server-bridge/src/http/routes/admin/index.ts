@@ -3,7 +3,7 @@ import {z} from 'zod';
 
 import type {AdminApi} from '../../../admin/index.js';
 import {AuthRefused, authorise, type Principal} from '../../../admin/auth.js';
-import {DELIVERY_STATUSES, type ChannelsAnswer, type DeliveriesAnswer} from '../../../contract/index.js';
+import {DELIVERY_STATUSES, type ChannelsAnswer, type DeliveriesAnswer, type ErasuresAnswer} from '../../../contract/index.js';
 import {ConcurrentChange, CreateRefused, DeliveryNotFound, IntegrationNotFound, InvalidSettings, MattermostUnavailable} from '../../../admin/errors.js';
 import {parseDryRun, parseFullSettings, parseLicence, parsePartialSettings, parseUsers} from '../../../admin/input.js';
 import {HttpProblem, parseOrProblem} from '../../problem.js';
@@ -136,6 +136,10 @@ export function adminRoutes(api: AdminApi): FastifyPluginAsync {
         app.get<LicenceParams>('/api/v1/integrations/:licence/deliveries', member, async (request) => mapped(async () => {
             const filter = parseOrProblem(deliveriesQuery, request.query);
             return {deliveries: await service.deliveries(request.params.licence, filter)} satisfies DeliveriesAnswer;
+        }));
+
+        app.get<LicenceParams>('/api/v1/integrations/:licence/erasures', member, async (request) => mapped(async () => {
+            return {erasures: await service.erasures(request.params.licence)} satisfies ErasuresAnswer;
         }));
 
         app.post<LicenceParams>('/api/v1/integrations/:licence/deliveries/retry-failed', member, async (request, reply) => mapped(async () => {
