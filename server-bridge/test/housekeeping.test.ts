@@ -36,7 +36,7 @@ for (const engine of ENGINES) {
         clock.t += Math.max(RETENTION.eventsMs, RETENTION.deliveredJobsMs) + 1;
         await events.record('L-1', 'msg_new', 'conversation.message');
         const housekeeping = new Housekeeping({outbox, events, logger: createLogger('silent')});
-        assert.deepEqual(await housekeeping.runOnce(), {events: 1, jobs: 1});
+        assert.deepEqual(await housekeeping.runOnce(), {events: 1, jobs: 1, erasures: 0});
         assert.equal(await events.has('L-1', 'msg_old'), false);
         assert.equal(await events.has('L-1', 'msg_new'), true, 'a recent id is kept');
         assert.deepEqual(await outbox.counts('L-1'), {queueDepth: 1, failed: 1}, 'pending and parked jobs are kept');

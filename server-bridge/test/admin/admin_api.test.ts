@@ -123,6 +123,7 @@ for (const engine of ENGINES) {
                 ireserve: {callback_url: 'https://ireserve.example.com/callback'},
                 active: true,
                 dm_settings: {on_assignment: false, on_guest_message: false, subscriptions: {}},
+                retention_days: null,
                 inbound_webhook_url: 'https://bridge.example.com/api/v1/mattermost/outgoing-webhook',
                 actions_url: 'https://bridge.example.com/api/v1/mattermost/actions',
                 slash_command_url: 'https://bridge.example.com/api/v1/mattermost/command',

@@ -244,6 +244,8 @@ for (const engine of ENGINES) {
                 assert.equal(erasures.length, 1);
                 assert.deepEqual({...erasures[0], requested_at: typeof erasures[0]!.requested_at, completed_at: typeof erasures[0]!.completed_at},
                     {conversation_id: 'old-closed', status: 'done', source: 'retention', requested_at: 'string', completed_at: 'string', kept: []});
+                assert.equal((await fetch(`${rig.running.url}/api/v1/integrations/${rig.licence}/erasures`)).status, 401, 'no token: refused');
+                assert.equal((await fetch(`${rig.running.url}/api/v1/integrations/L-NOBODY/erasures`, {headers: {authorization: `Bearer ${ADMIN_TOKEN}`}})).status, 404);
                 assert.equal((await admin(rig, 'PATCH', '', {retention_days: null})).json.retention_days, null);
             } finally {
                 await second?.close();
