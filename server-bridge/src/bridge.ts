@@ -37,7 +37,7 @@ import {RetentionSweep} from './outbound/retention_sweep.js';
 import {OutboxWorker, type JobHandler} from './outbox/worker.js';
 import {systemClock, type Clock} from './ports/clock.js';
 import type {IncomingWebhookPort} from './ports/incoming_webhook.js';
-import {openDatabase, type DatabaseHandle} from './storage/database.js';
+import {openDatabase} from './storage/database.js';
 import {AgentNotifyRepository} from './storage/agent_notify_repository.js';
 import {ConversationsRepository} from './storage/conversations_repository.js';
 import {DirectoryRepository} from './storage/directory_repository.js';
@@ -47,12 +47,14 @@ import {Housekeeping} from './storage/housekeeping.js';
 import {InboundStateRepository} from './storage/inbound_state_repository.js';
 import {IntegrationsRepository} from './storage/integrations_repository.js';
 import {MessagesRepository} from './storage/messages_repository.js';
+import {RelayedRepliesRepository} from './storage/relayed_replies_repository.js';
 import {OutboxRepository} from './storage/outbox_repository.js';
 import {ProbesRepository} from './storage/probes_repository.js';
 import {EgressPolicy} from './support/egress.js';
 
 /** The job kinds that call i-Reserve (the rest talk to Mattermost): a 429 or outage of one upstream holds only its own jobs. */
-const IRESERVE_JOB_KINDS: ReadonlySet<string> = new Set([INBOUND_JOB_KINDS.reply, ACTION_JOB_KINDS.callback, LEGACY_ACTION_JOB_KINDS.callback]);
+const IRESERVE_JOB_KINDS: ReadonlySet<string> = new Set([
+    INBOUND_JOB_KINDS.reply, INBOUND_JOB_KINDS.replyEdited, INBOUND_JOB_KINDS.replyDeleted, ACTION_JOB_KINDS.callback, LEGACY_ACTION_JOB_KINDS.callback]);
 
 export interface BridgeOptions {
     config: Config;
@@ -73,7 +75,6 @@ export interface BridgeOptions {
  * an enqueue, so delivery starts at once.
  */
 export interface BridgeContext extends InboundDeps {
-    database: DatabaseHandle;
     box: SecretBox;
     /** Posts to notification targets that are Mattermost incoming-webhook URLs. */
     incomingWebhooks: IncomingWebhookPort;
@@ -121,6 +122,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
             directory: new DirectoryRepository(database.db),
             outbox,
             inboundState: new InboundStateRepository(database.db, clock),
+            relayedReplies: new RelayedRepliesRepository(database.db, clock),
             mattermost,
             incomingWebhooks: new MattermostIncomingWebhooks({timeoutMs: timeouts.incomingWebhookMs, egress}),
             sessions: new BotSessions({integrations, mattermost, gate: new RateGate(clock)}),
@@ -173,7 +175,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
             logger,
             clock,
             random: options.random,
-            // Inbound replies and action callbacks go to i-Reserve; every other job talks to Mattermost.
+            // Inbound replies (and their edits and deletions) and action callbacks go to i-Reserve; every other job talks to Mattermost.
             upstreamOf: (kind) => (IRESERVE_JOB_KINDS.has(kind) ? 'ireserve' : 'mattermost'),
             events: {
                 delivered: async (job) => {

@@ -13,12 +13,21 @@ import type {InboundPost} from '../domain/inbound/decision.js';
  *   — the one guarantee that a post is relayed at most once, whichever way and however often it arrived.
  * - `inbound.feedback`: the bot's ✅, or ⚠️ and a thread reply, on the agent's post.
  *   ordering `feedback:<post id>`, dedupe `feedback:<post id>:<outcome>`.
+ * - `inbound.reply_edited` / `inbound.reply_deleted`: the signed `conversation.reply_edited` /
+ *   `conversation.reply_deleted` callbacks (DESIGN §12) for a post that was relayed. Ordering
+ *   `reply:<conversation id>` (after the reply itself), dedupe `edited:<post id>:<edit_at>` /
+ *   `deleted:<post id>`.
  */
 export const INBOUND_JOB_KINDS = {
     resolve: 'inbound.resolve',
     reply: 'inbound.reply',
     feedback: 'inbound.feedback',
+    replyEdited: 'inbound.reply_edited',
+    replyDeleted: 'inbound.reply_deleted',
 } as const;
+
+/** An agent's change to a post: edited, or deleted. */
+export type PostChange = 'edited' | 'deleted';
 
 export type InboundSource = 'outgoing_webhook' | 'websocket' | 'resync';
 
@@ -28,6 +37,19 @@ export interface ResolvePayload {
     source: InboundSource;
     /** The post itself when it came with the event (websocket); else it is fetched. */
     post?: InboundPost;
+    /** Set when the post was edited or deleted (not a new post): relayed as that change. */
+    change?: PostChange;
+}
+
+/** `inbound.reply_edited` and `inbound.reply_deleted`. */
+export interface ReplyChangePayload {
+    post_id: string;
+    conversation_id: string;
+    change: PostChange;
+    /** edited: the whole new text and the post's `edit_at` (ms). */
+    text?: string;
+    edit_at?: number;
+    source: InboundSource;
 }
 
 export interface ReplyPayload {

@@ -5,6 +5,8 @@ import type {Integration} from '../domain/integration.js';
 import {MattermostWebSocketListener, type GapReason, type ListenerState, type MattermostEvent} from '../mattermost/websocket_listener.js';
 import {KEY_CAUGHT_UP, KEY_LEADER} from '../storage/inbound_state_repository.js';
 
+import type {PostChange} from './jobs.js';
+
 import type {InboundDeps, InboundRelay} from './relay.js';
 
 export interface ListenerStatus {
@@ -28,6 +30,15 @@ export interface ListenerContext {
     checkpointMs: number;
     pingIntervalMs: number;
 }
+
+/** A live event for the relay: a new post, or an agent's edit or deletion of one (DESIGN §12). */
+interface LivePost {
+    post: InboundPost;
+    change?: PostChange;
+}
+
+/** The websocket events the relay follows, and what each means. */
+const FOLLOWED_EVENTS: Record<string, PostChange | 'posted'> = {posted: 'posted', post_edited: 'edited', post_deleted: 'deleted'};
 
 /** Live posts held back during one re-sync, at most. */
 const HOLD_LIMIT = 5000;
@@ -68,7 +79,7 @@ export class LicenceListener {
      * holding). Bounded: past HOLD_LIMIT the oldest are dropped and another re-sync reads them back
      * (the "caught up" mark has not moved past them).
      */
-    #held: InboundPost[] | undefined;
+    #held: LivePost[] | undefined;
     #lastTokenCheck = 0;
     /** A time at which the socket was healthy, written as the mark one checkpoint later (see #checkpoint). */
     #pendingMark: number | undefined;
@@ -225,8 +236,14 @@ export class LicenceListener {
         }
     }
 
+    /**
+     * `posted`, `post_edited` and `post_deleted` carry the post as a JSON string in `data.post`
+     * (pinned in test/e2e/mattermost_facts.test.ts; `post_deleted`'s is the post as it was before the
+     * deletion — app/post.go DeletePost reads it first).
+     */
     #onEvent(event: MattermostEvent): void {
-        if (event.event !== 'posted' || typeof event.data.post !== 'string') {
+        const followed = FOLLOWED_EVENTS[event.event];
+        if (followed === undefined || typeof event.data.post !== 'string') {
             return;
         }
         let post: InboundPost;
@@ -238,20 +255,25 @@ export class LicenceListener {
         if (typeof post.id !== 'string' || typeof post.root_id !== 'string') {
             return;
         }
+        const live: LivePost = followed === 'posted' ? {post} : {post, change: followed};
         if (this.#held) {
-            this.#held.push(post);
+            this.#held.push(live);
             if (this.#held.length > HOLD_LIMIT) {
                 this.#held.shift();
                 this.#resync.again = true;
             }
             return;
         }
-        this.#handleLive(post);
+        this.#handleLive(live);
     }
 
-    #handleLive(post: InboundPost): void {
+    #handleLive({post, change}: LivePost): void {
         this.#enqueue(async () => {
-            await this.#context.relay.acceptPost(this.#integration, post, 'websocket');
+            if (change) {
+                await this.#context.relay.acceptChange(this.#integration, post, change, 'websocket');
+            } else {
+                await this.#context.relay.acceptPost(this.#integration, post, 'websocket');
+            }
         });
     }
 
@@ -280,8 +302,8 @@ export class LicenceListener {
     #releaseHeld(): void {
         const held = this.#held ?? [];
         this.#held = undefined;
-        for (const post of held) {
-            this.#handleLive(post);
+        for (const live of held) {
+            this.#handleLive(live);
         }
     }
 
@@ -327,16 +349,29 @@ export class LicenceListener {
             let seen = 0;
             let failure: unknown;
             for (const channelId of channels) {
+                // Posts changed since the mark: new ones, edited ones (edit_at moved) and deleted
+                // ones (delete_at set, message blanked), plus the copies Mattermost keeps of earlier
+                // versions (original_id set, deleted), which the relay ignores (api4 getPostsForChannel
+                // with `since`, store GetPostsSince; pinned in test/e2e/mattermost_facts.test.ts).
                 const list = await port.getPostsSince(channelId, since);
                 const posts = list.order.map((id) => list.posts[id]).filter((post) => post !== undefined)
-                    .filter((post) => post.root_id !== '' && post.delete_at === 0)
+                    .filter((post) => post.root_id !== '' && (post.original_id ?? '') === '')
                     .sort((a, b) => a.create_at - b.create_at);
                 for (const post of posts) {
-                    // Through the event queue, so re-synced and live posts keep one order.
+                    // Through the event queue, so re-synced and live posts keep one order. A new post
+                    // is relayed with its latest text; an edit or deletion of one relayed earlier follows it.
                     await new Promise<void>((resolve) => {
                         this.#enqueue(async () => {
                             try {
-                                await this.#context.relay.acceptPost(this.#integration, post, 'resync');
+                                const relay = this.#context.relay;
+                                if (post.delete_at > 0) {
+                                    await relay.acceptChange(this.#integration, post, 'deleted', 'resync');
+                                } else {
+                                    await relay.acceptPost(this.#integration, post, 'resync');
+                                    if (post.edit_at > 0) {
+                                        await relay.acceptChange(this.#integration, post, 'edited', 'resync');
+                                    }
+                                }
                             } catch (error) {
                                 failure ??= error;
                             } finally {

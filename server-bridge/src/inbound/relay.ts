@@ -7,7 +7,9 @@ import {DELIVERED_EMOJI, FAILED_EMOJI, deliveryNoticeOf, formatBytes} from '../c
 import {UpstreamError} from '../domain/errors.js';
 import {describeAuthorMatch, mapAuthor} from '../domain/inbound/author.js';
 import {decideRelay, screenPost, type IgnoreReason, type InboundPost} from '../domain/inbound/decision.js';
-import {buildReply, deliveredNotice, failureNotice, replyWebhookId, type ReplyAttachment} from '../domain/inbound/reply.js';
+import {
+    buildReply, buildReplyDeleted, buildReplyEdited, deliveredNotice, failureNotice, replyChangeWebhookId, replyWebhookId, type ReplyAttachment,
+} from '../domain/inbound/reply.js';
 import type {Integration} from '../domain/integration.js';
 import type {IReservePort} from '../ports/ireserve.js';
 import type {MattermostConnector} from '../mattermost/connector.js';
@@ -19,13 +21,15 @@ import type {Clock} from '../ports/clock.js';
 import type {MattermostPort} from '../ports/mattermost.js';
 import type {ConversationsRepository} from '../storage/conversations_repository.js';
 import type {DirectoryRepository} from '../storage/directory_repository.js';
+import type {DatabaseHandle} from '../storage/database.js';
 import type {InboundStateRepository} from '../storage/inbound_state_repository.js';
+import type {RelayedRepliesRepository} from '../storage/relayed_replies_repository.js';
 import type {IntegrationsRepository} from '../storage/integrations_repository.js';
 import type {Job, OutboxRepository} from '../storage/outbox_repository.js';
 
 import {
     INBOUND_JOB_KINDS,
-    type FeedbackPayload, type InboundSource, type ReplyPayload, type ResolvePayload,
+    type FeedbackPayload, type InboundSource, type PostChange, type ReplyChangePayload, type ReplyPayload, type ResolvePayload,
 } from './jobs.js';
 
 /** The parts of the bridge context the relay uses (the BridgeContext fits). */
@@ -44,6 +48,10 @@ export interface InboundDeps {
     inboundState: InboundStateRepository;
     sessions: BotSessions;
     wakeWorker: () => void;
+    /** For the transaction that queues a reply and notes it as relayed. */
+    database: DatabaseHandle;
+    /** The posts relayed to i-Reserve: their edits and deletions follow (DESIGN §12). */
+    relayedReplies: RelayedRepliesRepository;
 }
 
 /**
@@ -61,7 +69,7 @@ function isGone(error: unknown): boolean {
 }
 
 /** Deferred posts of one channel are looked at in the order they arrived (the post id when the channel is unknown). */
-function resolveOrderingKey(resolve: ResolvePayload): string {
+function resolveOrderingKey(resolve: Pick<ResolvePayload, 'post_id' | 'channel_id'>): string {
     return resolve.channel_id ? `resolve:${resolve.channel_id}` : `resolve:${resolve.post_id}`;
 }
 
@@ -89,6 +97,8 @@ export class InboundRelay {
             [INBOUND_JOB_KINDS.resolve]: (job) => this.#resolve(job),
             [INBOUND_JOB_KINDS.reply]: (job) => this.#reply(job),
             [INBOUND_JOB_KINDS.feedback]: (job) => this.#feedback(job),
+            [INBOUND_JOB_KINDS.replyEdited]: (job) => this.#replyChange(job),
+            [INBOUND_JOB_KINDS.replyDeleted]: (job) => this.#replyChange(job),
         };
     }
 
@@ -122,6 +132,69 @@ export class InboundRelay {
             return this.#count(source, 'ignored', {postId: post.id, reason: early.reason}, integration.licence);
         }
         return this.#withFallback(integration, () => this.#process(integration, post, source), {post_id: post.id, channel_id: post.channel_id, source, post});
+    }
+
+    /**
+     * An agent edited or deleted a post (websocket `post_edited` / `post_deleted`, or what a re-sync
+     * found). Only a post that was relayed is followed: its change is queued as a signed callback
+     * behind the reply itself. Notes, unrelayed posts, the bot's own posts, edits that did not change
+     * the text (`edit_at` not newer) and deletions the bot made are ignored. A change of a post that
+     * still waits in a resolve job queues behind it. Throws only on database trouble.
+     */
+    async acceptChange(integration: Integration, post: InboundPost, change: PostChange, source: InboundSource): Promise<Outcome> {
+        const {licence} = integration;
+        if (integration.botUserId !== null && post.user_id === integration.botUserId) {
+            return this.#count(source, 'ignored', {postId: post.id, reason: 'own_post', change}, licence);
+        }
+        if (post.root_id === '' || (post.original_id ?? '') !== '') {
+            return this.#count(source, 'ignored', {postId: post.id, reason: post.root_id === '' ? 'top_level' : 'edit_history', change}, licence);
+        }
+        const deps = this.#deps();
+        const relayed = await deps.relayedReplies.get(licence, post.id);
+        if (!relayed) {
+            if (await deps.outbox.hasUnfinished(licence, resolveOrderingKey({post_id: post.id, channel_id: post.channel_id}))) {
+                return this.#defer(integration, {post_id: post.id, channel_id: post.channel_id, source, post, change}, 'the post itself is still waiting');
+            }
+            return this.#count(source, 'ignored', {postId: post.id, reason: 'not_relayed', change}, licence);
+        }
+        const deletedBy = post.props?.deleteBy;
+        if (change === 'deleted' && typeof deletedBy === 'string' && deletedBy !== '' && deletedBy === integration.botUserId) {
+            return this.#count(source, 'ignored', {postId: post.id, reason: 'deleted_by_bridge', change}, licence);
+        }
+        if (change === 'edited' && (post.delete_at ?? 0) > 0) {
+            return this.#count(source, 'ignored', {postId: post.id, reason: 'deleted', change}, licence);
+        }
+        const editAt = post.edit_at ?? 0;
+        if (change === 'edited' && editAt <= relayed.editAt) {
+            // Not a newer edit of the text (a reaction, a pin, or this edit again).
+            return this.#count(source, 'ignored', {postId: post.id, reason: 'not_edited', change}, licence);
+        }
+        const payload: ReplyChangePayload = change === 'edited'
+            ? {post_id: post.id, conversation_id: relayed.conversationId, change, text: post.message, edit_at: editAt, source}
+            : {post_id: post.id, conversation_id: relayed.conversationId, change, source};
+        const id = await deps.database.db.transaction().execute(async (trx) => {
+            const moved = change === 'edited'
+                ? await deps.relayedReplies.advanceEdit(licence, post.id, editAt, trx)
+                : await deps.relayedReplies.markDeleted(licence, post.id, trx);
+            if (!moved) {
+                return null;
+            }
+            return deps.outbox.enqueue({
+                licence,
+                direction: 'inbound',
+                kind: change === 'edited' ? INBOUND_JOB_KINDS.replyEdited : INBOUND_JOB_KINDS.replyDeleted,
+                orderingKey: `reply:${relayed.conversationId}`,
+                conversationId: relayed.conversationId,
+                dedupeKey: change === 'edited' ? `edited:${post.id}:${editAt}` : `deleted:${post.id}`,
+                payload,
+            }, trx);
+        });
+        if (id === null) {
+            return this.#count(source, 'duplicate', {postId: post.id, change}, licence);
+        }
+        deps.wakeWorker();
+        deps.logger.info({licence, post: post.id, conversation: relayed.conversationId, job: id, source, change}, `agent reply ${change}: queued for i-Reserve`);
+        return this.#count(source, 'queued');
     }
 
     /**
@@ -160,7 +233,7 @@ export class InboundRelay {
             direction: 'inbound',
             kind: INBOUND_JOB_KINDS.resolve,
             orderingKey: resolveOrderingKey(resolve),
-            dedupeKey: `resolve:${resolve.post_id}`,
+            dedupeKey: resolve.change ? `resolve:${resolve.post_id}:${resolve.change}:${resolve.post?.edit_at ?? 0}` : `resolve:${resolve.post_id}`,
             payload: resolve,
         });
         this.#deps().wakeWorker();
@@ -209,14 +282,21 @@ export class InboundRelay {
             via: decision.via,
             source,
         };
-        const id = await deps.outbox.enqueue({
-            licence,
-            direction: 'inbound',
-            kind: INBOUND_JOB_KINDS.reply,
-            orderingKey: `reply:${conversation.conversationId}`,
-            conversationId: conversation.conversationId,
-            dedupeKey: `post:${post.id}`,
-            payload,
+        // The reply and the note that it was relayed (its edits and deletions follow) in one commit.
+        const id = await deps.database.db.transaction().execute(async (trx) => {
+            const queued = await deps.outbox.enqueue({
+                licence,
+                direction: 'inbound',
+                kind: INBOUND_JOB_KINDS.reply,
+                orderingKey: `reply:${conversation.conversationId}`,
+                conversationId: conversation.conversationId,
+                dedupeKey: `post:${post.id}`,
+                payload,
+            }, trx);
+            if (queued !== null) {
+                await deps.relayedReplies.record(licence, post.id, conversation.conversationId, post.edit_at ?? 0, trx);
+            }
+            return queued;
         });
         if (id === null) {
             return this.#count(source, 'duplicate', {postId: post.id}, licence);
@@ -242,6 +322,10 @@ export class InboundRelay {
         const payload = job.payload as ResolvePayload;
         const session = await this.#deps().sessions.find(job.licence);
         if (!session) {
+            return;
+        }
+        if (payload.change && payload.post) {
+            await this.acceptChange(session.integration, payload.post, payload.change, payload.source);
             return;
         }
         let post = payload.post;
@@ -289,6 +373,30 @@ export class InboundRelay {
             throw error;
         }
         await this.#queueFeedback(job, payload, 'delivered');
+    }
+
+    /**
+     * `conversation.reply_edited` / `conversation.reply_deleted` to i-Reserve. Runs after the reply
+     * itself (same ordering key); when the reply is parked as failed, this waits parked too (replay
+     * both, in order), so i-Reserve never hears of a change to a reply it does not have.
+     */
+    async #replyChange(job: Job): Promise<void> {
+        const deps = this.#deps();
+        const payload = job.payload as ReplyChangePayload;
+        const {integration} = await deps.sessions.forJob(job.licence, {requireActive: false});
+        if (await deps.outbox.statusOf(job.licence, `post:${payload.post_id}`) === 'failed') {
+            throw new PermanentFailure(`The reply itself has not reached i-Reserve, so its ${payload.change === 'edited' ? 'edit' : 'deletion'} waits: retry the failed reply first (retrying all failed deliveries keeps their order).`, 'reply_not_delivered');
+        }
+        const input = {licence: integration.licence, conversationId: payload.conversation_id, postId: payload.post_id};
+        const webhookId = replyChangeWebhookId(integration.licence, payload.post_id, payload.change === 'edited' ? {editAt: payload.edit_at ?? 0} : 'deleted');
+        await sendCallback({ireserve: this.#ireserve, clock: deps.clock}, integration, {
+            webhookId,
+            body: () => JSON.stringify(payload.change === 'edited'
+                ? buildReplyEdited({...input, text: payload.text ?? '', editedAtMs: payload.edit_at ?? job.createdAt})
+                : buildReplyDeleted(input)),
+        });
+        deps.logger.info({licence: integration.licence, post: payload.post_id, conversation: payload.conversation_id, webhook_id: webhookId,
+            attempt: job.attempts, change: payload.change}, `agent reply ${payload.change}: delivered to i-Reserve`);
     }
 
     async #attachments(port: MattermostPort, fileIds: readonly string[]): Promise<ReplyAttachment[]> {

@@ -225,6 +225,22 @@ export function migrations(kind: DatabaseKind): Record<string, Migration> {
                 }
             },
         },
+        '0009_relayed_replies': {
+            // DESIGN §12: which agents' posts were relayed to i-Reserve (so an edit or a deletion of
+            // exactly those is relayed too), the edit each one was last relayed at, and whether its
+            // deletion was relayed. Ids and times only.
+            async up(db: Kysely<unknown>) {
+                await db.schema.createTable('relayed_replies')
+                    .addColumn('licence', 'text', (c) => c.notNull())
+                    .addColumn('post_id', 'text', (c) => c.notNull())
+                    .addColumn('conversation_id', 'text', (c) => c.notNull())
+                    .addColumn('edit_at', bigint, (c) => c.notNull().defaultTo(0))
+                    .addColumn('deleted_at', bigint)
+                    .addColumn('created_at', bigint, (c) => c.notNull())
+                    .addPrimaryKeyConstraint('relayed_replies_pk', ['licence', 'post_id'])
+                    .execute();
+            },
+        },
     };
 }
 

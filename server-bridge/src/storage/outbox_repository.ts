@@ -208,6 +208,13 @@ export class OutboxRepository {
         return Number(result.numUpdatedRows);
     }
 
+    /** The status of the job queued under `dedupeKey`, or undefined when there is none (never queued, or delivered and pruned). */
+    async statusOf(licence: string, dedupeKey: string): Promise<OutboxStatus | undefined> {
+        const row = await this.db.selectFrom('outbox').select('status')
+            .where('licence', '=', licence).where('dedupe_key', '=', dedupeKey).executeTakeFirst();
+        return row?.status as OutboxStatus | undefined;
+    }
+
     /** True while a job of (licence, orderingKey) is waiting or running: a newcomer would queue behind it. */
     async hasUnfinished(licence: string, orderingKey: string): Promise<boolean> {
         const row = await this.db.selectFrom('outbox').select('id')

@@ -141,6 +141,18 @@ export interface ConversationPostsTable {
     created_at: number;
 }
 
+/** Agents' posts relayed to i-Reserve as `conversation.reply` (DESIGN §12: their edits and deletions follow). */
+export interface RelayedRepliesTable {
+    licence: string;
+    post_id: string;
+    conversation_id: string;
+    /** The post's `edit_at` (ms) whose text i-Reserve has, or is being sent; 0 = as first posted. */
+    edit_at: number;
+    /** When the deletion was queued for i-Reserve (ms). */
+    deleted_at: number | null;
+    created_at: number;
+}
+
 export interface Database {
     integrations: IntegrationsTable;
     events: EventsTable;
@@ -151,4 +163,5 @@ export interface Database {
     kv: KeyValueTable;
     erasures: ErasuresTable;
     conversation_posts: ConversationPostsTable;
+    relayed_replies: RelayedRepliesTable;
 }

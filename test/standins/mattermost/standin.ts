@@ -386,6 +386,11 @@ export class MattermostStandIn {
         return this.posts.createAsUser(this.mustUser(userId), input).json;
     }
 
+    /** Edit a post's message as a user with the REST rules (`PUT /posts/{id}/patch`: own posts; sets `edit_at`, publishes `post_edited`). Throws AppError. */
+    editPost(userId: string, postId: string, message: string): Record<string, unknown> {
+        return this.posts.patch(this.mustUser(userId), postId, {message});
+    }
+
     /** Delete a post (and its replies, for a root) as an admin or moderator would. */
     deletePost(postId: string, deleterId?: string): boolean {
         const post = this.store.posts.get(postId);

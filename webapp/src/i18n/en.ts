@@ -227,7 +227,8 @@ const en = {
     adminInboundWebhook: 'Outgoing webhook',
     adminInboundWebhookHelp: 'Mattermost calls the bridge for every post. Public channels only; needs the outgoing webhook and its token above.',
     adminInboundSocket: 'WebSocket',
-    adminInboundSocketHelp: 'The bridge listens as the bot. Choose this for a private channel, or when outgoing webhooks are turned off.',
+    adminInboundSocketHelp: 'The bridge listens as the bot. Choose this for a private channel, or when outgoing webhooks are turned off. Agents\' edits and deletions of replies that reached the visitor reach i-Reserve too.',
+    adminInboundWebhookEdits: 'With the outgoing webhook, edits and deletions of replies are not relayed: Mattermost calls outgoing webhooks for new posts only. An agent who edits or deletes a reply that reached the visitor changes it in Mattermost only. Choose WebSocket to relay them.',
     adminActive: 'Active',
     adminActiveHelp: 'When off, the bridge accepts no new events from i-Reserve for this licence.',
 

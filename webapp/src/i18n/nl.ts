@@ -227,7 +227,8 @@ const nl: Partial<Strings> = {
     adminInboundWebhook: 'Uitgaande webhook',
     adminInboundWebhookHelp: 'Mattermost roept de bridge aan bij elk bericht. Alleen openbare kanalen; vraagt de uitgaande webhook en het token hierboven.',
     adminInboundSocket: 'WebSocket',
-    adminInboundSocketHelp: 'De bridge luistert mee als de bot. Kies dit voor een privékanaal, of als uitgaande webhooks uitgeschakeld zijn.',
+    adminInboundSocketHelp: 'De bridge luistert mee als de bot. Kies dit voor een privékanaal, of als uitgaande webhooks uitgeschakeld zijn. Als een medewerker een antwoord dat de bezoeker bereikte bewerkt of verwijdert, hoort i-Reserve dat ook.',
+    adminInboundWebhookEdits: 'Met de uitgaande webhook worden bewerkingen en verwijderingen van antwoorden niet doorgegeven: Mattermost roept uitgaande webhooks alleen aan voor nieuwe berichten. Bewerkt of verwijdert een medewerker een antwoord dat de bezoeker bereikte, dan verandert het alleen in Mattermost. Kies WebSocket om ze door te geven.',
     adminActive: 'Actief',
     adminActiveHelp: 'Uit: de bridge neemt voor deze licentie geen nieuwe gebeurtenissen van i-Reserve aan.',
 

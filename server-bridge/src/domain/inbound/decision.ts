@@ -19,6 +19,10 @@ export interface InboundPost {
     file_ids?: string[] | null;
     create_at: number;
     delete_at?: number;
+    /** When the post's message was last edited (ms); 0 or absent when never. */
+    edit_at?: number;
+    /** Set on the copies Mattermost keeps of a post's earlier versions (edit history): the edited post's id. */
+    original_id?: string;
 }
 
 export type IgnoreReason =

@@ -61,6 +61,45 @@ export function replyWebhookId(licence: string, postId: string): string {
     return `msg_${createHash('sha256').update(`conversation.reply\n${licence}\n${postId}`).digest('base64url').slice(0, 32)}`;
 }
 
+/** `conversation.reply_edited`: an agent edited a relayed reply in Mattermost (DESIGN §12). */
+export interface ConversationReplyEdited {
+    type: 'conversation.reply_edited';
+    licence: string;
+    data: {
+        conversation_id: string;
+        reply_id: string;
+        /** The whole new text. */
+        text: string;
+        /** ISO 8601, the post's `edit_at` in Mattermost. */
+        edited_at: string;
+    };
+}
+
+/** `conversation.reply_deleted`: an agent deleted a relayed reply in Mattermost (DESIGN §12). */
+export interface ConversationReplyDeleted {
+    type: 'conversation.reply_deleted';
+    licence: string;
+    data: {conversation_id: string; reply_id: string};
+}
+
+export function buildReplyEdited(input: {licence: string; conversationId: string; postId: string; text: string; editedAtMs: number}): ConversationReplyEdited {
+    return {
+        type: 'conversation.reply_edited',
+        licence: input.licence,
+        data: {conversation_id: input.conversationId, reply_id: input.postId, text: input.text, edited_at: new Date(input.editedAtMs).toISOString()},
+    };
+}
+
+export function buildReplyDeleted(input: {licence: string; conversationId: string; postId: string}): ConversationReplyDeleted {
+    return {type: 'conversation.reply_deleted', licence: input.licence, data: {conversation_id: input.conversationId, reply_id: input.postId}};
+}
+
+/** The `webhook-id` of an edit (one per post and `edit_at`) or of the deletion (one per post): stable across retries and processes. */
+export function replyChangeWebhookId(licence: string, postId: string, change: {editAt: number} | 'deleted'): string {
+    const what = change === 'deleted' ? 'conversation.reply_deleted' : `conversation.reply_edited\n${change.editAt}`;
+    return `msg_${createHash('sha256').update(`${what}\n${licence}\n${postId}`).digest('base64url').slice(0, 32)}`;
+}
+
 /** The bridge's thread reply when a reply could not be delivered; the webapp reads its `props.ireserve_delivery`. */
 export function failureNotice(postId: string, reason: string): {message: string; props: {[DELIVERY_NOTICE_PROPS_KEY]: DeliveryNoticeProps}} {
     return {

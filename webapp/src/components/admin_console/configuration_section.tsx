@@ -230,6 +230,13 @@ export default function ConfigurationSection({idPrefix, form, channels, errors, 
                 ]}
                 onChange={(inboundMode) => onChange({inboundMode})}
             />
+            {form.inboundMode === 'outgoing_webhook' ? (
+                <p
+                    className='irsv-admin__help'
+                    id={id('inboundMode-edits')}
+                    role='note'
+                >{strings.adminInboundWebhookEdits}</p>
+            ) : null}
             <Switch
                 id={id('active')}
                 label={strings.adminActive}

@@ -297,6 +297,19 @@ test('unsaved changes are pointed out before testing', async () => {
     expect(screen.getByText(/You have unsaved changes: save them first/)).toBeInTheDocument();
 });
 
+test('with the outgoing webhook, the console says that edits and deletions of replies are not relayed', async () => {
+    const bridge = new FakeBridge();
+    bridge.view = makeView({inbound_mode: 'websocket'});
+    const {user} = renderSetup(bridge);
+    await loaded();
+    expect(screen.queryByRole('note')).not.toBeInTheDocument();
+    expect(screen.getByRole('radio', {name: /WebSocket/})).toHaveAccessibleDescription(/edits and deletions of replies that reached the visitor reach i-Reserve too/);
+    await user.click(screen.getByRole('radio', {name: /Outgoing webhook/}));
+    expect(screen.getByRole('note')).toHaveTextContent('With the outgoing webhook, edits and deletions of replies are not relayed');
+    await user.click(screen.getByRole('radio', {name: /WebSocket/}));
+    expect(screen.queryByRole('note')).not.toBeInTheDocument();
+});
+
 test('a failed notification says where it was going: its type and its channel by name; a reply names its channel', async () => {
     const bridge = new FakeBridge();
     bridge.view = makeView({status: {state: 'error', last_error: 'x', last_delivery_at: null, queue_depth: 0, failed: 3}});
