@@ -175,6 +175,8 @@ describe('the waiting time in the browser', {timeout: 120_000}, () => {
 
     test('the bridge patches the roots when waiting ends and starts: the card and the list follow', async () => {
         // An agent answered Lotte: the bridge removes waiting_since. Noor writes: waiting starts now.
+        // Mattermost's web app stores the patched root from the post_edited event (handlePostEditEvent →
+        // receivedPost, webapp/channels/src/actions/websocket_actions.jsx); the plugin reads it from there.
         const pageNow = await page.evaluate(() => Date.now());
         await bot.patchPost({id: roots['Lotte Long'], props: rootProps(guests[2]!)} as unknown as Post);
         await bot.patchPost({id: roots['Noor Newest'], props: rootProps(guests[0]!, pageNow - 30_000)} as unknown as Post);
