@@ -1,53 +1,18 @@
 import assert from 'node:assert/strict';
-import {spawn, type ChildProcess} from 'node:child_process';
 import {randomBytes} from 'node:crypto';
 import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
-import {fileURLToPath} from 'node:url';
 import {after, before, describe, test} from 'node:test';
 
 import {generateSigningSecret} from '../../src/crypto/standard_webhooks.js';
 import {IReserveStandIn, type Endpoint} from '../../../test/standins/ireserve/index.js';
 import {MattermostStandIn, type PostRec, type Seed} from '../../../test/standins/mattermost/index.js';
 import {sendEvent, integrationRecord, started} from '../outbound/support.js';
+import {startChildBridge, type ChildBridge} from '../support/child_bridge.js';
 import {ADMIN_TOKEN, ENGINES, freshDatabaseUrl, startBridge, stopPostgresServer, waitFor, LOOPBACK_HOSTS} from '../support/bridge_harness.js';
 
 import {ACTIONS_PATH, actionCalls, cardActions, deliveredActions, ireserveOf} from './support.js';
-
-const BRIDGE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-interface Child {
-    process: ChildProcess;
-    url: string;
-    exited: Promise<number | null>;
-}
-
-/** Runs the real entry point (`src/main.ts` with tsx) and waits for its URL. */
-async function startChild(env: Record<string, string>): Promise<Child> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {cwd: BRIDGE_DIR, env: {...process.env, ...env}, stdio: ['ignore', 'pipe', 'pipe']});
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    let output = '';
-    const url = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`the bridge did not start: ${output}`)), 60_000);
-        child.stdout!.on('data', (chunk: Buffer) => {
-            output += chunk.toString('utf8');
-            const match = /listening on (http:\/\/[^\s]+)/.exec(output);
-            if (match) {
-                clearTimeout(timer);
-                resolve(match[1]!);
-            }
-        });
-        child.stderr!.on('data', (chunk: Buffer) => {
-            output += chunk.toString('utf8');
-        });
-        child.once('exit', (code) => {
-            clearTimeout(timer);
-            reject(new Error(`the bridge exited with ${code}: ${output}`));
-        });
-    });
-    return {process: child, url, exited};
-}
 
 after(stopPostgresServer);
 
@@ -61,7 +26,7 @@ for (const engine of ENGINES) {
         let env: Record<string, string>;
         const licence = 'L-ACTCRASH';
         const secret = generateSigningSecret();
-        const children: Child[] = [];
+        const children: ChildBridge[] = [];
         const roots: PostRec[] = [];
 
         before(async () => {
@@ -126,13 +91,13 @@ for (const engine of ENGINES) {
         test('killed after the click was queued, before any callback went out: after the restart one callback, one note', async () => {
             const root = roots[0]!;
             endpoint.down();
-            let child = await startChild(env);
+            let child = await startChildBridge(env);
             children.push(child);
             assert.match((await clickClaim(child.url, root)).ephemeral_text, /Asked i-Reserve to claim/);
             child.process.kill('SIGKILL');
             assert.equal(await child.exited, null, 'killed, not exited');
             endpoint.up();
-            child = await startChild(env);
+            child = await startChildBridge(env);
             children.push(child);
             await waitFor(() => notes(root).length === 1, 'the note after the restart', 60_000);
             child.process.kill('SIGTERM');
@@ -148,14 +113,14 @@ for (const engine of ENGINES) {
             const root = roots[1]!;
             // i-Reserve accepts, but only after the bridge is gone: the bridge never learns it was applied.
             endpoint.respond({status: 200, delayMs: 1500});
-            let child = await startChild(env);
+            let child = await startChildBridge(env);
             children.push(child);
             await clickClaim(child.url, root);
             await waitFor(() => callsFor('crash-b').length >= 1, 'the callback to be under way', 30_000, 5);
             child.process.kill('SIGKILL');
             assert.equal(await child.exited, null, 'killed, not exited');
             await waitFor(() => callsFor('crash-b')[0]?.status === 200, 'i-Reserve to have accepted the first call', 30_000);
-            child = await startChild(env);
+            child = await startChildBridge(env);
             children.push(child);
             await waitFor(() => notes(root).length === 1, 'the note after the restart', 60_000);
             child.process.kill('SIGTERM');

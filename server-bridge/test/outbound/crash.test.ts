@@ -1,58 +1,19 @@
 import assert from 'node:assert/strict';
-import {spawn, type ChildProcess} from 'node:child_process';
 import {randomBytes} from 'node:crypto';
 import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
-import {fileURLToPath} from 'node:url';
 import {after, before, describe, test} from 'node:test';
 
 import {generateSigningSecret} from '../../src/crypto/standard_webhooks.js';
 import {MattermostStandIn, type Seed} from '../../../test/standins/mattermost/index.js';
+import {startChildBridge, type ChildBridge} from '../support/child_bridge.js';
 import {ADMIN_TOKEN, LOOPBACK_HOSTS, startBridge, waitFor} from '../support/bridge_harness.js';
 
 import {assertDeliveredInOrder, botPosts, integrationRecord, message, sendEvent, started} from './support.js';
 
-const BRIDGE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** How long the sender keeps retrying one event while the bridge is down or restarting. */
 const SEND_RETRY_MS = 120_000;
-
-interface Child {
-    process: ChildProcess;
-    url: string;
-    exited: Promise<number | null>;
-}
-
-/** Runs the real entry point (`src/main.ts` with tsx), as `npm run dev` would, and waits for its URL. */
-async function startChild(env: Record<string, string>): Promise<Child> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-        cwd: BRIDGE_DIR,
-        env: {...process.env, ...env},
-        stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    let output = '';
-    const url = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`the bridge did not start: ${output}`)), 60_000);
-        const onData = (chunk: Buffer) => {
-            output += chunk.toString('utf8');
-            const match = /listening on (http:\/\/[^\s]+)/.exec(output);
-            if (match) {
-                clearTimeout(timer);
-                resolve(match[1]!);
-            }
-        };
-        child.stdout!.on('data', onData);
-        child.stderr!.on('data', (chunk: Buffer) => {
-            output += chunk.toString('utf8');
-        });
-        child.once('exit', (code) => {
-            clearTimeout(timer);
-            reject(new Error(`the bridge exited with ${code}: ${output}`));
-        });
-    });
-    return {process: child, url, exited};
-}
 
 describe('outbound: the bridge process killed with SIGKILL mid-run (SQLite file, real main.ts)', {timeout: 5 * 60_000}, () => {
     let standIn: MattermostStandIn;
@@ -61,7 +22,7 @@ describe('outbound: the bridge process killed with SIGKILL mid-run (SQLite file,
     const licence = 'L-CRASH';
     const secret = generateSigningSecret();
     let env: Record<string, string>;
-    const children: Child[] = [];
+    const children: ChildBridge[] = [];
 
     before(async () => {
         standIn = await MattermostStandIn.start();
@@ -104,7 +65,7 @@ describe('outbound: the bridge process killed with SIGKILL mid-run (SQLite file,
         // Slow Mattermost down a little so that the kills land mid-delivery.
         standIn.setLatency(15, {method: 'POST', path: '/api/v4/posts'});
 
-        let child = await startChild(env);
+        let child = await startChildBridge(env);
         children.push(child);
         // A sender like i-Reserve's: on a refused connection or a non-2xx answer it tries again
         // (against whichever process is up), with the same webhook-id — for a bounded time, so a
@@ -148,7 +109,7 @@ describe('outbound: the bridge process killed with SIGKILL mid-run (SQLite file,
             const atKill = botCount();
             kills.push(atKill);
             assert.ok(atKill < 220, `killed mid-run (${atKill} of 220 posted)`);
-            child = await startChild(env);
+            child = await startChildBridge(env);
             children.push(child);
         }
         await sending;
