@@ -239,7 +239,7 @@ export class IntegrationsRepository {
     async delete(licence: string): Promise<boolean> {
         return this.#writing(licence, () => this.db.transaction().execute(async (trx) => {
             const result = await trx.deleteFrom('integrations').where('licence', '=', licence).executeTakeFirst();
-            for (const table of ['events', 'conversations', 'messages', 'outbox', 'directory_users', 'kv', 'erasures', 'conversation_posts'] as const) {
+            for (const table of ['events', 'conversations', 'messages', 'outbox', 'directory_users', 'kv', 'erasures', 'conversation_posts', 'relayed_replies'] as const) {
                 await trx.deleteFrom(table).where('licence', '=', licence).execute();
             }
             return Number(result.numDeletedRows) === 1;

@@ -53,6 +53,13 @@ for (const engine of ENGINES) {
             await context().inbound.relay.acceptChange(setup.record as never, mm.getPost(reply.id) as never, 'deleted', 'websocket');
             const jobs = (await outboxRows(world, setup.licence)).filter((job) => job.kind.startsWith('inbound.reply'));
             assert.deepEqual(jobs.map((job) => job.kind), ['inbound.reply', 'inbound.reply_edited', 'inbound.reply_edited', 'inbound.reply_deleted']);
+
+            // Deleting the integration forgets which replies it relayed.
+            const relayedRows = async () => (await context().database.db.selectFrom('relayed_replies').select('post_id').where('licence', '=', setup.licence).execute()).length;
+            assert.equal(await relayedRows(), 1);
+            assert.ok(await context().integrations.delete(setup.licence));
+            await context().inbound.refresh(setup.licence);
+            assert.equal(await relayedRows(), 0);
         });
 
         test('notes, unrelayed replies and the bot\'s own posts send nothing when edited or deleted', async () => {
