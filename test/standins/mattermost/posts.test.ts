@@ -128,6 +128,24 @@ describe('Mattermost stand-in: posts through Client4', {timeout: 2 * 60_000}, ()
         assert.equal(standIn.getPost(post.id)?.props.deleteBy, seed.bot.user.id);
     });
 
+    it('editPost edits as the user (edit_at set, own posts only); posts-since returns edited and deleted posts, the deleted one blanked', async () => {
+        const root = await bot.createPost(draft({channel_id: seed.channel.id, message: 'root'}));
+        const reply = await anna.createPost(draft({channel_id: seed.channel.id, root_id: root.id, message: 'before'}));
+        const doomed = await anna.createPost(draft({channel_id: seed.channel.id, root_id: root.id, message: 'doomed'}));
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        const since = Date.now();
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        const edited = standIn.editPost(seed.agent.user.id, reply.id, 'after') as unknown as Post;
+        assert.equal(edited.message, 'after');
+        assert.ok(edited.edit_at >= since);
+        assert.throws(() => standIn.editPost(seed.agent2.user.id, reply.id, 'not yours'), (error: {statusCode?: number}) => error.statusCode === 403);
+        standIn.deletePost(doomed.id, seed.agent.user.id);
+        const list = await bot.getPostsSince(seed.channel.id, since, false);
+        assert.equal(list.posts[reply.id]?.message, 'after');
+        assert.ok((list.posts[doomed.id]?.delete_at ?? 0) > 0);
+        assert.equal(list.posts[doomed.id]?.message, '');
+    });
+
     it('returns threads and channel pages as {order, posts}', async () => {
         const root = await bot.createPost(draft({channel_id: seed.notification_channel.id, message: 'root'}));
         const r1 = await anna.createPost(draft({channel_id: seed.notification_channel.id, message: 'r1', root_id: root.id}));
