@@ -4,6 +4,7 @@ import type {Logger} from 'pino';
 import {ACTION_JOB_KINDS, LEGACY_ACTION_JOB_KINDS} from './actions/jobs.js';
 import {ConversationActions} from './actions/service.js';
 import {SlashCommand} from './actions/slash_command.js';
+import {ActionProbeReceiver} from './admin/action_test.js';
 import {createAdminApi} from './admin/index.js';
 import {PostLedger} from './bot/post_ledger.js';
 import {BotSessions} from './bot/session.js';
@@ -157,7 +158,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
         Object.assign(handlers, outbound.handlers(), directMessages.handlers(), actions.handlers(), erasure.handlers());
         Object.assign(handlers, erasure.guard(handlers));
         const events = new EventsRepository(database.db, clock);
-        // The Test button's inbound probes (admin/inbound_test.ts), seen by any process's webhook route.
+        // The Test button's probes (admin/inbound_test.ts, admin/action_test.ts), seen by any process's webhook and action routes.
         const probes = new ProbesRepository(database.db, clock);
         const retention = new RetentionSweep({
             db: database.db, clock, integrations: context.integrations, erasures, outbox, logger, wakeWorker: () => context.wakeWorker(),
@@ -209,7 +210,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
                 healthRoutes({ping: () => database.ping(), metrics}),
                 eventRoutes({intake, metrics, maxAttachmentBytes: config.maxAttachmentBytes, maxBodyBytes: config.maxBodyBytes}),
                 outgoingWebhookRoutes({service: new OutgoingWebhookService({integrations: context.integrations, relay: context.inbound.relay, logger, probes})}),
-                mattermostActionRoutes({actions}),
+                mattermostActionRoutes({actions, probes: new ActionProbeReceiver({integrations: context.integrations, probes})}),
                 mattermostCommandRoutes({command: new SlashCommand({
                     integrations: context.integrations, conversations: context.conversations, agentNotify, sessions: context.sessions, actions, metrics, logger, clock,
                 })}),

@@ -26,7 +26,10 @@ export interface InboundTestDeps {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function internalAddress(host: string, resolve: (host: string) => Promise<string[]>): Promise<boolean> {
+const resolveByDns = async (name: string): Promise<string[]> => (await lookup(name, {all: true})).map((entry) => entry.address);
+
+/** Whether `host` is, or resolves (`resolve`, default DNS) to, a loopback or private address: what Mattermost calls "untrusted internal". */
+export async function internalAddress(host: string, resolve: (host: string) => Promise<string[]> = resolveByDns): Promise<boolean> {
     if (isInternalHost(host)) {
         return true;
     }
@@ -100,7 +103,7 @@ export async function runInboundTest(integration: Integration, port: MattermostP
         return {...base, ok: false, cause: 'private_channel', message: 'The conversation channel is private, and Mattermost\'s outgoing webhooks fire only in public channels: switch the inbound mode to WebSocket (or use a public channel).'};
     }
     const host = new URL(deps.webhookUrl).hostname;
-    const internal = await internalAddress(host, deps.resolve ?? (async (name) => (await lookup(name, {all: true})).map((entry) => entry.address)));
+    const internal = await internalAddress(host, deps.resolve);
     if (dryRun) {
         return internal
             ? {...base, ok: true, cause: 'untrusted_address', message: `Dry run (nothing posted): a token is saved and the channel is public. Note: the bridge's address ${host} is a loopback or private address — Mattermost calls it only when it is listed in ServiceSettings.AllowedUntrustedInternalConnections. Run the full test to see a reply come back.`}

@@ -1,6 +1,7 @@
 import type {Logger} from 'pino';
 
 import type {Config} from '../config/config.js';
+import {ACTIONS_PATH} from '../contract/actions.js';
 import type {Clock} from '../ports/clock.js';
 import type {DirectoryRepository} from '../storage/directory_repository.js';
 import type {ErasuresRepository} from '../storage/erasures_repository.js';
@@ -8,6 +9,7 @@ import type {IntegrationsRepository} from '../storage/integrations_repository.js
 import type {OutboxRepository} from '../storage/outbox_repository.js';
 
 import type {AuthDeps} from './auth.js';
+import type {ActionTestDeps} from './action_test.js';
 import type {InboundTestDeps, SocketStatus} from './inbound_test.js';
 import {AdminService, type AdminDeps} from './service.js';
 
@@ -28,8 +30,8 @@ export interface AdminContext {
     wakeWorker(): void;
     /** The inbound relay, when the bridge has one: its websocket listeners follow settings changes. */
     inbound?: {refresh(licence: string): Promise<void> | void; status?(licence: string): SocketStatus | undefined};
-    /** The self-test's probes (with `inbound`, the Test button tests inbound too). */
-    probes?: InboundTestDeps['probes'];
+    /** The self-test's probes (with them the Test button tests inbound and the action URL too). */
+    probes?: InboundTestDeps['probes'] & ActionTestDeps['probes'];
     /** How long the inbound self-test waits for its probe (default 5 s). */
     probeWaitMs?: number;
 }
@@ -63,6 +65,11 @@ export function createAdminApi(context: AdminContext, options: {settingsChanged?
                 webhookUrl: `${context.config.publicUrl.replace(/\/+$/, '')}/api/v1/mattermost/outgoing-webhook`,
                 socketStatus: (licence) => context.inbound?.status?.(licence),
                 waitMs: context.probeWaitMs,
+            } : undefined,
+            actionTest: context.probes ? {
+                probes: context.probes,
+                integrations: context.integrations,
+                actionsUrl: `${context.config.publicUrl.replace(/\/+$/, '')}${ACTIONS_PATH}`,
             } : undefined,
         }),
         auth: {

@@ -34,6 +34,7 @@ import {applyDmSettings} from './dm_settings.js';
 import {ConcurrentChange, CreateRefused, DeliveryNotFound, IntegrationNotFound, InvalidSettings} from './errors.js';
 import type {FullSettingsInput, SettingsInput, UsersInput} from './input.js';
 import {checkBot, checkChannel} from './mattermost_checks.js';
+import {runActionTest, type ActionTestDeps} from './action_test.js';
 import {runInboundTest, type InboundTestDeps} from './inbound_test.js';
 import {runTest} from './test_run.js';
 import {deliveryView, erasureView, integrationView, statusView} from './views.js';
@@ -65,6 +66,8 @@ export interface AdminDeps {
     settingsChanged?(licence: string): void | Promise<void>;
     /** What the inbound half of the Test needs; without it the Test is outbound only. */
     inboundTest?: InboundTestDeps;
+    /** With it, the Test checks that Mattermost can call the bridge's action URL (action_test.ts). */
+    actionTest?: ActionTestDeps;
 }
 
 const NEW_SERVER_NEEDS_CREDENTIALS = 'send it again when mattermost.server_url changes: saved credentials are only sent to the server they were saved for';
@@ -291,7 +294,8 @@ export class AdminService {
 
     /**
      * The Test button: outbound (a sample post per target) and, when the bridge has the means,
-     * inbound (inbound_test.ts). A dry run posts nothing: it checks what can be read.
+     * inbound (inbound_test.ts) and the action URL (action_test.ts), one after the other (each
+     * probe is deleted before the next is posted). A dry run posts nothing: it checks what can be read.
      */
     async test(licence: string, options: {dryRun?: boolean} = {}): Promise<TestReport> {
         const integration = await this.#integration(licence);
@@ -300,9 +304,12 @@ export class AdminService {
         const inbound = this.deps.inboundTest
             ? await runInboundTest(integration, port, this.deps.inboundTest, options.dryRun === true)
             : undefined;
+        const actions = this.deps.actionTest
+            ? await runActionTest(integration, port, this.deps.actionTest, options.dryRun === true)
+            : undefined;
         this.deps.logger.info({licence, dry_run: options.dryRun === true, ok: results.filter((r) => r.ok).length, failed: results.filter((r) => !r.ok).length,
-            inbound: inbound ? (inbound.ok ? 'ok' : inbound.cause) : undefined}, 'integration test run');
-        return inbound ? {results, inbound} : {results};
+            inbound: inbound ? (inbound.ok ? 'ok' : inbound.cause) : undefined, actions: actions ? (actions.ok ? 'ok' : actions.cause) : undefined}, 'integration test run');
+        return {results, ...(inbound ? {inbound} : {}), ...(actions ? {actions} : {})};
     }
 
     async replaceUsers(licence: string, input: UsersInput): Promise<{count: number}> {

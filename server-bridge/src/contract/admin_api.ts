@@ -182,10 +182,40 @@ export interface InboundTestResult {
     message: string;
 }
 
-/** POST …/{licence}/test → 200: one result per configured target, and the inbound check. */
+/**
+ * Causes the action check of the Test names (`cause` of ActionTestResult):
+ * - `probe_not_posted`: Mattermost refused the bot's probe post (the outbound results say why).
+ * - `not_triggered`: Mattermost refused to let the bot trigger the probe's action (its error is quoted).
+ * - `untrusted_address`: Mattermost could not call the action URL, whose host is a loopback or
+ *   private address — Mattermost calls those only when listed in
+ *   ServiceSettings.AllowedUntrustedInternalConnections.
+ * - `unreachable`: Mattermost could not call the action URL (a public address: DNS, firewall, TLS,
+ *   BRIDGE_PUBLIC_URL).
+ * - `wrong_receiver`: Mattermost called the URL and got an answer, but not from this bridge.
+ */
+export const ACTION_TEST_CAUSES = ['probe_not_posted', 'not_triggered', 'untrusted_address', 'unreachable', 'wrong_receiver'] as const;
+export type ActionTestCause = (typeof ACTION_TEST_CAUSES)[number];
+
+/**
+ * The action check of the Test: whether Mattermost can call the bridge's action URL, which the
+ * card's buttons need (server-bridge admin/action_test.ts; docs/self-test.md).
+ */
+export interface ActionTestResult {
+    /** The URL the buttons call (BRIDGE_PUBLIC_URL + /api/v1/mattermost/actions). */
+    url: string;
+    ok: boolean;
+    dry_run: boolean;
+    /** Set when not ok (and for a warning of a dry run). */
+    cause?: ActionTestCause;
+    /** Plain language: what was checked and, on failure, the likely cause and its fix. */
+    message: string;
+}
+
+/** POST …/{licence}/test → 200: one result per configured target, the inbound check and the action check. */
 export interface TestReport {
     results: TestResult[];
     inbound?: InboundTestResult;
+    actions?: ActionTestResult;
 }
 
 export const DELIVERY_STATUSES = ['pending', 'in_flight', 'delivered', 'failed'] as const;

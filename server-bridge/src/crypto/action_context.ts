@@ -19,3 +19,18 @@ export function signActionContext(key: string, fields: {licence: string; convers
 export function verifyActionContext(key: string, fields: {licence: string; conversationId: string; action: string}, sig: string): boolean {
     return constantTimeEqual(signActionContext(key, fields), sig);
 }
+
+/**
+ * The signature in the `context` of the Test's action probe (admin/action_test.ts): base64url
+ * HMAC-SHA256, under the same per-integration key, of `ireserve-action-probe.v1\n<licence>\n<nonce>`
+ * — another domain, so a probe's signature is never a card button's and the other way round.
+ */
+const PROBE_DOMAIN = 'ireserve-action-probe.v1';
+
+export function signProbeContext(key: string, fields: {licence: string; nonce: string}): string {
+    return createHmac('sha256', key).update(`${PROBE_DOMAIN}\n${fields.licence}\n${fields.nonce}`).digest('base64url');
+}
+
+export function verifyProbeContext(key: string, fields: {licence: string; nonce: string}, sig: string): boolean {
+    return constantTimeEqual(signProbeContext(key, fields), sig);
+}

@@ -79,6 +79,10 @@ export class MattermostRestAdapter implements MattermostPort {
         await this.client.deletePost(postId);
     }
 
+    async doPostAction(postId: string, actionId: string): Promise<void> {
+        await this.client.doPostAction(postId, actionId);
+    }
+
     getPostThread(rootId: string): Promise<PostList> {
         return this.client.getPostThread(rootId, false);
     }

@@ -47,6 +47,12 @@ export interface MattermostPort {
     patchPost(postId: string, patch: {message?: string; props?: Record<string, unknown>}): Promise<Post>;
     /** DELETE /api/v4/posts/{id}: the bot's own posts (any channel member may delete their own). */
     deletePost(postId: string): Promise<void>;
+    /**
+     * POST /api/v4/posts/{id}/actions/{action_id} as the bot (Client4 `doPostAction`): Mattermost
+     * calls the action's integration URL and answers 200 when that answered 200; else 400
+     * `api.post.do_action.action_integration.app_error` (refused address, unreachable, non-200).
+     */
+    doPostAction(postId: string, actionId: string): Promise<void>;
     getPostThread(rootId: string): Promise<PostList>;
     getPostsSince(channelId: string, sinceMs: number): Promise<PostList>;
     uploadFile(channelId: string, file: UploadFile): Promise<FileInfo>;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import {after, before, describe, test} from 'node:test';
 
+import {freePort} from '../../../test/support/postgres.js';
 import {ADMIN_TOKEN, ENGINES, startBridge, stopPostgresServer, type RunningBridge} from '../support/bridge_harness.js';
 
 import {BRIDGE_ENV, setupIntegration, startWorld, type World} from './support.js';
@@ -22,9 +23,11 @@ for (const engine of ENGINES) {
         let world: World;
         before(async () => {
             world = await startWorld(engine);
-            // A bridge that waits 1.5 s for its probe (the default is 5 s), instead of the world's.
+            // A bridge that waits 1.5 s for its probe (the default is 5 s), instead of the world's, whose
+            // public URL is where it listens (the action check makes Mattermost call it).
             await world.bridge.close();
-            world.bridge = await startBridge({engine, env: BRIDGE_ENV, probeWaitMs: 1500});
+            const port = await freePort();
+            world.bridge = await startBridge({engine, env: {...BRIDGE_ENV, BRIDGE_PORT: String(port), BRIDGE_PUBLIC_URL: `http://localhost:${port}`}, probeWaitMs: 1500});
         });
         after(async () => {
             // world.close() would close the bridge it started (closed above) a second time.
@@ -33,7 +36,11 @@ for (const engine of ENGINES) {
             await world?.ireserve.close();
         });
 
-        const probes = (channelId: string) => world.mm.channelPosts(channelId, {include_deleted: true}).filter((post) => post.props.ireserve_probe === true);
+        const allProbes = (channelId: string) => world.mm.channelPosts(channelId, {include_deleted: true}).filter((post) => post.props.ireserve_probe === true);
+        /** The inbound probes (their text carries the nonce the webhook brings back). */
+        const probes = (channelId: string) => allProbes(channelId).filter((post) => /irsv-probe-/.test(post.message));
+        /** The action probes (an interactive-message action calling the bridge's action URL). */
+        const actionProbes = (channelId: string) => allProbes(channelId).filter((post) => !/irsv-probe-/.test(post.message));
 
         test('webhook mode, set up right: the probe comes back with the integration\'s token → ok; the probe is deleted and nothing is relayed', async () => {
             const setup = await setupIntegration(world, {webhook: 'json'});
@@ -49,7 +56,37 @@ for (const engine of ENGINES) {
             assert.match(probe!.message, /irsv-probe-[0-9a-f]{24}/);
             assert.equal(setup.endpoint.calls().length, 0, 'nothing relayed to i-Reserve');
             const rows = await world.bridge.bridge.context.database.db.selectFrom('kv').selectAll().where('licence', '=', setup.licence).execute();
-            assert.deepEqual(rows.filter((row) => row.key.startsWith('inbound.probe:')), [], 'the probe\'s record is gone');
+            assert.deepEqual(rows.filter((row) => row.key.startsWith('inbound.probe:')), [], 'the probes\' records are gone');
+
+            // The action check: Mattermost called the action URL for the bot's own click of the probe.
+            const actionsUrl = `${world.bridge.bridge.context.config.publicUrl.replace(/\/+$/, '')}/api/v1/mattermost/actions`;
+            assert.deepEqual(answer.body.actions, {url: actionsUrl, ok: true, dry_run: false, message: `Mattermost called the bridge's action URL ${actionsUrl}: the card's buttons work.`});
+            const [actionProbe, ...moreActionProbes] = actionProbes(setup.channel.id);
+            assert.equal(moreActionProbes.length, 0);
+            assert.ok(actionProbe!.delete_at > 0, 'the action probe was deleted');
+            const call = world.mm.actionCalls().find((entry) => entry.post_id === actionProbe!.id);
+            assert.equal(call?.status, 200, 'the bridge answered Mattermost\'s call 200');
+            assert.equal(call?.user_id, world.seed.bot.user.id, 'the bot clicked');
+        });
+
+        test('the action URL on a loopback address Mattermost does not trust: not reachable, AllowedUntrustedInternalConnections named; a forged probe is refused', async () => {
+            const setup = await setupIntegration(world, {webhook: 'json'});
+            world.mm.setConfig({allowedUntrustedInternalConnections: ['some-other-host']});
+            try {
+                const answer = await runTest(world.bridge, setup.licence);
+                assert.equal(answer.body.actions.ok, false);
+                assert.equal(answer.body.actions.cause, 'untrusted_address');
+                assert.match(answer.body.actions.message, /Mattermost could not call the bridge's action URL.*loopback or private address \(localhost\).*AllowedUntrustedInternalConnections/);
+                assert.ok(actionProbes(setup.channel.id).every((post) => post.delete_at > 0), 'the action probe was deleted');
+            } finally {
+                world.mm.setConfig({allowedUntrustedInternalConnections: null});
+            }
+            const forged = await fetch(`${world.bridge.url}/api/v1/mattermost/actions`, {
+                method: 'POST', headers: {'content-type': 'application/json'},
+                body: JSON.stringify({user_id: world.seed.bot.user.id, channel_id: setup.channel.id, post_id: setup.channel.id,
+                    context: {licence: setup.licence, probe: '0123456789abcdef01234567', sig: 'AAAA'}}),
+            });
+            assert.equal(forged.status, 401);
         });
 
         test('webhook mode, wrong token saved: the probe comes back with a token no integration holds → unknown_token named', async () => {
@@ -85,6 +122,10 @@ for (const engine of ENGINES) {
                 assert.equal(answer.body.inbound.dry_run, true);
                 assert.equal(answer.body.inbound.ok, true);
                 assert.match(answer.body.inbound.message, /^Dry run \(nothing posted\)/);
+                assert.equal(answer.body.actions.dry_run, true);
+                assert.equal(answer.body.actions.ok, true);
+                assert.equal(answer.body.actions.cause, 'untrusted_address', 'the bridge\'s public URL is on localhost');
+                assert.match(answer.body.actions.message, /^Dry run \(nothing posted\)\. Note: .*AllowedUntrustedInternalConnections/);
             }
             assert.equal(world.mm.channelPosts(setup.channel.id, {include_deleted: true}).length, before, 'nothing was posted');
             world.mm.removeChannelMember(setup.channel.id, world.seed.bot.user.id);
@@ -115,7 +156,7 @@ for (const engine of ENGINES) {
             world.mm.refuseWebsockets(0);
         });
 
-        test('webhook mode on a private channel: named without posting a probe', async () => {
+        test('webhook mode on a private channel: named without posting an inbound probe', async () => {
             const setup = await setupIntegration(world, {channelType: 'P', webhook: false});
             const answer = await runTest(world.bridge, setup.licence);
             assert.equal(answer.body.inbound.cause, 'private_channel');
