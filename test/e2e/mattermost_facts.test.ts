@@ -665,6 +665,45 @@ describe('a second real server: rate limiting on, only "localhost" trusted for i
         }
     });
 
+    // The Test's action check (server-bridge/src/admin/action_test.ts) relies on these two.
+    it('a bot may trigger an action on its own post (POST /posts/{id}/actions/{action_id}): the server calls the integration URL with the bot as user_id, and answers the bot {status: "OK"}', async () => {
+        const receiver = await startReceiver('/actions');
+        try {
+            receiver.respond = () => ({status: 200, body: JSON.stringify({ephemeral_text: 'seen'})});
+            const url = receiver.url.replace('127.0.0.1', 'localhost');
+            const probe = await mm.bot.client.createPost({
+                channel_id: mm.channels.public.id, message: 'an action probe',
+                props: {attachments: [{text: '', actions: [{id: 'irsvprobe', name: 'Check', type: 'button', integration: {url, context: {probe: 'p-1'}}}]}]},
+            } as unknown as Post);
+            const answer = await mm.bot.client.doPostAction(probe.id, 'irsvprobe') as unknown as {status?: string};
+            assert.equal(answer.status, 'OK');
+            assert.equal(receiver.received.length, 1);
+            const request = JSON.parse(receiver.received[0]!.body) as {user_id: string; post_id: string; context: Record<string, unknown>};
+            assert.equal(request.user_id, mm.bot.id);
+            assert.equal(request.post_id, probe.id);
+            assert.deepEqual(request.context, {probe: 'p-1'});
+            await mm.bot.client.deletePost(probe.id);
+        } finally {
+            await receiver.close();
+        }
+    });
+
+    it('an action URL on a loopback address not listed in AllowedUntrustedInternalConnections: the trigger → 400 api.post.do_action.action_integration.app_error, nothing reaches it (the same answer as for a URL nobody listens on)', async () => {
+        const receiver = await startReceiver('/actions');
+        try {
+            const action = (url: string) => ({attachments: [{text: '', actions: [{id: 'irsvprobe', name: 'Check', type: 'button', integration: {url, context: {probe: 'p-2'}}}]}]});
+            const refused = await mm.bot.client.createPost({channel_id: mm.channels.public.id, message: 'a probe to 127.0.0.1', props: action(receiver.url)} as unknown as Post);
+            await expectClientError(mm.bot.client.doPostAction(refused.id, 'irsvprobe'), 400, 'api.post.do_action.action_integration.app_error');
+            assert.equal(receiver.received.length, 0, 'nothing reached 127.0.0.1, which is not listed');
+            const nobody = await mm.bot.client.createPost({channel_id: mm.channels.public.id, message: 'a probe to a closed port', props: action('http://localhost:9/actions')} as unknown as Post);
+            await expectClientError(mm.bot.client.doPostAction(nobody.id, 'irsvprobe'), 400, 'api.post.do_action.action_integration.app_error');
+            await mm.bot.client.deletePost(refused.id);
+            await mm.bot.client.deletePost(nobody.id);
+        } finally {
+            await receiver.close();
+        }
+    });
+
     after(async () => {
         await mm?.stop();
     });
