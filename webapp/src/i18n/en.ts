@@ -269,7 +269,7 @@ const en = {
     adminQuietTimeInvalid: 'Enter a time like 08:00 (HH:MM, 24 hours).',
 
     adminTestHeading: 'Test',
-    adminTestHelp: 'Posts a sample message to the conversations channel and to every notification channel, checks that agents\' replies reach the bridge (a probe reply through the outgoing webhook, removed afterwards, or the WebSocket), and tells you what to fix where it fails. The test uses the saved settings.',
+    adminTestHelp: 'Posts a sample message to the conversations channel and to every notification channel, checks that agents\' replies reach the bridge (a probe reply through the outgoing webhook, removed afterwards, or the WebSocket) and that Mattermost can call the bridge when a card button is clicked (the bot clicks a probe button, removed afterwards), and tells you what to fix where it fails. The test uses the saved settings.',
     adminTestUnsaved: 'You have unsaved changes: save them first, or the test checks the old settings.',
     adminTest: 'Send test messages',
     adminTestDryRun: 'Check permissions only',
@@ -279,6 +279,7 @@ const en = {
     adminInboundFailed: 'Needs attention',
     adminInboundModeWebhook: 'outgoing webhook',
     adminInboundModeWebsocket: 'WebSocket',
+    adminActionsTestHeading: 'Card buttons (Mattermost calls the bridge)',
     adminTestSkipped: 'Not checked',
     adminTesting: 'Testing…',
     adminTestFailed: 'The test could not run: {message}',

@@ -269,7 +269,7 @@ const nl: Partial<Strings> = {
     adminQuietTimeInvalid: 'Vul een tijd in zoals 08:00 (UU:MM, 24 uur).',
 
     adminTestHeading: 'Test',
-    adminTestHelp: 'Plaatst een voorbeeldbericht in het gesprekkenkanaal en in elk meldingenkanaal, controleert of antwoorden van medewerkers de bridge bereiken (een proefbericht via de uitgaande webhook, daarna verwijderd, of de WebSocket), en vertelt wat je moet oplossen waar het mislukt. De test gebruikt de opgeslagen instellingen.',
+    adminTestHelp: 'Plaatst een voorbeeldbericht in het gesprekkenkanaal en in elk meldingenkanaal, controleert of antwoorden van medewerkers de bridge bereiken (een proefbericht via de uitgaande webhook, daarna verwijderd, of de WebSocket) en of Mattermost de bridge kan aanroepen als iemand op een knop van de kaart klikt (de bot klikt op een proefknop, daarna verwijderd), en vertelt wat je moet oplossen waar het mislukt. De test gebruikt de opgeslagen instellingen.',
     adminTestUnsaved: 'Je hebt niet-opgeslagen wijzigingen: sla ze eerst op, anders test je de oude instellingen.',
     adminTest: 'Testberichten versturen',
     adminTestDryRun: 'Alleen rechten controleren',
@@ -279,6 +279,7 @@ const nl: Partial<Strings> = {
     adminInboundFailed: 'Vraagt aandacht',
     adminInboundModeWebhook: 'uitgaande webhook',
     adminInboundModeWebsocket: 'WebSocket',
+    adminActionsTestHeading: 'Knoppen op de kaart (Mattermost roept de bridge aan)',
     adminTestSkipped: 'Niet gecontroleerd',
     adminTesting: 'Testen…',
     adminTestFailed: 'De test kon niet worden uitgevoerd: {message}',

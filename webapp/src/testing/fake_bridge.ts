@@ -2,7 +2,7 @@
 // bridge client (URLs, headers, bodies and error typing included) with this adapter instead of
 // the network, so tests see exactly what would go over the wire.
 import type {
-    ChannelView, DeliveryView, InboundTestResult, IntegrationPatch, IntegrationStatusView, IntegrationView, NotificationType, TestResult,
+    ActionTestResult, ChannelView, DeliveryView, InboundTestResult, IntegrationPatch, IntegrationStatusView, IntegrationView, NotificationType, TestResult,
 } from '@ireserve/contract';
 import {AxiosError, AxiosHeaders, type AxiosAdapter, type AxiosResponse, type InternalAxiosRequestConfig} from 'axios';
 
@@ -92,6 +92,7 @@ export class FakeBridge {
     channels: ChannelView[] = [makeChannel('chan-support', 'Support', {selected: true}), makeChannel('chan-bookings', 'Bookings')];
     testResults: TestResult[] = [];
     inboundResult: InboundTestResult | undefined;
+    actionsResult: ActionTestResult | undefined;
     deliveries: DeliveryView[] = [];
     readonly requests: SeenRequest[] = [];
 
@@ -179,7 +180,7 @@ export class FakeBridge {
             return {status: 200, body: {channels: this.channels}};
         }
         if (method === 'POST' && sub === '/test') {
-            return {status: 200, body: {results: this.testResults, ...(this.inboundResult ? {inbound: this.inboundResult} : {})}};
+            return {status: 200, body: {results: this.testResults, ...(this.inboundResult ? {inbound: this.inboundResult} : {}), ...(this.actionsResult ? {actions: this.actionsResult} : {})}};
         }
         if (method === 'GET' && sub === '/deliveries') {
             return {status: 200, body: {deliveries: this.deliveries}};

@@ -289,6 +289,29 @@ test('Test shows whether replies reach the bridge, with the cause; Check permiss
     expect(screen.getByTestId('inbound-result')).toHaveTextContent('Working: Dry run (nothing posted)');
 });
 
+test('Test shows whether Mattermost reaches the action URL, naming AllowedUntrustedInternalConnections when it does not', async () => {
+    const bridge = new FakeBridge();
+    bridge.testResults = [{channel_id: 'chan-support', purpose: 'mirror', target: 'channel', ok: true, message: 'Posted a test message.'}];
+    const url = 'http://127.0.0.1:8080/api/v1/mattermost/actions';
+    bridge.actionsResult = {
+        url, ok: false, dry_run: false, cause: 'untrusted_address',
+        message: `Mattermost could not call the bridge's action URL, so the card's buttons cannot work. Most likely: the bridge's action URL ${url} has a loopback or private address (127.0.0.1), and Mattermost calls those only when the host is listed in ServiceSettings.AllowedUntrustedInternalConnections.`,
+    };
+    const {user} = renderSetup(bridge);
+    await loaded();
+    await user.click(screen.getByRole('button', {name: 'Send test messages'}));
+    const actions = await screen.findByTestId('actions-result');
+    expect(actions).toHaveTextContent('Card buttons (Mattermost calls the bridge)');
+    expect(actions).toHaveTextContent('Needs attention: Mattermost could not call the bridge\'s action URL');
+    expect(actions).toHaveTextContent('ServiceSettings.AllowedUntrustedInternalConnections');
+    expect(actions).toHaveClass('irsv-admin__result--failed');
+
+    bridge.actionsResult = {url, ok: true, dry_run: false, message: `Mattermost called the bridge's action URL ${url}: the card's buttons work.`};
+    await user.click(screen.getByRole('button', {name: 'Send test messages'}));
+    await waitFor(() => expect(screen.getByTestId('actions-result')).toHaveTextContent(`Working: Mattermost called the bridge's action URL ${url}: the card's buttons work.`));
+    expect(screen.getByTestId('actions-result')).toHaveClass('irsv-admin__result--ok');
+});
+
 test('unsaved changes are pointed out before testing', async () => {
     const bridge = new FakeBridge();
     const {user} = renderSetup(bridge);

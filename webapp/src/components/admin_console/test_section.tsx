@@ -2,7 +2,7 @@
 // channel; each result shows what was tested, whether it worked (with a link to the sample post)
 // and otherwise the plain-language fix the bridge gave.
 import React, {useState} from 'react';
-import type {ChannelView, InboundTestResult, TestResult} from '@ireserve/contract';
+import type {ActionTestResult, ChannelView, InboundTestResult, TestResult} from '@ireserve/contract';
 
 import type {BridgeAdminClient} from '../../client/bridge_client';
 import {format, notificationTypeLabel, useStrings, type Strings} from '../../i18n';
@@ -23,7 +23,7 @@ type Props = {
 type TestState =
     | {state: 'idle'}
     | {state: 'running'}
-    | {state: 'done'; results: TestResult[]; inbound?: InboundTestResult}
+    | {state: 'done'; results: TestResult[]; inbound?: InboundTestResult; actions?: ActionTestResult}
     | {state: 'failed'; message: string};
 
 function purposeLabel(strings: Strings, purpose: string): string {
@@ -125,27 +125,53 @@ export function TestResults({results, channels}: {results: TestResult[]; channel
     );
 }
 
-/** Whether agents' replies reach the bridge: the probe through the outgoing webhook, or the WebSocket. */
-export function InboundResult({result}: {result: InboundTestResult}) {
+/** One check of the Test beside the per-channel results: a title, working or not, and the bridge's words. */
+function CheckResult({testId, title, ok, message}: {testId: string; title: string; ok: boolean; message: string}) {
     const {strings} = useStrings();
-    const mode = result.mode === 'websocket' ? strings.adminInboundModeWebsocket : strings.adminInboundModeWebhook;
     return (
         <div
-            className={result.ok ? 'irsv-admin__result irsv-admin__result--ok' : 'irsv-admin__result irsv-admin__result--failed'}
-            data-testid='inbound-result'
+            className={ok ? 'irsv-admin__result irsv-admin__result--ok' : 'irsv-admin__result irsv-admin__result--failed'}
+            data-testid={testId}
         >
             <span
                 className='irsv-admin__result-icon'
                 aria-hidden='true'
             >
-                {result.ok ? '✓' : '✕'}
+                {ok ? '✓' : '✕'}
             </span>
-            <span className='irsv-admin__result-title'>{`${strings.adminInboundHeading} (${mode})`}</span>
+            <span className='irsv-admin__result-title'>{title}</span>
             <span className='irsv-admin__result-body'>
-                <strong>{result.ok ? strings.adminInboundOk : strings.adminInboundFailed}</strong>
-                {`: ${result.message}`}
+                <strong>{ok ? strings.adminInboundOk : strings.adminInboundFailed}</strong>
+                {`: ${message}`}
             </span>
         </div>
+    );
+}
+
+/** Whether agents' replies reach the bridge: the probe through the outgoing webhook, or the WebSocket. */
+export function InboundResult({result}: {result: InboundTestResult}) {
+    const {strings} = useStrings();
+    const mode = result.mode === 'websocket' ? strings.adminInboundModeWebsocket : strings.adminInboundModeWebhook;
+    return (
+        <CheckResult
+            testId='inbound-result'
+            title={`${strings.adminInboundHeading} (${mode})`}
+            ok={result.ok}
+            message={result.message}
+        />
+    );
+}
+
+/** Whether Mattermost can call the bridge's action URL (the card's buttons need it); the cause named when not. */
+export function ActionsResult({result}: {result: ActionTestResult}) {
+    const {strings} = useStrings();
+    return (
+        <CheckResult
+            testId='actions-result'
+            title={strings.adminActionsTestHeading}
+            ok={result.ok}
+            message={result.message}
+        />
     );
 }
 
@@ -157,7 +183,7 @@ export default function TestSection({client, channels, dirty, disabled, idPrefix
         setTest({state: 'running'});
         try {
             const report = await client.runTest(dryRun ? {dryRun: true} : {});
-            setTest({state: 'done', results: report.results, inbound: report.inbound});
+            setTest({state: 'done', results: report.results, inbound: report.inbound, actions: report.actions});
         } catch (err) {
             setTest({state: 'failed', message: errorMessage(strings, err, client.baseUrl)});
         }
@@ -203,6 +229,7 @@ export default function TestSection({client, channels, dirty, disabled, idPrefix
                             channels={channels}
                         />
                         {test.inbound ? <InboundResult result={test.inbound}/> : null}
+                        {test.actions ? <ActionsResult result={test.actions}/> : null}
                     </>
                 ) : null}
             </div>
