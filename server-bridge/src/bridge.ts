@@ -154,7 +154,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
             outbox, sessions: context.sessions, ledger, ireserve,
             wakeWorker: () => context.wakeWorker(), maxAttempts: config.delivery.maxAttempts,
         });
-        const erasure = new ConversationErasure({sessions: context.sessions, conversations: context.conversations, messages, erasures, logger});
+        const erasure = new ConversationErasure({sessions: context.sessions, conversations: context.conversations, messages, erasures, logger, clock});
         Object.assign(handlers, outbound.handlers(), directMessages.handlers(), actions.handlers(), erasure.handlers());
         Object.assign(handlers, erasure.guard(handlers));
         const events = new EventsRepository(database.db, clock);

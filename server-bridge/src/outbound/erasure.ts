@@ -6,6 +6,7 @@ import {INTEGRATION_MISSING_CODE, IRESERVE_PROPS_KEY, type ErasureKept} from '..
 import {UpstreamError} from '../domain/errors.js';
 import {PermanentFailure} from '../outbox/retry_policy.js';
 import type {JobHandler} from '../outbox/worker.js';
+import type {Clock} from '../ports/clock.js';
 import type {MattermostPort} from '../ports/mattermost.js';
 import type {ConversationsRepository} from '../storage/conversations_repository.js';
 import type {ErasuresRepository} from '../storage/erasures_repository.js';
@@ -15,6 +16,9 @@ import type {Job} from '../storage/outbox_repository.js';
 import {OUTBOUND_JOB_KINDS, type OutboundJobPayload} from './jobs.js';
 
 const ERASE_KIND = OUTBOUND_JOB_KINDS['conversation.erased'];
+/** How long a deleted post's files are waited for to be detached by Mattermost. */
+const FILE_DETACH_WAIT_MS = 15_000;
+const CACHED_FILE = 'Someone downloaded this file shortly before the erasure: Mattermost keeps serving the download from its cache for up to 30 minutes after the post was deleted (the file\'s details are gone already). Nothing to do: it expires by itself.';
 
 export interface ConversationErasureDeps {
     sessions: BotSessions;
@@ -22,6 +26,7 @@ export interface ConversationErasureDeps {
     messages: MessagesRepository;
     erasures: ErasuresRepository;
     logger: Logger;
+    clock: Clock;
 }
 
 function isGone(error: unknown): boolean {
@@ -137,24 +142,22 @@ export class ConversationErasure {
             if (previous && !roots.includes(previous)) {
                 roots.push(previous);
             }
-            const othersFiles: string[] = [];
+            const files: string[] = [];
             for (const post of Object.values(thread.posts)) {
                 seen.add(post.id);
                 if (post.id === rootId || (post.file_ids?.length ?? 0) === 0) {
                     continue;
                 }
-                if (post.user_id === botUserId) {
-                    await this.#delete(port, post.id, 'post', kept);
-                } else {
-                    // An agent's file: deleted with its post only when the bot may delete others' posts.
-                    await this.#delete(port, post.id, 'post', []);
-                    othersFiles.push(...post.file_ids!);
-                }
+                files.push(...post.file_ids!);
+                // The bot's own file-carrying replies first, one by one; an agent's is tried (it goes with the root anyway).
+                await this.#delete(port, post.id, 'post', post.user_id === botUserId ? kept : []);
             }
+            files.push(...(thread.posts[rootId]?.file_ids ?? []));
             await this.#delete(port, rootId, 'thread', kept);
-            for (const fileId of othersFiles) {
-                if (await this.#stillServed(port, fileId)) {
-                    kept.push({what: 'file', id: fileId, reason: 'An agent\'s file in the thread: Mattermost deleted the post but still serves the file, and does not let the bot delete others\' files. A Mattermost admin can remove it (permanent post deletion or data retention).'});
+            for (const fileId of files) {
+                const reason = await this.#stillServed(port, fileId);
+                if (reason) {
+                    kept.push({what: 'file', id: fileId, reason});
                 }
             }
             await erasures.addKept(licence, conversationId, kept);
@@ -189,13 +192,39 @@ export class ConversationErasure {
         }
     }
 
-    async #stillServed(port: MattermostPort, fileId: string): Promise<boolean> {
+    /**
+     * Why a file of a deleted post can still be read, or undefined when it cannot. Mattermost
+     * detaches a deleted post's files moments after the DELETE answered (/info then answers 404):
+     * waited for, boundedly. The download can outlive that for up to 30 minutes when someone
+     * downloaded the file shortly before (its info stays in Mattermost's cache; pinned in
+     * test/e2e/mattermost_facts_edits.test.ts) — checked only once /info is gone, so the check
+     * itself never puts the file back into the cache.
+     */
+    async #stillServed(port: MattermostPort, fileId: string): Promise<string | undefined> {
+        const deadline = this.deps.clock.now() + FILE_DETACH_WAIT_MS;
+        for (;;) {
+            try {
+                await port.getFileInfo(fileId);
+            } catch (error) {
+                if (isGone(error) || isRefused(error)) {
+                    break;
+                }
+                throw error;
+            }
+            if (this.deps.clock.now() > deadline) {
+                return 'Mattermost deleted the post but still serves this file. A Mattermost admin can remove it (permanent post deletion or data retention).';
+            }
+            await new Promise((resolve) => setTimeout(resolve, 250));
+        }
         try {
-            await port.getFileInfo(fileId);
-            return true;
+            await port.downloadFile(fileId, 1);
+            return CACHED_FILE;
         } catch (error) {
+            if (error instanceof UpstreamError && error.kind === 'too_large') {
+                return CACHED_FILE;
+            }
             if (isGone(error) || isRefused(error)) {
-                return false;
+                return undefined;
             }
             throw error;
         }
