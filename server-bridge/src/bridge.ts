@@ -128,7 +128,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
             incomingWebhooks: new MattermostIncomingWebhooks({timeoutMs: timeouts.incomingWebhookMs, egress}),
             sessions: new BotSessions({integrations, mattermost, gate: new RateGate(clock)}),
             wakeWorker: () => worker?.wake(),
-            inbound: createInbound(() => context, {ireserve}),
+            inbound: createInbound(() => context, {ireserve, catchUp: {intervalMs: config.inbound.catchUpIntervalMs}}),
         };
 
         const handlers: Record<string, JobHandler> = {...context.inbound.handlers};
@@ -209,7 +209,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
             routes: [
                 healthRoutes({ping: () => database.ping(), metrics}),
                 eventRoutes({intake, metrics, maxAttachmentBytes: config.maxAttachmentBytes, maxBodyBytes: config.maxBodyBytes}),
-                outgoingWebhookRoutes({service: new OutgoingWebhookService({integrations: context.integrations, relay: context.inbound.relay, logger, probes})}),
+                outgoingWebhookRoutes({service: new OutgoingWebhookService({integrations: context.integrations, relay: context.inbound.relay, catchUp: context.inbound.catchUp, logger, probes})}),
                 mattermostActionRoutes({actions, probes: new ActionProbeReceiver({integrations: context.integrations, probes})}),
                 mattermostCommandRoutes({command: new SlashCommand({
                     integrations: context.integrations, conversations: context.conversations, agentNotify, sessions: context.sessions, actions, metrics, logger, clock,

@@ -37,6 +37,14 @@ export type Config = Readonly<{
         /** How long an arriving agent post waits for Mattermost before a resolve job looks at it later. */
         inboundArrivalMs: number;
     }>;
+    /** The inbound relay's own schedule. */
+    inbound: Readonly<{
+        /**
+         * BRIDGE_INBOUND_CATCH_UP_INTERVAL_MS: how often outgoing-webhook mode reads the conversation
+         * channels back over REST to relay replies whose webhook call was lost (inbound/catch_up.ts).
+         */
+        catchUpIntervalMs: number;
+    }>;
     maxAttachmentBytes: number;
     maxBodyBytes: number;
     /** Slow or idle clients are closed after these (DESIGN §14). */
@@ -217,6 +225,9 @@ export function loadConfig(env: Env = process.env): Config {
             incomingWebhookMs: integer(env, 'BRIDGE_INCOMING_WEBHOOK_TIMEOUT_MS', 30_000, 100, 600_000),
             ireserveMs: integer(env, 'BRIDGE_IRESERVE_TIMEOUT_MS', 30_000, 100, 600_000),
             inboundArrivalMs: integer(env, 'BRIDGE_INBOUND_ARRIVAL_WAIT_MS', 5000, 100, 600_000),
+        }),
+        inbound: Object.freeze({
+            catchUpIntervalMs: integer(env, 'BRIDGE_INBOUND_CATCH_UP_INTERVAL_MS', 60_000, 1000, 86_400_000),
         }),
         maxAttachmentBytes,
         // Room for one attachment at the limit, base64-encoded, plus the rest of the event.

@@ -29,7 +29,8 @@ export const INBOUND_JOB_KINDS = {
 /** An agent's change to a post: edited, or deleted. */
 export type PostChange = 'edited' | 'deleted';
 
-export type InboundSource = 'outgoing_webhook' | 'websocket' | 'resync';
+/** How a post arrived: live, or read back over REST (`resync`: websocket mode after a gap; `catch_up`: outgoing-webhook mode). */
+export type InboundSource = 'outgoing_webhook' | 'websocket' | 'resync' | 'catch_up';
 
 export interface ResolvePayload {
     post_id: string;

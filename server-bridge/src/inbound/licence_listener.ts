@@ -5,8 +5,8 @@ import type {Integration} from '../domain/integration.js';
 import {MattermostWebSocketListener, type GapReason, type ListenerState, type MattermostEvent} from '../mattermost/websocket_listener.js';
 import {KEY_CAUGHT_UP, KEY_LEADER} from '../storage/inbound_state_repository.js';
 
+import {readChannelChanges} from './channel_posts.js';
 import type {PostChange} from './jobs.js';
-
 import type {InboundDeps, InboundRelay} from './relay.js';
 
 export interface ListenerStatus {
@@ -350,13 +350,12 @@ export class LicenceListener {
             let failure: unknown;
             for (const channelId of channels) {
                 // Posts changed since the mark: new ones, edited ones (edit_at moved) and deleted
-                // ones (delete_at set, message blanked), plus the copies Mattermost keeps of earlier
-                // versions (original_id set, deleted), which the relay ignores (api4 getPostsForChannel
-                // with `since`, store GetPostsSince; pinned in test/e2e/mattermost_facts.test.ts).
-                const list = await port.getPostsSince(channelId, since);
-                const posts = list.order.map((id) => list.posts[id]).filter((post) => post !== undefined)
-                    .filter((post) => post.root_id !== '' && (post.original_id ?? '') === '')
-                    .sort((a, b) => a.create_at - b.create_at);
+                // ones (delete_at set, message blanked); the copies Mattermost keeps of earlier
+                // versions are left out by the reader (channel_posts.ts; pinned in test/e2e/mattermost_facts.test.ts).
+                const {replies: posts, incomplete} = await readChannelChanges(port, channelId, since);
+                if (incomplete) {
+                    deps.logger.warn({licence, channel: channelId}, 'more posts changed in the channel than a re-sync reads at once; some may not be relayed');
+                }
                 for (const post of posts) {
                     // Through the event queue, so re-synced and live posts keep one order. A new post
                     // is relayed with its latest text; an edit or deletion of one relayed earlier follows it.

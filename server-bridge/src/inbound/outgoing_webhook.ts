@@ -7,6 +7,7 @@ import type {Integration} from '../domain/integration.js';
 import type {IntegrationsRepository} from '../storage/integrations_repository.js';
 import type {ProbesRepository} from '../storage/probes_repository.js';
 
+import type {WebhookCatchUp} from './catch_up.js';
 import type {InboundRelay} from './relay.js';
 
 /**
@@ -47,7 +48,7 @@ export class InvalidWebhookCall extends Error {
 }
 
 /** Shown in the status of the integration whose channel a call with an unknown token came from. */
-export const UNKNOWN_TOKEN_STATUS = 'Mattermost\'s outgoing webhook is sending a token that matches no integration. Copy the token of the outgoing webhook (Integrations → Outgoing Webhooks) into this integration\'s settings (outgoing-webhook token); replies made meanwhile were not relayed.';
+export const UNKNOWN_TOKEN_STATUS = 'Mattermost\'s outgoing webhook is sending a token that matches no integration. Copy the token of the outgoing webhook (Integrations → Outgoing Webhooks) into this integration\'s settings (outgoing-webhook token). Meanwhile replies reach i-Reserve only through the bridge\'s catch-up, which reads the channel back periodically, so they arrive late.';
 
 export interface OutgoingWebhookDeps {
     integrations: Pick<IntegrationsRepository, 'findByOutgoingWebhookToken' | 'findByChannel' | 'recordError'>;
@@ -55,6 +56,11 @@ export interface OutgoingWebhookDeps {
     logger: Logger;
     /** The self-test's waiting probes; a call for one is recorded and not relayed. */
     probes?: Pick<ProbesRepository, 'sighted'>;
+    /**
+     * The webhook catch-up: a call waits while its licence is being caught up (so it does not
+     * overtake older replies), and a refused call asks for a catch-up of the licences it was for.
+     */
+    catchUp?: Pick<WebhookCatchUp, 'settled' | 'request'>;
 }
 
 /** Printable, short: for a log line about a call nobody authenticated. */
@@ -101,7 +107,14 @@ export class OutgoingWebhookService {
             this.deps.logger.info({licence: integration.licence}, 'outgoing webhook for an inactive integration ignored');
             return {relayed: false};
         }
-        await this.deps.relay.acceptWebhook(integration, {postId: call.postId, userId: call.userId, channelId: call.channelId});
+        await this.deps.catchUp?.settled(integration.licence);
+        try {
+            await this.deps.relay.acceptWebhook(integration, {postId: call.postId, userId: call.userId, channelId: call.channelId});
+        } catch (error) {
+            // Database trouble: Mattermost will not call again, so the catch-up looks for the post.
+            this.deps.catchUp?.request(integration.licence);
+            throw error;
+        }
         return {relayed: true};
     }
 
@@ -118,9 +131,13 @@ export class OutgoingWebhookService {
             channel_name: printable(call.channelName),
             team: printable(call.teamDomain),
             licences: owners.map((owner) => owner.licence),
-        }, reason === 'missing_token' ? 'outgoing webhook call without a token refused' : 'outgoing webhook call with a token that matches no integration refused; its replies are not relayed');
+        }, reason === 'missing_token' ? 'outgoing webhook call without a token refused' : 'outgoing webhook call with a token that matches no integration refused; its reply is left to the catch-up');
         for (const owner of owners) {
             await this.deps.integrations.recordError(owner.licence, UNKNOWN_TOKEN_STATUS);
+            if (owner.active && owner.inboundMode === 'outgoing_webhook') {
+                // The reply in that channel is not lost: the catch-up reads it back over REST.
+                this.deps.catchUp?.request(owner.licence);
+            }
         }
         throw new WebhookRefused(reason);
     }

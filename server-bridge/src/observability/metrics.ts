@@ -36,6 +36,14 @@ export class Metrics {
         registers: [this.registry],
     });
 
+    /** Replies the webhook catch-up found and queued (their webhook call was lost or refused). */
+    readonly inboundCaughtUp = new Counter({
+        name: 'ireserve_bridge_inbound_caught_up_total',
+        help: 'Agent replies relayed by the outgoing-webhook catch-up (read back over REST), by licence.',
+        labelNames: ['licence'] as const,
+        registers: [this.registry],
+    });
+
     readonly actions = new Counter({
         name: 'ireserve_bridge_actions_total',
         help: 'Conversation actions (claim, assign, unassign, close, reopen) by way in (button, command) and result: queued, duplicate (a repeated click), refused_by_bridge, applied, refused (by i-Reserve), failed.',

@@ -54,7 +54,13 @@ export interface MattermostPort {
      */
     doPostAction(postId: string, actionId: string): Promise<void>;
     getPostThread(rootId: string): Promise<PostList>;
+    /**
+     * GET /channels/{id}/posts?since=: posts whose `update_at` is after `sinceMs` (edited and
+     * deleted ones included), newest first, at most 1000 (inbound/channel_posts.ts).
+     */
     getPostsSince(channelId: string, sinceMs: number): Promise<PostList>;
+    /** GET /channels/{id}/posts?page=&per_page=: live posts (replies too), newest first by `create_at`; `perPage` ≤ 200. */
+    getChannelPostsPage(channelId: string, page: number, perPage: number): Promise<PostList>;
     uploadFile(channelId: string, file: UploadFile): Promise<FileInfo>;
     getFileInfo(fileId: string): Promise<FileInfo>;
     /** Downloads a file; throws UpstreamError kind `too_large` when it exceeds `maxBytes`. */

@@ -130,6 +130,18 @@ export class ConversationsRepository {
         return rows.map(toRecord);
     }
 
+    /**
+     * Every channel holding a conversation's root post (open or closed), with the creation time of
+     * its first conversation: the channels the webhook catch-up reads.
+     */
+    async listChannels(licence: string): Promise<Array<{channelId: string; firstAt: number}>> {
+        const rows = await this.db.selectFrom('conversations')
+            .select(['channel_id', (eb) => eb.fn.min<number>('created_at').as('first_at')])
+            .where('licence', '=', licence).where('channel_id', 'is not', null).where('root_post_id', 'is not', null)
+            .groupBy('channel_id').orderBy('channel_id').execute();
+        return rows.map((row) => ({channelId: row.channel_id as string, firstAt: Number(row.first_at)}));
+    }
+
     /** Open conversations with a root post, for re-syncing their threads after a gap. */
     async listOpenWithRoot(licence: string, limit = 500): Promise<ConversationRecord[]> {
         const rows = await this.db.selectFrom('conversations').selectAll()

@@ -6,7 +6,7 @@ import {after, before, describe, test} from 'node:test';
 
 import {UNKNOWN_TOKEN_STATUS} from '../../src/inbound/outgoing_webhook.js';
 import {ADMIN_TOKEN, ENGINES, stopPostgresServer, waitFor} from '../support/bridge_harness.js';
-import {createConversation, post, setupIntegration, startWorld, WEBHOOK_PATH, type World} from '../inbound/support.js';
+import {createConversation, deliveredReplies, outboxRows, post, reactionsOf, setupIntegration, startWorld, WEBHOOK_PATH, type World} from '../inbound/support.js';
 
 import {counter} from './support.js';
 
@@ -30,7 +30,7 @@ for (const engine of ENGINES) {
                 content_type: 'application/x-www-form-urlencoded', token: wrongToken, creator_id: world.seed.admin.user.id,
             });
             const before = await counter(world.bridge.url, 'ireserve_bridge_requests_refused_total', {route: WEBHOOK_PATH, reason: 'unknown_token'});
-            post(world, world.seed.agent.user.id, {channel_id: setup.channel.id, root_id: rootId, message: 'a reply that cannot be relayed'});
+            const reply = post(world, world.seed.agent.user.id, {channel_id: setup.channel.id, root_id: rootId, message: 'a reply the webhook cannot relay'});
             await waitFor(async () => await counter(world.bridge.url, 'ireserve_bridge_requests_refused_total', {route: WEBHOOK_PATH, reason: 'unknown_token'}) > before, 'the refusal to be counted');
 
             const warning = await waitFor(() => world.bridge.logs.map((line) => JSON.parse(line) as Record<string, unknown>)
@@ -43,6 +43,11 @@ for (const engine of ENGINES) {
             assert.equal(status.status.state, 'error');
             assert.equal(status.status.last_error, UNKNOWN_TOKEN_STATUS);
             assert.match(status.status.last_error, /^Mattermost's outgoing webhook is sending a token that matches no integration/);
+            // The refused call asked for a catch-up: the reply is read back over REST and relayed after all.
+            await waitFor(() => setup.endpoint.delivered().length === 1, 'the reply relayed by the catch-up');
+            assert.deepEqual(deliveredReplies(setup.endpoint).map((body) => body.data.reply_id), [reply.id]);
+            await waitFor(() => reactionsOf(world, reply.id).includes('white_check_mark'), '✅');
+            await waitFor(async () => (await outboxRows(world, setup.licence)).every((row) => row.status === 'delivered'), 'the feedback to finish');
         });
 
         test('ids that are not Mattermost ids are refused before any Mattermost call (item 7)', async () => {
