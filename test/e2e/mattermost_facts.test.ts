@@ -306,6 +306,28 @@ describe('Mattermost facts (real server)', {timeout: 20 * 60_000}, () => {
             assert.ok(got[toDelete.id]!.delete_at > 0, '…with delete_at set (callers must filter it)');
             assert.equal(got[old.id], undefined, 'older, unchanged posts are not');
         });
+
+        it('?since= is strict (update_at > since) and lists newest first by create_at; a reply moves its root\'s update_at; plain pages list replies too, newest first', async () => {
+            // The webhook catch-up (server-bridge/src/inbound/channel_posts.ts) keeps the newest
+            // update_at it read as a channel's mark and reads from there; Mattermost's
+            // store/sqlstore/post_store.go GetPostsSince: `UpdateAt > ?`, `ORDER BY CreateAt DESC`.
+            const ch = await mm.admin.client.createChannel({team_id: mm.team.id, name: `since-strict-${mm.suffix}`, display_name: 'Since strict', type: 'O'});
+            for (const user of [mm.bot.id, mm.agents.agent1.id, mm.agents.agent2.id]) {
+                await mm.admin.client.addToChannel(user, ch.id);
+            }
+            const root = await mm.bot.client.createPost({channel_id: ch.id, message: 'root before the mark'});
+            const marked = await mm.agents.agent1.client.createPost({channel_id: ch.id, message: 'the mark', root_id: root.id});
+            const r1 = await mm.agents.agent1.client.createPost({channel_id: ch.id, message: 'after 1', root_id: root.id});
+            const r2 = await mm.agents.agent2.client.createPost({channel_id: ch.id, message: 'after 2', root_id: root.id});
+            const list = await mm.bot.client.getPostsSince(ch.id, marked.update_at, false);
+            assert.equal(list.order.includes(marked.id), false, 'a post whose update_at equals since is not listed');
+            assert.deepEqual(list.order.filter((id) => id === r1.id || id === r2.id), [r2.id, r1.id], 'newest first');
+            // A reply moves its root's update_at (so the catch-up meets roots too and keeps replies only).
+            assert.ok((await mm.admin.client.getPost(root.id)).update_at >= r2.create_at, 'the root\'s update_at moved with the replies');
+            assert.ok(list.order.includes(root.id), 'so the root is listed too');
+            const page = await mm.bot.client.getPosts(ch.id, 0, 200, false);
+            assert.deepEqual(page.order.slice(0, 4), [r2.id, r1.id, marked.id, root.id], 'pages: replies included, newest first');
+        });
     });
 
     describe('incoming webhooks (a notification type may be mapped to one)', () => {

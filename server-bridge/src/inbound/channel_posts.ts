@@ -8,7 +8,8 @@ import type {MattermostPort} from '../ports/mattermost.js';
  * restart or a refused call).
  *
  * `GET /channels/{id}/posts?since=` returns the posts whose `update_at` is after `since` (strictly;
- * edited and deleted ones too) plus their roots outside `order` — but at most 1000, and which 1000
+ * edited and deleted ones too, and roots, since a reply moves its root's `update_at` — pinned in
+ * test/e2e/mattermost_facts.test.ts), newest first — but at most 1000, and which 1000
  * is arbitrary when more changed (Mattermost server/channels/store/sqlstore/post_store.go,
  * GetPostsSince: `UpdateAt > ? … LIMIT 1000` without an ORDER BY). When the answer is that full,
  * the channel is read again page by page, newest first by `create_at` (`?page=&per_page=200`,

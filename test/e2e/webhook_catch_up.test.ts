@@ -1,0 +1,133 @@
+// Outgoing-webhook mode loses no reply across a bridge restart, against a real Mattermost: the
+// bridge is stopped, agents reply through the REST API (Mattermost's webhook calls fail and are
+// never retried), the bridge starts again and reads the channel back over REST
+// (server-bridge/src/inbound/catch_up.ts): the i-Reserve stand-in receives each reply once, in
+// order, the note stays internal, and a live reply after the restart comes after them.
+//
+//   cd test && node --import tsx --test e2e/webhook_catch_up.test.ts
+//   E2E_BRIDGE_ENGINES=sqlite …   only the SQLite run
+import {describe, it, before, after} from 'node:test';
+import assert from 'node:assert/strict';
+import {mkdtempSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import {randomBytes} from 'node:crypto';
+import type {Post} from '@mattermost/types/posts';
+import {bootRealMattermost, type RealMattermost} from './harness/index.js';
+import {BRIDGE_ENGINES, BridgeClient, logTail, startBridge, stopPostgresServer, type RunningBridge} from './support/bridge.js';
+import {suiteTimer, waitFor} from './support/util.js';
+import {IReserveStandIn} from '../standins/ireserve/index.js';
+
+const WEBHOOK_PATH = '/api/v1/mattermost/outgoing-webhook';
+
+describe('webhook catch-up against a real Mattermost', {timeout: 20 * 60_000}, () => {
+    let mm: RealMattermost;
+    let ireserve: IReserveStandIn;
+    const timer = suiteTimer('webhook_catch_up.test.ts');
+
+    before(async () => {
+        mm = await bootRealMattermost();
+        timer.booted(mm);
+        ireserve = await IReserveStandIn.start();
+    }, {timeout: 45 * 60_000});
+
+    after(async () => {
+        await ireserve?.close();
+        await stopPostgresServer();
+        await mm?.stop();
+        timer.report();
+    });
+
+    for (const engine of BRIDGE_ENGINES) {
+        it(`on ${engine}: bridge stopped while agents reply in two conversations → after the restart each reply reaches i-Reserve once, in order`, async () => {
+            const dir = mkdtempSync(path.join(tmpdir(), 'e2e-catch-up-'));
+            const licence = `L-CATCH-${engine}-${randomBytes(2).toString('hex')}`;
+            let first: RunningBridge | undefined;
+            let second: RunningBridge | undefined;
+            try {
+                first = await startBridge({engine, dir});
+                const {databaseUrl} = first;
+                const api = new BridgeClient(first.url, licence);
+                const endpoint = ireserve.endpoint(licence, {secret: 'whsec_cGxhY2Vob2xkZXI='});
+                const channel = await mm.admin.client.createChannel({team_id: mm.team.id, name: `catch-up-${engine}-${mm.suffix}`, display_name: `Catch-up ${engine}`, type: 'O'});
+                for (const user of [mm.bot.id, mm.agents.agent1.id, mm.agents.agent2.id]) {
+                    await mm.admin.client.addToChannel(user, channel.id);
+                }
+                const hook = await mm.createOutgoingWebhook(`${first.url}${WEBHOOK_PATH}`, {channelId: channel.id});
+                const created = await api.put({
+                    mattermost: {server_url: mm.url, bot_token: mm.bot.token, outgoing_webhook_token: hook.token},
+                    channel_id: channel.id, relay_mode: 'all_replies', inbound_mode: 'outgoing_webhook',
+                    ireserve: {callback_url: endpoint.url}, active: true,
+                });
+                assert.equal(created.status, 201, created.text);
+                api.signingSecret = created.body.signing_secret!;
+                endpoint.secret = created.body.signing_secret!;
+                const settle = <T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, bridge: RunningBridge): Promise<T> =>
+                    waitFor(what, fn, 60_000).catch(async (err: Error) => {
+                        throw new Error(`${err.message}\n  bridge log:\n${logTail(bridge)}`);
+                    });
+
+                // Two conversations, their roots made by the bridge.
+                const roots: Record<string, string> = {};
+                for (const conversation of ['x', 'y']) {
+                    const started = await api.sendEvent('conversation.started', {conversation_id: `${licence}-${conversation}`, visitor: {name: `Visitor ${conversation}`}, page_url: 'https://park.example.com/'});
+                    assert.equal(started.status, 202, started.text);
+                    roots[conversation] = await settle(`the root of ${conversation}`, async () => {
+                        const list = await mm.admin.client.getPosts(channel.id, 0, 50);
+                        return Object.values(list.posts).find((post) => post.root_id === '' && (post.props?.ireserve as {conversation_id?: string} | undefined)?.conversation_id === `${licence}-${conversation}`)?.id;
+                    }, first);
+                }
+                const {agent1, agent2} = mm.agents;
+                const reply = (who: typeof agent1, conversation: string, message: string, props?: Record<string, unknown>): Promise<Post> =>
+                    who.client.createPost({channel_id: channel.id, root_id: roots[conversation]!, message, ...(props ? {props} : {})} as Partial<Post> as Post);
+                const replyIds = (conversation: string): string[] => endpoint.delivered()
+                    .map((call) => (call.json as {data: {conversation_id: string; reply_id: string}}).data)
+                    .filter((data) => data.conversation_id === `${licence}-${conversation}`).map((data) => data.reply_id);
+
+                const live = await reply(agent1, 'x', 'While the bridge runs');
+                await settle('the live reply', () => endpoint.delivered().length === 1, first);
+                await first.close();
+                first = undefined;
+
+                // The bridge is down: Mattermost's calls for these fail and are never repeated.
+                const x1 = await reply(agent1, 'x', 'X1 while down');
+                const y1 = await reply(agent2, 'y', 'Y1 while down');
+                const note = await reply(agent1, 'x', 'internal: check the invoice', {ireserve_reply: {mode: 'note'}});
+                const x2 = await reply(agent2, 'x', 'X2 while down');
+                const y2 = await reply(agent1, 'y', 'Y2 while down');
+                await mm.agents.agent1.client.createPost({channel_id: channel.id, message: 'channel chatter, not a reply'});
+
+                second = await startBridge({engine, dir, databaseUrl});
+                const restarted = second;
+                await settle('the four replies made while the bridge was down', () => endpoint.delivered().length === 5, restarted);
+                assert.deepEqual(replyIds('x'), [live.id, x1.id, x2.id], 'conversation x in order');
+                assert.deepEqual(replyIds('y'), [y1.id, y2.id], 'conversation y in order');
+                assert.equal(endpoint.calls().length, 5, 'each reply once');
+                assert.ok(endpoint.calls().every((call) => call.verified), 'signed with the integration\'s secret');
+
+                // The hook now points at the restarted bridge: a live reply comes after the caught-up ones.
+                await mm.admin.client.updateOutgoingWebhook({...hook, callback_urls: [`${restarted.url}${WEBHOOK_PATH}`]});
+                const after = await reply(agent1, 'x', 'After the restart');
+                await settle('the reply after the restart', () => endpoint.delivered().length === 6, restarted);
+                assert.deepEqual(replyIds('x'), [live.id, x1.id, x2.id, after.id]);
+                assert.equal(endpoint.calls().length, 6, 'each reply once');
+                await settle('✅ on the caught-up replies', async () => {
+                    for (const post of [x1, x2, y1, y2]) {
+                        const reactions = await mm.admin.client.getReactionsForPost(post.id);
+                        if (!(reactions ?? []).some((r) => r.user_id === mm.bot.id && r.emoji_name === 'white_check_mark')) {
+                            return false;
+                        }
+                    }
+                    return true;
+                }, restarted);
+                assert.deepEqual(await mm.admin.client.getReactionsForPost(note.id) ?? [], [], 'the note stays internal');
+                const metrics = await (await fetch(`${restarted.url}/metrics`)).text();
+                assert.match(metrics, new RegExp(`ireserve_bridge_inbound_caught_up_total\\{licence="${licence}"\\} 4`));
+            } finally {
+                await first?.close();
+                await second?.close();
+                rmSync(dir, {recursive: true, force: true});
+            }
+        });
+    }
+});
