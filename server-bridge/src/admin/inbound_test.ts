@@ -1,12 +1,28 @@
 import {randomBytes} from 'node:crypto';
 import {lookup} from 'node:dns/promises';
 
-import type {InboundTestResult} from '../contract/admin_api.js';
+import type {InboundChannelResult, InboundTestResult} from '../contract/admin_api.js';
 import {UpstreamError} from '../domain/errors.js';
-import {isInternalHost, newProbeNonce, probeMessage, silenceMessage, type ProbeSighting} from '../domain/inbound/probe.js';
-import type {Integration} from '../domain/integration.js';
+import {
+    isInternalHost, newProbeNonce, probeMessage, silenceMessage, type ProbeSighting,
+} from '../domain/inbound/probe.js';
+import {conversationChannels, outgoingWebhookTokens, type ConversationChannel, type Integration} from '../domain/integration.js';
 import type {MattermostPort} from '../ports/mattermost.js';
 import type {ProbesRepository} from '../storage/probes_repository.js';
+
+/**
+ * The inbound half of the Test button.
+ * - Webhook mode: the bot posts a probe in every conversation channel (the default one and each
+ *   route's) and waits (`waitMs`, 5 s) for
+ *   Mattermost's outgoing webhook to bring it back (see domain/inbound/probe.ts); the call's token
+ *   says whether the hook is right; silence gets the likely causes, the address one first when the
+ *   bridge's public address is loopback or private. The probe is deleted afterwards.
+ * - WebSocket mode: the listener's state (connected and authenticated, or why not).
+ * - Dry run: only what can be read without posting (token saved, channel public, socket state).
+ * Never throws on Mattermost failures: they become the answer. The answer's shape is the
+ * contract's InboundTestResult.
+ */
+export type {InboundTestResult} from '../contract/index.js';
 
 export interface SocketStatus {
     state: 'connecting' | 'connected' | 'disconnected' | 'stopped' | 'standby';
@@ -57,8 +73,11 @@ function socketResult(integration: Integration, status: SocketStatus | undefined
     }
 }
 
-function sightingResult(sighting: ProbeSighting, dryRun: boolean): InboundTestResult {
+function sightingResult(sighting: ProbeSighting, dryRun: boolean, channel?: ConversationChannel): InboundTestResult {
     const base = {mode: 'outgoing_webhook' as const, dry_run: dryRun};
+    if (sighting === 'ok' && channel?.purpose.startsWith('route:')) {
+        return {...base, ok: true, message: `The probe came back through the outgoing webhook of ${channelLabel(channel)} with this integration's token: agents' replies there reach the bridge.`};
+    }
     switch (sighting) {
     case 'ok':
         return {...base, ok: true, message: 'The probe came back through Mattermost\'s outgoing webhook with this integration\'s token: agents\' replies reach the bridge.'};
@@ -69,45 +88,46 @@ function sightingResult(sighting: ProbeSighting, dryRun: boolean): InboundTestRe
     }
 }
 
-/**
- * The inbound half of the Test button.
- * - Webhook mode: the bot posts a probe in the mirror channel and waits (`waitMs`, 5 s) for
- *   Mattermost's outgoing webhook to bring it back (see domain/inbound/probe.ts); the call's token
- *   says whether the hook is right; silence gets the likely causes, the address one first when the
- *   bridge's public address is loopback or private. The probe is deleted afterwards.
- * - WebSocket mode: the listener's state (connected and authenticated, or why not).
- * - Dry run: only what can be read without posting (token saved, channel public, socket state).
- * Never throws on Mattermost failures: they become the answer.
- */
-export async function runInboundTest(integration: Integration, port: MattermostPort, deps: InboundTestDeps, dryRun: boolean): Promise<InboundTestResult> {
-    if (!integration.active) {
-        return {mode: integration.inboundMode, ok: false, dry_run: dryRun, cause: 'inactive', message: 'The integration is not active: the bridge ignores agents\' replies. Switch it on, then test again.'};
-    }
-    if (integration.inboundMode === 'websocket') {
-        return socketResult(integration, deps.socketStatus(integration.licence), dryRun);
-    }
-    const base = {mode: 'outgoing_webhook' as const, dry_run: dryRun};
-    if (integration.outgoingWebhookToken === null) {
-        return {...base, ok: false, cause: 'no_webhook_token', message: `No outgoing-webhook token is saved. Create an outgoing webhook on the conversation channel (Integrations → Outgoing Webhooks: callback URL ${deps.webhookUrl}, no trigger words) and save its token here.`};
+/** How a channel is named in the messages: the default conversation channel, or route N's. */
+function channelLabel(channel: ConversationChannel): string {
+    return channel.purpose.startsWith('route:') ? `the channel of route ${Number(channel.purpose.slice('route:'.length)) + 1}` : 'the conversation channel';
+}
+
+interface ProbeContext {
+    integration: Integration;
+    port: MattermostPort;
+    deps: InboundTestDeps;
+    dryRun: boolean;
+    /** The bridge's webhook address is loopback or private. */
+    internal: boolean;
+    host: string;
+}
+
+/** The inbound check of one conversation channel: its type, a token for it, and (not a dry run) a probe. */
+async function probeChannel(context: ProbeContext, channel: ConversationChannel, tokenSaved: boolean): Promise<InboundChannelResult> {
+    const {integration, port, deps, dryRun, internal, host} = context;
+    const base = {channel_id: channel.channelId, purpose: channel.purpose};
+    const where = channelLabel(channel);
+    const Where = where.charAt(0).toUpperCase() + where.slice(1);
+    if (!tokenSaved) {
+        return {...base, ok: false, cause: 'no_webhook_token', message: `No outgoing-webhook token is saved for ${where}. Create an outgoing webhook on that channel (Integrations → Outgoing Webhooks: callback URL ${deps.webhookUrl}, no trigger words) and save its token with the route.`};
     }
     let channelType: string;
     try {
-        channelType = (await port.getChannel(integration.channelId)).type;
+        channelType = (await port.getChannel(channel.channelId)).type;
     } catch (error) {
         if (!(error instanceof UpstreamError)) {
             throw error;
         }
-        return {...base, ok: false, cause: 'probe_not_posted', message: 'The inbound test needs the conversation channel, which the bot cannot read (see the channel\'s result above).'};
+        return {...base, ok: false, cause: 'probe_not_posted', message: `The inbound test needs ${where}, which the bot cannot read (see the channel's result above).`};
     }
     if (channelType !== 'O') {
-        return {...base, ok: false, cause: 'private_channel', message: 'The conversation channel is private, and Mattermost\'s outgoing webhooks fire only in public channels: switch the inbound mode to WebSocket (or use a public channel).'};
+        return {...base, ok: false, cause: 'private_channel', message: `${Where} is private, and Mattermost's outgoing webhooks fire only in public channels: switch the inbound mode to WebSocket (or use a public channel).`};
     }
-    const host = new URL(deps.webhookUrl).hostname;
-    const internal = await internalAddress(host, deps.resolve);
     if (dryRun) {
         return internal
-            ? {...base, ok: true, cause: 'untrusted_address', message: `Dry run (nothing posted): a token is saved and the channel is public. Note: the bridge's address ${host} is a loopback or private address — Mattermost calls it only when it is listed in ServiceSettings.AllowedUntrustedInternalConnections. Run the full test to see a reply come back.`}
-            : {...base, ok: true, message: 'Dry run (nothing posted): a token is saved and the channel is public. Run the full test to see a reply come back through the outgoing webhook.'};
+            ? {...base, ok: true, cause: 'untrusted_address', message: `Dry run (nothing posted): a token is saved and ${where} is public. Note: the bridge's address ${host} is a loopback or private address — Mattermost calls it only when it is listed in ServiceSettings.AllowedUntrustedInternalConnections. Run the full test to see a reply come back.`}
+            : {...base, ok: true, message: `Dry run (nothing posted): a token is saved and ${where} is public. Run the full test to see a reply come back through the outgoing webhook.`};
     }
 
     const nonce = newProbeNonce(randomBytes);
@@ -115,19 +135,20 @@ export async function runInboundTest(integration: Integration, port: MattermostP
     let probeId: string | undefined;
     try {
         try {
-            probeId = (await port.createPost({channel_id: integration.channelId, message: probeMessage(nonce), props: {ireserve_probe: true}})).id;
+            probeId = (await port.createPost({channel_id: channel.channelId, message: probeMessage(nonce), props: {ireserve_probe: true}})).id;
         } catch (error) {
             if (!(error instanceof UpstreamError)) {
                 throw error;
             }
-            return {...base, ok: false, cause: 'probe_not_posted', message: `The bot could not post the probe in the conversation channel (${error.message}); see the channel's result above.`};
+            return {...base, ok: false, cause: 'probe_not_posted', message: `The bot could not post the probe in ${where} (${error.message}); see the channel's result above.`};
         }
         const waitMs = deps.waitMs ?? 5000;
         const started = Date.now();
         for (;;) {
             const sighting = await deps.probes.sighting(integration.licence, nonce);
             if (sighting !== null) {
-                return sightingResult(sighting, false);
+                const {ok, cause, message} = sightingResult(sighting, false, channel);
+                return {...base, ok, ...(cause ? {cause} : {}), message};
             }
             if (Date.now() - started >= waitMs) {
                 return {...base, ok: false, ...silenceMessage({webhookUrl: deps.webhookUrl, internal, waitedMs: waitMs})};
@@ -141,4 +162,34 @@ export async function runInboundTest(integration: Integration, port: MattermostP
             await port.deletePost(probeId).catch(() => undefined);
         }
     }
+}
+
+/**
+ * Webhook mode probes every conversation channel (the default one and each route's, at once);
+ * with one channel the answer is that channel's, with several `channels` lists each and the
+ * summary names the first that failed.
+ */
+export async function runInboundTest(integration: Integration, port: MattermostPort, deps: InboundTestDeps, dryRun: boolean): Promise<InboundTestResult> {
+    if (!integration.active) {
+        return {mode: integration.inboundMode, ok: false, dry_run: dryRun, cause: 'inactive', message: 'The integration is not active: the bridge ignores agents\' replies. Switch it on, then test again.'};
+    }
+    if (integration.inboundMode === 'websocket') {
+        return socketResult(integration, deps.socketStatus(integration.licence), dryRun);
+    }
+    const base = {mode: 'outgoing_webhook' as const, dry_run: dryRun};
+    if (outgoingWebhookTokens(integration).length === 0) {
+        return {...base, ok: false, cause: 'no_webhook_token', message: `No outgoing-webhook token is saved. Create an outgoing webhook on the conversation channel (Integrations → Outgoing Webhooks: callback URL ${deps.webhookUrl}, no trigger words) and save its token here.`};
+    }
+    const host = new URL(deps.webhookUrl).hostname;
+    const internal = await internalAddress(host, deps.resolve);
+    const context: ProbeContext = {integration, port, deps, dryRun, internal, host};
+    const channels = conversationChannels(integration);
+    // The default channel's hook is the integration's own token; a route channel's, a token saved with a route to it.
+    const tokenFor = (channel: ConversationChannel) => (channel.channelId === integration.channelId && integration.outgoingWebhookToken !== null)
+        || integration.routes.some((route) => route.channelId === channel.channelId && route.outgoingWebhookToken !== null);
+    const results = await Promise.all(channels.map((channel) => probeChannel(context, channel, tokenFor(channel))));
+    const failed = results.find((result) => !result.ok);
+    const lead = failed ?? results[0]!;
+    const summary = {...base, ok: failed === undefined, ...(lead.cause ? {cause: lead.cause} : {}), message: lead.message};
+    return channels.length === 1 ? summary : {...summary, channels: results};
 }

@@ -1,6 +1,9 @@
 import {z} from 'zod';
 
-import {AUTH_MODES, INBOUND_MODES, NOTIFICATION_TYPES, RELAY_MODES, RETENTION_DAYS_MAX, isIncomingWebhookTarget, type FieldIssue, type IntegrationPatch, type NotificationType} from '../contract/index.js';
+import {
+    AUTH_MODES, INBOUND_MODES, INBOX_MAX_LENGTH, MAX_ROUTES, NOTIFICATION_TYPES, RELAY_MODES, RETENTION_DAYS_MAX, ROUTE_MATCH_FIELDS,
+    isIncomingWebhookTarget, normalisePrefix, type FieldIssue, type IntegrationPatch, type NotificationType,
+} from '../contract/index.js';
 import {MATTERMOST_ID_PATTERN} from '../domain/ids.js';
 
 import {InvalidSettings} from './errors.js';
@@ -90,9 +93,44 @@ const dmSettingsSchema = z.strictObject({
 
 export type DmSettingsInput = z.infer<typeof dmSettingsSchema>;
 
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+/**
+ * One route (DESIGN §13): at least one match field, and the channel. `outgoing_webhook_token` is
+ * write-only: omitted keeps the token saved for the same channel, '' or null removes it.
+ */
+const routeSchema = z.strictObject({
+    inbox: z.string({message: `must be text of 1 to ${INBOX_MAX_LENGTH} characters`}).trim()
+        .min(1, {message: `must be 1 to ${INBOX_MAX_LENGTH} characters (leave it out to match any inbox)`})
+        .max(INBOX_MAX_LENGTH, {message: `must be at most ${INBOX_MAX_LENGTH} characters`})
+        .refine((value) => !CONTROL.test(value), {message: 'must not contain control characters'}).optional(),
+    locale: z.string({message: 'must be a language tag, like nl or nl-NL'}).trim()
+        .regex(/^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8})*$/, {message: 'must be a language tag, like nl or nl-NL'})
+        .max(35, {message: 'is too long'}).optional(),
+    page_url_prefix: z.string({message: 'must be an http(s) URL, like https://www.example.com/parks/dunes'}).trim().max(2048, {message: 'is too long'})
+        .refine((value) => isHttpUrl(value) && normalisePrefix(value) !== null, {message: 'must be an http(s) URL, like https://www.example.com/parks/dunes'})
+        .transform((value) => normalisePrefix(value)!).optional(),
+    channel_id: z.string({message: 'is required: the channel conversations matching this route go to'}).trim()
+        .regex(MATTERMOST_ID_PATTERN, {message: 'must be a Mattermost channel id (26 lowercase letters and digits)'}),
+    outgoing_webhook_token: z.string().trim().max(1024, {message: 'is too long'}).nullable().optional(),
+    outgoing_webhook_token_set: readOnly,
+}, {message: 'must be an object: {inbox?, locale?, page_url_prefix?, channel_id}'})
+    .superRefine((route, ctx) => {
+        if (ROUTE_MATCH_FIELDS.every((field) => route[field] === undefined)) {
+            ctx.addIssue({code: 'custom', path: [], message: `matches nothing: give at least one of ${ROUTE_MATCH_FIELDS.join(', ')}`});
+        }
+    });
+
+const routesSchema = z.array(routeSchema, {message: 'must be a list of routes'})
+    .max(MAX_ROUTES, {message: `has more than ${MAX_ROUTES} routes`});
+
+export type RouteInputParsed = z.infer<typeof routeSchema>;
+
 const putSchema = z.strictObject({
     mattermost: mattermostSchema,
     channel_id: channelId,
+    routes: routesSchema.optional(),
     notification_channels: notificationChannels.optional(),
     relay_mode: z.enum(RELAY_MODES).optional(),
     inbound_mode: z.enum(INBOUND_MODES).optional(),

@@ -30,6 +30,7 @@ import type {OutboxRepository} from '../storage/outbox_repository.js';
 
 import {listChannels} from './channels.js';
 import {resolveAuth, sameAuth, withoutSecrets} from './credentials.js';
+import {resolveRoutes} from './routes.js';
 import {applyDmSettings} from './dm_settings.js';
 import {ConcurrentChange, CreateRefused, DeliveryNotFound, IntegrationNotFound, InvalidSettings} from './errors.js';
 import type {FullSettingsInput, SettingsInput, UsersInput} from './input.js';
@@ -95,10 +96,12 @@ function compactChannels(map: Partial<Record<NotificationType, string>>): Partia
 interface CheckScope {
     bot: boolean;
     channel: boolean;
+    /** Indexes of the routes whose channel is checked. */
+    routes: number[] | 'all';
     notificationTypes: NotificationType[];
 }
 
-const EVERYTHING: Readonly<CheckScope> = Object.freeze({bot: true, channel: true, notificationTypes: [...NOTIFICATION_TYPES]});
+const EVERYTHING: Readonly<CheckScope> = Object.freeze({bot: true, channel: true, routes: 'all', notificationTypes: [...NOTIFICATION_TYPES]});
 
 /**
  * The admin API's logic (DESIGN §5), independent of HTTP. Methods throw InvalidSettings,
@@ -149,6 +152,8 @@ export class AdminService {
                 ? existing?.slashCommandToken ?? null
                 : input.mattermost.slash_command_token || null,
             channelId: input.channel_id,
+            // A full PUT without routes has none; the tokens saved for the channels kept stay.
+            routes: resolveRoutes(input.routes ?? [], existing?.routes ?? []),
             notificationChannels: compactChannels(input.notification_channels ?? {}),
             relayMode: input.relay_mode ?? DEFAULT_RELAY_MODE,
             inboundMode: input.inbound_mode ?? DEFAULT_INBOUND_MODE,
@@ -194,7 +199,7 @@ export class AdminService {
         const record: IntegrationRecord = {...existing, notificationChannels: {...existing.notificationChannels}};
         // A new server or token is checked in full; otherwise only what changed.
         let everything = false;
-        const scope: CheckScope = {bot: false, channel: false, notificationTypes: []};
+        const scope: CheckScope = {bot: false, channel: false, routes: [], notificationTypes: []};
         const mm = input.mattermost;
         const newServer = mm?.server_url !== undefined && normaliseServerUrl(mm.server_url) !== existing.serverUrl;
         if (newServer) {
@@ -220,6 +225,12 @@ export class AdminService {
         if (input.channel_id !== undefined && input.channel_id !== existing.channelId) {
             record.channelId = input.channel_id;
             scope.channel = true;
+        }
+        if (input.routes !== undefined) {
+            record.routes = resolveRoutes(input.routes, existing.routes ?? []);
+            // Channels the saved routes already send to were checked when they were saved.
+            const known = new Set((existing.routes ?? []).map((route) => route.channelId));
+            scope.routes = record.routes.flatMap((route, index) => (known.has(route.channelId) ? [] : [index]));
         }
         for (const [type, value] of Object.entries(input.notification_channels ?? {}) as Array<[NotificationType, string]>) {
             if (value === '') {
@@ -384,10 +395,16 @@ export class AdminService {
                 throw new InvalidSettings(field, `internal address refused: ${refused.message}.`, 'address_refused');
             }
         }
-        if (record.outgoingWebhookToken !== null) {
-            const holder = await this.deps.integrations.findByOutgoingWebhookToken(record.outgoingWebhookToken);
+        // Every outgoing-webhook token names one integration: the main one and each route's.
+        const tokens: Array<[string, string | null]> = [['mattermost.outgoing_webhook_token', record.outgoingWebhookToken],
+            ...(record.routes ?? []).map((route, index): [string, string | null] => [`routes.${index}.outgoing_webhook_token`, route.outgoingWebhookToken])];
+        for (const [field, token] of tokens) {
+            if (token === null) {
+                continue;
+            }
+            const holder = await this.deps.integrations.findByOutgoingWebhookToken(token);
             if (holder && holder.licence !== record.licence) {
-                throw new InvalidSettings('mattermost.outgoing_webhook_token', 'is already used by another integration: each integration needs the token of its own outgoing webhook in Mattermost.', 'duplicate_token');
+                throw new InvalidSettings(field, 'is already used by another integration: each integration needs the token of its own outgoing webhook in Mattermost.', 'duplicate_token');
             }
         }
     }
@@ -398,6 +415,11 @@ export class AdminService {
         if (scope.channel) {
             targets.push(['channel_id', record.channelId]);
         }
+        (record.routes ?? []).forEach((route, index) => {
+            if (scope.routes === 'all' || scope.routes.includes(index)) {
+                targets.push([`routes.${index}.channel_id`, route.channelId]);
+            }
+        });
         for (const type of scope.notificationTypes) {
             const value = record.notificationChannels[type];
             if (value && !isIncomingWebhookTarget(value)) {

@@ -10,8 +10,8 @@ import type {MattermostPort} from '../ports/mattermost.js';
 import {channelAccessAdvice} from './channel_access.js';
 
 /**
- * The Test button: posts a sample message to the mirror channel and to every mapped notification
- * target (a channel, or an incoming-webhook URL), and says per target whether it worked, and if
+ * The Test button: posts a sample message to the mirror channel, to every route's channel and to
+ * every mapped notification target (a channel, or an incoming-webhook URL), and says per target whether it worked, and if
  * not, what to do. Nothing is retried and nothing is recorded: it only reports.
  */
 
@@ -21,7 +21,9 @@ interface Target {
 }
 
 function targetsOf(integration: Integration): Target[] {
+    // The default conversation channel, then every route's (a channel several routes share is posted to once).
     const targets: Target[] = [{purpose: 'mirror', value: integration.channelId}];
+    integration.routes.forEach((route, index) => targets.push({purpose: `route:${index}`, value: route.channelId}));
     for (const type of NOTIFICATION_TYPES) {
         const value = integration.notificationChannels[type]?.trim() ?? '';
         if (value !== '') {
@@ -32,6 +34,9 @@ function targetsOf(integration: Integration): Target[] {
 }
 
 function sampleText(licence: string, purpose: string): string {
+    if (purpose.startsWith('route:')) {
+        return `:white_check_mark: Test message from the i-Reserve bridge (licence ${licence}): web-chat conversations matching route ${Number(purpose.slice('route:'.length)) + 1} will be mirrored here.`;
+    }
     return purpose === 'mirror'
         ? `:white_check_mark: Test message from the i-Reserve bridge (licence ${licence}): web-chat conversations will be mirrored here.`
         : `:bell: Test notification from the i-Reserve bridge (licence ${licence}): \`${purpose.slice('notification:'.length)}\` notifications will be posted here.`;
@@ -225,8 +230,21 @@ export async function runTest(integration: Integration, port: MattermostPort, in
         }
     }
     const results: TestResult[] = [];
+    // A conversation channel named again (a route to the default channel, two routes sharing one)
+    // is tested once: the later settings get the same result under their own purpose.
+    const conversationResults = new Map<string, TestResult>();
     for (const target of targets) {
-        results.push(isIncomingWebhookTarget(target.value) ? await testIncomingWebhook(context, target) : await testChannel(context, target));
+        const conversation = target.purpose === 'mirror' || target.purpose.startsWith('route:');
+        const earlier = conversation ? conversationResults.get(target.value) : undefined;
+        if (earlier) {
+            results.push({...earlier, purpose: target.purpose});
+            continue;
+        }
+        const result = isIncomingWebhookTarget(target.value) ? await testIncomingWebhook(context, target) : await testChannel(context, target);
+        if (conversation) {
+            conversationResults.set(target.value, result);
+        }
+        results.push(result);
     }
     return results;
 }

@@ -4,6 +4,8 @@ import type {ErasureRecord} from '../storage/erasures_repository.js';
 import type {JobSummary, OutboxRepository} from '../storage/outbox_repository.js';
 import {withTarget, type DeliveryTarget} from '../domain/delivery_target.js';
 
+import {routeViews} from './routes.js';
+
 /**
  * What the admin API answers (DESIGN §5): the integration, its status and its deliveries, built
  * from stored state in the contract's shapes (src/contract/admin_api.ts). Secrets never appear
@@ -51,6 +53,7 @@ export function integrationView(integration: Integration, status: IntegrationSta
             bot_user_id: integration.botUserId,
         },
         channel_id: integration.channelId,
+        routes: routeViews(integration.routes),
         notification_channels: notificationChannels,
         relay_mode: integration.relayMode,
         inbound_mode: integration.inboundMode,

@@ -1,3 +1,4 @@
+import type {RouteInput, RouteView} from './routing.js';
 import type {AuthMode, DmSettings, InboundMode, NotificationType, RelayMode, ReminderSettings} from './settings.js';
 
 /**
@@ -37,7 +38,10 @@ export interface IntegrationView {
         slash_command_token_set: boolean;
         bot_user_id: string | null;
     };
+    /** The default conversation channel: where a conversation goes when no route matches it. */
     channel_id: string;
+    /** Ordered: the first route that matches a new conversation chooses its channel (routing.ts). */
+    routes: RouteView[];
     /** Every known notification type → a channel id, or an http(s) incoming-webhook URL; '' = not sent. */
     notification_channels: Record<NotificationType, string>;
     relay_mode: RelayMode;
@@ -86,6 +90,8 @@ export interface IntegrationPatch {
         slash_command_token?: string;
     };
     channel_id?: string;
+    /** The whole ordered list ([] removes every route). */
+    routes?: RouteInput[];
     /** '' clears a type. */
     notification_channels?: Partial<Record<NotificationType, string>>;
     relay_mode?: RelayMode;
@@ -111,8 +117,10 @@ export interface ChannelView {
     team_name: string;
     /** The bot is a member (it can post there); false for a saved channel the bot has left. */
     member: boolean;
-    /** It is the integration's mirror channel. */
+    /** It is the integration's default conversation channel. */
     selected: boolean;
+    /** Indexes (0-based) of the routes that send conversations to this channel. */
+    routes: number[];
     /** Notification types currently mapped to this channel. */
     notification_types: NotificationType[];
 }
@@ -133,7 +141,7 @@ export type TestErrorCode = (typeof TEST_ERROR_CODES)[number];
 export interface TestResult {
     /** The configured target: a channel id, or for an incoming webhook its URL. */
     channel_id: string;
-    /** `mirror` or `notification:<type>`. */
+    /** `mirror` (the default conversation channel), `route:<index>` (0-based) or `notification:<type>`. */
     purpose: string;
     target: 'channel' | 'incoming_webhook';
     ok: boolean;
@@ -168,9 +176,22 @@ export const INBOUND_CAUSES = [
 ] as const;
 export type InboundCause = (typeof INBOUND_CAUSES)[number];
 
+/** The inbound check of one conversation channel (webhook mode: a probe through its outgoing webhook). */
+export interface InboundChannelResult {
+    channel_id: string;
+    /** `mirror` or `route:<index>`: the first setting that sends conversations to this channel. */
+    purpose: string;
+    ok: boolean;
+    cause?: InboundCause;
+    message: string;
+}
+
 /**
  * The inbound half of the Test: whether agents' replies reach the bridge (server-bridge
- * admin/inbound_test.ts; docs/self-test.md).
+ * admin/inbound_test.ts; docs/self-test.md). In webhook mode every conversation channel (the
+ * default one and each route's) is probed; `ok` is true when all are fine, `cause` and `message`
+ * are the first failing channel's (else the default channel's), and `channels` lists each
+ * channel's own result when there is more than one.
  */
 export interface InboundTestResult {
     mode: InboundMode;
@@ -180,6 +201,7 @@ export interface InboundTestResult {
     cause?: InboundCause;
     /** Plain language: what was checked and, on failure, the likely cause and its fix. */
     message: string;
+    channels?: InboundChannelResult[];
 }
 
 /**

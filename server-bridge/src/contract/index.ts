@@ -9,6 +9,7 @@
  * - actions.ts   — acting on a conversation (DESIGN §10): the action names and the bot's action notes.
  * - booking.ts   — the guest's booking beside the chat (DESIGN §13): its shape and calendar-day helpers.
  * - settings.ts  — notification types, relay/inbound/auth modes, direct-message settings, reminders.
+ * - routing.ts   — routes (DESIGN §13): their shapes in the admin API and the one matching rule.
  * - admin_api.ts — the admin API's requests and answers (integration view and patch, status,
  *                  channels, test results, deliveries, erasures, problem+json) and delivery error codes (DESIGN §5).
  * - format.ts    — wording both halves show alike (byte sizes).
@@ -25,3 +26,4 @@ export * from './booking.js';
 export * from './format.js';
 export * from './posts.js';
 export * from './settings.js';
+export * from './routing.js';

@@ -55,6 +55,8 @@ export interface ConversationRootProps {
     locale?: string;
     /** The guest's booking, when i-Reserve sent one (DESIGN §13). */
     booking?: BookingProps;
+    /** The chat widget, park or department the guest used (1–100 characters; DESIGN §13). */
+    inbox?: string;
     /** Set when the earlier root was deleted in Mattermost and this root replaces it. */
     previous_root_id?: string;
     /**

@@ -3,7 +3,7 @@ import type {Logger} from 'pino';
 import {constantTimeEqual} from '../crypto/secret_box.js';
 import {isMattermostId} from '../domain/ids.js';
 import {probeNonceIn} from '../domain/inbound/probe.js';
-import type {Integration} from '../domain/integration.js';
+import {outgoingWebhookTokens, type Integration} from '../domain/integration.js';
 import type {IntegrationsRepository} from '../storage/integrations_repository.js';
 import type {ProbesRepository} from '../storage/probes_repository.js';
 
@@ -12,7 +12,8 @@ import type {InboundRelay} from './relay.js';
 
 /**
  * Mattermost's outgoing-webhook calls, independent of HTTP. The call's `token` names the
- * integration (found by keyed hash, then compared in constant time); the call is then handed to
+ * integration (found by keyed hash, then compared in constant time): the integration's own token,
+ * or the token saved with one of its routes (an outgoing webhook per conversation channel); the call is then handed to
  * the inbound relay, or ignored when the integration is switched off.
  */
 
@@ -120,7 +121,8 @@ export class OutgoingWebhookService {
 
     async #authenticate(call: OutgoingWebhookCall): Promise<Integration> {
         const integration = call.token === '' ? undefined : await this.deps.integrations.findByOutgoingWebhookToken(call.token);
-        if (integration && integration.outgoingWebhookToken !== null && constantTimeEqual(integration.outgoingWebhookToken, call.token)) {
+        // Any of its tokens: the main one or a route's (one outgoing webhook per conversation channel).
+        if (integration && outgoingWebhookTokens(integration).some((token) => constantTimeEqual(token, call.token))) {
             return integration;
         }
         const reason: WebhookRefusal = call.token === '' ? 'missing_token' : 'unknown_token';

@@ -5,7 +5,7 @@ import type {JobLedgerUse, PostLedger, PostScope} from '../bot/post_ledger.js';
 import type {BotSession, BotSessions} from '../bot/session.js';
 import {CONVERSATION_POST_TYPE, IRESERVE_PROPS_KEY, NOTIFICATION_POST_TYPE, isIncomingWebhookTarget} from '../contract/index.js';
 import {UpstreamError} from '../domain/errors.js';
-import {notificationTarget} from '../domain/integration.js';
+import {notificationTarget, routeChannel} from '../domain/integration.js';
 import type {
     ConversationMessage, ConversationMessageDeleted, ConversationMessageEdited, ConversationStarted, ConversationUpdated, NotificationEvent,
 } from '../domain/outbound/events.js';
@@ -110,6 +110,7 @@ export class OutboundDelivery {
             started_at: data.started_at ?? new Date(job.createdAt).toISOString(),
             locale: data.locale,
             booking: data.booking,
+            inbox: data.inbox,
             status: existing ? undefined : 'open' as const,
         });
         await conversations.upsertContext(s.licence, data.conversation_id, context as Record<string, unknown>, context.status);
@@ -120,7 +121,7 @@ export class OutboundDelivery {
         const s = await this.#session(job);
         const {conversations} = this.#deps;
         // A booking replaces the stored one whole (null removes it); the root is patched in place below.
-        const patch: ConversationContext = defined({status: data.status, assignee: data.assignee, booking: data.booking});
+        const patch: ConversationContext = defined({status: data.status, assignee: data.assignee, booking: data.booking, inbox: data.inbox});
         if (this.#deps.directMessages && data.assignee?.email && await this.#deps.directMessages.mayNotify(s.integration, 'assignment')) {
             // Decided against the assignee stored before this event; queued before it is stored, so a re-run cannot lose it.
             const before = await conversations.get(s.licence, data.conversation_id);
@@ -357,12 +358,15 @@ export class OutboundDelivery {
     }
 
     /**
-     * Creates the conversation's root post and links it. With `previousRootId` (self-heal) the new
-     * root says the earlier thread was removed, and goes to the integration's current channel.
+     * Creates the conversation's root post and links it. The first root goes to the channel the
+     * integration's routes choose (DESIGN §13); after that the conversation stays in its channel:
+     * with `previousRootId` (self-heal) the new root says the earlier thread was removed and goes to
+     * the same channel, whatever the routes say now.
      */
     async #createRoot(s: Session, conversation: ConversationRecord, previousRootId?: string | null): Promise<Linked> {
         const {conversations, ledger} = this.#deps;
-        const channelId = previousRootId || !conversation.channelId ? s.integration.channelId : conversation.channelId;
+        const context = conversation.context as ConversationContext;
+        const channelId = conversation.channelId ?? routeChannel(s.integration, {inbox: context.inbox, locale: context.locale, page_url: context.page_url});
         const content = rootPost(s.licence, conversation.conversationId, conversation.context as ConversationContext, s.integration.relayMode,
             await this.#rootExtras(s, conversation.conversationId, previousRootId ?? undefined));
         const key = `root:${conversation.conversationId}:${previousRootId ?? 'none'}`;

@@ -2,7 +2,7 @@ import {sql, type Transaction} from 'kysely';
 
 import {randomToken, type SecretBox} from '../crypto/secret_box.js';
 import type {DmSettings, InboundMode, RelayMode} from '../contract/index.js';
-import {DEFAULT_DM_SETTINGS, type Integration} from '../domain/integration.js';
+import {DEFAULT_DM_SETTINGS, type Integration, type Route} from '../domain/integration.js';
 import type {Clock} from '../ports/clock.js';
 
 import type {Db} from './database.js';
@@ -17,6 +17,8 @@ export interface IntegrationRecord {
     /** The `/ireserve` slash command's token; undefined leaves the stored one as it is. */
     slashCommandToken?: string | null;
     channelId: string;
+    /** The ordered routes; undefined leaves the stored ones as they are (none for a new integration). */
+    routes?: Route[];
     notificationChannels: Integration['notificationChannels'];
     relayMode: RelayMode;
     inboundMode: InboundMode;
@@ -36,6 +38,15 @@ export interface IntegrationsRepositoryOptions {
     cacheMs?: number;
     /** `recordDelivery` writes at most once per this many ms per licence (the latest time is kept). */
     deliveryWriteEveryMs?: number;
+}
+
+/** A route as stored in the `routes` JSON column: the token sealed. */
+interface StoredRoute {
+    inbox?: string;
+    locale?: string;
+    page_url_prefix?: string;
+    channel_id: string;
+    outgoing_webhook_token_enc?: string;
 }
 
 /**
@@ -111,10 +122,18 @@ export class IntegrationsRepository {
         return row?.admin_key_hash;
     }
 
-    /** Finds the integration whose outgoing-webhook token this is (the caller still compares in constant time). */
+    /**
+     * Finds the integration one of whose outgoing-webhook tokens this is — the main one or a route's
+     * (the caller still compares in constant time).
+     */
     async findByOutgoingWebhookToken(token: string): Promise<Integration | undefined> {
+        const hash = this.box.lookupHash(token);
         const row = await this.db.selectFrom('integrations').selectAll()
-            .where('outgoing_webhook_token_hash', '=', this.box.lookupHash(token)).executeTakeFirst();
+            .where((eb) => eb.or([
+                eb('outgoing_webhook_token_hash', '=', hash),
+                eb('licence', 'in', eb.selectFrom('route_webhook_tokens').select('licence').where('token_hash', '=', hash)),
+            ]))
+            .orderBy('licence').executeTakeFirst();
         return row ? this.#toIntegration(row) : undefined;
     }
 
@@ -145,10 +164,17 @@ export class IntegrationsRepository {
         return stored?.action_key_enc ? this.box.open(stored.action_key_enc) : undefined;
     }
 
-    /** The integrations whose conversation channel this is (usually one). */
+    /** The integrations one of whose conversation channels (default or a route's) this is (usually one). */
     async findByChannel(channelId: string): Promise<Integration[]> {
-        const rows = await this.db.selectFrom('integrations').selectAll().where('channel_id', '=', channelId).execute();
-        return rows.map((row) => this.#toIntegration(row));
+        if (!/^[a-z0-9]{26}$/.test(channelId)) {
+            return [];
+        }
+        // A channel id is 26 lowercase letters and digits: nothing in it is special to LIKE.
+        const rows = await this.db.selectFrom('integrations').selectAll()
+            .where((eb) => eb.or([eb('channel_id', '=', channelId), eb('routes', 'like', `%"channel_id":"${channelId}"%`)]))
+            .execute();
+        return rows.map((row) => this.#toIntegration(row)).filter((integration) =>
+            integration.channelId === channelId || integration.routes.some((route) => route.channelId === channelId));
     }
 
     async listLicences(filter: {active?: boolean} = {}): Promise<string[]> {
@@ -177,6 +203,7 @@ export class IntegrationsRepository {
             outgoing_webhook_token_enc: record.outgoingWebhookToken ? this.box.seal(record.outgoingWebhookToken) : null,
             outgoing_webhook_token_hash: record.outgoingWebhookToken ? this.box.lookupHash(record.outgoingWebhookToken) : null,
             channel_id: record.channelId,
+            ...(record.routes === undefined ? {} : {routes: JSON.stringify(record.routes.map((route) => this.#storedRoute(route)))}),
             notification_channels: JSON.stringify(record.notificationChannels),
             relay_mode: record.relayMode,
             inbound_mode: record.inboundMode,
@@ -195,14 +222,47 @@ export class IntegrationsRepository {
             bot_user_id: record.botUserId,
             updated_at: now,
         };
-        return this.#writing(record.licence, async () => {
+        const tokenHashes = [...new Set((record.routes ?? []).map((route) => route.outgoingWebhookToken)
+            .filter((token): token is string => token !== null && token !== '').map((token) => this.box.lookupHash(token)))];
+        const write = async (trx: Transaction<Database>): Promise<boolean> => {
+            let created = false;
             if (existing) {
-                await executor.updateTable('integrations').set(values).where('licence', '=', record.licence).execute();
-                return false;
+                await trx.updateTable('integrations').set(values).where('licence', '=', record.licence).execute();
+            } else {
+                await trx.insertInto('integrations').values({routes: '[]', ...values, action_key_enc: this.box.seal(randomToken(32)), created_at: now}).execute();
+                created = true;
             }
-            await executor.insertInto('integrations').values({...values, action_key_enc: this.box.seal(randomToken(32)), created_at: now}).execute();
-            return true;
-        });
+            if (record.routes === undefined) {
+                return created;
+            }
+            // The routes' tokens, replaced with the row (the primary key refuses another integration's token).
+            await trx.deleteFrom('route_webhook_tokens').where('licence', '=', record.licence).execute();
+            if (tokenHashes.length > 0) {
+                await trx.insertInto('route_webhook_tokens').values(tokenHashes.map((token_hash) => ({token_hash, licence: record.licence}))).execute();
+            }
+            return created;
+        };
+        return this.#writing(record.licence, () => (trx ? write(trx) : this.db.transaction().execute(write)));
+    }
+
+    #storedRoute(route: Route): StoredRoute {
+        return {
+            ...(route.inbox !== undefined ? {inbox: route.inbox} : {}),
+            ...(route.locale !== undefined ? {locale: route.locale} : {}),
+            ...(route.page_url_prefix !== undefined ? {page_url_prefix: route.page_url_prefix} : {}),
+            channel_id: route.channelId,
+            ...(route.outgoingWebhookToken ? {outgoing_webhook_token_enc: this.box.seal(route.outgoingWebhookToken)} : {}),
+        };
+    }
+
+    #route(stored: StoredRoute): Route {
+        return {
+            ...(stored.inbox !== undefined ? {inbox: stored.inbox} : {}),
+            ...(stored.locale !== undefined ? {locale: stored.locale} : {}),
+            ...(stored.page_url_prefix !== undefined ? {page_url_prefix: stored.page_url_prefix} : {}),
+            channelId: stored.channel_id,
+            outgoingWebhookToken: stored.outgoing_webhook_token_enc ? this.box.open(stored.outgoing_webhook_token_enc) : null,
+        };
     }
 
     /** The stored record with secrets opened, for a read-modify-write (PATCH, rotate). */
@@ -222,6 +282,7 @@ export class IntegrationsRepository {
             outgoingWebhookToken: integration.outgoingWebhookToken,
             slashCommandToken: integration.slashCommandToken,
             channelId: integration.channelId,
+            routes: integration.routes,
             notificationChannels: integration.notificationChannels,
             relayMode: integration.relayMode,
             inboundMode: integration.inboundMode,
@@ -239,7 +300,7 @@ export class IntegrationsRepository {
     async delete(licence: string): Promise<boolean> {
         return this.#writing(licence, () => this.db.transaction().execute(async (trx) => {
             const result = await trx.deleteFrom('integrations').where('licence', '=', licence).executeTakeFirst();
-            for (const table of ['events', 'conversations', 'messages', 'outbox', 'directory_users', 'kv', 'erasures', 'conversation_posts', 'relayed_replies'] as const) {
+            for (const table of ['events', 'conversations', 'messages', 'outbox', 'directory_users', 'kv', 'erasures', 'conversation_posts', 'relayed_replies', 'route_webhook_tokens'] as const) {
                 await trx.deleteFrom(table).where('licence', '=', licence).execute();
             }
             return Number(result.numDeletedRows) === 1;
@@ -340,6 +401,7 @@ export class IntegrationsRepository {
             slashCommandToken: row.slash_command_token_enc ? this.box.open(row.slash_command_token_enc) : null,
             actionKey: row.action_key_enc ? this.box.open(row.action_key_enc) : null,
             channelId: row.channel_id,
+            routes: (JSON.parse(row.routes ?? '[]') as StoredRoute[]).map((route) => this.#route(route)),
             notificationChannels: JSON.parse(row.notification_channels) as Integration['notificationChannels'],
             relayMode: row.relay_mode as RelayMode,
             inboundMode: row.inbound_mode as InboundMode,

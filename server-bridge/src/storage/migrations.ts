@@ -241,6 +241,19 @@ export function migrations(kind: DatabaseKind): Record<string, Migration> {
                     .execute();
             },
         },
+        '0010_routes': {
+            // DESIGN §13: the integration's ordered routes (JSON; a route's outgoing-webhook token
+            // sealed inside it), and the keyed hashes of those tokens, each naming one integration
+            // (the primary key keeps a token to one integration, whatever races).
+            async up(db: Kysely<unknown>) {
+                await db.schema.alterTable('integrations').addColumn('routes', 'text', (c) => c.notNull().defaultTo('[]')).execute();
+                await db.schema.createTable('route_webhook_tokens')
+                    .addColumn('token_hash', 'text', (c) => c.primaryKey())
+                    .addColumn('licence', 'text', (c) => c.notNull())
+                    .execute();
+                await db.schema.createIndex('route_webhook_tokens_licence').on('route_webhook_tokens').column('licence').execute();
+            },
+        },
     };
 }
 

@@ -16,6 +16,8 @@ export interface IntegrationsTable {
     /** HMAC of the outgoing-webhook token under the secret key: finds the integration for a token. */
     outgoing_webhook_token_hash: string | null;
     channel_id: string;
+    /** JSON: the ordered routes, [{inbox?, locale?, page_url_prefix?, channel_id, outgoing_webhook_token_enc?}]. */
+    routes: string;
     /** JSON: {notification_type: channel id | incoming-webhook URL | ''}. */
     notification_channels: string;
     relay_mode: string;
@@ -153,6 +155,12 @@ export interface RelayedRepliesTable {
     created_at: number;
 }
 
+/** Keyed hashes of the routes' outgoing-webhook tokens: which integration a token names. */
+export interface RouteWebhookTokensTable {
+    token_hash: string;
+    licence: string;
+}
+
 export interface Database {
     integrations: IntegrationsTable;
     events: EventsTable;
@@ -164,4 +172,5 @@ export interface Database {
     erasures: ErasuresTable;
     conversation_posts: ConversationPostsTable;
     relayed_replies: RelayedRepliesTable;
+    route_webhook_tokens: RouteWebhookTokensTable;
 }

@@ -117,6 +117,7 @@ for (const engine of ENGINES) {
                 licence: 'L-1001',
                 mattermost: {server_url: world.mm.url, auth: 'token', bot_token_set: true, password_set: false, outgoing_webhook_token_set: true, slash_command_token_set: false, bot_user_id: world.seed.bot.user.id},
                 channel_id: world.seed.channel.id,
+                routes: [],
                 notification_channels: {'booking.confirmed': world.seed.notification_channel.id, 'booking.changed': '', 'booking.cancelled': '', 'payment.received': '', 'arrival.today': ''},
                 relay_mode: 'all_replies',
                 inbound_mode: 'outgoing_webhook',
@@ -332,7 +333,7 @@ for (const engine of ENGINES) {
             const byId = new Map(listed.body.channels.map((c: {id: string}) => [c.id, c]));
             assert.deepEqual(byId.get(mirror.id), {
                 id: mirror.id, name: 'chan-mirror', display_name: 'CHAN-MIRROR', type: 'O', team_id: seed.team.id,
-                team_name: 'holiday-park', member: true, selected: true, notification_types: [],
+                team_name: 'holiday-park', member: true, selected: true, routes: [], notification_types: [],
             });
             assert.equal((byId.get(elsewhere.id) as {team_name: string}).team_name, 'second-park');
             assert.deepEqual((byId.get(privateNote.id) as {notification_types: string[]}).notification_types, ['booking.changed']);
@@ -346,10 +347,10 @@ for (const engine of ENGINES) {
             const departed = after.body.channels.find((c: {id: string}) => c.id === mirror.id);
             assert.deepEqual(departed, {
                 id: mirror.id, name: 'chan-mirror', display_name: 'CHAN-MIRROR', type: 'O', team_id: seed.team.id,
-                team_name: 'holiday-park', member: false, selected: true, notification_types: [],
+                team_name: 'holiday-park', member: false, selected: true, routes: [], notification_types: [],
             });
             const hidden = after.body.channels.find((c: {id: string}) => c.id === privateNote.id);
-            assert.deepEqual(hidden, {id: privateNote.id, name: '', display_name: '', type: '', team_id: '', team_name: '', member: false, selected: false, notification_types: ['booking.changed']});
+            assert.deepEqual(hidden, {id: privateNote.id, name: '', display_name: '', type: '', team_id: '', team_name: '', member: false, selected: false, routes: [], notification_types: ['booking.changed']});
 
             mm.revokeToken(revoked.token);
             const refused = await api('GET', '/api/v1/integrations/L-CHANNELS/channels', {token: key});

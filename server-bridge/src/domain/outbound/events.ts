@@ -1,6 +1,6 @@
 import {z} from 'zod';
 
-import {calendarDay, formatBytes} from '../../contract/index.js';
+import {INBOX_MAX_LENGTH, calendarDay, formatBytes} from '../../contract/index.js';
 
 /**
  * The signed events i-Reserve sends to `POST /api/v1/licences/{licence}/events` (DESIGN §3):
@@ -53,6 +53,8 @@ function text(max: number) {
 }
 
 const id = line(EVENT_LIMITS.idLength);
+/** The chat widget, park or department the guest used (DESIGN §13): routes match on it. */
+const inbox = line(INBOX_MAX_LENGTH);
 const name = line(EVENT_LIMITS.nameLength);
 /**
  * An absolute http(s) URL as a browser would send it: no spaces, control characters, quotes or
@@ -115,6 +117,7 @@ export const conversationStartedSchema = z.object({
     started_at: timestamp.optional(),
     locale: line(35).optional(),
     booking: bookingSchema.optional(),
+    inbox: inbox.optional(),
 });
 
 /** `maxAttachmentBytes` is the per-file limit (BRIDGE_MAX_ATTACHMENT_BYTES). */
@@ -156,6 +159,8 @@ export const conversationUpdatedSchema = z.object({
     assignee: person.nullable().optional(),
     /** Replaces the booking; null removes it. */
     booking: bookingSchema.nullable().optional(),
+    /** Shown on the card; it does not move a conversation that already has a channel. */
+    inbox: inbox.optional(),
 });
 
 /**

@@ -33,6 +33,8 @@ export interface ConversationContext {
     page_url?: string;
     started_at?: string;
     locale?: string;
+    /** The chat widget, park or department the guest used (DESIGN §13). */
+    inbox?: string;
     status?: ConversationStatus;
     assignee?: ConversationAssignee | null;
     /** null once i-Reserve removed it. */
@@ -80,6 +82,9 @@ export function rootProps(licence: string, conversationId: string, context: Conv
     }
     if (context.booking) {
         props.booking = context.booking;
+    }
+    if (context.inbox) {
+        props.inbox = context.inbox;
     }
     if (extra.previousRootId) {
         props.previous_root_id = extra.previousRootId;
