@@ -12,6 +12,7 @@ import type {
     ChannelsAnswer,
     DeliveriesAnswer,
     DeliveryView,
+    InboundTestResult,
     IntegrationPatch,
     IntegrationView,
     ProblemDocument,

@@ -32,6 +32,7 @@ export function makeView(overrides: ViewOverrides = {}): IntegrationView {
         licence: LICENCE,
         mattermost: {server_url: 'https://mm.example.com', auth: 'token', bot_token_set: true, password_set: false, outgoing_webhook_token_set: false, slash_command_token_set: false, bot_user_id: 'bot-user-1', ...mattermost},
         channel_id: 'chan-support',
+        routes: [],
         notification_channels: {'booking.confirmed': 'chan-bookings', 'booking.changed': '', 'booking.cancelled': '', 'payment.received': '', 'arrival.today': '', ...notifications},
         relay_mode: 'all_replies',
         inbound_mode: 'outgoing_webhook',
@@ -58,6 +59,7 @@ export function makeChannel(id: string, displayName: string, overrides: Partial<
         team_name: 'Holiday Park',
         member: true,
         selected: false,
+        routes: [],
         notification_types: [],
         ...overrides,
     };
@@ -150,7 +152,7 @@ export class FakeBridge {
             return {status: 200, body: this.view};
         }
         if (method === 'PATCH' && sub === '') {
-            const {mattermost, dm_settings: dm, notification_channels: notifications, ireserve, ...rest} = body as IntegrationPatch;
+            const {mattermost, dm_settings: dm, notification_channels: notifications, ireserve, routes, ...rest} = body as IntegrationPatch;
             const auth = mattermost?.auth ?? this.view.mattermost.auth;
             const saved = this.view;
             this.view = {
@@ -169,6 +171,13 @@ export class FakeBridge {
                 notification_channels: {...saved.notification_channels, ...notifications},
                 ireserve: {callback_url: ireserve?.callback_url === undefined ? saved.ireserve.callback_url : ireserve.callback_url || null},
                 dm_settings: {...saved.dm_settings, ...dm},
+                // Like the bridge: a route without a token keeps the one saved for its channel.
+                routes: routes === undefined ? saved.routes : routes.map(({outgoing_webhook_token: token, ...route}) => ({
+                    ...route,
+                    outgoing_webhook_token_set: token === undefined
+                        ? saved.routes.some((old) => old.channel_id === route.channel_id && old.outgoing_webhook_token_set)
+                        : token !== '',
+                })),
             };
             if (rest.reminders && rest.reminders.after_seconds.length === 0) {
                 // Like the bridge: no thresholds = reminders off, and the view leaves them out.
