@@ -12,7 +12,6 @@ import type {
     ChannelsAnswer,
     DeliveriesAnswer,
     DeliveryView,
-    InboundTestResult,
     IntegrationPatch,
     IntegrationView,
     ProblemDocument,
