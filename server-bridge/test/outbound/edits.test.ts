@@ -161,6 +161,40 @@ for (const engine of ENGINES) {
             }
         });
 
+        test('an edit interrupted by Mattermost failures converges on retry: every part once, in order', async () => {
+            const r = await rig();
+            try {
+                await r.send(started('c-8'));
+                await r.send(message('c-8', 'm-1', 'short'));
+                assert.equal(await drained(r), 0);
+                const [first] = livePosts(r, 'm-1');
+                // Growing to 3 posts, after the first post was patched: creating a new part fails once (503).
+                r.standIn.failNext(1, 503, {match: {method: 'POST', path: '/api/v4/posts'}});
+                await r.send(edited('c-8', 'm-1', longText('grown', 3)));
+                assert.equal(await drained(r), 0);
+                let parts = livePosts(r, 'm-1');
+                assert.equal(parts.length, 3);
+                assert.equal(parts[0]!.id, first!.id);
+                assert.deepEqual(parts.map((post) => ireserve(post).part), [1, 2, 3]);
+                assert.equal(postsOfMessage(r, 'm-1').length, 3, 'nothing posted twice');
+                assert.ok(r.standIn.requestLog().some((entry) => entry.key === 'POST /api/v4/posts' && entry.status === 503), 'the create did fail once');
+
+                // Shrinking back: a deletion fails once (503), then the retry finishes the plan.
+                r.standIn.failNext(1, 503, {match: {method: 'DELETE', path: '/api/v4/posts/:post_id'}});
+                await r.send(edited('c-8', 'm-1', 'short again'));
+                assert.equal(await drained(r), 0);
+                assert.ok(r.standIn.requestLog().some((entry) => entry.key === 'DELETE /api/v4/posts/:post_id' && entry.status === 503), 'a deletion did fail once');
+                parts = livePosts(r, 'm-1');
+                assert.deepEqual(parts.map((post) => post.id), [first!.id]);
+                assert.equal(parts[0]!.message, '**Anna (visitor):** short again');
+                assert.equal(ireserve(parts[0]!).part, undefined);
+                const row = await messageRow(r, 'c-8', 'm-1');
+                assert.deepEqual(row?.postIds, [first!.id]);
+            } finally {
+                await r.close();
+            }
+        });
+
         test('files stay on their posts when the text around them is re-split', async () => {
             const r = await rig();
             try {
