@@ -1,4 +1,4 @@
-import type {Integration} from '../domain/integration.js';
+import {conversationChannels, type Integration} from '../domain/integration.js';
 import type {MattermostPort} from '../ports/mattermost.js';
 import {catchUpMarkKey, KEY_CATCH_UP_LEASE} from '../storage/inbound_state_repository.js';
 
@@ -170,9 +170,13 @@ export class WebhookCatchUp {
                 return;
             }
             const {port} = deps.sessions.of(integration);
+            // Every channel holding a conversation, plus the configured ones (the default channel and
+            // each route's: conversationChannels) that hold none yet.
             const channels = await deps.conversations.listChannels(licence);
-            if (integration.channelId !== null && !channels.some((channel) => channel.channelId === integration.channelId)) {
-                channels.push({channelId: integration.channelId, firstAt: integration.createdAt});
+            for (const {channelId} of conversationChannels(integration)) {
+                if (!channels.some((channel) => channel.channelId === channelId)) {
+                    channels.push({channelId, firstAt: integration.createdAt});
+                }
             }
             for (const channel of channels) {
                 if (this.#stopped) {
