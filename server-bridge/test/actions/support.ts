@@ -38,13 +38,20 @@ export function cardActionIds(post: PostRec | undefined): string[] {
     return cardActions(post).map((action) => action.id);
 }
 
-/** Starts a conversation through the signed events route and waits for its root post. */
+/**
+ * Starts a conversation through the signed events route and waits for its root post — and for the
+ * bridge to have linked it: the post exists in Mattermost a moment before the bridge records it, and
+ * a click in that moment is refused as an unknown conversation.
+ */
 export async function startConversation(world: World, setup: Setup, conversationId: string): Promise<PostRec> {
     const answer = await sendEvent(world.bridge.url, setup.licence, setup.secret, started(conversationId, {visitor: {name: 'Lotte Jansen', email: 'lotte@example.com'}}));
     if (answer.status !== 202) {
         throw new Error(`the event answered ${answer.status}: ${JSON.stringify(answer.json)}`);
     }
-    return waitFor(() => rootOf(world, setup, conversationId), `the root post of ${conversationId}`);
+    const root = await waitFor(() => rootOf(world, setup, conversationId), `the root post of ${conversationId}`);
+    await waitFor(async () => (await world.bridge.bridge.context.conversations.get(setup.licence, conversationId))?.rootPostId === root.id,
+        `the bridge to link ${conversationId} to its root post`);
+    return root;
 }
 
 export interface ClickAnswer {
