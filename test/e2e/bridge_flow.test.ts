@@ -17,6 +17,7 @@ import {BRIDGE_ENGINES, BridgeClient, logTail, startBridge, stopPostgresServer, 
 import {suiteTimer, waitFor} from './support/util.js';
 import {IReserveStandIn, type CallbackRecord, type Endpoint} from '../standins/ireserve/index.js';
 import {CONVERSATION_POST_TYPE, NOTIFICATION_POST_TYPE} from '../../server-bridge/src/contract/index.js';
+import type {ConversationReply} from '../../server-bridge/src/domain/inbound/reply.js';
 
 const PNG_1x1 = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=', 'base64');
 const ZWJ = '\u200D';
@@ -24,18 +25,8 @@ const ZWJ = '\u200D';
 type Props = Record<string, unknown>;
 const ireserveOf = (post: Post): Props => (post.props?.ireserve ?? {}) as Props;
 
-interface ReplyBody {
-    type: string;
-    licence: string;
-    data: {
-        conversation_id: string;
-        reply_id: string;
-        text: string;
-        author: {ireserve_user_id?: string; email?: string; name: string; username: string; mattermost_user_id: string};
-        attachments: Array<{filename: string; content_type: string; size: number; data: string}>;
-        created_at: string;
-    };
-}
+/** The body of a `conversation.reply` callback, as the bridge builds it. */
+type ReplyBody = ConversationReply;
 const replyOf = (record: CallbackRecord): ReplyBody => record.json as ReplyBody;
 
 /** Posts of a thread, root excluded, oldest first (deleted ones are not returned by Mattermost). */

@@ -1,4 +1,4 @@
-import type {ActionOutcome, ConversationAction} from '../contract/actions.js';
+import type {ActionNoteProps, ConversationAction} from '../contract/actions.js';
 import type {ReplyAuthor} from '../domain/inbound/author.js';
 
 /**
@@ -46,15 +46,8 @@ export interface ActionCallbackPayload {
     via: ActionVia;
 }
 
-export interface ActionNotePayload {
-    action_id: string;
-    conversation_id: string;
+/** The note's props (contract ActionNoteProps, without the version and kind) and where it goes. */
+export type ActionNotePayload = Omit<ActionNoteProps, 'v' | 'kind'> & {
     root_id: string;
     channel_id: string;
-    action: ConversationAction;
-    outcome: ActionOutcome;
-    actor_name: string;
-    actor_user_id: string;
-    assignee_name?: string;
-    detail?: string;
-}
+};

@@ -357,11 +357,8 @@ export class ConversationActions {
         if (!session) {
             return;
         }
-        const content = actionNote({
-            action_id: payload.action_id, conversation_id: payload.conversation_id, action: payload.action, outcome: payload.outcome,
-            actor_name: payload.actor_name, actor_user_id: payload.actor_user_id,
-            ...(payload.assignee_name ? {assignee_name: payload.assignee_name} : {}), ...(payload.detail ? {detail: payload.detail} : {}),
-        });
+        const {root_id: _root, channel_id: _channel, ...fields} = payload;
+        const content = actionNote(fields);
         try {
             await deps.ledger.post({session, job}, {
                 key: `action_note:${payload.action_id}`,

@@ -6,6 +6,7 @@ import {randomUUID} from 'node:crypto';
 import {generateSigningSecret} from '../../src/crypto/standard_webhooks.js';
 import {hashAdminKey} from '../../src/crypto/secret_box.js';
 import type {InboundMode, RelayMode} from '../../src/contract/index.js';
+import type {ConversationReply} from '../../src/domain/inbound/reply.js';
 import {DEFAULT_DM_SETTINGS} from '../../src/domain/integration.js';
 import type {IntegrationRecord} from '../../src/storage/integrations_repository.js';
 import {startBridge, waitFor, type Engine, type RunningBridge} from '../support/bridge_harness.js';
@@ -171,18 +172,8 @@ export async function outboxRows(world: World, licence: string, bridge: RunningB
     return rows.map((row) => ({...row, id: Number(row.id), payload: JSON.parse(row.payload) as Record<string, unknown>}));
 }
 
-export type ReplyBody = {
-    type: string;
-    licence: string;
-    data: {
-        conversation_id: string;
-        reply_id: string;
-        text: string;
-        author: {ireserve_user_id?: string; email?: string; name: string; username: string; mattermost_user_id: string};
-        attachments: Array<{filename: string; content_type: string; size: number; data: string}>;
-        created_at: string;
-    };
-};
+/** The body of a `conversation.reply` callback, as the bridge builds it. */
+export type ReplyBody = ConversationReply;
 
 /** The callbacks i-Reserve acted on (verified, 2xx, one per webhook-id), as reply bodies. */
 export function deliveredReplies(endpoint: Endpoint): ReplyBody[] {
