@@ -11,6 +11,8 @@ import type {
     ChannelView,
     ChannelsAnswer,
     DeliveriesAnswer,
+    ErasuresAnswer,
+    ErasureView,
     DeliveryView,
     IntegrationPatch,
     IntegrationView,
@@ -45,6 +47,9 @@ export interface BridgeAdminClient {
 
     /** POST …/{licence}/deliveries/retry-failed → 202 {retried}: every failed delivery queued again. */
     retryAllFailed(): Promise<number>;
+
+    /** GET …/{licence}/erasures: erased conversations, newest first, with what could not be deleted. */
+    listErasures(): Promise<ErasureView[]>;
 }
 
 export type BridgeErrorKind = 'config' | 'network' | 'http' | 'invalid_response';
@@ -194,6 +199,7 @@ export function createBridgeClient({bridgeUrl, licence, adminKey, adapter}: Brid
         patchIntegration: async (patch) => expectObject<IntegrationView>(await call('PATCH', '', patch), 'PATCH integration'),
         listChannels: async () => expectObject<ChannelsAnswer>(await call('GET', '/channels'), 'GET channels', 'channels').channels,
         runTest: async (options = {}) => expectObject<TestReport>(await call('POST', '/test', options.dryRun ? {dry_run: true} : {}), 'POST test', 'results'),
+        listErasures: async () => expectObject<ErasuresAnswer>(await call('GET', '/erasures'), 'GET erasures', 'erasures').erasures,
         listFailedDeliveries: async () => expectObject<DeliveriesAnswer>(await call('GET', '/deliveries', undefined, {status: 'failed'}), 'GET deliveries', 'deliveries').deliveries,
         retryDelivery: async (id) => {
             await call('POST', `/deliveries/${encodeURIComponent(String(id))}/retry`, {});

@@ -2,7 +2,7 @@
 // bridge client (URLs, headers, bodies and error typing included) with this adapter instead of
 // the network, so tests see exactly what would go over the wire.
 import type {
-    ActionTestResult, ChannelView, DeliveryView, InboundTestResult, IntegrationPatch, IntegrationStatusView, IntegrationView, NotificationType, TestResult,
+    ActionTestResult, ChannelView, DeliveryView, ErasureView, InboundTestResult, IntegrationPatch, IntegrationStatusView, IntegrationView, NotificationType, TestResult,
 } from '@ireserve/contract';
 import {AxiosError, AxiosHeaders, type AxiosAdapter, type AxiosResponse, type InternalAxiosRequestConfig} from 'axios';
 
@@ -96,6 +96,7 @@ export class FakeBridge {
     inboundResult: InboundTestResult | undefined;
     actionsResult: ActionTestResult | undefined;
     deliveries: DeliveryView[] = [];
+    erasures: ErasureView[] = [];
     readonly requests: SeenRequest[] = [];
 
     /** Answers for the next matching requests ("PATCH", "GET /channels", …), used once each. */
@@ -190,6 +191,9 @@ export class FakeBridge {
         }
         if (method === 'POST' && sub === '/test') {
             return {status: 200, body: {results: this.testResults, ...(this.inboundResult ? {inbound: this.inboundResult} : {}), ...(this.actionsResult ? {actions: this.actionsResult} : {})}};
+        }
+        if (method === 'GET' && sub === '/erasures') {
+            return {status: 200, body: {erasures: this.erasures}};
         }
         if (method === 'GET' && sub === '/deliveries') {
             return {status: 200, body: {deliveries: this.deliveries}};

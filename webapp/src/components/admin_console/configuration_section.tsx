@@ -247,6 +247,25 @@ export default function ConfigurationSection({idPrefix, form, channels, errors, 
             />
             {errors.active ? <p className='irsv-admin__field-error'>{errors.active}</p> : null}
 
+            <Field
+                id={id('retentionDays')}
+                label={strings.adminRetention}
+                help={strings.adminRetentionHelp}
+                error={errors.retentionDays}
+            >
+                <input
+                    id={id('retentionDays')}
+                    className='irsv-admin__input'
+                    type='text'
+                    inputMode='numeric'
+                    value={form.retentionDays}
+                    disabled={disabled}
+                    aria-invalid={errors.retentionDays ? true : undefined}
+                    aria-describedby={describedBy(id('retentionDays'), strings.adminRetentionHelp, errors.retentionDays)}
+                    onChange={(e) => onChange({retentionDays: e.target.value})}
+                />
+            </Field>
+
             <fieldset
                 className='irsv-admin__field'
                 aria-describedby={id('dm-help')}

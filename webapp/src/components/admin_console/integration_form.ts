@@ -6,6 +6,7 @@ import {
     DEFAULT_INBOUND_MODE,
     DEFAULT_RELAY_MODE,
     NOTIFICATION_TYPES,
+    RETENTION_DAYS_MAX,
     isIncomingWebhookTarget,
     isNotificationType,
     type AuthMode,
@@ -61,6 +62,9 @@ export type FormState = {
 
     /** Reminders while a guest waits (reminders_form.ts). */
     reminders: RemindersForm;
+
+    /** Days after which closed conversations are erased, as typed; '' = kept until erased. */
+    retentionDays: string;
 };
 
 /** Form fields errors can be attached to. */
@@ -80,6 +84,7 @@ export type FieldKey =
     | 'dmOnAssignment'
     | 'dmOnGuestMessage'
     | `dm:${NotificationType}`
+    | 'retentionDays'
     | ReminderFieldKey;
 
 export type FieldErrors = Partial<Record<FieldKey, string>>;
@@ -147,7 +152,21 @@ export function formFromView(view: IntegrationView, siteUrl: string): FormState 
         dmOnGuestMessage: dm.on_guest_message,
         dmSubscriptions,
         reminders: remindersFormFromView(view),
+        retentionDays: typeof view.retention_days === 'number' ? String(view.retention_days) : '',
     };
+}
+
+/** The typed retention as the bridge takes it: null for '' (off), a number, or undefined when it is not a whole number of days in range. */
+export function retentionDaysOf(typed: string): number | null | undefined {
+    const text = typed.trim();
+    if (text === '') {
+        return null;
+    }
+    if (!/^\d+$/.test(text)) {
+        return undefined;
+    }
+    const days = Number(text);
+    return days >= 1 && days <= RETENTION_DAYS_MAX ? days : undefined;
 }
 
 /** The PATCH body for what differs from the saved view; null when nothing does. */
@@ -221,6 +240,10 @@ export function patchFrom(form: FormState, view: IntegrationView): IntegrationPa
     if (reminders) {
         patch.reminders = reminders;
     }
+    const retention = retentionDaysOf(form.retentionDays ?? '');
+    if (retention !== undefined && retention !== (view.retention_days ?? null)) {
+        patch.retention_days = retention;
+    }
     return Object.keys(patch).length > 0 ? patch : null;
 }
 
@@ -242,6 +265,9 @@ export type ValidationMessages = {
 
     /** The reminders' checks. */
     reminders?: ReminderMessages;
+
+    /** retention_days is not a whole number of days from 1 to RETENTION_DAYS_MAX. */
+    retentionDays?: string;
 };
 
 /**
@@ -267,6 +293,9 @@ export function validate(form: FormState, messages: ValidationMessages): FieldEr
     }
     if (messages.reminders) {
         Object.assign(errors, validateReminders(form.reminders, messages.reminders));
+    }
+    if (retentionDaysOf(form.retentionDays ?? '') === undefined) {
+        errors.retentionDays = messages.retentionDays ?? `a whole number of days from 1 to ${RETENTION_DAYS_MAX}`;
     }
     return errors;
 }
@@ -317,6 +346,7 @@ export function fieldKeyForProblem(field: string | undefined): FieldKey | null {
         relay_mode: 'relayMode',
         inbound_mode: 'inboundMode',
         active: 'active',
+        retention_days: 'retentionDays',
     };
     if (direct[path]) {
         return direct[path]!;

@@ -20,6 +20,7 @@ import ConfigurationSection, {channelList} from './configuration_section';
 import {errorMessage} from './messages';
 import {readPluginSettings, settingsProblem, type AdminConfigLike} from './plugin_settings';
 import RemindersSection from './reminders_section';
+import ErasuresSection from './erasures_section';
 import StatusSection from './status_section';
 import TestSection from './test_section';
 import {ID, useIntegrationEditor, type SaveAction} from './use_integration_editor';
@@ -130,6 +131,10 @@ function IntegrationEditor({client, licence, initialView, siteUrl, disabled, set
                 disabled={disabled}
                 onRefresh={refresh}
                 channels={channelList(channels)}
+            />
+            <ErasuresSection
+                idPrefix={ID}
+                client={client}
             />
         </>
     );

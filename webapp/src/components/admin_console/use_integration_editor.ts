@@ -217,6 +217,7 @@ export function useIntegrationEditor({client, licence, initialView, siteUrl, str
             passwordRequired: strings.adminPasswordRequired,
             botTokenRequired: strings.adminBotTokenRequired,
             email: strings.adminDmEmailInvalid,
+            retentionDays: strings.adminRetentionInvalid,
             reminders: {
                 thresholdNumber: strings.adminReminderNumber,
                 thresholdTooShort: strings.adminReminderTooShort,
