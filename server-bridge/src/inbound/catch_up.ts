@@ -25,7 +25,8 @@ const FIRST_READ_MAX_MS = 7 * 24 * 3600_000;
 /**
  * Outgoing-webhook mode without lost replies. Mattermost calls the webhook once and never again: a
  * call made while the bridge was down, or refused (wrong token, database trouble), loses the reply.
- * So the channels of the integration's conversations are read back over REST (channel_posts.ts,
+ * So the integration's channels (`conversationChannels`: the configured one and every route's, plus
+ * any other channel a conversation still lives in) are read back over REST (channel_posts.ts,
  * the websocket re-sync's reader) and every post found goes through the relay like a webhook call —
  * same screening, notes, trigger rules and author mapping (`acceptPost`).
  *
@@ -170,12 +171,17 @@ export class WebhookCatchUp {
                 return;
             }
             const {port} = deps.sessions.of(integration);
-            // Every channel holding a conversation, plus the configured ones (the default channel and
-            // each route's: conversationChannels) that hold none yet.
-            const channels = await deps.conversations.listChannels(licence);
-            for (const {channelId} of conversationChannels(integration)) {
-                if (!channels.some((channel) => channel.channelId === channelId)) {
-                    channels.push({channelId, firstAt: integration.createdAt});
+            // The configured and route channels, then any other channel conversations still live in
+            // (a route removed since, an earlier default channel). A channel without conversations
+            // has nothing to catch up before now.
+            const now = deps.clock.now();
+            const channels = conversationChannels(integration).map(({channelId}) => ({channelId, firstAt: now}));
+            for (const held of await deps.conversations.listChannels(licence)) {
+                const known = channels.find((channel) => channel.channelId === held.channelId);
+                if (known) {
+                    known.firstAt = held.firstAt;
+                } else {
+                    channels.push(held);
                 }
             }
             for (const channel of channels) {

@@ -133,6 +133,40 @@ for (const engine of ENGINES) {
             assert.deepEqual(repliesOf(setup, conversationId), [reply.id]);
         });
 
+        test('replies in a route\'s channel, and in a channel only an older conversation still lives in, are caught up too', async () => {
+            const setup = await setupIntegration(world, {webhook: false});
+            const {mm, seed} = world;
+            const extra = (name: string) => {
+                const channel = mm.createChannel({team_id: seed.team.id, name: `${setup.licence.toLowerCase()}-${name}`, display_name: name, type: 'O', creator_id: seed.admin.user.id});
+                for (const user of [seed.admin.user, seed.agent.user, seed.bot.user]) {
+                    mm.addChannelMember(channel.id, user.id);
+                }
+                return channel;
+            };
+            const routed = extra('routed');
+            const former = extra('former');
+            const quiet = extra('quiet');
+            const context = world.bridge.bridge.context;
+            await context.integrations.save({...setup.record, routes: [{inbox: 'dunes', channelId: routed.id, outgoingWebhookToken: null}, {inbox: 'woods', channelId: quiet.id, outgoingWebhookToken: null}]});
+            const conversationIn = async (channelId: string, conversationId: string) => {
+                const root = mm.createPost(seed.bot.user.id, {channel_id: channelId, message: `Visitor (${conversationId})`, type: 'custom_irsv_conversation'});
+                await context.conversations.upsertContext(setup.licence, conversationId, {}, 'open');
+                await context.conversations.linkRoot(setup.licence, conversationId, channelId, root.id as string);
+                return root.id as string;
+            };
+            const routedRoot = await conversationIn(routed.id, `${setup.licence}-routed`);
+            const formerRoot = await conversationIn(former.id, `${setup.licence}-former`);
+            const inRoute = post(world, seed.agent.user.id, {channel_id: routed.id, root_id: routedRoot, message: 'In the route\'s channel'});
+            const inFormer = post(world, seed.agent.user.id, {channel_id: former.id, root_id: formerRoot, message: 'Where an older conversation lives'});
+            await context.inbound.catchUp.run(setup.licence);
+            await waitFor(() => setup.endpoint.delivered().length === 2, 'both replies');
+            assert.deepEqual(deliveredReplies(setup.endpoint).map((body) => body.data.reply_id).sort(), [inRoute.id, inFormer.id].sort());
+            // Read as well: the configured channel and a route's channel without conversations yet.
+            for (const channelId of [setup.channel.id, routed.id, former.id, quiet.id]) {
+                assert.ok(await context.inboundState.get(setup.licence, catchUpMarkKey(channelId)), 'a mark for each channel read');
+            }
+        });
+
         if (engine === 'postgres') {
             test('two bridge processes on one PostgreSQL catching up at the same time: each reply once, in order', async () => {
                 const second = await startBridge({engine, databaseUrl: world.bridge.databaseUrl, dir: world.bridge.dir, env: BRIDGE_ENV});
