@@ -33,6 +33,8 @@ import {DirectMessages} from './outbound/direct_messages.js';
 import {ConversationErasure} from './outbound/erasure.js';
 import {ErasureIntake} from './outbound/erasure_intake.js';
 import {EventIntake} from './outbound/intake.js';
+import {WaitingTracker} from './outbound/waiting.js';
+import {Reminders} from './outbound/reminders.js';
 import {RateGate} from './outbound/rate_gate.js';
 import {RetentionSweep} from './outbound/retention_sweep.js';
 import {OutboxWorker, type JobHandler} from './outbox/worker.js';
@@ -51,6 +53,7 @@ import {MessagesRepository} from './storage/messages_repository.js';
 import {RelayedRepliesRepository} from './storage/relayed_replies_repository.js';
 import {OutboxRepository} from './storage/outbox_repository.js';
 import {ProbesRepository} from './storage/probes_repository.js';
+import {WaitingRepository} from './storage/waiting_repository.js';
 import {EgressPolicy} from './support/egress.js';
 
 /** The job kinds that call i-Reserve (the rest talk to Mattermost): a 429 or outage of one upstream holds only its own jobs. */
@@ -79,6 +82,8 @@ export interface BridgeContext extends InboundDeps {
     box: SecretBox;
     /** Posts to notification targets that are Mattermost incoming-webhook URLs. */
     incomingWebhooks: IncomingWebhookPort;
+    /** Waiting guests (DESIGN §11): their spells on the conversations' rows. */
+    waiting: WaitingRepository;
     /** Inbound relay (Mattermost → i-Reserve). Call `inbound.refresh(licence)` after an integration is saved or deleted. */
     inbound: Inbound;
 }
@@ -105,7 +110,12 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
         const box = new SecretBox(resolveSecretKey(config.secretKey, config.database.dataDir));
         const outbox = new OutboxRepository(database.db, database.kind, clock);
         const egress = new EgressPolicy(config.allowedInternalHosts);
-        const metrics = new Metrics({defaultMetrics: options.defaultMetrics, outboxTotals: () => outbox.totals()});
+        const waiting = new WaitingRepository(database.db);
+        const metrics = new Metrics({
+            defaultMetrics: options.defaultMetrics,
+            outboxTotals: () => outbox.totals(),
+            waitingTotals: async () => ({...await waiting.totals(), now: clock.now()}),
+        });
         const integrations = new IntegrationsRepository(database.db, box, clock);
         const {timeouts} = config;
         // The one i-Reserve client: agents' replies and conversation actions.
@@ -120,6 +130,8 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
             metrics,
             integrations,
             conversations: new ConversationsRepository(database.db, clock),
+            waiting,
+            waitingTracker: new WaitingTracker({waiting, outbox, metrics, logger}),
             directory: new DirectoryRepository(database.db),
             outbox,
             inboundState: new InboundStateRepository(database.db, clock),
@@ -147,6 +159,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
             sessions: context.sessions, ledger, conversations: context.conversations, messages, logger, directMessages,
             actions: {url: `${config.publicUrl.replace(/\/+$/, '')}${ACTIONS_PATH}`, keyOf: (licence) => context.integrations.ensureActionKey(licence)},
             incomingWebhooks: context.incomingWebhooks,
+            waiting: context.waitingTracker,
         });
         // Conversation actions (DESIGN §10): card buttons and the slash command → signed callbacks.
         const actions = new ConversationActions({
@@ -155,7 +168,9 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
             wakeWorker: () => context.wakeWorker(), maxAttempts: config.delivery.maxAttempts,
         });
         const erasure = new ConversationErasure({sessions: context.sessions, conversations: context.conversations, messages, erasures, logger, clock});
-        Object.assign(handlers, outbound.handlers(), directMessages.handlers(), actions.handlers(), erasure.handlers());
+        // Reminders of waiting guests (DESIGN §11), queued by the waiting tracker with a due time.
+        const reminders = new Reminders({sessions: context.sessions, ledger, conversations: context.conversations, outbox, clock, logger});
+        Object.assign(handlers, outbound.handlers(), directMessages.handlers(), actions.handlers(), erasure.handlers(), reminders.handlers());
         Object.assign(handlers, erasure.guard(handlers));
         const events = new EventsRepository(database.db, clock);
         // The Test button's probes (admin/inbound_test.ts, admin/action_test.ts), seen by any process's webhook and action routes.

@@ -3,7 +3,7 @@ import type {Logger} from 'pino';
 import type {BotSessions} from '../bot/session.js';
 import type {NotificationType} from '../contract/index.js';
 import {constantTimeEqual} from '../crypto/secret_box.js';
-import {COMMAND_HELP, NOTIFY_SETTINGS, notifyLine, openLine, parseCommand, usage, type NotifySetting} from '../domain/actions/command.js';
+import {COMMAND_HELP, NOTIFY_SETTINGS, byWaiting, notifyLine, openLine, parseCommand, usage, type NotifySetting} from '../domain/actions/command.js';
 import {stateOf} from '../domain/actions/rules.js';
 import {UpstreamError} from '../domain/errors.js';
 import type {Integration} from '../domain/integration.js';
@@ -151,7 +151,7 @@ export class SlashCommand {
         ].join('\n')};
     }
 
-    /** The channel's open conversations: number, guest, assignee, how long open, link to the thread. */
+    /** The channel's open conversations, waiting ones first: number, guest, assignee, how long the guest waits, link to the thread. */
     async #open(integration: Integration, request: CommandRequest): Promise<CommandResponse> {
         const list = await this.deps.conversations.listOpenInChannel(integration.licence, request.channelId);
         if (list.length === 0) {
@@ -160,15 +160,14 @@ export class SlashCommand {
         const base = integration.serverUrl.replace(/\/+$/, '');
         const team = encodeURIComponent(request.teamDomain);
         const now = this.deps.clock.now();
-        const lines = list.map((conversation) => {
+        const lines = [...list].sort(byWaiting).map((conversation) => {
             const state = stateOf(conversation.context, conversation.status);
             const visitor = typeof conversation.context.visitor_name === 'string' && conversation.context.visitor_name !== '' ? conversation.context.visitor_name : 'an unnamed visitor';
-            const started = typeof conversation.context.started_at === 'string' ? Date.parse(conversation.context.started_at) : Number.NaN;
             return openLine({
                 number: conversation.number,
                 visitorName: safeInline(visitor, 80),
                 assigneeName: state.assignee ? safeInline(state.assignee.name, 80) : null,
-                sinceMs: Number.isNaN(started) ? conversation.createdAt : started,
+                waitingSinceMs: conversation.waitingSince,
                 link: `${base}/${team}/pl/${conversation.rootPostId}`,
             }, now);
         });

@@ -7,6 +7,7 @@ import type {DirectoryRepository} from '../storage/directory_repository.js';
 import type {ErasuresRepository} from '../storage/erasures_repository.js';
 import type {IntegrationsRepository} from '../storage/integrations_repository.js';
 import type {OutboxRepository} from '../storage/outbox_repository.js';
+import type {WaitingRepository} from '../storage/waiting_repository.js';
 
 import type {AuthDeps} from './auth.js';
 import type {ActionTestDeps} from './action_test.js';
@@ -23,6 +24,8 @@ export interface AdminContext {
     clock: Clock;
     integrations: IntegrationsRepository;
     outbox: OutboxRepository;
+    /** Waiting guests (the status's `waiting`). */
+    waiting: WaitingRepository;
     directory: DirectoryRepository;
     erasures?: ErasuresRepository;
     mattermost: AdminDeps['mattermost'];
@@ -51,6 +54,7 @@ export function createAdminApi(context: AdminContext, options: {settingsChanged?
         service: new AdminService({
             integrations: context.integrations,
             outbox: context.outbox,
+            waiting: context.waiting,
             directory: context.directory,
             erasures: context.erasures,
             mattermost: context.mattermost,

@@ -1,9 +1,11 @@
 import {z} from 'zod';
 
 import {
-    AUTH_MODES, INBOUND_MODES, INBOX_MAX_LENGTH, MAX_ROUTES, NOTIFICATION_TYPES, RELAY_MODES, RETENTION_DAYS_MAX, ROUTE_MATCH_FIELDS,
+    AUTH_MODES, INBOUND_MODES, INBOX_MAX_LENGTH, MAX_REMINDER_THRESHOLDS, MAX_ROUTES, MIN_REMINDER_SECONDS, NOTIFICATION_TYPES, RELAY_MODES,
+    REMINDER_NOTIFY, RETENTION_DAYS_MAX, ROUTE_MATCH_FIELDS,
     isIncomingWebhookTarget, normalisePrefix, type FieldIssue, type IntegrationPatch, type NotificationType,
 } from '../contract/index.js';
+import {HH_MM_PATTERN, isKnownTimeZone} from '../domain/waiting/quiet_hours.js';
 import {MATTERMOST_ID_PATTERN} from '../domain/ids.js';
 
 import {InvalidSettings} from './errors.js';
@@ -127,6 +129,36 @@ const routesSchema = z.array(routeSchema, {message: 'must be a list of routes'})
 
 export type RouteInputParsed = z.infer<typeof routeSchema>;
 
+/** Seven days: a longer threshold is surely a typo (milliseconds for seconds). */
+const MAX_REMINDER_SECONDS = 7 * 24 * 3600;
+const hhmm = z.string({message: 'must be a time like "08:00" (HH:MM, 24 hours)'}).trim().regex(HH_MM_PATTERN, {message: 'must be a time like "08:00" (HH:MM, 24 hours)'});
+
+/** Reminders for waiting guests (DESIGN §11); `after_seconds: []` (or null for the whole) = off. */
+const remindersSchema = z.strictObject({
+    after_seconds: z.array(
+        z.number({message: 'must be a number of seconds'}).int({message: 'must be a whole number of seconds'})
+            .min(MIN_REMINDER_SECONDS, {message: `must be at least ${MIN_REMINDER_SECONDS} seconds`})
+            .max(MAX_REMINDER_SECONDS, {message: `must be at most ${MAX_REMINDER_SECONDS} seconds (7 days)`}),
+        {message: 'must be a list of numbers of seconds, like [300, 900]'},
+    ).max(MAX_REMINDER_THRESHOLDS, {message: `has more than ${MAX_REMINDER_THRESHOLDS} thresholds`})
+        .superRefine((list, ctx) => {
+            list.forEach((value, index) => {
+                if (index > 0 && value <= list[index - 1]!) {
+                    ctx.addIssue({code: 'custom', path: [index], message: `must be greater than the threshold before it (${list[index - 1]}): thresholds go in ascending order`});
+                }
+            });
+        }),
+    notify: z.enum(REMINDER_NOTIFY, {message: 'must be "assignee" (the assignee, or @here when nobody has the conversation) or "channel" (always @here)'}).optional(),
+    quiet_hours: z.strictObject({
+        timezone: z.string({message: 'must be an IANA time zone, like "Europe/Amsterdam"'}).trim()
+            .refine(isKnownTimeZone, {message: 'is not a known IANA time zone (like "Europe/Amsterdam")'}),
+        from: hhmm,
+        to: hhmm,
+    }, {message: 'must be an object {timezone, from, to}, or null'}).nullable().optional(),
+}, {message: 'must be an object {after_seconds, notify, quiet_hours}, or null'});
+
+export type RemindersInput = z.infer<typeof remindersSchema>;
+
 const putSchema = z.strictObject({
     mattermost: mattermostSchema,
     channel_id: channelId,
@@ -144,6 +176,7 @@ const putSchema = z.strictObject({
             .min(1, {message: 'must be at least 1 day'}).max(RETENTION_DAYS_MAX, {message: `must be at most ${RETENTION_DAYS_MAX} days`}),
         z.null(),
     ], {message: 'must be a whole number of days from 1 to 3650, or null'}).optional(),
+    reminders: remindersSchema.nullable().optional(),
     licence: z.string().optional(),
     inbound_webhook_url: readOnly,
     actions_url: readOnly,

@@ -27,11 +27,13 @@ import type {DirectoryRepository, DirectoryUser} from '../storage/directory_repo
 import type {IntegrationRecord, IntegrationsRepository} from '../storage/integrations_repository.js';
 import type {ErasuresRepository} from '../storage/erasures_repository.js';
 import type {OutboxRepository} from '../storage/outbox_repository.js';
+import type {WaitingRepository} from '../storage/waiting_repository.js';
 
 import {listChannels} from './channels.js';
 import {resolveAuth, sameAuth, withoutSecrets} from './credentials.js';
 import {resolveRoutes} from './routes.js';
 import {applyDmSettings} from './dm_settings.js';
+import {remindersOf} from './reminders.js';
 import {ConcurrentChange, CreateRefused, DeliveryNotFound, IntegrationNotFound, InvalidSettings} from './errors.js';
 import type {FullSettingsInput, SettingsInput, UsersInput} from './input.js';
 import {checkBot, checkChannel} from './mattermost_checks.js';
@@ -46,6 +48,7 @@ export const PREVIOUS_SECRET_VALIDITY_MS = 24 * 60 * 60 * 1000;
 export interface AdminDeps {
     integrations: IntegrationsRepository;
     outbox: OutboxRepository;
+    waiting: Pick<WaitingRepository, 'summary'>;
     directory: DirectoryRepository;
     /** Erasures to list (DESIGN §12). */
     erasures?: ErasuresRepository;
@@ -163,6 +166,8 @@ export class AdminService {
             adminKeyHash: existing?.adminKeyHash ?? '',
             dmSettings: input.dm_settings ? applyDmSettings(DEFAULT_DM_SETTINGS, input.dm_settings) : existing?.dmSettings ?? DEFAULT_DM_SETTINGS,
             retentionDays: input.retention_days ?? null,
+            // A full PUT resets an omitted field to its default: reminders off.
+            reminders: remindersOf(input.reminders ?? null),
             active: input.active ?? true,
             botUserId: existing?.botUserId ?? null,
         };
@@ -249,6 +254,9 @@ export class AdminService {
         record.dmSettings = applyDmSettings(existing.dmSettings, input.dm_settings);
         if (input.retention_days !== undefined) {
             record.retentionDays = input.retention_days;
+        }
+        if (input.reminders !== undefined) {
+            record.reminders = remindersOf(input.reminders);
         }
         await this.#checkAddresses(record);
         record.botUserId = await this.#checkAgainstMattermost(record, everything ? EVERYTHING : scope);
@@ -451,7 +459,7 @@ export class AdminService {
     }
 
     async #status(integration: Integration): Promise<IntegrationStatusView> {
-        return statusView(integration, this.deps.outbox);
+        return statusView(integration, this.deps.outbox, this.deps.waiting, this.deps.clock.now());
     }
 
     async #view(integration: Integration): Promise<IntegrationView> {

@@ -2,7 +2,9 @@ import {ACTIONS_PATH, NOTIFICATION_TYPES, SLASH_COMMAND_PATH, type DeliveryView,
 import type {Integration} from '../domain/integration.js';
 import type {ErasureRecord} from '../storage/erasures_repository.js';
 import type {JobSummary, OutboxRepository} from '../storage/outbox_repository.js';
+import type {WaitingRepository} from '../storage/waiting_repository.js';
 import {withTarget, type DeliveryTarget} from '../domain/delivery_target.js';
+import {WAITING_JOB_KINDS} from '../outbound/jobs.js';
 
 import {routeViews} from './routes.js';
 
@@ -16,9 +18,10 @@ function iso(ms: number | null): string | null {
     return ms === null ? null : new Date(ms).toISOString();
 }
 
-/** The integration's health: its last error, else the newest parked delivery's, and the queue. */
-export async function statusView(integration: Integration, outbox: Pick<OutboxRepository, 'counts' | 'list'>): Promise<IntegrationStatusView> {
-    const {queueDepth, failed} = await outbox.counts(integration.licence);
+/** The integration's health: its last error, else the newest parked delivery's, the queue, and the guests waiting at `now`. */
+export async function statusView(integration: Integration, outbox: Pick<OutboxRepository, 'counts' | 'list'>, waiting: Pick<WaitingRepository, 'summary'>, now: number): Promise<IntegrationStatusView> {
+    const {queueDepth, failed} = await outbox.counts(integration.licence, [WAITING_JOB_KINDS.reminder]);
+    const waits = await waiting.summary(integration.licence);
     let lastError = integration.lastError;
     let lastErrorAt = integration.lastErrorAt;
     if (lastError === null && failed > 0) {
@@ -34,6 +37,7 @@ export async function statusView(integration: Integration, outbox: Pick<OutboxRe
         last_delivery_at: iso(integration.lastDeliveryAt),
         queue_depth: queueDepth,
         failed,
+        waiting: {count: waits.count, longest_seconds: waits.oldest === null ? 0 : Math.max(0, Math.floor((now - waits.oldest) / 1000))},
     };
 }
 
@@ -61,6 +65,7 @@ export function integrationView(integration: Integration, status: IntegrationSta
         active: integration.active,
         dm_settings: integration.dmSettings,
         retention_days: integration.retentionDays,
+        ...(integration.reminders ? {reminders: integration.reminders} : {}),
         inbound_webhook_url: `${publicUrl.replace(/\/+$/, '')}/api/v1/mattermost/outgoing-webhook`,
         actions_url: `${publicUrl.replace(/\/+$/, '')}${ACTIONS_PATH}`,
         slash_command_url: `${publicUrl.replace(/\/+$/, '')}${SLASH_COMMAND_PATH}`,

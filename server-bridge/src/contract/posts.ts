@@ -81,6 +81,19 @@ export interface ConversationMessageProps {
     edited_at?: string;
 }
 
+/**
+ * `props.ireserve` of the bot's reminder in a conversation's thread (DESIGN §11): "⏰ Lotte Jansen
+ * has waited 5 minutes — @jdoe". A plain post (no custom type), so Mattermost renders the mention.
+ */
+export interface ReminderProps {
+    v: typeof PROPS_VERSION;
+    conversation_id: string;
+    /** ISO 8601: the start of the waiting spell it is about. */
+    waiting_since: string;
+    /** The threshold it is for. */
+    after_seconds: number;
+}
+
 /** `props.ireserve` of a notification (a bot post, or an incoming-webhook post). */
 export interface NotificationProps {
     v: typeof PROPS_VERSION;

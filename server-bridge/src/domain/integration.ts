@@ -1,4 +1,4 @@
-import {matchingRoute, type DmSettings, type InboundMode, type NotificationType, type RelayMode, type RouteMatch, type RoutingFacts} from '../contract/index.js';
+import {matchingRoute, type DmSettings, type InboundMode, type NotificationType, type RelayMode, type ReminderSettings, type RouteMatch, type RoutingFacts} from '../contract/index.js';
 
 /** How the bridge signs in to Mattermost (the secrets of an AuthMode). */
 export type MattermostAuth =
@@ -44,6 +44,8 @@ export interface Integration {
     dmSettings: DmSettings;
     /** Closed conversations with no activity for this many days are erased (DESIGN §12); null keeps them. */
     retentionDays: number | null;
+    /** Reminders for waiting guests (DESIGN §11); null = off. */
+    reminders: ReminderSettings | null;
     active: boolean;
     botUserId: string | null;
     lastError: string | null;

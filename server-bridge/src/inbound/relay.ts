@@ -25,7 +25,8 @@ import type {DatabaseHandle} from '../storage/database.js';
 import type {InboundStateRepository} from '../storage/inbound_state_repository.js';
 import type {RelayedRepliesRepository} from '../storage/relayed_replies_repository.js';
 import type {IntegrationsRepository} from '../storage/integrations_repository.js';
-import type {Job, OutboxRepository} from '../storage/outbox_repository.js';
+import type {Completion, Job, OutboxRepository} from '../storage/outbox_repository.js';
+import type {WaitingTracker} from '../outbound/waiting.js';
 
 import {
     INBOUND_JOB_KINDS,
@@ -52,6 +53,8 @@ export interface InboundDeps {
     database: DatabaseHandle;
     /** The posts relayed to i-Reserve: their edits and deletions follow (DESIGN §12). */
     relayedReplies: RelayedRepliesRepository;
+    /** Waiting guests (DESIGN §11): a reply delivered to the visitor is an answer. */
+    waitingTracker?: WaitingTracker;
 }
 
 /**
@@ -342,7 +345,7 @@ export class InboundRelay {
         await this.#process(session.integration, post, payload.source);
     }
 
-    async #reply(job: Job): Promise<void> {
+    async #reply(job: Job): Promise<Completion | void> {
         const deps = this.#deps();
         const payload = job.payload as ReplyPayload;
         // Replies queued before the integration was switched off are still delivered.
@@ -373,6 +376,12 @@ export class InboundRelay {
             throw error;
         }
         await this.#queueFeedback(job, payload, 'delivered');
+        // The visitor has the answer now: a waiting spell ends (recorded with the job's completion).
+        const tracker = deps.waitingTracker;
+        if (tracker) {
+            const answeredAt = deps.clock.now();
+            return (trx) => tracker.answered(integration.licence, payload.conversation_id, answeredAt, trx);
+        }
     }
 
     /**

@@ -1,5 +1,8 @@
 import {Counter, Gauge, Histogram, Registry, collectDefaultMetrics} from 'prom-client';
 
+/** Response times: 10 s to a day. */
+const RESPONSE_BUCKETS = [10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14_400, 43_200, 86_400];
+
 /**
  * The bridge's Prometheus metrics, one registry per running bridge (tests start several).
  * Names are prefixed `ireserve_bridge_`.
@@ -65,13 +68,58 @@ export class Metrics {
         registers: [this.registry],
     });
 
-    readonly outbox: Gauge<'direction' | 'status'>;
+    /** DESIGN §11: from a conversation's first visitor message to its first agent answer. */
+    readonly firstResponse = new Histogram({
+        name: 'ireserve_bridge_first_response_seconds',
+        help: 'Time from a conversation\'s first waiting guest message to the first agent answer (a reply relayed to the visitor, or an agent message from i-Reserve).',
+        buckets: RESPONSE_BUCKETS,
+        registers: [this.registry],
+    });
 
-    constructor(options: {defaultMetrics?: boolean; outboxTotals?: () => Promise<Array<{direction: string; status: string; n: number}>>} = {}) {
+    /** DESIGN §11: every waiting spell that an answer ended. */
+    readonly response = new Histogram({
+        name: 'ireserve_bridge_response_seconds',
+        help: 'Time a guest waited for an answer, for every waiting spell an agent answer ended (closing ends a spell without counting here).',
+        buckets: RESPONSE_BUCKETS,
+        registers: [this.registry],
+    });
+
+    readonly outbox: Gauge<'direction' | 'status'>;
+    readonly waiting: Gauge;
+    readonly longestWait: Gauge;
+
+    constructor(options: {
+        defaultMetrics?: boolean;
+        outboxTotals?: () => Promise<Array<{direction: string; status: string; n: number}>>;
+        /** Waiting guests across licences: how many, and since when the longest waits (ms; null: none), at `now`. */
+        waitingTotals?: () => Promise<{count: number; oldest: number | null; now: number}>;
+    } = {}) {
         if (options.defaultMetrics !== false) {
             collectDefaultMetrics({register: this.registry, prefix: 'ireserve_bridge_'});
         }
         const totals = options.outboxTotals;
+        const waitingTotals = options.waitingTotals;
+        this.waiting = new Gauge({
+            name: 'ireserve_bridge_conversations_waiting',
+            help: 'Conversations whose guest waits for an answer now (DESIGN §11).',
+            registers: [this.registry],
+            async collect() {
+                if (waitingTotals) {
+                    this.set((await waitingTotals()).count);
+                }
+            },
+        });
+        this.longestWait = new Gauge({
+            name: 'ireserve_bridge_longest_wait_seconds',
+            help: 'How long the longest-waiting guest has waited for an answer so far (0 when nobody waits).',
+            registers: [this.registry],
+            async collect() {
+                if (waitingTotals) {
+                    const {oldest, now} = await waitingTotals();
+                    this.set(oldest === null ? 0 : Math.max(0, (now - oldest) / 1000));
+                }
+            },
+        });
         this.outbox = new Gauge({
             name: 'ireserve_bridge_outbox_jobs',
             help: 'Jobs in the outbox, by direction and status (pending, in_flight, failed).',

@@ -28,7 +28,8 @@ import type {MessagesRepository} from '../storage/messages_repository.js';
 import type {Completion, Job} from '../storage/outbox_repository.js';
 
 import type {DirectMessages} from './direct_messages.js';
-import {OUTBOUND_JOB_KINDS, type OutboundJobPayload} from './jobs.js';
+import {OUTBOUND_JOB_KINDS, WAITING_JOB_KINDS, type OutboundJobPayload, type WaitingPayload} from './jobs.js';
+import type {WaitingTracker} from './waiting.js';
 
 export interface OutboundDeliveryDeps {
     sessions: BotSessions;
@@ -45,6 +46,11 @@ export interface OutboundDeliveryDeps {
      * their context signed with the licence's action key (`keyOf`: IntegrationsRepository.ensureActionKey).
      */
     actions?: {url: string; keyOf(licence: string): Promise<string | undefined>};
+    /**
+     * Waiting guests (DESIGN §11): told of every visitor and agent message and every close; the
+     * root shows `waiting_since`. Without it no waiting state is kept (the bench compares both).
+     */
+    waiting?: WaitingTracker;
 }
 
 /** One delivery: the job's attempt and its integration's bot. */
@@ -90,6 +96,7 @@ export class OutboundDelivery {
             [OUTBOUND_JOB_KINDS['conversation.updated']]: (job) => this.#updated(job, (job.payload as OutboundJobPayload & {type: 'conversation.updated'}).data),
             [OUTBOUND_JOB_KINDS['conversation.message_edited']]: (job) => this.#messageEdited(job, (job.payload as OutboundJobPayload & {type: 'conversation.message_edited'}).data),
             [OUTBOUND_JOB_KINDS['conversation.message_deleted']]: (job) => this.#messageDeleted(job, (job.payload as OutboundJobPayload & {type: 'conversation.message_deleted'}).data),
+            [WAITING_JOB_KINDS.waiting]: (job) => this.#waiting(job, job.payload as WaitingPayload),
             [OUTBOUND_JOB_KINDS.notification]: (job) => {
                 const payload = job.payload as OutboundJobPayload & {type: 'notification'};
                 return this.#notification(job, payload.data, payload.event_id);
@@ -122,6 +129,9 @@ export class OutboundDelivery {
         const {conversations} = this.#deps;
         // A booking replaces the stored one whole (null removes it); the root is patched in place below.
         const patch: ConversationContext = defined({status: data.status, assignee: data.assignee, booking: data.booking, inbox: data.inbox});
+        if (data.status === 'closed') {
+            await this.#deps.waiting?.closed(s.licence, data.conversation_id);
+        }
         if (this.#deps.directMessages && data.assignee?.email && await this.#deps.directMessages.mayNotify(s.integration, 'assignment')) {
             // Decided against the assignee stored before this event; queued before it is stored, so a re-run cannot lose it.
             const before = await conversations.get(s.licence, data.conversation_id);
@@ -170,9 +180,16 @@ export class OutboundDelivery {
             conversation = await this.#createRoot(s, conversation, conversation.rootPostId);
             postIds = await this.#postParts(s, conversation, data, parts, ledger);
         }
-        // The message row is the record; written with the job's completion (one commit).
+        // The message row is the record; written with the job's completion (one commit), with the
+        // waiting state it changes (the guest waits from when the bridge received the message).
+        const waiting = this.#deps.waiting;
         return async (trx) => {
             await messages.markDelivered(s.licence, data.conversation_id, data.message_id, postIds, `msg:${job.id}:`, trx, {forgetIntents: ledger.used});
+            if (waiting && data.sender.type === 'visitor') {
+                await waiting.visitorMessage(s.integration, data.conversation_id, job.createdAt, trx);
+            } else if (waiting && data.sender.type === 'agent') {
+                await waiting.answered(s.licence, data.conversation_id, job.createdAt, trx);
+            }
         };
     }
 
@@ -325,6 +342,15 @@ export class OutboundDelivery {
         });
     }
 
+    /** A waiting spell started or ended: the root shows the conversation's waiting state as it is now. */
+    async #waiting(job: Job, data: WaitingPayload): Promise<void> {
+        const s = await this.#session(job);
+        if (!await this.#deps.conversations.get(s.licence, data.conversation_id)) {
+            return;
+        }
+        await this.#showContext(s, data.conversation_id);
+    }
+
     // ---- conversation roots
 
     /** Shows the conversation's stored context on its root post: brought up to date, or created. */
@@ -368,7 +394,7 @@ export class OutboundDelivery {
         const context = conversation.context as ConversationContext;
         const channelId = conversation.channelId ?? routeChannel(s.integration, {inbox: context.inbox, locale: context.locale, page_url: context.page_url});
         const content = rootPost(s.licence, conversation.conversationId, conversation.context as ConversationContext, s.integration.relayMode,
-            await this.#rootExtras(s, conversation.conversationId, previousRootId ?? undefined));
+            await this.#rootExtras(s, conversation, previousRootId ?? undefined));
         const key = `root:${conversation.conversationId}:${previousRootId ?? 'none'}`;
         const rootPostId = await ledger.post(scopeOf(s), {
             key,
@@ -401,16 +427,17 @@ export class OutboundDelivery {
         }
         const previous = ireserveOf(post).previous_root_id;
         const content = rootPost(s.licence, conversation.conversationId, conversation.context as ConversationContext, s.integration.relayMode,
-            await this.#rootExtras(s, conversation.conversationId, typeof previous === 'string' && previous !== '' ? previous : undefined));
+            await this.#rootExtras(s, conversation, typeof previous === 'string' && previous !== '' ? previous : undefined));
         // Mattermost strips the buttons' `integration` from the post it returns: they are rebuilt whole.
         const props = {...(post.props as Record<string, unknown>), ...content.props};
         await s.port.patchPost(conversation.rootPostId, {message: content.message, props});
     }
 
     /** The root's number (given now when it has none) and its action buttons. */
-    async #rootExtras(s: Session, conversationId: string, previousRootId: string | undefined): Promise<RootExtras> {
+    async #rootExtras(s: Session, conversation: ConversationRecord, previousRootId: string | undefined): Promise<RootExtras> {
+        const {conversationId} = conversation;
         const number = await this.#deps.conversations.ensureNumber(s.licence, conversationId);
-        const extras: RootExtras = {number, ...(previousRootId ? {previousRootId} : {})};
+        const extras: RootExtras = {number, ...(previousRootId ? {previousRootId} : {}), ...(this.#deps.waiting ? {waitingSince: conversation.waitingSince} : {})};
         const actions = this.#deps.actions;
         if (actions) {
             const key = s.integration.actionKey ?? await actions.keyOf(s.licence);

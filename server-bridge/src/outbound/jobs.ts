@@ -77,3 +77,41 @@ export function erasureJob(licence: string, conversationId: string, eventId: str
         conversationId, dedupeKey: `erase:${conversationId}`, payload,
     };
 }
+
+/**
+ * Outbox job kinds of waiting guests (DESIGN §11), queued by WaitingTracker (waiting.ts):
+ * - `outbound.conversation.waiting`: shows a spell's start or end on the root (`waiting_since`).
+ *   ordering `conv:<conversation id>` (in order with the conversation's other root updates),
+ *   dedupe `waiting:<conversation id>:<spell>:start|end`.
+ * - `outbound.conversation.reminder`: one reminder of a spell, due at its threshold (or at the end
+ *   of quiet hours). ordering and dedupe `reminder:<conversation id>:<spell>:<after_seconds>` (its own
+ *   ordering key, so a reminder due later never holds up the conversation's other jobs).
+ * A spell is named by its start (ms).
+ */
+export const WAITING_JOB_KINDS = {
+    waiting: 'outbound.conversation.waiting',
+    reminder: 'outbound.conversation.reminder',
+} as const;
+
+export interface WaitingPayload {
+    conversation_id: string;
+    /** The spell (ms). */
+    waiting_since: number;
+    change: 'start' | 'end';
+}
+
+export interface ReminderPayload {
+    conversation_id: string;
+    /** The spell (ms). */
+    waiting_since: number;
+    after_seconds: number;
+}
+
+/** The dedupe (and ordering) key of a spell's reminder; `reminderKeyPrefix` names all of a spell's. */
+export function reminderKey(conversationId: string, since: number, afterSeconds: number): string {
+    return `${reminderKeyPrefix(conversationId, since)}${afterSeconds}`;
+}
+
+export function reminderKeyPrefix(conversationId: string, since: number): string {
+    return `reminder:${conversationId}:${since}:`;
+}

@@ -16,6 +16,8 @@ export interface ConversationRecord {
     status: string;
     /** Short number per licence (`#17`), given when the root is made (ensureNumber); null before. */
     number: number | null;
+    /** Since when the guest waits for an answer (DESIGN §11); null when nobody waits. See WaitingRepository. */
+    waitingSince: number | null;
     createdAt: number;
     updatedAt: number;
 }
@@ -160,6 +162,7 @@ function toRecord(row: Database['conversations']): ConversationRecord {
         context: JSON.parse(row.context) as Record<string, unknown>,
         status: row.status,
         number: row.number === null || row.number === undefined ? null : Number(row.number),
+        waitingSince: row.waiting_since === null || row.waiting_since === undefined ? null : Number(row.waiting_since),
         createdAt: Number(row.created_at),
         updatedAt: Number(row.updated_at),
     };

@@ -1,7 +1,7 @@
 import {sql, type Transaction} from 'kysely';
 
 import {randomToken, type SecretBox} from '../crypto/secret_box.js';
-import type {DmSettings, InboundMode, RelayMode} from '../contract/index.js';
+import type {DmSettings, InboundMode, RelayMode, ReminderSettings} from '../contract/index.js';
 import {DEFAULT_DM_SETTINGS, type Integration, type Route} from '../domain/integration.js';
 import type {Clock} from '../ports/clock.js';
 
@@ -29,6 +29,8 @@ export interface IntegrationRecord {
     dmSettings: DmSettings;
     /** Days after which closed conversations are erased; undefined leaves the stored value (null: never). */
     retentionDays?: number | null;
+    /** Reminder settings; null = off; undefined leaves the stored ones as they are. */
+    reminders?: ReminderSettings | null;
     active: boolean;
     botUserId: string | null;
 }
@@ -214,6 +216,7 @@ export class IntegrationsRepository {
             admin_key_hash: record.adminKeyHash,
             dm_settings: JSON.stringify(record.dmSettings),
             ...(record.retentionDays === undefined ? {} : {retention_days: record.retentionDays}),
+            ...(record.reminders === undefined ? {} : {reminders: record.reminders ? JSON.stringify(record.reminders) : null}),
             ...(record.slashCommandToken === undefined ? {} : {
                 slash_command_token_enc: record.slashCommandToken ? this.box.seal(record.slashCommandToken) : null,
                 slash_command_token_hash: record.slashCommandToken ? this.box.lookupHash(record.slashCommandToken) : null,
@@ -292,6 +295,7 @@ export class IntegrationsRepository {
             adminKeyHash: row.admin_key_hash,
             dmSettings: integration.dmSettings,
             retentionDays: integration.retentionDays,
+            reminders: integration.reminders,
             active: integration.active,
             botUserId: integration.botUserId,
         };
@@ -409,6 +413,7 @@ export class IntegrationsRepository {
             signingSecrets: secrets,
             dmSettings: {...DEFAULT_DM_SETTINGS, ...(JSON.parse(row.dm_settings) as Partial<DmSettings>)},
             retentionDays: row.retention_days === null || row.retention_days === undefined ? null : Number(row.retention_days),
+            reminders: row.reminders ? JSON.parse(row.reminders) as ReminderSettings : null,
             active: row.active === 1,
             botUserId: row.bot_user_id,
             lastError: row.last_error,

@@ -254,6 +254,19 @@ export function migrations(kind: DatabaseKind): Record<string, Migration> {
                 await db.schema.createIndex('route_webhook_tokens_licence').on('route_webhook_tokens').column('licence').execute();
             },
         },
+        '0011_waiting': {
+            // DESIGN §11: each conversation's waiting spell (since when its guest waits, null when
+            // nobody waits), its latest and first answer, and the integration's reminder settings.
+            // An index finds the waiting ones of a licence (admin status, gauges).
+            async up(db: Kysely<unknown>) {
+                await db.schema.alterTable('conversations').addColumn('waiting_since', bigint).execute();
+                await db.schema.alterTable('conversations').addColumn('answered_at', bigint).execute();
+                await db.schema.alterTable('conversations').addColumn('first_answered_at', bigint).execute();
+                await db.schema.createIndex('conversations_waiting').on('conversations')
+                    .columns(['licence', 'waiting_since']).execute();
+                await db.schema.alterTable('integrations').addColumn('reminders', 'text').execute();
+            },
+        },
     };
 }
 

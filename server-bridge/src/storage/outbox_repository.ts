@@ -311,12 +311,19 @@ export class OutboxRepository {
         }));
     }
 
-    /** Jobs waiting or running, and jobs parked as failed, for one licence. */
-    async counts(licence: string): Promise<{queueDepth: number; failed: number}> {
-        const rows = await this.db.selectFrom('outbox')
+    /**
+     * Jobs waiting or running, and jobs parked as failed, for one licence. Jobs of `scheduledKinds`
+     * that are not due yet (reminders set for later) are no delivery waiting and are not counted.
+     */
+    async counts(licence: string, scheduledKinds: readonly string[] = []): Promise<{queueDepth: number; failed: number}> {
+        let query = this.db.selectFrom('outbox')
             .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
-            .where('licence', '=', licence).where('status', 'in', ['pending', 'in_flight', 'failed'])
-            .groupBy('status').execute();
+            .where('licence', '=', licence).where('status', 'in', ['pending', 'in_flight', 'failed']);
+        if (scheduledKinds.length > 0) {
+            const now = this.clock.now();
+            query = query.where((eb) => eb.not(eb.and([eb('kind', 'in', scheduledKinds), eb('status', '=', 'pending'), eb('next_attempt_at', '>', now)])));
+        }
+        const rows = await query.groupBy('status').execute();
         let queueDepth = 0;
         let failed = 0;
         for (const row of rows) {
@@ -336,6 +343,18 @@ export class OutboxRepository {
             .where('status', 'in', ['pending', 'in_flight', 'failed'])
             .groupBy(['direction', 'status']).execute();
         return rows.map((row) => ({direction: row.direction, status: row.status, n: Number(row.n)}));
+    }
+
+    /**
+     * Deletes the licence's pending jobs of `kind` whose dedupe key starts with `prefix` (reminders
+     * of a spell that ended); a job already running is left to see for itself. Returns how many.
+     */
+    async cancelPending(licence: string, kind: string, prefix: string, executor: Executor = this.db): Promise<number> {
+        const result = await executor.deleteFrom('outbox')
+            .where('licence', '=', licence).where('kind', '=', kind).where('status', '=', 'pending')
+            .where(sql<string>`substr(dedupe_key, 1, ${prefix.length})`, '=', prefix)
+            .executeTakeFirst();
+        return Number(result.numDeletedRows);
     }
 
     /** Deletes delivered jobs older than `olderThanMs`; returns how many. */

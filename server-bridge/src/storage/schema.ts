@@ -29,6 +29,8 @@ export interface IntegrationsTable {
     admin_key_hash: string;
     /** JSON: settings for direct-message notifications. */
     dm_settings: string;
+    /** JSON: reminder settings (DESIGN §11); null = off. */
+    reminders: string | null;
     /** Signs the context of the root post's action buttons (sealed); made on first use. */
     action_key_enc: string | null;
     slash_command_token_enc: string | null;
@@ -62,6 +64,12 @@ export interface ConversationsTable {
     status: string;
     /** Short number per licence (`#17`), given when the root is made; null before. */
     number: number | null;
+    /** Since when the guest waits for an answer (the waiting spell, DESIGN §11); null when nobody waits. */
+    waiting_since: number | null;
+    /** The latest agent answer; a visitor message older than it starts no spell. */
+    answered_at: number | null;
+    /** The first agent answer (first-response time). */
+    first_answered_at: number | null;
     created_at: number;
     updated_at: number;
 }

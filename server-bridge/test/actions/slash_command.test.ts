@@ -105,7 +105,7 @@ for (const engine of ENGINES) {
             const answer = await typed('open');
             const lines = (answer.json.text ?? '').split('\n');
             assert.match(lines[0]!, /^\*\*Open conversations \(\d+\)\*\*$/);
-            assert.ok(lines.slice(1).every((line) => /^- \[#\d+ Lotte Jansen\]\(http:\/\/127\.0\.0\.1:\d+\/[^/]+\/pl\/[a-z0-9]{26}\) — (with .+|nobody has it) — open (\d+ min|\d+ h \d+ min|\d+ days)$/.test(line)), answer.json.text);
+            assert.ok(lines.slice(1).every((line) => /^- \[#\d+ Lotte Jansen\]\(http:\/\/127\.0\.0\.1:\d+\/[^/]+\/pl\/[a-z0-9]{26}\) — (with .+|nobody has it) — (not waiting|⏳ waiting (\d+ min|\d+ h \d+ min|\d+ days))$/.test(line)), answer.json.text);
             assert.ok(lines.some((line) => / — with Ben Backup — /.test(line)));
         });
 

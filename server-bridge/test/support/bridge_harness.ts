@@ -6,6 +6,7 @@ import {Writable} from 'node:stream';
 import {createBridge, type Bridge} from '../../src/bridge.js';
 import {loadConfig} from '../../src/config/config.js';
 import {createLogger} from '../../src/observability/logger.js';
+import type {Clock} from '../../src/ports/clock.js';
 import {startPostgres, type Postgres} from '../../../test/support/postgres.js';
 
 export const ADMIN_TOKEN = 'operator-token-for-tests-0123456789';
@@ -63,7 +64,7 @@ export interface RunningBridge {
  * Starts a real bridge in this process on 127.0.0.1 (free port) with its own data directory and
  * database. `env` overrides the environment it is configured from (as `npm start` would be).
  */
-export async function startBridge(options: {engine?: Engine; env?: Record<string, string>; databaseUrl?: string; dir?: string; probeWaitMs?: number} = {}): Promise<RunningBridge> {
+export async function startBridge(options: {engine?: Engine; env?: Record<string, string>; databaseUrl?: string; dir?: string; probeWaitMs?: number; clock?: Clock} = {}): Promise<RunningBridge> {
     const dir = options.dir ?? mkdtempSync(path.join(tmpdir(), 'bridge-test-'));
     const databaseUrl = options.databaseUrl ?? await freshDatabaseUrl(options.engine ?? 'sqlite', dir);
     const config = loadConfig({
@@ -86,7 +87,7 @@ export async function startBridge(options: {engine?: Engine; env?: Record<string
             done();
         },
     });
-    const bridge = await createBridge({config, logger: createLogger(config.logLevel, sink), defaultMetrics: false, probeWaitMs: options.probeWaitMs});
+    const bridge = await createBridge({config, logger: createLogger(config.logLevel, sink), defaultMetrics: false, probeWaitMs: options.probeWaitMs, clock: options.clock});
     const url = await bridge.start();
     return {
         bridge,
@@ -101,6 +102,24 @@ export async function startBridge(options: {engine?: Engine; env?: Record<string
             }
         },
     };
+}
+
+/**
+ * A clock for tests that move time: the real time shifted by an offset, so signatures, leases and
+ * the stand-ins' clocks stay in step while `advance`/`set` move what the bridge sees as now.
+ */
+export class TestClock implements Clock {
+    #offset = 0;
+    now(): number {
+        return Date.now() + this.#offset;
+    }
+    advance(ms: number): void {
+        this.#offset += ms;
+    }
+    /** Makes now `at` (ms). */
+    set(at: number): void {
+        this.#offset = at - Date.now();
+    }
 }
 
 /** Polls `check` until it returns a truthy value (bounded; no timing assertions). */

@@ -94,11 +94,23 @@ function minutes(ms: number): string {
     return hours < 48 ? `${hours} h ${total % 60} min` : `${Math.floor(hours / 24)} days`;
 }
 
-/** One line of `open`: number, guest, assignee, how long it has been open, link to the thread. */
-export function openLine(entry: {number: number | null; visitorName: string; assigneeName: string | null; sinceMs: number; link: string}, now: number): string {
+/**
+ * One line of `open`: number, guest, assignee, how long the guest has waited for an answer
+ * (DESIGN §11; `waitingSinceMs` null: nobody waits), link to the thread.
+ */
+export function openLine(entry: {number: number | null; visitorName: string; assigneeName: string | null; waitingSinceMs: number | null; link: string}, now: number): string {
     const number = entry.number === null ? '' : `#${entry.number} `;
     const who = entry.assigneeName ? `with ${entry.assigneeName}` : 'nobody has it';
-    return `- [${number}${entry.visitorName}](${entry.link}) — ${who} — open ${minutes(now - entry.sinceMs)}`;
+    const waiting = entry.waitingSinceMs === null ? 'not waiting' : `⏳ waiting ${minutes(now - entry.waitingSinceMs)}`;
+    return `- [${number}${entry.visitorName}](${entry.link}) — ${who} — ${waiting}`;
+}
+
+/** `open` lists waiting conversations first, longest first, then the others by number. */
+export function byWaiting<T extends {waitingSince: number | null; number: number | null}>(a: T, b: T): number {
+    if (a.waitingSince !== null || b.waitingSince !== null) {
+        return (a.waitingSince ?? Number.POSITIVE_INFINITY) - (b.waitingSince ?? Number.POSITIVE_INFINITY);
+    }
+    return (a.number ?? Number.POSITIVE_INFINITY) - (b.number ?? Number.POSITIVE_INFINITY);
 }
 
 /** What `/ireserve notify` can change: `assignment`, `messages` (guest messages), or a notification type. */

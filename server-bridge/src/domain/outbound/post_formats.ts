@@ -54,6 +54,8 @@ export interface RootExtras {
     previousRootId?: string;
     number?: number | null;
     card?: {url: string; sign: (action: ConversationAction) => string};
+    /** Since when the guest waits for an answer (ms, DESIGN §11); absent or null when nobody waits. */
+    waitingSince?: number | null;
 }
 
 export function rootProps(licence: string, conversationId: string, context: ConversationContext, relayMode: RelayMode, extra: RootExtras = {}): Record<string, unknown> {
@@ -89,6 +91,9 @@ export function rootProps(licence: string, conversationId: string, context: Conv
     if (extra.previousRootId) {
         props.previous_root_id = extra.previousRootId;
     }
+    if (typeof extra.waitingSince === 'number') {
+        props.waiting_since = new Date(extra.waitingSince).toISOString();
+    }
     return props;
 }
 
@@ -117,6 +122,10 @@ export function rootPost(licence: string, conversationId: string, context: Conve
     lines.push(facts.join(' · '));
     if (context.booking) {
         lines.push(bookingLine(context.booking));
+    }
+    if (typeof options.waitingSince === 'number') {
+        // Plain clients cannot tick: the start of the wait reads well on its own.
+        lines.push(`⏳ Waiting for an answer since ${formatTime(new Date(options.waitingSince).toISOString())}`);
     }
     lines.push(`_Conversation ${safeInline(conversationId)}. Reply in this thread${relayMode === 'composer_only' ? ' with the i-Reserve composer to reach the visitor' : ' to answer the visitor'}._`);
     const props: RootPostContent['props'] = {[IRESERVE_PROPS_KEY]: rootProps(licence, conversationId, context, relayMode, options)};

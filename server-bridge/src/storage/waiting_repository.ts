@@ -1,0 +1,109 @@
+import {sql, type Transaction} from 'kysely';
+
+import type {Db} from './database.js';
+import type {Database} from './schema.js';
+
+type Executor = Db | Transaction<Database>;
+
+/** How a waiting spell ended (see WaitingRepository.end). */
+export interface EndedSpell {
+    /** When the spell started (its id within the conversation). */
+    since: number;
+    /** This answer was the conversation's first. */
+    first: boolean;
+}
+
+/**
+ * The waiting state of conversations (DESIGN §11), kept on their `conversations` row: a spell
+ * starts at a visitor message with no answer after it and ends at an agent's answer or at closing.
+ * Every change is a compare-and-set, so the outbound jobs (visitor and agent messages, closing)
+ * and the inbound relay (replies delivered to the visitor), which may run at the same time in
+ * different processes, agree: exactly one caller starts a spell and exactly one ends it. Times are
+ * the bridge's clock (ms); a spell is named by its start time.
+ */
+export class WaitingRepository {
+    constructor(private readonly db: Db) {}
+
+    /**
+     * A visitor message at `at`: starts a spell unless one is running or an answer came at or after
+     * `at`. A closed conversation waits too: a guest writing again after the close is exactly the
+     * guest nobody would notice. Returns the new spell's start, or null when none started.
+     */
+    async start(licence: string, conversationId: string, at: number, executor: Executor = this.db): Promise<number | null> {
+        const result = await executor.updateTable('conversations').set({waiting_since: at})
+            .where('licence', '=', licence).where('conversation_id', '=', conversationId)
+            .where('waiting_since', 'is', null)
+            .where((eb) => eb.or([eb('answered_at', 'is', null), eb('answered_at', '<', at)]))
+            .executeTakeFirst();
+        return Number(result.numUpdatedRows) > 0 ? at : null;
+    }
+
+    /**
+     * An agent's answer at `at`: ends the running spell (when it started at or before `at`) and
+     * records the answer. Returns the spell it ended, or null when none was running.
+     */
+    async answer(licence: string, conversationId: string, at: number, executor: Executor = this.db): Promise<EndedSpell | null> {
+        for (;;) {
+            const row = await executor.selectFrom('conversations').select(['waiting_since', 'answered_at', 'first_answered_at'])
+                .where('licence', '=', licence).where('conversation_id', '=', conversationId).executeTakeFirst();
+            if (!row) {
+                return null;
+            }
+            const since = row.waiting_since === null ? null : Number(row.waiting_since);
+            const answeredAt = row.answered_at === null ? null : Number(row.answered_at);
+            const ends = since !== null && since <= at;
+            if (!ends && answeredAt !== null && answeredAt >= at) {
+                return null; // a later answer is already recorded
+            }
+            let update = executor.updateTable('conversations').set({
+                answered_at: answeredAt === null ? at : Math.max(answeredAt, at),
+                first_answered_at: row.first_answered_at === null ? at : Number(row.first_answered_at),
+                ...(ends ? {waiting_since: null} : {}),
+            }).where('licence', '=', licence).where('conversation_id', '=', conversationId);
+            update = since === null ? update.where('waiting_since', 'is', null) : update.where('waiting_since', '=', since);
+            update = answeredAt === null ? update.where('answered_at', 'is', null) : update.where('answered_at', '=', answeredAt);
+            const result = await update.executeTakeFirst();
+            if (Number(result.numUpdatedRows) > 0) {
+                return ends ? {since: since!, first: row.first_answered_at === null} : null;
+            }
+            // Someone else changed the row in between: look again.
+        }
+    }
+
+    /** Closing ends the running spell without an answer. Returns its start, or null when none was running. */
+    async close(licence: string, conversationId: string, executor: Executor = this.db): Promise<number | null> {
+        const row = await executor.selectFrom('conversations').select('waiting_since')
+            .where('licence', '=', licence).where('conversation_id', '=', conversationId).executeTakeFirst();
+        if (row?.waiting_since === null || row?.waiting_since === undefined) {
+            return null;
+        }
+        const since = Number(row.waiting_since);
+        const result = await executor.updateTable('conversations').set({waiting_since: null})
+            .where('licence', '=', licence).where('conversation_id', '=', conversationId).where('waiting_since', '=', since)
+            .executeTakeFirst();
+        return Number(result.numUpdatedRows) > 0 ? since : null;
+    }
+
+    /** The running spell's start, or null. */
+    async since(licence: string, conversationId: string, executor: Executor = this.db): Promise<number | null> {
+        const row = await executor.selectFrom('conversations').select('waiting_since')
+            .where('licence', '=', licence).where('conversation_id', '=', conversationId).executeTakeFirst();
+        return row?.waiting_since === null || row?.waiting_since === undefined ? null : Number(row.waiting_since);
+    }
+
+    /** How many conversations of the licence wait now, and since when the longest waits (null: none). */
+    async summary(licence: string): Promise<{count: number; oldest: number | null}> {
+        const row = await this.db.selectFrom('conversations')
+            .select((eb) => [eb.fn.countAll<number | string>().as('n'), eb.fn.min('waiting_since').as('oldest')])
+            .where('licence', '=', licence).where('waiting_since', 'is not', null).executeTakeFirst();
+        return {count: Number(row?.n ?? 0), oldest: row?.oldest === null || row?.oldest === undefined ? null : Number(row.oldest)};
+    }
+
+    /** The same over every licence (the gauges). */
+    async totals(): Promise<{count: number; oldest: number | null}> {
+        const row = await this.db.selectFrom('conversations')
+            .select([sql<number | string>`count(*)`.as('n'), sql<number | string | null>`min(waiting_since)`.as('oldest')])
+            .where('waiting_since', 'is not', null).executeTakeFirst();
+        return {count: Number(row?.n ?? 0), oldest: row?.oldest === null || row?.oldest === undefined ? null : Number(row.oldest)};
+    }
+}
