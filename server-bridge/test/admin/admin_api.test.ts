@@ -129,7 +129,7 @@ for (const engine of ENGINES) {
                 actions_url: 'https://bridge.example.com/api/v1/mattermost/actions',
                 slash_command_url: 'https://bridge.example.com/api/v1/mattermost/command',
             });
-            assert.deepEqual(status, {state: 'ok', last_error: null, last_error_at: null, last_delivery_at: null, queue_depth: 0, failed: 0});
+            assert.deepEqual(status, {state: 'ok', last_error: null, last_error_at: null, last_delivery_at: null, queue_depth: 0, failed: 0, waiting: {count: 0, longest_seconds: 0}});
             assert.ok(!Number.isNaN(Date.parse(createdAt)) && !Number.isNaN(Date.parse(updatedAt)));
             assert.doesNotMatch(got.text, /signing_secret|admin_key|"bot_token"|owt-secret/);
 
