@@ -131,7 +131,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
             integrations,
             conversations: new ConversationsRepository(database.db, clock),
             waiting,
-            waitingTracker: new WaitingTracker({waiting, outbox, metrics, logger}),
+            ...(config.waitingTracking ? {waitingTracker: new WaitingTracker({waiting, outbox, metrics, logger})} : {}),
             directory: new DirectoryRepository(database.db),
             outbox,
             inboundState: new InboundStateRepository(database.db, clock),

@@ -2,7 +2,7 @@
 //
 //   QUICK=1         the one-minute version: small intake, delivery and chaos runs; results go to
 //                   test/artifacts/bench-quick.json (the committed full-run results are untouched).
-//   BENCH_ONLY=a,b  only these scenarios (intake, delivery, scaleout, memory, chaos, webapp);
+//   BENCH_ONLY=a,b  only these scenarios (intake, delivery, waiting, scaleout, memory, chaos, webapp);
 //                   results go to test/artifacts/bench-partial.json.
 //   BENCH_BRIDGE=dist|tsx  how bridges are started (default: the build when it is up to date).
 //   BENCH_MERGE=1   with BENCH_ONLY in full mode: replace those scenarios' figures in bench/results.json.
@@ -24,12 +24,13 @@ import {delivery} from './scenarios/delivery.js';
 import {intake} from './scenarios/intake.js';
 import {memory} from './scenarios/memory.js';
 import {scaleout} from './scenarios/scaleout.js';
+import {waiting} from './scenarios/waiting.js';
 import {webapp} from './scenarios/webapp.js';
 
-const SCENARIOS = {intake, delivery, scaleout, memory, chaos, webapp} as const;
+const SCENARIOS = {intake, delivery, waiting, scaleout, memory, chaos, webapp} as const;
 type Name = keyof typeof SCENARIOS;
 const QUICK_SET: Name[] = ['intake', 'delivery', 'chaos', 'webapp'];
-const FULL_SET: Name[] = ['webapp', 'intake', 'delivery', 'scaleout', 'chaos', 'memory'];
+const FULL_SET: Name[] = ['webapp', 'intake', 'delivery', 'waiting', 'scaleout', 'chaos', 'memory'];
 
 async function main(): Promise<number> {
     const quick = ['1', 'true', 'yes'].includes((process.env.QUICK ?? '').toLowerCase());

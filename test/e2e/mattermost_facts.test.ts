@@ -384,6 +384,18 @@ describe('Mattermost facts (real server)', {timeout: 20 * 60_000}, () => {
             assert.equal(await mentions(), start + 3, '@all/@here');
         });
 
+        it('a bot\'s thread reply mentioning @username counts in that member\'s channel mention_count; @here alone counts for a member who is online (waiting reminders rely on both)', async () => {
+            // server/channels/app/notification.go: SendNotifications increments the channel member's
+            // mention count for every mentioned user, thread replies included (IncrementMentionCount).
+            const root = await mm.bot.client.createPost({channel_id: ch.id, message: 'A conversation root'} as Post);
+            const start = await mentions();
+            await mm.bot.client.createPost({channel_id: ch.id, root_id: root.id, message: `⏰ Lotte Jansen has waited 5 minutes — @${mm.agents.agent1.username}`} as Post);
+            assert.equal(await mentions(), start + 1, 'thread reply with @username');
+            await mm.agents.agent1.client.updateStatus({user_id: mm.agents.agent1.id, status: 'online'} as never);
+            await mm.bot.client.createPost({channel_id: ch.id, root_id: root.id, message: '⏰ Lotte Jansen has waited 15 minutes — @here'} as Post);
+            assert.equal(await mentions(), start + 2, 'thread reply with @here, member online');
+        });
+
         it('a zero-width joiner right after "@" (the bridge\'s neutralisation) mentions nobody; e-mail addresses mention nobody', async () => {
             const start = await mentions();
             const zwj = '\u200D';

@@ -58,6 +58,12 @@ export type Config = Readonly<{
     }>;
     /** BRIDGE_ALLOWED_INTERNAL_HOSTS: the only internal destinations outbound calls may reach. */
     allowedInternalHosts: AllowedInternalHosts;
+    /**
+     * BRIDGE_WAITING_TRACKING (`on`, the default, or `off`): keep the waiting state of conversations
+     * (DESIGN §11). Off means no waiting times, reminders or response figures; it exists to measure
+     * what tracking costs (the bench's `waiting` scenario).
+     */
+    waitingTracking: boolean;
 }>;
 
 /**
@@ -103,6 +109,17 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
         throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
     }
     return value;
+}
+
+function onOff(env: Env, name: string, fallback: boolean): boolean {
+    const raw = read(env, name)?.toLowerCase();
+    if (raw === undefined) {
+        return fallback;
+    }
+    if (raw === 'on' || raw === 'off') {
+        return raw === 'on';
+    }
+    throw new ConfigError(name, `must be "on" or "off", got "${raw}"`);
 }
 
 function httpUrl(name: string, raw: string): string {
@@ -238,6 +255,7 @@ export function loadConfig(env: Env = process.env): Config {
             keepAliveTimeoutMs: integer(env, 'BRIDGE_HTTP_KEEP_ALIVE_TIMEOUT_MS', 5000, 500, 600_000),
         }),
         allowedInternalHosts: parseAllowedInternalHosts(read(env, 'BRIDGE_ALLOWED_INTERNAL_HOSTS')),
+        waitingTracking: onOff(env, 'BRIDGE_WAITING_TRACKING', true),
     };
     return Object.freeze(config);
 }
