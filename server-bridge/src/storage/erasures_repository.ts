@@ -121,7 +121,8 @@ export class ErasuresRepository {
 
     async #scrub(licence: string, conversationId: string, keepJobId: number, trx: Transaction<Database>): Promise<void> {
         const now = this.clock.now();
-        await trx.updateTable('conversations').set({context: '{}', status: 'erased', updated_at: now})
+        // Nobody waits on an erased conversation any more (DESIGN §11's waiting spell ends; no reminder counts it).
+        await trx.updateTable('conversations').set({context: '{}', status: 'erased', waiting_since: null, updated_at: now})
             .where('licence', '=', licence).where('conversation_id', '=', conversationId).execute();
         await trx.updateTable('messages').set({edited_text: null})
             .where('licence', '=', licence).where('conversation_id', '=', conversationId).execute();

@@ -157,7 +157,7 @@ for (const engine of ENGINES) {
                 // The bridge's tables keep ids only.
                 const db = rig.running.bridge.context.database.db;
                 const conversation = await db.selectFrom('conversations').selectAll().where('licence', '=', rig.licence).where('conversation_id', '=', cid).executeTakeFirstOrThrow();
-                assert.deepEqual([conversation.context, conversation.status], ['{}', 'erased']);
+                assert.deepEqual([conversation.context, conversation.status, conversation.waiting_since], ['{}', 'erased', null]);
                 const jobs = await db.selectFrom('outbox').select(['kind', 'payload']).where('licence', '=', rig.licence).where('conversation_id', '=', cid).execute();
                 assert.deepEqual(jobs.map((job) => job.kind), ['outbound.conversation.erased']);
                 assert.equal((await db.selectFrom('messages').select('message_id').where('licence', '=', rig.licence).where('conversation_id', '=', cid).execute()).length, 3, 'message ids kept');
