@@ -58,6 +58,8 @@ export const adminCss = `
 .irsv-admin__grid{display:grid;grid-template-columns:minmax(140px,max-content) minmax(0,1fr);gap:8px 16px;align-items:start;margin-top:4px}
 .irsv-admin__grid>label{margin:0;padding-top:8px;font-weight:400}
 .irsv-admin__stack{display:flex;flex-direction:column;gap:4px;min-width:0}
+.irsv-admin__routes{list-style:none;margin:0 0 8px;padding:0;display:flex;flex-direction:column;gap:12px}
+.irsv-admin__route{border:1px solid ${c(0.16)};border-radius:4px;padding:8px 12px}
 .irsv-admin__switch{display:inline-flex;align-items:center;gap:10px;padding:0;border:0;background:none;font:inherit;color:${fg};cursor:pointer}
 .irsv-admin__switch[disabled]{cursor:not-allowed;opacity:0.6}
 .irsv-admin__switch-track{position:relative;flex:none;width:40px;height:24px;border-radius:12px;background:${c(0.24)};transition:background .15s}

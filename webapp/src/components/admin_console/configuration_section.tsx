@@ -33,7 +33,7 @@ function channelLabel(strings: Strings, channel: ChannelView): string {
 }
 
 /** Channel options grouped by team; a selected id the list lacks is kept as its own option. */
-function ChannelOptions({channels, selected}: {channels: ChannelView[]; selected: string}) {
+export function ChannelOptions({channels, selected}: {channels: ChannelView[]; selected: string}) {
     const {strings} = useStrings();
     const teams = new Map<string, ChannelView[]>();
     for (const channel of channels) {

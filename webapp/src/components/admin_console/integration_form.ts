@@ -27,6 +27,15 @@ import {
     type ReminderMessages,
     type RemindersForm,
 } from './reminders_form';
+import {
+    routeFieldKey,
+    routesFormFromView,
+    routesPatch,
+    validateRoutes,
+    type RouteFieldKey,
+    type RouteForm,
+    type RouteMessages,
+} from './routes_form';
 
 export type FormState = {
     serverUrl: string;
@@ -65,6 +74,9 @@ export type FormState = {
 
     /** Days after which closed conversations are erased, as typed; '' = kept until erased. */
     retentionDays: string;
+
+    /** The ordered routes to other conversation channels (routes_form.ts). */
+    routes: RouteForm[];
 };
 
 /** Form fields errors can be attached to. */
@@ -85,7 +97,8 @@ export type FieldKey =
     | 'dmOnGuestMessage'
     | `dm:${NotificationType}`
     | 'retentionDays'
-    | ReminderFieldKey;
+    | ReminderFieldKey
+    | RouteFieldKey;
 
 export type FieldErrors = Partial<Record<FieldKey, string>>;
 
@@ -153,6 +166,7 @@ export function formFromView(view: IntegrationView, siteUrl: string): FormState 
         dmSubscriptions,
         reminders: remindersFormFromView(view),
         retentionDays: typeof view.retention_days === 'number' ? String(view.retention_days) : '',
+        routes: routesFormFromView(view),
     };
 }
 
@@ -244,6 +258,10 @@ export function patchFrom(form: FormState, view: IntegrationView): IntegrationPa
     if (retention !== undefined && retention !== (view.retention_days ?? null)) {
         patch.retention_days = retention;
     }
+    const routes = routesPatch(form.routes ?? [], view);
+    if (routes) {
+        patch.routes = routes;
+    }
     return Object.keys(patch).length > 0 ? patch : null;
 }
 
@@ -268,6 +286,9 @@ export type ValidationMessages = {
 
     /** retention_days is not a whole number of days from 1 to RETENTION_DAYS_MAX. */
     retentionDays?: string;
+
+    /** The routes' checks. */
+    routes?: RouteMessages;
 };
 
 /**
@@ -296,6 +317,9 @@ export function validate(form: FormState, messages: ValidationMessages): FieldEr
     }
     if (retentionDaysOf(form.retentionDays ?? '') === undefined) {
         errors.retentionDays = messages.retentionDays ?? `a whole number of days from 1 to ${RETENTION_DAYS_MAX}`;
+    }
+    if (messages.routes) {
+        Object.assign(errors, validateRoutes(form.routes ?? [], messages.routes));
     }
     return errors;
 }
@@ -330,6 +354,10 @@ export function fieldKeyForProblem(field: string | undefined): FieldKey | null {
     const reminder = reminderFieldKey(path);
     if (reminder) {
         return reminder;
+    }
+    const route = routeFieldKey(path);
+    if (route) {
+        return route;
     }
     const direct: Record<string, FieldKey> = {
         'mattermost.server_url': 'serverUrl',

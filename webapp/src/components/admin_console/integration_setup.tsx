@@ -21,6 +21,7 @@ import {errorMessage} from './messages';
 import {readPluginSettings, settingsProblem, type AdminConfigLike} from './plugin_settings';
 import RemindersSection from './reminders_section';
 import ErasuresSection from './erasures_section';
+import RoutesSection from './routes_section';
 import StatusSection from './status_section';
 import TestSection from './test_section';
 import {ID, useIntegrationEditor, type SaveAction} from './use_integration_editor';
@@ -102,6 +103,14 @@ function IntegrationEditor({client, licence, initialView, siteUrl, disabled, set
                 disabled={disabled || save.state === 'saving'}
                 onChange={change}
                 onReloadChannels={loadChannels}
+            />
+            <RoutesSection
+                idPrefix={ID}
+                form={form}
+                channels={channels}
+                errors={errors}
+                disabled={disabled || save.state === 'saving'}
+                onChange={change}
             />
             <RemindersSection
                 idPrefix={ID}

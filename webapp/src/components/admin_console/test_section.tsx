@@ -33,6 +33,10 @@ function purposeLabel(strings: Strings, purpose: string): string {
     if (purpose.startsWith('notification:')) {
         return format(strings.adminPurposeNotification, {type: notificationTypeLabel(strings, purpose.slice('notification:'.length))});
     }
+    const route = /^route:(\d+)$/.exec(purpose);
+    if (route) {
+        return format(strings.adminPurposeRoute, {number: Number(route[1]) + 1});
+    }
     return purpose;
 }
 
@@ -148,17 +152,34 @@ function CheckResult({testId, title, ok, message}: {testId: string; title: strin
     );
 }
 
-/** Whether agents' replies reach the bridge: the probe through the outgoing webhook, or the WebSocket. */
-export function InboundResult({result}: {result: InboundTestResult}) {
+/**
+ * Whether agents' replies reach the bridge: the probe through the outgoing webhook, or the
+ * WebSocket; with routes, each conversation channel's own probe below the summary.
+ */
+export function InboundResult({result, channels = []}: {result: InboundTestResult; channels?: ChannelView[]}) {
     const {strings} = useStrings();
     const mode = result.mode === 'websocket' ? strings.adminInboundModeWebsocket : strings.adminInboundModeWebhook;
     return (
-        <CheckResult
-            testId='inbound-result'
-            title={`${strings.adminInboundHeading} (${mode})`}
-            ok={result.ok}
-            message={result.message}
-        />
+        <>
+            <CheckResult
+                testId='inbound-result'
+                title={`${strings.adminInboundHeading} (${mode})`}
+                ok={result.ok}
+                message={result.message}
+            />
+            {(result.channels ?? []).map((channel) => {
+                const where = targetLabel(strings, channels, {channel_id: channel.channel_id, purpose: channel.purpose, target: 'channel', ok: channel.ok, message: ''});
+                return (
+                    <CheckResult
+                        key={channel.channel_id}
+                        testId='inbound-channel-result'
+                        title={`${strings.adminInboundHeading}: ${purposeLabel(strings, channel.purpose)} — ${where}`}
+                        ok={channel.ok}
+                        message={channel.message}
+                    />
+                );
+            })}
+        </>
     );
 }
 
@@ -228,7 +249,12 @@ export default function TestSection({client, channels, dirty, disabled, idPrefix
                             results={test.results}
                             channels={channels}
                         />
-                        {test.inbound ? <InboundResult result={test.inbound}/> : null}
+                        {test.inbound ? (
+                            <InboundResult
+                                result={test.inbound}
+                                channels={channels}
+                            />
+                        ) : null}
                         {test.actions ? <ActionsResult result={test.actions}/> : null}
                     </>
                 ) : null}

@@ -18,6 +18,7 @@ import {type ChannelsState} from './configuration_section';
 import {fieldKeyForProblem, formFromView, patchFrom, validateAgainst, type FieldErrors, type FieldKey, type FormState} from './integration_form';
 import {errorMessage} from './messages';
 import {isReminderFieldKey} from './reminders_form';
+import {isRouteFieldKey} from './routes_form';
 import {type DeliveriesState} from './status_section';
 
 /** What System Console's registerSaveAction takes: an empty object, or an error with a message. */
@@ -50,6 +51,14 @@ export function elementIdFor(key: FieldKey, form: FormState): string {
     if (key === 'remindersThresholds') {
         return `${ID}-reminder-threshold-0`;
     }
+    const route = /^route:(\d+):(\w+)$/.exec(key);
+    if (route) {
+        // A route as a whole (no match field) is shown at its first field.
+        return `${ID}-route-${route[1]}-${route[2] === 'match' ? 'inbox' : route[2]}`;
+    }
+    if (key === 'routes') {
+        return `${ID}-routes-heading`;
+    }
     return `${ID}-${key}`;
 }
 
@@ -62,6 +71,15 @@ function fieldLabel(strings: Strings, key: FieldKey): string {
     }
     if (key.startsWith('reminderThreshold:')) {
         return format(strings.adminReminderThresholdLabel, {number: Number(key.slice('reminderThreshold:'.length)) + 1});
+    }
+    const route = /^route:(\d+):(\w+)$/.exec(key);
+    if (route) {
+        const names: Record<string, string> = {
+            inbox: strings.adminRouteInbox, locale: strings.adminRouteLocale, pageUrlPrefix: strings.adminRoutePrefix,
+            channelId: strings.adminRouteChannel, token: strings.adminRouteToken,
+        };
+        const legend = format(strings.adminRouteLegend, {number: Number(route[1]) + 1});
+        return names[route[2]!] ? `${legend}: ${names[route[2]!]}` : legend;
     }
     const labels: Record<string, string> = {
         serverUrl: strings.adminServerUrl,
@@ -82,6 +100,7 @@ function fieldLabel(strings: Strings, key: FieldKey): string {
         quietTimezone: `${strings.adminQuietHours}: ${strings.adminQuietTimezone}`,
         quietFrom: `${strings.adminQuietHours}: ${strings.adminQuietFrom}`,
         quietTo: `${strings.adminQuietHours}: ${strings.adminQuietTo}`,
+        routes: strings.adminRoutesHeading,
     };
     return labels[key] ?? key;
 }
@@ -189,6 +208,13 @@ export function useIntegrationEditor({client, licence, initialView, siteUrl, str
                         }
                     }
                 }
+                if (key === 'routes') {
+                    for (const field of Object.keys(next)) {
+                        if (isRouteFieldKey(field)) {
+                            delete next[field as FieldKey];
+                        }
+                    }
+                }
             }
             return next;
         });
@@ -225,6 +251,14 @@ export function useIntegrationEditor({client, licence, initialView, siteUrl, str
                 tooMany: strings.adminReminderTooMany,
                 timezone: strings.adminQuietTimezoneInvalid,
                 time: strings.adminQuietTimeInvalid,
+            },
+            routes: {
+                channelRequired: strings.adminRouteChannelRequired,
+                matchRequired: strings.adminRouteMatchRequired,
+                prefixInvalid: strings.adminRoutePrefixInvalid,
+                localeInvalid: strings.adminRouteLocaleInvalid,
+                inboxTooLong: strings.adminRouteInboxTooLong,
+                tooMany: strings.adminRoutesTooMany,
             },
         });
         const firstInvalid = Object.keys(invalid)[0] as FieldKey | undefined;
