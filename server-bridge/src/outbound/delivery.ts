@@ -342,10 +342,20 @@ export class OutboundDelivery {
         });
     }
 
-    /** A waiting spell started or ended: the root shows the conversation's waiting state as it is now. */
+    /**
+     * A waiting spell started or ended: the root shows the conversation's waiting state as it is now.
+     * When the state has moved on since (the spell that started is already over, or a newer one
+     * started after this one ended), a later job of the conversation (same ordering key) shows it, so
+     * this one patches nothing: a quick answer costs no patch for a start nobody saw.
+     */
     async #waiting(job: Job, data: WaitingPayload): Promise<void> {
         const s = await this.#session(job);
-        if (!await this.#deps.conversations.get(s.licence, data.conversation_id)) {
+        const conversation = await this.#deps.conversations.get(s.licence, data.conversation_id);
+        if (!conversation) {
+            return;
+        }
+        const current = conversation.waitingSince;
+        if (data.change === 'start' ? current !== data.waiting_since : current !== null) {
             return;
         }
         await this.#showContext(s, data.conversation_id);
