@@ -5,7 +5,8 @@
 // /plugins/<id>/public/ when it first renders: the first download is made to fail (offline), the
 // admin presses Retry. The setting talks to a real bridge on 127.0.0.1 (another origin, allowed
 // by BRIDGE_CORS_ORIGINS), and the bridge to the Mattermost stand-in. The admin fills both screens,
-// saves with the page's Save (System Console's save semantics: see admin_console.js), presses Test (one channel works, one has lost the bot), replays a failed delivery, and a
+// saves with the page's Save (System Console's save semantics: see admin_console.js), sets reminders
+// for waiting guests, presses Test (one channel works, one has lost the bot), replays a failed delivery, and a
 // screenshot is saved to test/artifacts/admin_console.png.
 import assert from 'node:assert/strict';
 import {randomUUID} from 'node:crypto';
@@ -256,6 +257,35 @@ describe('System Console set-up in the browser', {timeout: 5 * 60_000}, () => {
         await page.getByRole('navigation', {name: 'System Console'}).getByText(pluginJson.name).click();
         await setup().getByRole('heading', {name: '1. Authentication'}).waitFor();
         await pollUntil(async () => (await field('Conversations channel').locator('option').count()) > 3, {what: 'the channels again'});
+    });
+
+    test('reminders for waiting guests: saved to the bridge; a threshold the bridge refuses is named at that field', async () => {
+        const reminders = setup().getByRole('region', {name: 'Reminders for waiting guests'});
+        assert.equal(await reminders.getByText('No reminders: nobody is reminded of waiting guests.').count(), 1, 'off by default');
+        await reminders.getByRole('button', {name: 'Add a reminder'}).click();
+        await reminders.getByRole('button', {name: 'Add a reminder'}).click();
+        assert.equal(await field('Reminder 1').inputValue(), '5');
+        await reminders.getByRole('radio', {name: /The channel/}).check();
+        await reminders.getByRole('switch', {name: 'Quiet hours'}).click();
+        await field('Time zone').fill('Europe/Amsterdam');
+        assert.equal(await field('From').inputValue(), '22:00');
+        // Beyond what the browser checks: the bridge's own limit on a threshold (a week).
+        await field('Reminder 2').fill('20000');
+        await pageSave().click();
+        const error = setup().locator('#irsv-setup-reminder-threshold-1-error');
+        await error.waitFor();
+        assert.match(await setup().locator('.irsv-admin__bar').first().getByRole('alert').textContent() ?? '', /^Not saved: Reminder 2: /);
+        assert.equal(await field('Reminder 2').getAttribute('aria-invalid'), 'true');
+        assert.equal((await bridgeApi('GET', `/api/v1/integrations/${LICENCE}`)).body.reminders, undefined, 'nothing saved');
+
+        await field('Reminder 2').fill('15');
+        await pageSave().click();
+        await setup().getByText('Saved.', {exact: true}).waitFor();
+        const saved = await bridgeApi('GET', `/api/v1/integrations/${LICENCE}`);
+        assert.deepEqual(saved.body.reminders, {after_seconds: [300, 900], notify: 'channel', quiet_hours: {timezone: 'Europe/Amsterdam', from: '22:00', to: '08:00'}});
+        // The status reports the guests waiting now beside the deliveries.
+        assert.equal(await setup().getByTestId('status-waiting').textContent(), '0');
+        assert.equal(await setup().getByTestId('status-longest-wait').textContent(), 'None');
     });
 
     test('Test: the working channels get a sample post, the one the bot left says how to fix it', async () => {
