@@ -325,7 +325,7 @@ describe('System Console set-up in the browser', {timeout: 5 * 60_000}, () => {
         assert.equal(response.status, 202, await response.text());
         await pollUntil(async () => (await bridgeApi('GET', `/api/v1/integrations/${LICENCE}/deliveries?status=failed`)).body.deliveries.length === 1, {what: 'the delivery parked as failed', timeoutMs: 15_000});
 
-        await setup().getByRole('button', {name: 'Refresh'}).click();
+        await setup().getByRole('region', {name: 'Status', exact: true}).getByRole('button', {name: 'Refresh'}).click();
         const row = setup().getByTestId('failed-delivery');
         await row.waitFor();
         assert.match(await row.textContent() ?? '', /To Mattermost/);
@@ -348,7 +348,7 @@ describe('System Console set-up in the browser', {timeout: 5 * 60_000}, () => {
         const posted = await pollUntil(() => standIn.channelPosts(arrivals.id).find((post) => post.message.includes('3 families arrive today.')), {what: 'the notification in Arrivals', timeoutMs: 15_000});
         assert.ok(posted);
         await pollUntil(async () => {
-            await setup().getByRole('button', {name: 'Refresh'}).click();
+            await setup().getByRole('region', {name: 'Status', exact: true}).getByRole('button', {name: 'Refresh'}).click();
             return (await setup().getByText('No failed deliveries.').count()) === 1;
         }, {what: 'the failed list to empty', timeoutMs: 15_000});
     });
