@@ -21,7 +21,7 @@ import {mattermostActionRoutes} from './http/routes/mattermost_actions.js';
 import {mattermostCommandRoutes} from './http/routes/mattermost_command.js';
 import {outgoingWebhookRoutes} from './http/routes/outgoing_webhook.js';
 import {createInbound, type Inbound, type InboundDeps} from './inbound/index.js';
-import {INBOUND_JOB_KINDS} from './inbound/jobs.js';
+import {fromCatchUp, INBOUND_JOB_KINDS} from './inbound/jobs.js';
 import {OutgoingWebhookService} from './inbound/outgoing_webhook.js';
 import {IReserveCallbackClient} from './ireserve/callback_client.js';
 import {MattermostConnector} from './mattermost/connector.js';
@@ -197,7 +197,11 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
                 delivered: async (job) => {
                     metrics.deliveries.inc({direction: job.direction, kind: job.kind, result: 'delivered'});
                     metrics.deliveryDuration.observe({direction: job.direction}, Math.max(0, clock.now() - job.createdAt) / 1000);
-                    await context.integrations.recordDelivery(job.licence);
+                    // A reply only the webhook catch-up brought says nothing good about the webhook: it
+                    // does not clear an error such as "the outgoing webhook sends an unknown token".
+                    if (!fromCatchUp(job)) {
+                        await context.integrations.recordDelivery(job.licence);
+                    }
                 },
                 retrying: async (job, reason, code) => {
                     metrics.deliveries.inc({direction: job.direction, kind: job.kind, result: 'retry'});

@@ -75,4 +75,12 @@ export interface FeedbackPayload {
     channel_id: string;
     outcome: 'delivered' | 'failed';
     reason?: string;
+    /** How the reply arrived (absent in jobs queued before it was recorded). */
+    source?: InboundSource;
+}
+
+/** True for the jobs of a reply only the webhook catch-up brought (its reply and its feedback). */
+export function fromCatchUp(job: {kind: string; payload: unknown}): boolean {
+    return (job.kind === INBOUND_JOB_KINDS.reply || job.kind === INBOUND_JOB_KINDS.feedback)
+        && (job.payload as {source?: unknown} | null)?.source === 'catch_up';
 }

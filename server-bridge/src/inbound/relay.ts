@@ -437,7 +437,7 @@ export class InboundRelay {
 
     async #queueFeedback(job: Job, reply: ReplyPayload, outcome: FeedbackPayload['outcome'], reason?: string): Promise<void> {
         const deps = this.#deps();
-        const payload: FeedbackPayload = {post_id: reply.post_id, root_id: reply.root_id, channel_id: reply.channel_id, outcome, ...(reason ? {reason} : {})};
+        const payload: FeedbackPayload = {post_id: reply.post_id, root_id: reply.root_id, channel_id: reply.channel_id, outcome, ...(reason ? {reason} : {}), source: reply.source};
         const id = await deps.outbox.enqueue({
             licence: job.licence,
             direction: 'inbound',

@@ -48,6 +48,10 @@ for (const engine of ENGINES) {
             assert.deepEqual(deliveredReplies(setup.endpoint).map((body) => body.data.reply_id), [reply.id]);
             await waitFor(() => reactionsOf(world, reply.id).includes('white_check_mark'), '✅');
             await waitFor(async () => (await outboxRows(world, setup.licence)).every((row) => row.status === 'delivered'), 'the feedback to finish');
+            // A reply only the catch-up brought does not clear the webhook's error.
+            await world.bridge.bridge.context.integrations.flushDeliveries();
+            const after = await (await fetch(`${world.bridge.url}/api/v1/integrations/${setup.licence}`, {headers: {authorization: `Bearer ${ADMIN_TOKEN}`}})).json() as {status: {state: string; last_error: string}};
+            assert.equal(after.status.last_error, UNKNOWN_TOKEN_STATUS);
         });
 
         test('ids that are not Mattermost ids are refused before any Mattermost call (item 7)', async () => {
