@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import {randomBytes} from 'node:crypto';
 import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
@@ -9,8 +8,8 @@ import {generateSigningSecret} from '../../src/crypto/standard_webhooks.js';
 import {IReserveStandIn, type Endpoint} from '../../../test/standins/ireserve/index.js';
 import {MattermostStandIn, type PostRec, type Seed} from '../../../test/standins/mattermost/index.js';
 import {sendEvent, integrationRecord, started} from '../outbound/support.js';
-import {startChildBridge, type ChildBridge} from '../support/child_bridge.js';
-import {ADMIN_TOKEN, ENGINES, freshDatabaseUrl, startBridge, stopPostgresServer, waitFor, LOOPBACK_HOSTS} from '../support/bridge_harness.js';
+import {childBridgeEnv, ChildBridges} from '../support/child_bridge.js';
+import {ENGINES, freshDatabaseUrl, startBridge, stopPostgresServer, waitFor} from '../support/bridge_harness.js';
 
 import {ACTIONS_PATH, actionCalls, cardActions, deliveredActions, ireserveOf} from './support.js';
 
@@ -26,7 +25,7 @@ for (const engine of ENGINES) {
         let env: Record<string, string>;
         const licence = 'L-ACTCRASH';
         const secret = generateSigningSecret();
-        const children: ChildBridge[] = [];
+        const children = new ChildBridges();
         const roots: PostRec[] = [];
 
         before(async () => {
@@ -35,20 +34,7 @@ for (const engine of ENGINES) {
             ireserve = await IReserveStandIn.start();
             endpoint = ireserve.endpoint(licence, {secret});
             dir = mkdtempSync(path.join(tmpdir(), 'bridge-action-crash-'));
-            env = {
-                BRIDGE_HOST: '127.0.0.1',
-                BRIDGE_PORT: '0',
-                DATABASE_URL: await freshDatabaseUrl(engine, dir),
-                BRIDGE_SECRET_KEY: randomBytes(32).toString('hex'),
-                BRIDGE_ADMIN_TOKEN: ADMIN_TOKEN,
-                LOG_LEVEL: 'warn',
-                BRIDGE_DELIVERY_BASE_BACKOFF_MS: '20',
-                BRIDGE_DELIVERY_MAX_BACKOFF_MS: '200',
-                BRIDGE_DELIVERY_POLL_MS: '20',
-                BRIDGE_ALLOWED_INTERNAL_HOSTS: LOOPBACK_HOSTS,
-                // A killed process's leases run out quickly, so the restarted one takes its jobs over soon.
-                BRIDGE_DELIVERY_LEASE_MS: '2000',
-            };
+            env = childBridgeEnv(await freshDatabaseUrl(engine, dir));
             // The integration and two conversations, made by an in-process bridge on the same database.
             const setup = await startBridge({databaseUrl: env.DATABASE_URL, dir, env});
             try {
@@ -64,12 +50,7 @@ for (const engine of ENGINES) {
         });
 
         after(async () => {
-            for (const child of children) {
-                if (child.process.exitCode === null && child.process.signalCode === null) {
-                    child.process.kill('SIGKILL');
-                    await child.exited;
-                }
-            }
+            await children.killAll();
             await mm?.close();
             await ireserve?.close();
             rmSync(dir, {recursive: true, force: true});
@@ -91,14 +72,12 @@ for (const engine of ENGINES) {
         test('killed after the click was queued, before any callback went out: after the restart one callback, one note', async () => {
             const root = roots[0]!;
             endpoint.down();
-            let child = await startChildBridge(env);
-            children.push(child);
+            let child = await children.start(env);
             assert.match((await clickClaim(child.url, root)).ephemeral_text, /Asked i-Reserve to claim/);
             child.process.kill('SIGKILL');
             assert.equal(await child.exited, null, 'killed, not exited');
             endpoint.up();
-            child = await startChildBridge(env);
-            children.push(child);
+            child = await children.start(env);
             await waitFor(() => notes(root).length === 1, 'the note after the restart', 60_000);
             child.process.kill('SIGTERM');
             assert.equal(await child.exited, 0);
@@ -113,15 +92,13 @@ for (const engine of ENGINES) {
             const root = roots[1]!;
             // i-Reserve accepts, but only after the bridge is gone: the bridge never learns it was applied.
             endpoint.respond({status: 200, delayMs: 1500});
-            let child = await startChildBridge(env);
-            children.push(child);
+            let child = await children.start(env);
             await clickClaim(child.url, root);
             await waitFor(() => callsFor('crash-b').length >= 1, 'the callback to be under way', 30_000, 5);
             child.process.kill('SIGKILL');
             assert.equal(await child.exited, null, 'killed, not exited');
             await waitFor(() => callsFor('crash-b')[0]?.status === 200, 'i-Reserve to have accepted the first call', 30_000);
-            child = await startChildBridge(env);
-            children.push(child);
+            child = await children.start(env);
             await waitFor(() => notes(root).length === 1, 'the note after the restart', 60_000);
             child.process.kill('SIGTERM');
             assert.equal(await child.exited, 0);

@@ -7,8 +7,8 @@ import {after, before, describe, test} from 'node:test';
 
 import {generateSigningSecret} from '../../src/crypto/standard_webhooks.js';
 import {MattermostStandIn, type Seed} from '../../../test/standins/mattermost/index.js';
-import {startChildBridge, type ChildBridge} from '../support/child_bridge.js';
-import {ADMIN_TOKEN, LOOPBACK_HOSTS, startBridge, waitFor} from '../support/bridge_harness.js';
+import {childBridgeEnv, ChildBridges} from '../support/child_bridge.js';
+import {startBridge, waitFor} from '../support/bridge_harness.js';
 
 import {assertDeliveredInOrder, botPosts, integrationRecord, message, sendEvent, started} from './support.js';
 
@@ -22,26 +22,13 @@ describe('outbound: the bridge process killed with SIGKILL mid-run (SQLite file,
     const licence = 'L-CRASH';
     const secret = generateSigningSecret();
     let env: Record<string, string>;
-    const children: ChildBridge[] = [];
+    const children = new ChildBridges();
 
     before(async () => {
         standIn = await MattermostStandIn.start();
         seed = standIn.seedDefault();
         dir = mkdtempSync(path.join(tmpdir(), 'bridge-crash-'));
-        env = {
-            BRIDGE_HOST: '127.0.0.1',
-            BRIDGE_PORT: '0',
-            DATABASE_URL: `sqlite:${path.join(dir, 'bridge.db')}`,
-            BRIDGE_SECRET_KEY: randomBytes(32).toString('hex'),
-            BRIDGE_ADMIN_TOKEN: ADMIN_TOKEN,
-            LOG_LEVEL: 'warn',
-            BRIDGE_DELIVERY_BASE_BACKOFF_MS: '20',
-            BRIDGE_DELIVERY_MAX_BACKOFF_MS: '200',
-            BRIDGE_DELIVERY_POLL_MS: '20',
-            BRIDGE_ALLOWED_INTERNAL_HOSTS: LOOPBACK_HOSTS,
-            // A killed process's leases run out quickly, so the restarted one takes its jobs over soon.
-            BRIDGE_DELIVERY_LEASE_MS: '2000',
-        };
+        env = childBridgeEnv(`sqlite:${path.join(dir, 'bridge.db')}`);
         // Create the integration in the same database file, as the admin API would.
         const setup = await startBridge({databaseUrl: env.DATABASE_URL, dir, env});
         await setup.bridge.context.integrations.save(integrationRecord(standIn, seed, licence, secret));
@@ -49,12 +36,7 @@ describe('outbound: the bridge process killed with SIGKILL mid-run (SQLite file,
     });
 
     after(async () => {
-        for (const child of children) {
-            if (child.process.exitCode === null && child.process.signalCode === null) {
-                child.process.kill('SIGKILL');
-                await child.exited;
-            }
-        }
+        await children.killAll();
         await standIn.close();
         rmSync(dir, {recursive: true, force: true});
     });
@@ -65,8 +47,7 @@ describe('outbound: the bridge process killed with SIGKILL mid-run (SQLite file,
         // Slow Mattermost down a little so that the kills land mid-delivery.
         standIn.setLatency(15, {method: 'POST', path: '/api/v4/posts'});
 
-        let child = await startChildBridge(env);
-        children.push(child);
+        let child = await children.start(env);
         // A sender like i-Reserve's: on a refused connection or a non-2xx answer it tries again
         // (against whichever process is up), with the same webhook-id — for a bounded time, so a
         // bridge that never comes back fails the test instead of hanging it.
@@ -109,8 +90,7 @@ describe('outbound: the bridge process killed with SIGKILL mid-run (SQLite file,
             const atKill = botCount();
             kills.push(atKill);
             assert.ok(atKill < 220, `killed mid-run (${atKill} of 220 posted)`);
-            child = await startChildBridge(env);
-            children.push(child);
+            child = await children.start(env);
         }
         await sending;
 

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import {randomBytes} from 'node:crypto';
 import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
@@ -9,8 +8,8 @@ import {loadConfig} from '../../src/config/config.js';
 import {generateSigningSecret} from '../../src/crypto/standard_webhooks.js';
 import {openDatabase} from '../../src/storage/database.js';
 import {MattermostStandIn} from '../../../test/standins/mattermost/index.js';
-import {ADMIN_TOKEN, ENGINES, freshDatabaseUrl, LOOPBACK_HOSTS, startBridge, stopPostgresServer, waitFor} from '../support/bridge_harness.js';
-import {startChildBridge, type ChildBridge} from '../support/child_bridge.js';
+import {ENGINES, freshDatabaseUrl, startBridge, stopPostgresServer, waitFor} from '../support/bridge_harness.js';
+import {childBridgeEnv, ChildBridges} from '../support/child_bridge.js';
 
 import {botPosts, integrationRecord, message, sendEvent, started} from './support.js';
 
@@ -24,21 +23,8 @@ for (const engine of ENGINES) {
             const dir = mkdtempSync(path.join(tmpdir(), 'bridge-erasure-crash-'));
             const licence = 'L-ERASECRASH';
             const secret = generateSigningSecret();
-            const children: ChildBridge[] = [];
-            const env = {
-                BRIDGE_HOST: '127.0.0.1',
-                BRIDGE_PORT: '0',
-                DATABASE_URL: await freshDatabaseUrl(engine, dir),
-                BRIDGE_SECRET_KEY: randomBytes(32).toString('hex'),
-                BRIDGE_ADMIN_TOKEN: ADMIN_TOKEN,
-                LOG_LEVEL: 'warn',
-                BRIDGE_DELIVERY_BASE_BACKOFF_MS: '20',
-                BRIDGE_DELIVERY_MAX_BACKOFF_MS: '200',
-                BRIDGE_DELIVERY_POLL_MS: '20',
-                BRIDGE_ALLOWED_INTERNAL_HOSTS: LOOPBACK_HOSTS,
-                // A killed process's lease runs out quickly, so the restarted one takes the erasure over soon.
-                BRIDGE_DELIVERY_LEASE_MS: '2000',
-            };
+            const children = new ChildBridges();
+            const env = childBridgeEnv(await freshDatabaseUrl(engine, dir));
             const status = async (): Promise<string | undefined> => {
                 // Read straight from the database (no bridge, no worker that could carry on the erasure).
                 const database = await openDatabase(loadConfig({...env, BRIDGE_DATA_DIR: dir}).database);
@@ -57,8 +43,7 @@ for (const engine of ENGINES) {
                 } finally {
                     await setup.close();
                 }
-                let child = await startChildBridge(env);
-                children.push(child);
+                let child = await children.start(env);
                 assert.equal((await sendEvent(child.url, licence, secret, started('doomed'))).status, 202);
                 for (let i = 0; i < 6; i++) {
                     const attachments = [{filename: `f${i}.txt`, content_type: 'text/plain', data: Buffer.from(`file ${i}`).toString('base64')}];
@@ -79,23 +64,16 @@ for (const engine of ENGINES) {
                 assert.equal(await status(), 'in_progress', 'not "done" while posts remain');
 
                 mm.setLatency(0);
-                child = await startChildBridge(env);
-                children.push(child);
+                child = await children.start(env);
                 await waitFor(async () => deleted() === posts.length, 'every post deleted after the restart', 60_000, 50);
                 child.process.kill('SIGTERM');
                 assert.equal(await child.exited, 0);
                 assert.equal(await status(), 'done');
-                const late = await startChildBridge(env);
-                children.push(late);
+                const late = await children.start(env);
                 const answer = await sendEvent(late.url, licence, secret, message('doomed', 'm-late', 'too late'));
                 assert.deepEqual([answer.status, answer.json.status, answer.json.reason], [200, 'not_sent', 'erased']);
             } finally {
-                for (const child of children) {
-                    if (child.process.exitCode === null && child.process.signalCode === null) {
-                        child.process.kill('SIGKILL');
-                        await child.exited;
-                    }
-                }
+                await children.killAll();
                 await mm.close();
                 rmSync(dir, {recursive: true, force: true});
             }

@@ -3,7 +3,6 @@
 // when the kill landed while Mattermost was creating it. Real main.ts, SQLite file, real clock
 // (the shortest threshold, 10 s).
 import assert from 'node:assert/strict';
-import {randomBytes} from 'node:crypto';
 import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
@@ -13,8 +12,8 @@ import {loadConfig} from '../../src/config/config.js';
 import {generateSigningSecret} from '../../src/crypto/standard_webhooks.js';
 import {openDatabase} from '../../src/storage/database.js';
 import {MattermostStandIn, type Seed} from '../../../test/standins/mattermost/index.js';
-import {ADMIN_TOKEN, LOOPBACK_HOSTS, startBridge, waitFor} from '../support/bridge_harness.js';
-import {startChildBridge, type ChildBridge} from '../support/child_bridge.js';
+import {startBridge, waitFor} from '../support/bridge_harness.js';
+import {childBridgeEnv, ChildBridges} from '../support/child_bridge.js';
 
 import {botPosts, integrationRecord, ireserve, message, sendEvent, started} from './support.js';
 
@@ -25,45 +24,27 @@ describe('waiting: kill -9 with a reminder due (SQLite file, real main.ts)', {ti
     let env: Record<string, string>;
     const licence = 'L-REMIND-CRASH';
     const secret = generateSigningSecret();
-    const children: ChildBridge[] = [];
+    const children = new ChildBridges();
 
     before(async () => {
         standIn = await MattermostStandIn.start();
         seed = standIn.seedDefault();
         dir = mkdtempSync(path.join(tmpdir(), 'bridge-remind-crash-'));
-        env = {
-            BRIDGE_HOST: '127.0.0.1',
-            BRIDGE_PORT: '0',
-            DATABASE_URL: `sqlite:${path.join(dir, 'bridge.db')}`,
-            BRIDGE_SECRET_KEY: randomBytes(32).toString('hex'),
-            BRIDGE_ADMIN_TOKEN: ADMIN_TOKEN,
-            LOG_LEVEL: 'warn',
-            BRIDGE_DELIVERY_BASE_BACKOFF_MS: '20',
-            BRIDGE_DELIVERY_MAX_BACKOFF_MS: '200',
-            BRIDGE_DELIVERY_POLL_MS: '20',
-            BRIDGE_ALLOWED_INTERNAL_HOSTS: LOOPBACK_HOSTS,
-            BRIDGE_DELIVERY_LEASE_MS: '2000',
-        };
+        env = childBridgeEnv(`sqlite:${path.join(dir, 'bridge.db')}`);
         const setup = await startBridge({databaseUrl: env.DATABASE_URL, dir, env});
         await setup.bridge.context.integrations.save({...integrationRecord(standIn, seed, licence, secret), reminders: {after_seconds: [10], notify: 'channel'}});
         await setup.close();
     });
 
     after(async () => {
-        for (const child of children) {
-            if (child.process.exitCode === null && child.process.signalCode === null) {
-                child.process.kill('SIGKILL');
-                await child.exited;
-            }
-        }
+        await children.killAll();
         await standIn.close();
         rmSync(dir, {recursive: true, force: true});
     });
 
     test('killed while the reminder is being posted: after the restart it is there exactly once', async (t) => {
         const reminders = () => botPosts({standIn, seed}).filter((post) => typeof ireserve(post).after_seconds === 'number');
-        let child = await startChildBridge(env);
-        children.push(child);
+        let child = await children.start(env);
         for (const event of [started('crash-wait', {visitor: {name: 'Lotte Jansen'}}), message('crash-wait', 'crash-wait-m1', 'Hello?')]) {
             const answer = await sendEvent(child.url, licence, secret, event);
             assert.equal(answer.status, 202);
@@ -88,8 +69,7 @@ describe('waiting: kill -9 with a reminder due (SQLite file, real main.ts)', {ti
         const atKill = reminders().length;
         standIn.setLatency(0);
 
-        child = await startChildBridge(env);
-        children.push(child);
+        child = await children.start(env);
         await waitFor(() => reminders().length >= 1, 'the reminder after the restart', 60_000);
         child.process.kill('SIGTERM');
         assert.equal(await child.exited, 0);
