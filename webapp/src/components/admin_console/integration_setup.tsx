@@ -74,6 +74,9 @@ function IntegrationEditor({client, licence, initialView, siteUrl, disabled, set
         saveText = dirty ? strings.adminUnsaved : strings.adminNoChanges;
     }
 
+    // What every section editing the form gets: its fields, their errors, and no edits while saving.
+    const formSection = {idPrefix: ID, form, errors, disabled: disabled || save.state === 'saving', onChange: change};
+
     return (
         <>
             {disabled ? <p className='irsv-admin__notice'>{strings.adminDisabled}</p> : null}
@@ -88,37 +91,19 @@ function IntegrationEditor({client, licence, initialView, siteUrl, disabled, set
                 {save.state === 'failed' ? <p className='irsv-error' role='alert'>{save.message}</p> : null}
             </div>
             <AuthenticationSection
-                idPrefix={ID}
-                form={form}
+                {...formSection}
                 view={view}
-                errors={errors}
-                disabled={disabled || save.state === 'saving'}
-                onChange={change}
             />
             <ConfigurationSection
-                idPrefix={ID}
-                form={form}
+                {...formSection}
                 channels={channels}
-                errors={errors}
-                disabled={disabled || save.state === 'saving'}
-                onChange={change}
                 onReloadChannels={loadChannels}
             />
             <RoutesSection
-                idPrefix={ID}
-                form={form}
+                {...formSection}
                 channels={channels}
-                errors={errors}
-                disabled={disabled || save.state === 'saving'}
-                onChange={change}
             />
-            <RemindersSection
-                idPrefix={ID}
-                form={form}
-                errors={errors}
-                disabled={disabled || save.state === 'saving'}
-                onChange={change}
-            />
+            <RemindersSection {...formSection}/>
             <TestSection
                 idPrefix={ID}
                 client={client}
