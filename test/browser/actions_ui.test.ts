@@ -8,21 +8,21 @@
 // the immediate answer, the card updated after the patch, a refusal's reason in the panel, the
 // Assign… picker, and the attachment buttons for a client without the plugin (never both).
 import assert from 'node:assert/strict';
-import {mkdirSync, mkdtempSync, rmSync} from 'node:fs';
+import {mkdirSync} from 'node:fs';
 import {createServer, type Server} from 'node:http';
 import type {AddressInfo} from 'node:net';
-import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, describe, test} from 'node:test';
 
 import mm from '@mattermost/client';
 import type {Post} from '@mattermost/types/posts';
-import {chromium, type BrowserContext, type Locator, type Page} from 'playwright-core';
+import type {BrowserContext, Locator, Page} from 'playwright-core';
 
 import {MattermostStandIn, pollUntil, type Seed} from '../standins/mattermost/index.js';
 
 import {CONVERSATION_POST_TYPE} from '../../server-bridge/src/contract/index.js';
 
+import {launchLoggedIn, type LoggedInBrowser} from './harness/browser.js';
 import {startHarness, type Harness} from './harness/server.js';
 import {repoRoot} from './harness/vendor.js';
 
@@ -67,7 +67,7 @@ let seed: Seed;
 let harness: Harness;
 let context: BrowserContext;
 let page: Page;
-let profileDir: string;
+let browser: LoggedInBrowser;
 let bot: InstanceType<typeof mm.Client4>;
 const recorder = new BridgeRecorder();
 let rootId = '';
@@ -142,19 +142,9 @@ before(async () => {
 
     harness = await startHarness({mattermostUrl: standIn.url});
     const session = standIn.createSession(seed.agent.user.id);
-    profileDir = mkdtempSync(join(tmpdir(), 'ireserve-chromium-'));
-    context = await chromium.launchPersistentContext(profileDir, {
-        executablePath: '/usr/bin/chromium',
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-            '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-        viewport: {width: 1360, height: 1000},
-        locale: 'en-GB',
-    });
-    await context.addCookies([
-        {name: 'MMAUTHTOKEN', value: session.token, url: harness.origin, httpOnly: true},
-        {name: 'MMCSRF', value: session.csrf, url: harness.origin},
-    ]);
-    page = context.pages()[0] ?? await context.newPage();
+    browser = await launchLoggedIn(harness, session);
+    context = browser.context;
+    page = browser.page;
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(err.message));
     await page.goto(harness.pageUrl);
@@ -164,13 +154,10 @@ before(async () => {
 });
 
 after(async () => {
-    await context?.close();
+    await browser?.close();
     await harness?.close();
     await standIn?.close();
     await recorder.stop();
-    if (profileDir) {
-        rmSync(profileDir, {recursive: true, force: true});
-    }
 });
 
 const rootPost = () => page.getByTestId('post-list').locator(`[data-post-id="${rootId}"]`);

@@ -7,19 +7,19 @@
 // under a folded long reply, measures a 500-message thread, and saves screenshots (light and dark
 // theme) under test/artifacts/.
 import assert from 'node:assert/strict';
-import {mkdirSync, mkdtempSync, rmSync} from 'node:fs';
-import {tmpdir} from 'node:os';
+import {mkdirSync} from 'node:fs';
 import {join} from 'node:path';
 import {after, before, describe, test} from 'node:test';
 
 import mm from '@mattermost/client';
-import {chromium, type BrowserContext, type Page} from 'playwright-core';
+import type {BrowserContext, Page} from 'playwright-core';
 
 import {MattermostStandIn, pollUntil, type PostRec, type Seed} from '../standins/mattermost/index.js';
 
 import {CONVERSATION_POST_TYPE, NOTIFICATION_POST_TYPE} from '../../server-bridge/src/contract/index.js';
 
 import {ensureBundle} from './harness/bundle.js';
+import {launchLoggedIn, type LoggedInBrowser} from './harness/browser.js';
 import {startHarness, type Harness} from './harness/server.js';
 import {repoRoot} from './harness/vendor.js';
 
@@ -74,7 +74,7 @@ let seed: Seed;
 let harness: Harness;
 let context: BrowserContext;
 let page: Page;
-let profileDir: string;
+let browser: LoggedInBrowser;
 let botClient: InstanceType<typeof mm.Client4>;
 let rootId = '';
 let session: {token: string; csrf: string};
@@ -135,19 +135,9 @@ before(async () => {
 
     harness = await startHarness({mattermostUrl: standIn.url, basename: BASENAME});
     session = standIn.createSession(seed.agent.user.id);
-    profileDir = mkdtempSync(join(tmpdir(), 'ireserve-chromium-'));
-    context = await chromium.launchPersistentContext(profileDir, {
-        executablePath: '/usr/bin/chromium',
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-            '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-        viewport: {width: 1360, height: 1000},
-        locale: 'en-GB',
-    });
-    await context.addCookies([
-        {name: 'MMAUTHTOKEN', value: session.token, url: harness.origin, httpOnly: true},
-        {name: 'MMCSRF', value: session.csrf, url: harness.origin},
-    ]);
-    page = context.pages()[0] ?? await context.newPage();
+    browser = await launchLoggedIn(harness, session);
+    context = browser.context;
+    page = browser.page;
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(err.message));
     page.on('console', (msg) => {
@@ -162,12 +152,9 @@ before(async () => {
 });
 
 after(async () => {
-    await context?.close();
+    await browser?.close();
     await harness?.close();
     await standIn?.close();
-    if (profileDir) {
-        rmSync(profileDir, {recursive: true, force: true});
-    }
 });
 
 const center = () => page.getByTestId('post-list');

@@ -6,18 +6,18 @@
 // registrations, the card, the App Bar icon, the panel, a reply reaching Mattermost, its badge,
 // "Message actions", a language change — and System Console's set-up renders.
 import assert from 'node:assert/strict';
-import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
-import {tmpdir} from 'node:os';
+import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {after, before, describe, test} from 'node:test';
 
 import mm from '@mattermost/client';
-import {chromium, type BrowserContext, type Page} from 'playwright-core';
+import type {Page} from 'playwright-core';
 
 import {MattermostStandIn, pollUntil, type Seed} from '../standins/mattermost/index.js';
 
 import {CONVERSATION_POST_TYPE} from '../../server-bridge/src/contract/index.js';
 
+import {launchLoggedIn, type LoggedInBrowser} from './harness/browser.js';
 import {startHarness, type Harness} from './harness/server.js';
 import {librariesMissing, libraryVersions, repoRoot} from './harness/vendor.js';
 
@@ -36,9 +36,8 @@ type OlderHarness = {
 let standIn: MattermostStandIn;
 let seed: Seed;
 let harness: Harness;
-let context: BrowserContext;
 let page: Page;
-let profileDir: string;
+let browser: LoggedInBrowser;
 let rootId = '';
 const errors: string[] = [];
 
@@ -67,19 +66,8 @@ before(async () => {
 
     harness = await startHarness({mattermostUrl: standIn.url, basename: BASENAME, libraries: 'mattermost-10'});
     const session = standIn.createSession(seed.agent.user.id);
-    profileDir = mkdtempSync(join(tmpdir(), 'ireserve-chromium-'));
-    context = await chromium.launchPersistentContext(profileDir, {
-        executablePath: '/usr/bin/chromium',
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-            '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-        viewport: {width: 1360, height: 1000},
-        locale: 'en-GB',
-    });
-    await context.addCookies([
-        {name: 'MMAUTHTOKEN', value: session.token, url: harness.origin, httpOnly: true},
-        {name: 'MMCSRF', value: session.csrf, url: harness.origin},
-    ]);
-    page = context.pages()[0] ?? await context.newPage();
+    browser = await launchLoggedIn(harness, session);
+    page = browser.page;
     page.on('pageerror', (err) => errors.push(err.message));
     page.on('console', (msg) => {
         if (msg.type() === 'error') {
@@ -92,12 +80,9 @@ before(async () => {
 });
 
 after(async () => {
-    await context?.close();
+    await browser?.close();
     await harness?.close();
     await standIn?.close();
-    if (profileDir) {
-        rmSync(profileDir, {recursive: true, force: true});
-    }
 });
 
 const center = () => page.getByTestId('post-list');

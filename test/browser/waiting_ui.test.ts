@@ -5,20 +5,20 @@
 // with Playwright's clock), the channel's conversation list with waiting ones first, longest wait
 // first, each with its time, and both following a patch of the root (the post_edited event).
 import assert from 'node:assert/strict';
-import {mkdirSync, mkdtempSync, rmSync} from 'node:fs';
-import {tmpdir} from 'node:os';
+import {mkdirSync} from 'node:fs';
 import {join} from 'node:path';
 import {after, before, describe, test} from 'node:test';
 
 import mm from '@mattermost/client';
 import type {Post} from '@mattermost/types/posts';
-import {chromium, type BrowserContext, type Locator, type Page} from 'playwright-core';
+import type {Locator, Page} from 'playwright-core';
 
 import {MattermostStandIn, pollUntil, type Seed} from '../standins/mattermost/index.js';
 
 import {CONVERSATION_POST_TYPE} from '../../server-bridge/src/contract/index.js';
 
 import {ensureBundle} from './harness/bundle.js';
+import {launchLoggedIn, type LoggedInBrowser} from './harness/browser.js';
 import {startHarness, type Harness} from './harness/server.js';
 import {repoRoot} from './harness/vendor.js';
 
@@ -31,9 +31,8 @@ const MINUTE = 60_000;
 let standIn: MattermostStandIn;
 let seed: Seed;
 let harness: Harness;
-let context: BrowserContext;
 let page: Page;
-let profileDir: string;
+let browser: LoggedInBrowser;
 let bot: InstanceType<typeof mm.Client4>;
 const roots: Record<string, string> = {};
 
@@ -79,19 +78,8 @@ before(async () => {
 
     harness = await startHarness({mattermostUrl: standIn.url});
     const session = standIn.createSession(seed.agent.user.id);
-    profileDir = mkdtempSync(join(tmpdir(), 'ireserve-chromium-'));
-    context = await chromium.launchPersistentContext(profileDir, {
-        executablePath: '/usr/bin/chromium',
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-            '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-        viewport: {width: 1360, height: 1000},
-        locale: 'en-GB',
-    });
-    await context.addCookies([
-        {name: 'MMAUTHTOKEN', value: session.token, url: harness.origin, httpOnly: true},
-        {name: 'MMCSRF', value: session.csrf, url: harness.origin},
-    ]);
-    page = context.pages()[0] ?? await context.newPage();
+    browser = await launchLoggedIn(harness, session);
+    page = browser.page;
     // The page's clock runs on from now; the test moves it on to see the waiting time tick.
     await page.clock.install();
     const errors: string[] = [];
@@ -103,12 +91,9 @@ before(async () => {
 });
 
 after(async () => {
-    await context?.close();
+    await browser?.close();
     await harness?.close();
     await standIn?.close();
-    if (profileDir) {
-        rmSync(profileDir, {recursive: true, force: true});
-    }
 });
 
 const card = (name: string) => page.getByTestId('post-list').locator(`[data-post-id="${roots[name]}"]`).getByRole('region', {name: `Web chat with ${name}`});
