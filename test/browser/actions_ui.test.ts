@@ -22,7 +22,7 @@ import {MattermostStandIn, pollUntil, type Seed} from '../standins/mattermost/in
 
 import {CONVERSATION_POST_TYPE} from '../../server-bridge/src/contract/index.js';
 
-import {launchLoggedIn, type LoggedInBrowser} from './harness/browser.js';
+import {launchLoggedIn, openHarnessChannel, type LoggedInBrowser} from './harness/browser.js';
 import {startHarness, type Harness} from './harness/server.js';
 import {repoRoot} from './harness/vendor.js';
 
@@ -147,9 +147,7 @@ before(async () => {
     page = browser.page;
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(err.message));
-    await page.goto(harness.pageUrl);
-    await page.evaluate(() => (window as unknown as HarnessWindow).harness.boot());
-    await page.evaluate((id) => (window as unknown as HarnessWindow).harness.openChannel(id), seed.channel.id);
+    await openHarnessChannel(page, harness, seed.channel.id);
     assert.deepEqual(errors, []);
 });
 
@@ -245,9 +243,7 @@ describe('acting on a conversation in the browser', {timeout: 120_000}, () => {
         await plain.addInitScript(() => {
             (window as unknown as HarnessWindow).HARNESS_NO_PLUGIN_POST_TYPES = true;
         });
-        await plain.goto(harness.pageUrl);
-        await plain.evaluate(() => (window as unknown as HarnessWindow).harness.boot());
-        await plain.evaluate((id) => (window as unknown as HarnessWindow).harness.openChannel(id), seed.channel.id);
+        await openHarnessChannel(plain, harness, seed.channel.id);
         const post = plain.getByTestId('post-list').locator(`[data-post-id="${rootId}"]`);
         await post.locator('[data-attachment-action="reopen"]').click();
         await pollUntil(() => (recorder.requests.length === 6 ? true : null), {what: 'the reopen request'});

@@ -19,7 +19,7 @@ import {MattermostStandIn, pollUntil, type PostRec, type Seed} from '../standins
 import {CONVERSATION_POST_TYPE, NOTIFICATION_POST_TYPE} from '../../server-bridge/src/contract/index.js';
 
 import {ensureBundle} from './harness/bundle.js';
-import {launchLoggedIn, type LoggedInBrowser} from './harness/browser.js';
+import {launchLoggedIn, openHarnessChannel, type LoggedInBrowser} from './harness/browser.js';
 import {startHarness, type Harness} from './harness/server.js';
 import {repoRoot} from './harness/vendor.js';
 
@@ -145,9 +145,7 @@ before(async () => {
             errors.push(`${msg.text()} ${msg.location().url}`);
         }
     });
-    await page.goto(harness.pageUrl);
-    await page.evaluate(() => window.harness.boot());
-    await page.evaluate((id) => window.harness.openChannel(id), channelId);
+    await openHarnessChannel(page, harness, channelId);
     assert.deepEqual(errors, [], 'no errors while loading the plugin');
 });
 

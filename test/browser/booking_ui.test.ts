@@ -17,7 +17,7 @@ import {MattermostStandIn, pollUntil, type Seed} from '../standins/mattermost/in
 
 import {CONVERSATION_POST_TYPE} from '../../server-bridge/src/contract/index.js';
 
-import {launchLoggedIn, type LoggedInBrowser} from './harness/browser.js';
+import {launchLoggedIn, openHarnessChannel, type LoggedInBrowser} from './harness/browser.js';
 import {ensureBundle} from './harness/bundle.js';
 import {startHarness, type Harness} from './harness/server.js';
 import {repoRoot} from './harness/vendor.js';
@@ -157,9 +157,7 @@ before(async () => {
     browser = await launchLoggedIn(harness, standIn.createSession(seed.agent.user.id));
     page = browser.page;
     page.on('pageerror', (err) => errors.push(err.message));
-    await page.goto(harness.pageUrl);
-    await page.evaluate(() => (window as unknown as HarnessWindow).harness.boot());
-    await page.evaluate((id) => (window as unknown as HarnessWindow).harness.openChannel(id), seed.channel.id);
+    await openHarnessChannel(page, harness, seed.channel.id);
     await setLocale('en');
     assert.deepEqual(errors, []);
 });

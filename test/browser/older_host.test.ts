@@ -17,7 +17,7 @@ import {MattermostStandIn, pollUntil, type Seed} from '../standins/mattermost/in
 
 import {CONVERSATION_POST_TYPE} from '../../server-bridge/src/contract/index.js';
 
-import {launchLoggedIn, type LoggedInBrowser} from './harness/browser.js';
+import {launchLoggedIn, openHarnessChannel, type LoggedInBrowser} from './harness/browser.js';
 import {startHarness, type Harness} from './harness/server.js';
 import {librariesMissing, libraryVersions, repoRoot} from './harness/vendor.js';
 
@@ -74,9 +74,7 @@ before(async () => {
             errors.push(`${msg.text()} ${msg.location().url}`);
         }
     });
-    await page.goto(harness.pageUrl);
-    await page.evaluate(() => (window as unknown as {harness: OlderHarness}).harness.boot());
-    await page.evaluate((id) => (window as unknown as {harness: OlderHarness}).harness.openChannel(id), seed.channel.id);
+    await openHarnessChannel(page, harness, seed.channel.id);
 });
 
 after(async () => {

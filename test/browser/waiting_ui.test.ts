@@ -18,12 +18,9 @@ import {MattermostStandIn, pollUntil, type Seed} from '../standins/mattermost/in
 import {CONVERSATION_POST_TYPE} from '../../server-bridge/src/contract/index.js';
 
 import {ensureBundle} from './harness/bundle.js';
-import {launchLoggedIn, type LoggedInBrowser} from './harness/browser.js';
+import {launchLoggedIn, openHarnessChannel, type LoggedInBrowser} from './harness/browser.js';
 import {startHarness, type Harness} from './harness/server.js';
 import {repoRoot} from './harness/vendor.js';
-
-/** What host.js exposes (test/browser/harness/public/host.js). */
-type HarnessWindow = {harness: {boot(): Promise<unknown>; openChannel(channelId: string): Promise<void>}};
 
 const artifacts = join(repoRoot, 'test', 'artifacts');
 const MINUTE = 60_000;
@@ -84,9 +81,7 @@ before(async () => {
     await page.clock.install();
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(err.message));
-    await page.goto(harness.pageUrl);
-    await page.evaluate(() => (window as unknown as HarnessWindow).harness.boot());
-    await page.evaluate((id) => (window as unknown as HarnessWindow).harness.openChannel(id), seed.channel.id);
+    await openHarnessChannel(page, harness, seed.channel.id);
     assert.deepEqual(errors, []);
 });
 

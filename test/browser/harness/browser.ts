@@ -8,6 +8,9 @@ import {chromium, type BrowserContext, type Page} from 'playwright-core';
 
 import type {Harness} from './server.js';
 
+/** What host.js exposes to open the plugin (harness/public/host.js). */
+type HostWindow = {harness: {boot(): Promise<unknown>; openChannel(channelId: string): Promise<void>}};
+
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
     '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
@@ -40,4 +43,11 @@ export async function launchLoggedIn(harness: Pick<Harness, 'origin'>, session: 
             rmSync(profileDir, {recursive: true, force: true});
         },
     };
+}
+
+/** Loads the harness page in `page`, boots the plugin and opens `channelId`, as a user arriving in it. */
+export async function openHarnessChannel(page: Page, harness: Pick<Harness, 'pageUrl'>, channelId: string): Promise<void> {
+    await page.goto(harness.pageUrl);
+    await page.evaluate(() => (window as unknown as HostWindow).harness.boot());
+    await page.evaluate((id) => (window as unknown as HostWindow).harness.openChannel(id), channelId);
 }
