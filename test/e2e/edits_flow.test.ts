@@ -121,9 +121,10 @@ describe('edits and deletions ⇄ real Mattermost', {timeout: 30 * 60_000}, () =
                     await res.arrayBuffer();
                     return res.status;
                 };
-                // Not downloaded before: a download would keep it served from Mattermost's file-info
-                // cache for 30 minutes after the deletion (mattermost_facts_edits.test.ts).
-                assert.equal(await fileStatus('/info'), 200, 'the agent can read the file');
+                // Not read through the file API before the deletion: a read would keep the file served
+                // from Mattermost's file-info cache for up to 30 minutes after it
+                // (mattermost_facts_edits.test.ts); the post's metadata says the file is there.
+                assert.equal(post.metadata?.files?.[0]?.id, fileId, 'the file is attached to the post');
                 const deleted = await api.sendEvent('conversation.message_deleted', {conversation_id: conv, message_id: 'd1'});
                 assert.equal(deleted.status, 202, deleted.text);
                 await settle('the post deleted', async () => !(await replies()).some((p) => p.id === post.id));
