@@ -1,41 +1,13 @@
 // The sign-in choice (access token / e-mail + password) on the Authentication screen and the
 // Direct messages part of the Configuration screen: what the admin sees and what goes to the bridge.
-import {render, screen, waitFor} from '@testing-library/react';
-import userEvent from '@testing-library/user-event';
-import React from 'react';
-import {Provider} from 'react-redux';
+import {screen, waitFor} from '@testing-library/react';
 
-import manifest from '../../manifest';
-import {makeEntities, makeStore} from '../../testing/store';
-import {makePageProbe, SystemConsolePage} from '../../testing/system_console_page';
+import {FakeBridge, makeView, problem} from '../../testing/fake_bridge';
+import {renderIntegrationSetup} from '../../testing/integration_setup_page';
 
-import {BridgeClientProvider} from './bridge_context';
-import {ADMIN_KEY, BRIDGE_URL, FakeBridge, LICENCE, makeView, problem} from '../../testing/fake_bridge';
 import {fieldKeyForProblem, formFromView, parseEmails, patchFrom, validateAgainst} from './integration_form';
-import IntegrationSetup from './integration_setup';
 
-function renderSetup(bridge: FakeBridge) {
-    const user = userEvent.setup();
-    render(
-        <Provider store={makeStore(makeEntities())}>
-            <BridgeClientProvider factory={bridge.factory}>
-                <SystemConsolePage probe={makePageProbe()}>
-                    {(page) => (
-                        <IntegrationSetup
-                            id={`PluginSettings.Plugins.${manifest.id.replace(/\./g, '+')}.integrationsetup`}
-                            config={{
-                                ServiceSettings: {SiteURL: 'https://chat.example.com'},
-                                PluginSettings: {Plugins: {[manifest.id]: {bridgeurl: BRIDGE_URL, licence: LICENCE, adminkey: ADMIN_KEY}}},
-                            }}
-                            {...page}
-                        />
-                    )}
-                </SystemConsolePage>
-            </BridgeClientProvider>
-        </Provider>,
-    );
-    return user;
-}
+const renderSetup = (bridge: FakeBridge) => renderIntegrationSetup(bridge).user;
 
 async function loaded() {
     await screen.findByRole('heading', {name: '1. Authentication'});

@@ -1,36 +1,14 @@
 // The retention setting and the erasures list inside the System Console custom setting, against
 // the real bridge client over the in-memory bridge (src/testing/fake_bridge.ts).
-import {render, screen, within} from '@testing-library/react';
-import userEvent from '@testing-library/user-event';
-import React from 'react';
-import {Provider} from 'react-redux';
+import {screen, within} from '@testing-library/react';
 
-import manifest from '../../manifest';
-import {ADMIN_KEY, BRIDGE_URL, FakeBridge, LICENCE, makeView, problem} from '../../testing/fake_bridge';
-import {makeEntities, makeStore} from '../../testing/store';
-import {makePageProbe, SystemConsolePage} from '../../testing/system_console_page';
-
-import {BridgeClientProvider} from './bridge_context';
-import IntegrationSetup from './integration_setup';
+import {FakeBridge, makeView, problem} from '../../testing/fake_bridge';
+import {renderIntegrationSetup} from '../../testing/integration_setup_page';
 
 jest.setTimeout(20_000);
 
 async function renderSetup(bridge: FakeBridge, locale = 'en') {
-    const user = userEvent.setup();
-    render(
-        <Provider store={makeStore(makeEntities([], [], {locale}))}>
-            <BridgeClientProvider factory={bridge.factory}>
-                <SystemConsolePage probe={makePageProbe()}>
-                    {(page) => (
-                        <IntegrationSetup
-                            config={{ServiceSettings: {SiteURL: 'https://chat.example.com'}, PluginSettings: {Plugins: {[manifest.id]: {bridgeurl: BRIDGE_URL, licence: LICENCE, adminkey: ADMIN_KEY}}}}}
-                            {...page}
-                        />
-                    )}
-                </SystemConsolePage>
-            </BridgeClientProvider>
-        </Provider>,
-    );
+    const {user} = renderIntegrationSetup(bridge, {locale});
     await screen.findByRole('heading', {name: locale === 'nl' ? 'Gewiste gesprekken' : 'Erasures'});
     return user;
 }

@@ -1,47 +1,18 @@
 // The System Console custom setting against the real bridge client over an in-memory bridge
 // (src/testing/fake_bridge.ts): what the admin sees and exactly what goes to the bridge.
 import {act, render, screen, waitFor, within} from '@testing-library/react';
-import userEvent from '@testing-library/user-event';
 import React from 'react';
 import {Provider} from 'react-redux';
 
-import manifest from '../../manifest';
+import {ADMIN_KEY, BRIDGE_URL, FakeBridge, LICENCE, makeChannel, makeDelivery, makeView, problem} from '../../testing/fake_bridge';
+import {renderIntegrationSetup, setupConfig} from '../../testing/integration_setup_page';
 import {makeEntities, makeStore} from '../../testing/store';
-import {makePageProbe, SystemConsolePage} from '../../testing/system_console_page';
 
 import {BridgeClientProvider} from './bridge_context';
-import {ADMIN_KEY, BRIDGE_URL, FakeBridge, LICENCE, makeChannel, makeDelivery, makeView, problem} from '../../testing/fake_bridge';
 import IntegrationSetup, {type CustomSettingProps} from './integration_setup';
 
-function config(settings: Record<string, string> = {bridgeurl: BRIDGE_URL, licence: LICENCE, adminkey: ADMIN_KEY}) {
-    return {
-        ServiceSettings: {SiteURL: 'https://chat.example.com'},
-        PluginSettings: {Plugins: {[manifest.id]: settings}},
-    };
-}
-
-function renderSetup(bridge: FakeBridge, props: Partial<CustomSettingProps> = {}) {
-    const store = makeStore(makeEntities());
-    const user = userEvent.setup();
-    const probe = makePageProbe();
-    const result = render(
-        <Provider store={store}>
-            <BridgeClientProvider factory={bridge.factory}>
-                <SystemConsolePage probe={probe}>
-                    {(page) => (
-                        <IntegrationSetup
-                            id={`PluginSettings.Plugins.${manifest.id.replace(/\./g, '+')}.integrationsetup`}
-                            config={config()}
-                            {...page}
-                            {...props}
-                        />
-                    )}
-                </SystemConsolePage>
-            </BridgeClientProvider>
-        </Provider>,
-    );
-    return {...result, user, probe};
-}
+const config = setupConfig;
+const renderSetup = (bridge: FakeBridge, props: Partial<CustomSettingProps> = {}) => renderIntegrationSetup(bridge, {props});
 
 async function loaded() {
     await screen.findByRole('heading', {name: '1. Authentication'});

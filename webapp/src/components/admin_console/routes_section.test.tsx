@@ -1,46 +1,18 @@
 // Routing in the set-up (DESIGN §13): the ordered routes editor — add, fill, choose a channel, move,
 // remove — what goes to the bridge on the page's Save, the browser's checks, the bridge's 400 shown
 // at the field it names, and the Test report per route.
-import {render, screen, waitFor, within} from '@testing-library/react';
-import userEvent from '@testing-library/user-event';
-import React from 'react';
-import {Provider} from 'react-redux';
+import {screen, waitFor, within} from '@testing-library/react';
 
-import manifest from '../../manifest';
-import {makeEntities, makeStore} from '../../testing/store';
-import {makePageProbe, SystemConsolePage} from '../../testing/system_console_page';
-import {ADMIN_KEY, BRIDGE_URL, FakeBridge, LICENCE, makeChannel, makeView, problem} from '../../testing/fake_bridge';
+import {FakeBridge, makeChannel, makeView, problem} from '../../testing/fake_bridge';
+import {renderIntegrationSetup} from '../../testing/integration_setup_page';
 
-import {BridgeClientProvider} from './bridge_context';
-import IntegrationSetup from './integration_setup';
 import {fieldKeyForProblem, formFromView, patchFrom} from './integration_form';
 import {moveRoute, routeFieldKey, routesPatch, validateRoutes} from './routes_form';
 
 // Long user-event sequences over the whole set-up on a busy machine (as in integration_setup.test.tsx).
 jest.setTimeout(30_000);
 
-function renderSetup(bridge: FakeBridge) {
-    const user = userEvent.setup();
-    render(
-        <Provider store={makeStore(makeEntities())}>
-            <BridgeClientProvider factory={bridge.factory}>
-                <SystemConsolePage probe={makePageProbe()}>
-                    {(page) => (
-                        <IntegrationSetup
-                            id={`PluginSettings.Plugins.${manifest.id.replace(/\./g, '+')}.integrationsetup`}
-                            config={{
-                                ServiceSettings: {SiteURL: 'https://chat.example.com'},
-                                PluginSettings: {Plugins: {[manifest.id]: {bridgeurl: BRIDGE_URL, licence: LICENCE, adminkey: ADMIN_KEY}}},
-                            }}
-                            {...page}
-                        />
-                    )}
-                </SystemConsolePage>
-            </BridgeClientProvider>
-        </Provider>,
-    );
-    return user;
-}
+const renderSetup = (bridge: FakeBridge) => renderIntegrationSetup(bridge).user;
 
 async function loaded() {
     await screen.findByRole('heading', {name: 'Routing'});
