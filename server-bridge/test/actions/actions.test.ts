@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import {after, before, describe, test} from 'node:test';
+import {after, describe, test} from 'node:test';
 
 import {refusal} from '../../../test/standins/ireserve/index.js';
-import {createConversation, outboxRows, setupIntegration, startWorld, unique, type World} from '../inbound/support.js';
+import {createConversation, outboxRows, setupIntegration, worldPerSuite, unique} from '../inbound/support.js';
 import {ENGINES, stopPostgresServer, waitFor} from '../support/bridge_harness.js';
 
 import {
@@ -13,13 +13,7 @@ after(stopPostgresServer);
 
 for (const engine of ENGINES) {
     describe(`conversation actions from the card, on ${engine}`, {timeout: 240_000}, () => {
-        let world: World;
-        before(async () => {
-            world = await startWorld(engine);
-        });
-        after(async () => {
-            await world?.close();
-        });
+        const world = worldPerSuite(engine);
 
         test('the root post carries a per-licence number and signed buttons that follow the state', async () => {
             const setup = await setupIntegration(world);

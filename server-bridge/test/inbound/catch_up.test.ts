@@ -4,14 +4,14 @@ import assert from 'node:assert/strict';
 import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
-import {after, before, describe, test} from 'node:test';
+import {after, describe, test} from 'node:test';
 
 import {catchUpMarkKey} from '../../src/storage/inbound_state_repository.js';
 import {ENGINES, startBridge, stopPostgresServer, waitFor, type RunningBridge} from '../support/bridge_harness.js';
 
 import {
     BRIDGE_ENV, createConversation, deliveredReplies, outboxRows, post, reactionsOf, setupIntegration,
-    startWorld, webhookAnswered, WEBHOOK_PATH, type Setup, type World,
+    worldPerSuite, webhookAnswered, WEBHOOK_PATH, type Setup,
 } from './support.js';
 
 after(stopPostgresServer);
@@ -28,13 +28,7 @@ async function caughtUp(bridge: RunningBridge, licence: string): Promise<number>
 
 for (const engine of ENGINES) {
     describe(`outgoing-webhook mode catches up over REST, on ${engine}`, {timeout: 5 * 60_000}, () => {
-        let world: World;
-        before(async () => {
-            world = await startWorld(engine);
-        });
-        after(async () => {
-            await world?.close();
-        });
+        const world = worldPerSuite(engine);
 
         test('bridge stopped while agents reply in two conversations: started again, each reply is relayed once, in order, with the same rules', async () => {
             const dir = mkdtempSync(path.join(tmpdir(), 'bridge-catch-up-'));

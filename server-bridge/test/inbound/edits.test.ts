@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import {after, before, describe, test} from 'node:test';
+import {after, describe, test} from 'node:test';
 
 import {ENGINES, stopPostgresServer, waitFor} from '../support/bridge_harness.js';
 
-import {createConversation, outboxRows, post, setupIntegration, startWorld, type Setup, type World} from './support.js';
+import {createConversation, outboxRows, post, setupIntegration, worldPerSuite, type Setup} from './support.js';
 
 after(stopPostgresServer);
 
@@ -18,13 +18,7 @@ const visitor = {ireserve_reply: {mode: 'visitor'}};
 
 for (const engine of ENGINES) {
     describe(`agents' edits and deletions relayed to i-Reserve on ${engine}`, {timeout: 5 * 60_000}, () => {
-        let world: World;
-        before(async () => {
-            world = await startWorld(engine);
-        });
-        after(async () => {
-            await world?.close();
-        });
+        const world = worldPerSuite(engine);
         const context = () => world.bridge.bridge.context;
 
         test('an edit and a deletion of a relayed reply → reply_edited and reply_deleted, once each, after the reply', async () => {

@@ -1,25 +1,19 @@
 import assert from 'node:assert/strict';
-import {after, before, describe, test} from 'node:test';
+import {after, describe, test} from 'node:test';
 
 import {generateSigningSecret, verify} from '../../src/crypto/standard_webhooks.js';
 import {ENGINES, stopPostgresServer, waitFor} from '../support/bridge_harness.js';
 
 import {
     createConversation, deliveredReplies, MAX_ATTACHMENT_BYTES, outboxRows, post, reactionsOf, setupIntegration,
-    startWorld, upload, webhookAnswered, WEBHOOK_PATH, type World,
+    worldPerSuite, upload, webhookAnswered, WEBHOOK_PATH,
 } from './support.js';
 
 after(stopPostgresServer);
 
 for (const engine of ENGINES) {
     describe(`inbound relay through the outgoing webhook, on ${engine}`, {timeout: 5 * 60_000}, () => {
-        let world: World;
-        before(async () => {
-            world = await startWorld(engine);
-        });
-        after(async () => {
-            await world?.close();
-        });
+        const world = worldPerSuite(engine);
 
         test('form-encoded webhook: a plain thread reply reaches i-Reserve, signed with the integration\'s secret, and gets ✅', async () => {
             const setup = await setupIntegration(world, {webhook: 'form'});

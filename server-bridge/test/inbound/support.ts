@@ -2,6 +2,7 @@
 // bridge (startBridge) on one engine; each test gets its own licence, channel and conversation so
 // tests share the servers without seeing each other's posts.
 import {randomUUID} from 'node:crypto';
+import {after, before} from 'node:test';
 
 import {generateSigningSecret} from '../../src/crypto/standard_webhooks.js';
 import {hashAdminKey} from '../../src/crypto/secret_box.js';
@@ -42,6 +43,26 @@ export async function startWorld(engine: Engine, options: {databaseUrl?: string}
             await ireserve.close();
         },
     };
+}
+
+/**
+ * For one describe block: a world on `engine`, started before its tests and closed after them. The
+ * answer is filled in place by the `before` hook, so tests and later hooks use it as the world;
+ * its fields are unset until then (do not read them while the describe block is being declared).
+ */
+export function worldPerSuite(engine: Engine): World {
+    const world = {} as World;
+    let started = false;
+    before(async () => {
+        Object.assign(world, await startWorld(engine));
+        started = true;
+    });
+    after(async () => {
+        if (started) {
+            await world.close();
+        }
+    });
+    return world;
 }
 
 export interface Setup {

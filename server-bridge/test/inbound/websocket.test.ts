@@ -4,13 +4,13 @@ import {createServer, type Server} from 'node:http';
 import type {AddressInfo} from 'node:net';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
-import {after, before, describe, test} from 'node:test';
+import {after, describe, test} from 'node:test';
 
 import {ENGINES, startBridge, stopPostgresServer, waitFor, type RunningBridge} from '../support/bridge_harness.js';
 
 import {
-    BRIDGE_ENV, createConversation, deliveredReplies, outboxRows, post, reactionsOf, setupIntegration, startWorld, unique,
-    webhookAnswered, WEBHOOK_PATH, type World,
+    BRIDGE_ENV, createConversation, deliveredReplies, outboxRows, post, reactionsOf, setupIntegration, worldPerSuite, unique,
+    webhookAnswered, WEBHOOK_PATH,
 } from './support.js';
 
 after(stopPostgresServer);
@@ -44,13 +44,7 @@ async function commentingReceiver(): Promise<{url: string; release(): void; clos
 
 for (const engine of ENGINES) {
     describe(`inbound relay through the websocket, on ${engine}`, {timeout: 5 * 60_000}, () => {
-        let world: World;
-        before(async () => {
-            world = await startWorld(engine);
-        });
-        after(async () => {
-            await world?.close();
-        });
+        const world = worldPerSuite(engine);
 
         const context = () => world.bridge.bridge.context;
 

@@ -2,11 +2,11 @@
 // warning naming the channel, the integration's status), and every id taken from a call is
 // validated before it reaches a Mattermost URL path.
 import assert from 'node:assert/strict';
-import {after, before, describe, test} from 'node:test';
+import {after, describe, test} from 'node:test';
 
 import {UNKNOWN_TOKEN_STATUS} from '../../src/inbound/outgoing_webhook.js';
 import {ADMIN_TOKEN, ENGINES, stopPostgresServer, waitFor} from '../support/bridge_harness.js';
-import {createConversation, deliveredReplies, outboxRows, post, reactionsOf, setupIntegration, startWorld, WEBHOOK_PATH, type World} from '../inbound/support.js';
+import {createConversation, deliveredReplies, outboxRows, post, reactionsOf, setupIntegration, worldPerSuite, WEBHOOK_PATH} from '../inbound/support.js';
 
 import {counter} from './support.js';
 
@@ -14,11 +14,7 @@ after(stopPostgresServer);
 
 for (const engine of ENGINES) {
     describe(`refused and malformed outgoing-webhook calls, on ${engine}`, {timeout: 90_000}, () => {
-        let world: World;
-        before(async () => {
-            world = await startWorld(engine);
-        });
-        after(() => world?.close());
+        const world = worldPerSuite(engine);
 
         test('a wrong token: counted, logged as a warning naming the channel (never the token), shown in the status', async () => {
             const setup = await setupIntegration(world, {webhook: false});
