@@ -7,15 +7,16 @@
 // The Mattermost behaviours this relies on are pinned in mattermost_facts_actions.test.ts.
 //
 //   cd test && node --import tsx --test e2e/actions_flow.test.ts
-import {describe, it, before, after} from 'node:test';
+import {describe, it, before} from 'node:test';
 import assert from 'node:assert/strict';
 import {randomBytes} from 'node:crypto';
 import WebSocket from 'ws';
 import type {Post} from '@mattermost/types/posts';
-import {bootRealMattermost, clientFor, freePort, type RealMattermost} from './harness/index.js';
-import {BridgeClient, logTail, startBridge, stopPostgresServer, type RunningBridge} from './support/bridge.js';
-import {expectClientError, suiteTimer, waitFor} from './support/util.js';
-import {IReserveStandIn, refusal, type Endpoint} from '../standins/ireserve/index.js';
+import {clientFor, freePort} from './harness/index.js';
+import {BridgeClient, startBridge, type RunningBridge} from './support/bridge.js';
+import {conversationRoot, createIntegration, realMattermostSuite, settleOn} from './support/suite.js';
+import {expectClientError, waitFor, type Poll} from './support/util.js';
+import {refusal, type Endpoint} from '../standins/ireserve/index.js';
 
 type Props = Record<string, unknown>;
 const ireserveOf = (post: Post | undefined): Props => (post?.props?.ireserve ?? {}) as Props;
@@ -28,62 +29,38 @@ interface ActionBody {
 }
 
 describe('conversation actions ⇄ real Mattermost', {timeout: 30 * 60_000}, () => {
-    let mm: RealMattermost;
-    let ireserve: IReserveStandIn;
     let bridge: RunningBridge;
     let api: BridgeClient;
     let endpoint: Endpoint;
     let root: Post;
     const licence = `L-ACT-${randomBytes(2).toString('hex')}`;
     const conversationId = `conv-${randomBytes(3).toString('hex')}`;
-    const timer = suiteTimer('actions_flow.test.ts');
+    const suite = realMattermostSuite('actions_flow.test.ts', {ireserve: true, closeFirst: async () => bridge?.close()});
 
-    const settle = async <T>(what: string, fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 30_000): Promise<T> => {
-        try {
-            return await waitFor(what, fn, timeoutMs);
-        } catch (err) {
-            throw new Error(`${(err as Error).message}\n  bridge: ${await api.diagnose()}\n  bridge log:\n${logTail(bridge)}`);
-        }
-    };
-    const rootNow = () => mm.agents.agent1.client.getPost(root.id);
-    const notes = async (): Promise<Post[]> => Object.values((await mm.admin.client.getPostThread(root.id, true)).posts)
-        .filter((post) => post.root_id === root.id && post.user_id === mm.bot.id && ireserveOf(post).kind === 'action_note')
+    const settle = <T>(what: string, fn: Poll<T>, timeoutMs = 30_000): Promise<T> => settleOn({api, bridge}, what, fn, timeoutMs);
+    const rootNow = () => suite.mm.agents.agent1.client.getPost(root.id);
+    const notes = async (): Promise<Post[]> => Object.values((await suite.mm.admin.client.getPostThread(root.id, true)).posts)
+        .filter((post) => post.root_id === root.id && post.user_id === suite.mm.bot.id && ireserveOf(post).kind === 'action_note')
         .sort((a, b) => a.create_at - b.create_at);
     const actions = (): ActionBody[] => endpoint.delivered().map((call) => call.json as ActionBody).filter((body) => body.type === 'conversation.action');
 
     before(async () => {
-        mm = await bootRealMattermost();
-        timer.booted(mm);
-        ireserve = await IReserveStandIn.start();
         // The bridge must be reachable at its public URL from the Mattermost server: its own loopback address.
         const port = await freePort();
         bridge = await startBridge({engine: 'sqlite', env: {BRIDGE_PORT: String(port), BRIDGE_PUBLIC_URL: `http://127.0.0.1:${port}`}});
         api = new BridgeClient(bridge.url, licence);
-        endpoint = ireserve.endpoint(licence, {secret: 'whsec_cGxhY2Vob2xkZXI='});
-        const created = await api.put({
-            mattermost: {server_url: mm.url, bot_token: mm.bot.token},
-            channel_id: mm.channels.public.id,
+        endpoint = suite.endpoint(licence);
+        const created = await createIntegration(api, {
+            mattermost: {server_url: suite.mm.url, bot_token: suite.mm.bot.token},
+            channel_id: suite.mm.channels.public.id,
             ireserve: {callback_url: endpoint.url},
             active: true,
-        });
-        assert.equal(created.status, 201, created.text);
-        const secrets = created.body as unknown as {signing_secret: string; actions_url: string};
-        api.signingSecret = secrets.signing_secret;
-        endpoint.secret = secrets.signing_secret;
-        assert.equal(secrets.actions_url, `http://127.0.0.1:${port}/api/v1/mattermost/actions`);
+        }, endpoint);
+        assert.equal(created.actions_url, `http://127.0.0.1:${port}/api/v1/mattermost/actions`);
         const sent = await api.sendEvent('conversation.started', {conversation_id: conversationId, visitor: {name: 'Lotte Jansen'}, page_url: 'https://park.example/'});
         assert.equal(sent.status, 202, sent.text);
-        root = await settle('the root post', async () => Object.values((await mm.admin.client.getPosts(mm.channels.public.id, 0, 50)).posts)
-            .find((post) => post.root_id === '' && ireserveOf(post).conversation_id === conversationId));
+        root = await settle('the root post', () => conversationRoot(suite.mm.admin.client, suite.mm.channels.public.id, conversationId));
     }, {timeout: 45 * 60_000});
-
-    after(async () => {
-        await bridge?.close();
-        await ireserve?.close();
-        await stopPostgresServer();
-        await mm?.stop();
-        timer.report();
-    });
 
     it('the card carries its number and the buttons for an open conversation (integration stripped for clients)', async () => {
         const seen = await rootNow();
@@ -93,13 +70,13 @@ describe('conversation actions ⇄ real Mattermost', {timeout: 30 * 60_000}, () 
     });
 
     it('claim: the server calls the bridge, i-Reserve gets the signed callback, the agent sees the ephemeral answer, the card and one note follow', async () => {
-        const ws = new WebSocket(`${mm.url.replace(/^http/, 'ws')}/api/v4/websocket`, {headers: {Authorization: `Bearer ${mm.agents.agent1.token}`}});
+        const ws = new WebSocket(`${suite.mm.url.replace(/^http/, 'ws')}/api/v4/websocket`, {headers: {Authorization: `Bearer ${suite.mm.agents.agent1.token}`}});
         const events: Array<{event?: string; data?: Props}> = [];
         ws.on('message', (raw) => events.push(JSON.parse(raw.toString()) as {event?: string; data?: Props}));
         ws.on('error', () => undefined);
         try {
             await waitFor('hello', () => events.find((event) => event.event === 'hello'));
-            await mm.agents.agent1.client.doPostAction(root.id, 'claim');
+            await suite.mm.agents.agent1.client.doPostAction(root.id, 'claim');
             const ephemeral = await settle('the ephemeral answer', () => events.find((event) => event.event === 'ephemeral_message'));
             assert.match((JSON.parse(String(ephemeral.data?.post)) as Post).message, /Asked i-Reserve to claim this conversation/);
         } finally {
@@ -109,32 +86,32 @@ describe('conversation actions ⇄ real Mattermost', {timeout: 30 * 60_000}, () 
         assert.equal(body!.licence, licence);
         assert.equal(body!.data.conversation_id, conversationId);
         assert.equal(body!.data.action, 'claim');
-        assert.equal(body!.data.actor.username, mm.agents.agent1.username);
-        assert.equal(body!.data.actor.mattermost_user_id, mm.agents.agent1.id);
-        assert.equal(body!.data.assignee?.username, mm.agents.agent1.username);
+        assert.equal(body!.data.actor.username, suite.mm.agents.agent1.username);
+        assert.equal(body!.data.actor.mattermost_user_id, suite.mm.agents.agent1.id);
+        assert.equal(body!.data.assignee?.username, suite.mm.agents.agent1.username);
         assert.equal(endpoint.delivered()[0]!.verified, true);
         const [note] = await settle('the note', async () => ((await notes()).length === 1 ? notes() : undefined));
         assert.equal(note!.message, 'Alice E2E took this conversation.');
         const card = await settle('the card to show the assignee', async () => {
             const post = await rootNow();
-            return (ireserveOf(post).assignee as {username?: string} | undefined)?.username === mm.agents.agent1.username ? post : undefined;
+            return (ireserveOf(post).assignee as {username?: string} | undefined)?.username === suite.mm.agents.agent1.username ? post : undefined;
         });
         assert.deepEqual(actionIds(card), ['claim', 'assign', 'unassign', 'close']);
     });
 
     it('assign (a users select) to a channel member; to someone outside the channel the bridge refuses and nothing is sent', async () => {
-        await mm.agents.agent1.client.doPostAction(root.id, 'assign', mm.agents.agent2.id);
+        await suite.mm.agents.agent1.client.doPostAction(root.id, 'assign', suite.mm.agents.agent2.id);
         await settle('the assign note', async () => (await notes()).length === 2);
         assert.equal((await notes())[1]!.message, 'Alice E2E assigned this conversation to Bob E2E.');
-        assert.equal(actions()[1]!.data.assignee?.username, mm.agents.agent2.username);
+        assert.equal(actions()[1]!.data.assignee?.username, suite.mm.agents.agent2.username);
 
-        const outsider = await mm.admin.client.createUser({username: `olaf-${mm.suffix}`, email: `olaf-${mm.suffix}@example.com`, password: 'Olaf-pass-1234!'} as never, '', '');
-        await mm.admin.client.addToTeam(mm.team.id, outsider.id);
+        const outsider = await suite.mm.admin.client.createUser({username: `olaf-${suite.mm.suffix}`, email: `olaf-${suite.mm.suffix}@example.com`, password: 'Olaf-pass-1234!'} as never, '', '');
+        await suite.mm.admin.client.addToTeam(suite.mm.team.id, outsider.id);
         const callsBefore = endpoint.calls().length;
-        await mm.agents.agent1.client.doPostAction(root.id, 'assign', outsider.id);
+        await suite.mm.agents.agent1.client.doPostAction(root.id, 'assign', outsider.id);
         // Its own click on the card is refused by Mattermost before the bridge (it cannot read the channel).
-        const login = clientFor(mm.url);
-        await login.login(`olaf-${mm.suffix}`, 'Olaf-pass-1234!');
+        const login = clientFor(suite.mm.url);
+        await login.login(`olaf-${suite.mm.suffix}`, 'Olaf-pass-1234!');
         await expectClientError(login.doPostAction(root.id, 'claim'), 403, 'api.context.permissions.app_error');
         const metrics = await (await fetch(`${bridge.url}/metrics`)).text();
         assert.match(metrics, /ireserve_bridge_action_refusals_total\{via="button",reason="assignee_not_member"\} 1/);
@@ -142,17 +119,17 @@ describe('conversation actions ⇄ real Mattermost', {timeout: 30 * 60_000}, () 
     });
 
     it('unassign, close and reopen; the card follows each, one note each', async () => {
-        await mm.agents.agent2.client.doPostAction(root.id, 'unassign');
+        await suite.mm.agents.agent2.client.doPostAction(root.id, 'unassign');
         await settle('the unassign note', async () => (await notes()).length === 3);
         await settle('the card without assignee', async () => ireserveOf(await rootNow()).assignee === undefined);
-        await mm.agents.agent1.client.doPostAction(root.id, 'close');
+        await suite.mm.agents.agent1.client.doPostAction(root.id, 'close');
         await settle('the close note', async () => (await notes()).length === 4);
         const closed = await settle('the card closed', async () => {
             const post = await rootNow();
             return ireserveOf(post).status === 'closed' ? post : undefined;
         });
         assert.deepEqual(actionIds(closed), ['reopen']);
-        await mm.agents.agent1.client.doPostAction(root.id, 'reopen');
+        await suite.mm.agents.agent1.client.doPostAction(root.id, 'reopen');
         await settle('the reopen note', async () => (await notes()).length === 5);
         await settle('the card open again', async () => ireserveOf(await rootNow()).status === 'open');
         assert.deepEqual((await notes()).map((note) => note.message), [
@@ -167,7 +144,7 @@ describe('conversation actions ⇄ real Mattermost', {timeout: 30 * 60_000}, () 
 
     it('i-Reserve refuses: the thread says why, the card stays open', async () => {
         endpoint.decide((body) => ((body as {data?: {action?: string}}).data?.action === 'close' ? refusal('Only team leads may close conversations.') : undefined));
-        await mm.agents.agent1.client.doPostAction(root.id, 'close');
+        await suite.mm.agents.agent1.client.doPostAction(root.id, 'close');
         await settle('the refusal note', async () => (await notes()).length === 6);
         const note = (await notes())[5]!;
         assert.equal(note.message, ':no_entry: i-Reserve refused Alice E2E\'s request to close this conversation. Only team leads may close conversations.');
@@ -177,8 +154,8 @@ describe('conversation actions ⇄ real Mattermost', {timeout: 30 * 60_000}, () 
     });
 
     it('/ireserve typed in the conversation\'s thread acts on it (root_id); elsewhere by number; bad input answered in words', async () => {
-        const command = await mm.admin.client.addCommand({
-            team_id: mm.team.id, trigger: 'ireserve', method: 'P', url: `${bridge.url}/api/v1/mattermost/command`,
+        const command = await suite.mm.admin.client.addCommand({
+            team_id: suite.mm.team.id, trigger: 'ireserve', method: 'P', url: `${bridge.url}/api/v1/mattermost/command`,
             display_name: 'i-Reserve', description: 'Act on i-Reserve web-chat conversations',
             auto_complete: true, auto_complete_desc: 'Act on i-Reserve web-chat conversations', auto_complete_hint: '[claim | assign @user | unassign | close | reopen | open | help] [#number]',
             username: '', icon_url: '',
@@ -186,8 +163,8 @@ describe('conversation actions ⇄ real Mattermost', {timeout: 30 * 60_000}, () 
         const saved = await api.patch({mattermost: {slash_command_token: command.token}});
         assert.equal(saved.status, 200, saved.text);
         const run = async (text: string, rootId?: string): Promise<string> => {
-            const answer = await mm.agents.agent1.client.executeCommand(`/ireserve ${text}`,
-                {channel_id: mm.channels.public.id, team_id: mm.team.id, ...(rootId ? {root_id: rootId} : {})} as never) as unknown as {text?: string};
+            const answer = await suite.mm.agents.agent1.client.executeCommand(`/ireserve ${text}`,
+                {channel_id: suite.mm.channels.public.id, team_id: suite.mm.team.id, ...(rootId ? {root_id: rootId} : {})} as never) as unknown as {text?: string};
             return answer.text ?? '';
         };
         const before = (await notes()).length;

@@ -12,10 +12,11 @@ import assert from 'node:assert/strict';
 import {randomBytes} from 'node:crypto';
 import type {Post} from '@mattermost/types/posts';
 import type {FileInfo, FileUploadResponse} from '@mattermost/types/files';
-import {bootRealMattermost, bootstrapMattermost, teardownBootstrap, type Bootstrap, type RealMattermost} from './harness/index.js';
-import {BRIDGE_ENGINES, BridgeClient, logTail, startBridge, stopPostgresServer, type RunningBridge} from './support/bridge.js';
-import {suiteTimer, waitFor} from './support/util.js';
-import {IReserveStandIn, type CallbackRecord, type Endpoint} from '../standins/ireserve/index.js';
+import type {Bootstrap} from './harness/index.js';
+import {BRIDGE_ENGINES, BridgeClient, startBridge, type RunningBridge} from './support/bridge.js';
+import {createIntegration, engineBootstrap, realMattermostSuite, releaseEngineBootstrap, settleOn} from './support/suite.js';
+import type {Poll} from './support/util.js';
+import type {CallbackRecord, Endpoint} from '../standins/ireserve/index.js';
 import {CONVERSATION_POST_TYPE, NOTIFICATION_POST_TYPE} from '../../server-bridge/src/contract/index.js';
 import type {ConversationReply} from '../../server-bridge/src/domain/inbound/reply.js';
 
@@ -72,26 +73,14 @@ async function hasReaction(b: Bootstrap, postId: string, emoji: string): Promise
 }
 
 describe('bridge ⇄ real Mattermost', {timeout: 30 * 60_000}, () => {
-    let mm: RealMattermost;
-    let ireserve: IReserveStandIn;
-    const timer = suiteTimer('bridge_flow.test.ts');
+    const suite = realMattermostSuite('bridge_flow.test.ts', {ireserve: true});
 
-    before(async () => {
-        mm = await bootRealMattermost();
-        timer.booted(mm);
+    before(() => {
         fileInfoFetcher = async (id) => {
-            const res = await fetch(`${mm.url}/api/v4/files/${id}/info`, {headers: {Authorization: `Bearer ${mm.admin.token}`}});
+            const res = await fetch(`${suite.mm.url}/api/v4/files/${id}/info`, {headers: {Authorization: `Bearer ${suite.mm.admin.token}`}});
             assert.equal(res.status, 200, `GET /files/${id}/info`);
             return await res.json() as FileInfo;
         };
-        ireserve = await IReserveStandIn.start();
-    }, {timeout: 45 * 60_000});
-
-    after(async () => {
-        await ireserve?.close();
-        await stopPostgresServer();
-        await mm?.stop();
-        timer.report();
     });
 
     for (const [index, engine] of BRIDGE_ENGINES.entries()) {
@@ -110,13 +99,7 @@ describe('bridge ⇄ real Mattermost', {timeout: 30 * 60_000}, () => {
             let t0 = 0;
 
             /** waitFor that says what the bridge thinks when it times out. */
-            const settle = async <T>(what: string, fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, client: BridgeClient = api, timeoutMs = 30_000): Promise<T> => {
-                try {
-                    return await waitFor(what, fn, timeoutMs);
-                } catch (err) {
-                    throw new Error(`${(err as Error).message}\n  bridge: ${await client.diagnose()}\n  bridge log:\n${logTail(bridge)}`);
-                }
-            };
+            const settle = <T>(what: string, fn: Poll<T>, client: BridgeClient = api, timeoutMs = 30_000): Promise<T> => settleOn({api: client, bridge}, what, fn, timeoutMs);
             /** Scenarios that build on the conversation's root fail at once when there is none. */
             const needRoot = (): void => assert.ok(rootId, 'no root post for the conversation: see the conversation.started scenario');
             /** All of this integration's deliveries are done (nothing queued or in flight). */
@@ -125,30 +108,28 @@ describe('bridge ⇄ real Mattermost', {timeout: 30 * 60_000}, () => {
             before(async () => {
                 t0 = Date.now();
                 // The first engine uses the boot's bootstrap; later ones get a fresh bot, team and channels.
-                b = index === 0 ? mm : await bootstrapMattermost(mm.url, {admin: {token: mm.admin.token}});
+                b = await engineBootstrap(suite.mm, index);
                 bridge = await startBridge({engine});
                 api = new BridgeClient(bridge.url, licence);
                 wsApi = new BridgeClient(bridge.url, `${licence}-ws`);
-                endpoint = ireserve.endpoint(licence, {secret: 'whsec_cGxhY2Vob2xkZXI='});
-                wsEndpoint = ireserve.endpoint(`${licence}-ws`, {secret: 'whsec_cGxhY2Vob2xkZXI='});
+                endpoint = suite.endpoint(licence);
+                wsEndpoint = suite.endpoint(`${licence}-ws`);
                 const hook = await b.createOutgoingWebhook(`${bridge.url}/api/v1/mattermost/outgoing-webhook`, {contentType: 'application/json'});
                 hookToken = hook.token;
                 // booking.changed goes through an incoming webhook of the notification channel instead of a channel id.
                 const incoming = await b.admin.client.createIncomingWebhook({channel_id: b.channels.notifications.id, display_name: 'i-Reserve bookings', description: 'e2e'} as never);
-                incomingHookUrl = `${mm.url}/hooks/${incoming.id}`;
+                incomingHookUrl = `${suite.mm.url}/hooks/${incoming.id}`;
             }, {timeout: 120_000});
 
             after(async () => {
                 await bridge?.close();
-                if (b && b !== mm && !mm.booted) {
-                    await teardownBootstrap(b);
-                }
+                await releaseEngineBootstrap(suite.mm, b);
                 console.error(`[e2e] bridge_flow on ${engine}: ${((Date.now() - t0) / 1000).toFixed(1)}s`);
             });
 
             it('creates the integration through the admin API (operator token): bot token, channels, callback URL, user directory', async () => {
                 const created = await api.put({
-                    mattermost: {server_url: mm.url, bot_token: b.bot.token, outgoing_webhook_token: hookToken},
+                    mattermost: {server_url: suite.mm.url, bot_token: b.bot.token, outgoing_webhook_token: hookToken},
                     channel_id: b.channels.public.id,
                     notification_channels: {'booking.confirmed': b.channels.notifications.id, 'booking.changed': incomingHookUrl, 'booking.cancelled': ''},
                     relay_mode: 'all_replies',
@@ -174,17 +155,14 @@ describe('bridge ⇄ real Mattermost', {timeout: 30 * 60_000}, () => {
                 assert.equal(users.status, 200, users.text);
 
                 // The second integration: the private channel, replies over the WebSocket.
-                const ws = await wsApi.put({
-                    mattermost: {server_url: mm.url, bot_token: b.bot.token},
+                await createIntegration(wsApi, {
+                    mattermost: {server_url: suite.mm.url, bot_token: b.bot.token},
                     channel_id: b.channels.private.id,
                     relay_mode: 'all_replies',
                     inbound_mode: 'websocket',
                     ireserve: {callback_url: wsEndpoint.url},
                     active: true,
-                });
-                assert.equal(ws.status, 201, ws.text);
-                wsApi.signingSecret = ws.body.signing_secret!;
-                wsEndpoint.secret = ws.body.signing_secret!;
+                }, wsEndpoint);
             });
 
             it('Test posts a sample message to the mirror channel and each mapped notification channel or incoming webhook', async () => {
@@ -331,10 +309,10 @@ describe('bridge ⇄ real Mattermost', {timeout: 30 * 60_000}, () => {
                 assert.equal(byName['dog.png']?.size, PNG_1x1.length);
                 assert.equal(byName['booking.txt']?.size, text.length);
                 for (const info of infos) {
-                    const res2 = await fetch(`${mm.url}/api/v4/files/${info.id}/info`, {headers: {Authorization: `Bearer ${b.agents.agent1.token}`}});
+                    const res2 = await fetch(`${suite.mm.url}/api/v4/files/${info.id}/info`, {headers: {Authorization: `Bearer ${b.agents.agent1.token}`}});
                     assert.equal(res2.status, 200, 'GET /files/{id}/info as an agent');
                 }
-                assert.ok((await download(mm.url, b.agents.agent1.token, byName['dog.png']!.id)).equals(PNG_1x1), 'the agent downloads the same bytes');
+                assert.ok((await download(suite.mm.url, b.agents.agent1.token, byName['dog.png']!.id)).equals(PNG_1x1), 'the agent downloads the same bytes');
 
                 const seven = Array.from({length: 7}, (_, i) => ({filename: `page-${i + 1}.txt`, content_type: 'text/plain', data: Buffer.from(`page ${i + 1}`).toString('base64')}));
                 const res7 = await api.sendEvent('conversation.message', {conversation_id: conv, message_id: 'm6', sender: {type: 'visitor', name: 'Lotte Jansen'}, text: 'All the pages.', attachments: seven});
@@ -414,7 +392,7 @@ describe('bridge ⇄ real Mattermost', {timeout: 30 * 60_000}, () => {
 
             it('a deleted incoming webhook → the notification is parked once, and its reason says the webhook does not exist', async () => {
                 const hook = await b.admin.client.createIncomingWebhook({channel_id: b.channels.notifications.id, display_name: 'to delete', description: 'e2e'} as never);
-                const patched = await api.patch({notification_channels: {'arrival.today': `${mm.url}/hooks/${hook.id}`}});
+                const patched = await api.patch({notification_channels: {'arrival.today': `${suite.mm.url}/hooks/${hook.id}`}});
                 assert.equal(patched.status, 200, patched.text);
                 await b.admin.client.removeIncomingWebhook(hook.id);
                 const res = await api.sendEvent('notification', {notification_type: 'arrival.today', text: 'Family Jansen arrives today'});
@@ -440,7 +418,7 @@ describe('bridge ⇄ real Mattermost', {timeout: 30 * 60_000}, () => {
                 needRoot();
                 const a1 = b.agents.agent1;
                 const a2 = b.agents.agent2;
-                const fileId = await uploadAs(mm.url, a1.token, b.channels.public.id, 'quote.txt', 'text/plain', Buffer.from('Quote: 700 EUR'));
+                const fileId = await uploadAs(suite.mm.url, a1.token, b.channels.public.id, 'quote.txt', 'text/plain', Buffer.from('Quote: 700 EUR'));
                 const r1 = await a1.client.createPost({channel_id: b.channels.public.id, root_id: rootId, message: 'Yes, it is free. Quote attached.', file_ids: [fileId]});
                 const note = await a1.client.createPost({channel_id: b.channels.public.id, root_id: rootId, message: 'Internal: check the dog policy', props: {ireserve_reply: {mode: 'note'}}} as Partial<Post> as Post);
                 const chatter = await a1.client.createPost({channel_id: b.channels.public.id, message: 'Lunch at 12?'});

@@ -10,32 +10,18 @@ import {describe, it, before, after} from 'node:test';
 import assert from 'node:assert/strict';
 import {randomBytes} from 'node:crypto';
 import type {Post} from '@mattermost/types/posts';
-import {bootRealMattermost, bootstrapMattermost, teardownBootstrap, type Bootstrap, type RealMattermost} from './harness/index.js';
-import {BRIDGE_ENGINES, BridgeClient, logTail, startBridge, stopPostgresServer, type RunningBridge} from './support/bridge.js';
-import {suiteTimer, waitFor} from './support/util.js';
-import {IReserveStandIn, type Endpoint} from '../standins/ireserve/index.js';
+import type {Bootstrap} from './harness/index.js';
+import {BRIDGE_ENGINES, BridgeClient, startBridge, type RunningBridge} from './support/bridge.js';
+import {conversationRoot, createIntegration, engineBootstrap, realMattermostSuite, releaseEngineBootstrap, settleOn} from './support/suite.js';
+import type {Poll} from './support/util.js';
+import type {Endpoint} from '../standins/ireserve/index.js';
 
 const ZWJ = '\u200D';
 type Callback = {type: string; licence: string; data: {conversation_id: string; reply_id: string; text?: string; edited_at?: string}};
 const ireserveOf = (post: Post): Record<string, unknown> => (post.props?.ireserve ?? {}) as Record<string, unknown>;
 
 describe('edits and deletions ⇄ real Mattermost', {timeout: 30 * 60_000}, () => {
-    let mm: RealMattermost;
-    let ireserve: IReserveStandIn;
-    const timer = suiteTimer('edits_flow.test.ts');
-
-    before(async () => {
-        mm = await bootRealMattermost();
-        timer.booted(mm);
-        ireserve = await IReserveStandIn.start();
-    }, {timeout: 45 * 60_000});
-
-    after(async () => {
-        await ireserve?.close();
-        await stopPostgresServer();
-        await mm?.stop();
-        timer.report();
-    });
+    const suite = realMattermostSuite('edits_flow.test.ts', {ireserve: true});
 
     for (const [index, engine] of BRIDGE_ENGINES.entries()) {
         describe(`bridge on ${engine}`, () => {
@@ -47,13 +33,7 @@ describe('edits and deletions ⇄ real Mattermost', {timeout: 30 * 60_000}, () =
             const conv = `conv-${randomBytes(3).toString('hex')}`;
             let rootId = '';
 
-            const settle = async <T>(what: string, fn: () => Promise<T | undefined | null | false> | T | undefined | null | false): Promise<T> => {
-                try {
-                    return await waitFor(what, fn, 30_000);
-                } catch (err) {
-                    throw new Error(`${(err as Error).message}\n  bridge: ${await api.diagnose()}\n  bridge log:\n${logTail(bridge)}`);
-                }
-            };
+            const settle = <T>(what: string, fn: Poll<T>): Promise<T> => settleOn({api, bridge}, what, fn);
             const drained = () => settle('the delivery queue to drain', async () => (await api.status()).queue_depth === 0);
             const replies = async (): Promise<Post[]> => {
                 const list = await b.admin.client.getPostThread(rootId, true);
@@ -62,34 +42,28 @@ describe('edits and deletions ⇄ real Mattermost', {timeout: 30 * 60_000}, () =
             const callbacks = (): Callback[] => endpoint.delivered().map((call) => call.json as Callback);
 
             before(async () => {
-                b = index === 0 ? mm : await bootstrapMattermost(mm.url, {admin: {token: mm.admin.token}});
+                b = await engineBootstrap(suite.mm, index);
                 bridge = await startBridge({engine});
                 api = new BridgeClient(bridge.url, licence);
-                endpoint = ireserve.endpoint(licence, {secret: 'whsec_cGxhY2Vob2xkZXI='});
-                const created = await api.put({
-                    mattermost: {server_url: mm.url, bot_token: b.bot.token},
+                endpoint = suite.endpoint(licence);
+                await createIntegration(api, {
+                    mattermost: {server_url: suite.mm.url, bot_token: b.bot.token},
                     channel_id: b.channels.private.id,
                     relay_mode: 'all_replies',
                     inbound_mode: 'websocket',
                     ireserve: {callback_url: endpoint.url},
                     active: true,
-                });
-                assert.equal(created.status, 201, created.text);
-                api.signingSecret = created.body.signing_secret!;
-                endpoint.secret = created.body.signing_secret!;
+                }, endpoint);
                 const started = await api.sendEvent('conversation.started', {conversation_id: conv, visitor: {name: 'Sanne de Vries'}, page_url: 'https://park.example.com/camping'});
                 assert.equal(started.status, 202, started.text);
                 await drained();
-                const list = await b.admin.client.getPosts(b.channels.private.id, 0, 50);
-                rootId = Object.values(list.posts).find((p) => !p.root_id && ireserveOf(p).conversation_id === conv)?.id ?? '';
+                rootId = (await conversationRoot(b.admin.client, b.channels.private.id, conv))?.id ?? '';
                 assert.ok(rootId, 'the conversation\'s root');
             }, {timeout: 120_000});
 
             after(async () => {
                 await bridge?.close();
-                if (b && b !== mm && !mm.booted) {
-                    await teardownBootstrap(b);
-                }
+                await releaseEngineBootstrap(suite.mm, b);
             });
 
             it('i-Reserve edits a message → the bot\'s post is edited in place (edit_at), mentions neutralised', async () => {
@@ -117,7 +91,7 @@ describe('edits and deletions ⇄ real Mattermost', {timeout: 30 * 60_000}, () =
                 const post = await settle('the message post with its file', async () => (await replies()).find((p) => ireserveOf(p).message_id === 'd1' && (p.file_ids ?? []).length === 1));
                 const fileId = post.file_ids![0]!;
                 const fileStatus = async (path = ''): Promise<number> => {
-                    const res = await fetch(`${mm.url}/api/v4/files/${fileId}${path}`, {headers: {Authorization: `Bearer ${b.agents.agent1.token}`}});
+                    const res = await fetch(`${suite.mm.url}/api/v4/files/${fileId}${path}`, {headers: {Authorization: `Bearer ${b.agents.agent1.token}`}});
                     await res.arrayBuffer();
                     return res.status;
                 };

@@ -10,26 +10,15 @@ import assert from 'node:assert/strict';
 import {randomBytes} from 'node:crypto';
 import type {Post} from '@mattermost/types/posts';
 import type {ErasuresAnswer} from '../../server-bridge/src/contract/index.js';
-import {bootRealMattermost, bootstrapMattermost, teardownBootstrap, type Bootstrap, type RealMattermost} from './harness/index.js';
-import {BRIDGE_ENGINES, BridgeClient, logTail, startBridge, stopPostgresServer, ADMIN_TOKEN, type RunningBridge} from './support/bridge.js';
-import {suiteTimer, waitFor} from './support/util.js';
+import type {Bootstrap} from './harness/index.js';
+import {BRIDGE_ENGINES, BridgeClient, startBridge, ADMIN_TOKEN, type RunningBridge} from './support/bridge.js';
+import {createIntegration, engineBootstrap, realMattermostSuite, releaseEngineBootstrap, settleOn} from './support/suite.js';
+import type {Poll} from './support/util.js';
 
 const ireserveOf = (post: Post): Record<string, unknown> => (post.props?.ireserve ?? {}) as Record<string, unknown>;
 
 describe('erasure ⇄ real Mattermost', {timeout: 30 * 60_000}, () => {
-    let mm: RealMattermost;
-    const timer = suiteTimer('erasure_flow.test.ts');
-
-    before(async () => {
-        mm = await bootRealMattermost();
-        timer.booted(mm);
-    }, {timeout: 45 * 60_000});
-
-    after(async () => {
-        await stopPostgresServer();
-        await mm?.stop();
-        timer.report();
-    });
+    const suite = realMattermostSuite('erasure_flow.test.ts');
 
     for (const [index, engine] of BRIDGE_ENGINES.entries()) {
         describe(`bridge on ${engine}`, () => {
@@ -40,41 +29,31 @@ describe('erasure ⇄ real Mattermost', {timeout: 30 * 60_000}, () => {
             const conv = `conv-${randomBytes(3).toString('hex')}`;
             const word = `zelda${randomBytes(4).toString('hex')}`;
 
-            const settle = async <T>(what: string, fn: () => Promise<T | undefined | null | false> | T | undefined | null | false): Promise<T> => {
-                try {
-                    return await waitFor(what, fn, 60_000);
-                } catch (err) {
-                    throw new Error(`${(err as Error).message}\n  bridge: ${await api.diagnose()}\n  bridge log:\n${logTail(bridge)}`);
-                }
-            };
+            const settle = <T>(what: string, fn: Poll<T>): Promise<T> => settleOn({api, bridge}, what, fn, 60_000);
             const drained = () => settle('the delivery queue to drain', async () => (await api.status()).queue_depth === 0);
             /** What an agent gets for a GET of `path`. */
             const agentGets = async (path: string): Promise<number> => {
-                const res = await fetch(`${mm.url}/api/v4${path}`, {headers: {Authorization: `Bearer ${b.agents.agent1.token}`}});
+                const res = await fetch(`${suite.mm.url}/api/v4${path}`, {headers: {Authorization: `Bearer ${b.agents.agent1.token}`}});
                 await res.arrayBuffer();
                 return res.status;
             };
 
             before(async () => {
-                b = index === 0 ? mm : await bootstrapMattermost(mm.url, {admin: {token: mm.admin.token}});
+                b = await engineBootstrap(suite.mm, index);
                 bridge = await startBridge({engine});
                 api = new BridgeClient(bridge.url, licence);
-                const created = await api.put({
-                    mattermost: {server_url: mm.url, bot_token: b.bot.token},
+                await createIntegration(api, {
+                    mattermost: {server_url: suite.mm.url, bot_token: b.bot.token},
                     channel_id: b.channels.public.id,
                     relay_mode: 'all_replies',
                     inbound_mode: 'websocket',
                     active: true,
                 });
-                assert.equal(created.status, 201, created.text);
-                api.signingSecret = created.body.signing_secret!;
             }, {timeout: 120_000});
 
             after(async () => {
                 await bridge?.close();
-                if (b && b !== mm && !mm.booted) {
-                    await teardownBootstrap(b);
-                }
+                await releaseEngineBootstrap(suite.mm, b);
             });
 
             it('after conversation.erased nothing of the guest\'s text is readable for an agent: posts, thread, channel, search, files', async () => {

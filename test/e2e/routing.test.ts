@@ -4,31 +4,31 @@
 // reaches the i-Reserve stand-in. The Test covers every route channel, inbound included.
 //
 //   cd test && node --import tsx --test e2e/routing.test.ts
-import {describe, it, before, after} from 'node:test';
+import {describe, it, before} from 'node:test';
 import assert from 'node:assert/strict';
 import {randomBytes} from 'node:crypto';
 import type {Post} from '@mattermost/types/posts';
 
-import {IReserveStandIn, type Endpoint} from '../standins/ireserve/index.js';
+import type {Endpoint} from '../standins/ireserve/index.js';
 
-import {bootRealMattermost, type RealMattermost} from './harness/index.js';
-import {BridgeClient, logTail, startBridge, type RunningBridge} from './support/bridge.js';
-import {suiteTimer, waitFor} from './support/util.js';
+import {BridgeClient, startBridge, type RunningBridge} from './support/bridge.js';
+import {conversationRoot, createIntegration, realMattermostSuite, settleOn} from './support/suite.js';
+import type {Poll} from './support/util.js';
 
 const WEBHOOK_PATH = '/api/v1/mattermost/outgoing-webhook';
 
 describe('routing against a real Mattermost', {timeout: 30 * 60_000}, () => {
-    let mm: RealMattermost;
     let bridge: RunningBridge;
-    let ireserve: IReserveStandIn;
     let endpoint: Endpoint;
     let api: BridgeClient;
     const licence = `L-ROUTES-${randomBytes(2).toString('hex')}`;
-    const timer = suiteTimer('routing.test.ts');
+    const suite = realMattermostSuite('routing.test.ts', {ireserve: true, closeFirst: async () => bridge?.close()});
+    const settle = <T>(what: string, fn: Poll<T>, timeoutMs = 30_000): Promise<T> => settleOn({api, bridge}, what, fn, timeoutMs);
     const channels: Record<'fallback' | 'dunes' | 'dutch', {id: string; token: string}> = {} as never;
 
     /** A public channel with the bot and the first agent in it, and an outgoing webhook (no trigger words) calling the bridge. */
     const channelWithHook = async (name: string): Promise<{id: string; token: string}> => {
+        const {mm} = suite;
         const channel = await mm.admin.client.createChannel({team_id: mm.team.id, name: `${name}-${mm.suffix}`, display_name: name, type: 'O'});
         await mm.admin.client.addToChannel(mm.bot.id, channel.id);
         await mm.admin.client.addToChannel(mm.agents.agent1.id, channel.id);
@@ -36,33 +36,21 @@ describe('routing against a real Mattermost', {timeout: 30 * 60_000}, () => {
         return {id: channel.id, token: hook.token};
     };
 
-    const rootIn = async (channelId: string, conversationId: string): Promise<Post> => waitFor(`the root of ${conversationId}`, async () => {
-        const list = await mm.admin.client.getPosts(channelId, 0, 100);
-        return Object.values(list.posts).find((post) => !post.root_id && (post.props?.ireserve as {conversation_id?: string} | undefined)?.conversation_id === conversationId);
-    });
+    const rootIn = (channelId: string, conversationId: string): Promise<Post> =>
+        settle(`the root of ${conversationId}`, () => conversationRoot(suite.mm.admin.client, channelId, conversationId));
 
     before(async () => {
-        mm = await bootRealMattermost();
-        timer.booted(mm);
-        ireserve = await IReserveStandIn.start();
         bridge = await startBridge({engine: 'sqlite'});
         api = new BridgeClient(bridge.url, licence);
-        endpoint = ireserve.endpoint(licence, {secret: 'whsec_cGxhY2Vob2xkZXI='});
+        endpoint = suite.endpoint(licence);
         channels.fallback = await channelWithHook('routing-default');
         channels.dunes = await channelWithHook('routing-dunes');
         channels.dutch = await channelWithHook('routing-dutch');
     }, {timeout: 45 * 60_000});
 
-    after(async () => {
-        await bridge?.close();
-        await ireserve?.close();
-        await mm?.stop();
-        timer.report();
-    });
-
     it('creates the integration with two routes, each channel\'s webhook token saved with its route', async () => {
-        const created = await api.put({
-            mattermost: {server_url: mm.url, bot_token: mm.bot.token, outgoing_webhook_token: channels.fallback.token},
+        const created = await createIntegration(api, {
+            mattermost: {server_url: suite.mm.url, bot_token: suite.mm.bot.token, outgoing_webhook_token: channels.fallback.token},
             channel_id: channels.fallback.id,
             routes: [
                 {inbox: 'Dunes Park', channel_id: channels.dunes.id, outgoing_webhook_token: channels.dunes.token},
@@ -72,12 +60,9 @@ describe('routing against a real Mattermost', {timeout: 30 * 60_000}, () => {
             inbound_mode: 'outgoing_webhook',
             ireserve: {callback_url: endpoint.url},
             active: true,
-        });
-        assert.equal(created.status, 201, created.text);
-        api.signingSecret = created.body.signing_secret!;
-        endpoint.secret = created.body.signing_secret!;
-        assert.deepEqual(created.body.routes.map((route) => [route.channel_id, route.outgoing_webhook_token_set]), [[channels.dunes.id, true], [channels.dutch.id, true]]);
-        assert.equal(created.text.includes(channels.dunes.token), false, 'a route\'s token is never shown');
+        }, endpoint);
+        assert.deepEqual(created.routes.map((route) => [route.channel_id, route.outgoing_webhook_token_set]), [[channels.dunes.id, true], [channels.dutch.id, true]]);
+        assert.equal(JSON.stringify(created).includes(channels.dunes.token), false, 'a route\'s token is never shown');
     });
 
     it('a conversation lands in each route\'s channel; replies from both channels reach i-Reserve', async () => {
@@ -86,22 +71,14 @@ describe('routing against a real Mattermost', {timeout: 30 * 60_000}, () => {
         const visitor = {name: 'Lotte Jansen'};
         assert.equal((await api.sendEvent('conversation.started', {conversation_id: dunes, visitor, page_url: 'https://park.example/en/', locale: 'en', inbox: 'Dunes Park'})).status, 202);
         assert.equal((await api.sendEvent('conversation.started', {conversation_id: dutch, visitor, page_url: 'https://park.example/nl/', locale: 'nl-NL'})).status, 202);
-        let rootDunes: Post;
-        let rootDutch: Post;
-        try {
-            rootDunes = await rootIn(channels.dunes.id, dunes);
-            rootDutch = await rootIn(channels.dutch.id, dutch);
-        } catch (error) {
-            throw new Error(`${(error as Error).message}\n  bridge: ${await api.diagnose()}\n${logTail(bridge)}`);
-        }
+        const rootDunes = await rootIn(channels.dunes.id, dunes);
+        const rootDutch = await rootIn(channels.dutch.id, dutch);
         assert.equal((rootDunes.props?.ireserve as {inbox?: string}).inbox, 'Dunes Park');
 
-        const agent = mm.agents.agent1.client;
+        const agent = suite.mm.agents.agent1.client;
         await agent.createPost({channel_id: channels.dunes.id, root_id: rootDunes.id, message: 'The dunes house is free in July.'} as Post);
         await agent.createPost({channel_id: channels.dutch.id, root_id: rootDutch.id, message: 'Het huisje is vrij in juli.'} as Post);
-        await waitFor('both replies at i-Reserve', () => endpoint.delivered().length >= 2 || undefined, 60_000).catch(async (error: Error) => {
-            throw new Error(`${error.message}\n  bridge: ${await api.diagnose()}\n${logTail(bridge)}`);
-        });
+        await settle('both replies at i-Reserve', () => endpoint.delivered().length >= 2, 60_000);
         const replies = endpoint.delivered().map((call) => (call.json as {data: {conversation_id: string; text: string}}).data);
         assert.deepEqual(replies.map((reply) => [reply.conversation_id, reply.text]).sort(), [
             [dunes, 'The dunes house is free in July.'],

@@ -6,46 +6,35 @@
 // thresholds pass without waiting for them.
 //
 //   cd test && node --import tsx --test e2e/waiting_flow.test.ts
-import {describe, it, before, after} from 'node:test';
+import {describe, it, before} from 'node:test';
 import assert from 'node:assert/strict';
 import {randomBytes} from 'node:crypto';
 import type {Post} from '@mattermost/types/posts';
-import {bootRealMattermost, type RealMattermost} from './harness/index.js';
-import {BRIDGE_ENGINES, BridgeClient, logTail, startBridge, stopPostgresServer, type RunningBridge} from './support/bridge.js';
-import {suiteTimer, waitFor} from './support/util.js';
-import {IReserveStandIn, type Endpoint} from '../standins/ireserve/index.js';
+import {BRIDGE_ENGINES, BridgeClient, startBridge, type RunningBridge} from './support/bridge.js';
+import {conversationRoot, createIntegration, realMattermostSuite, settleOn} from './support/suite.js';
+import type {Poll} from './support/util.js';
+import type {Endpoint} from '../standins/ireserve/index.js';
 import {TestClock} from '../../server-bridge/test/support/bridge_harness.js';
 
 type Props = Record<string, unknown>;
 const ireserveOf = (post: Post): Props => (post.props?.ireserve ?? {}) as Props;
 
 describe('waiting guests ⇄ real Mattermost', {timeout: 20 * 60_000}, () => {
-    let mm: RealMattermost;
-    let ireserve: IReserveStandIn;
     let bridge: RunningBridge;
     let api: BridgeClient;
     let endpoint: Endpoint;
     const clock = new TestClock();
     const engine = BRIDGE_ENGINES[0] ?? 'sqlite';
     const licence = `L-WAIT-${randomBytes(2).toString('hex')}`;
-    const timer = suiteTimer('waiting_flow.test.ts');
+    const suite = realMattermostSuite('waiting_flow.test.ts', {ireserve: true, closeFirst: async () => bridge?.close()});
 
-    const settle = async <T>(what: string, fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 30_000): Promise<T> => {
-        try {
-            return await waitFor(what, fn, timeoutMs);
-        } catch (err) {
-            throw new Error(`${(err as Error).message}\n  bridge: ${await api.diagnose()}\n  bridge log:\n${logTail(bridge)}`);
-        }
-    };
-    const rootOf = async (conversationId: string): Promise<Post | undefined> => {
-        const list = await mm.admin.client.getPosts(mm.channels.public.id, 0, 200);
-        return Object.values(list.posts).find((p) => !p.root_id && ireserveOf(p).conversation_id === conversationId);
-    };
+    const settle = <T>(what: string, fn: Poll<T>, timeoutMs = 30_000): Promise<T> => settleOn({api, bridge}, what, fn, timeoutMs);
+    const rootOf = (conversationId: string): Promise<Post | undefined> => conversationRoot(suite.mm.admin.client, suite.mm.channels.public.id, conversationId);
     const remindersIn = async (rootId: string): Promise<Post[]> => {
-        const list = await mm.admin.client.getPostThread(rootId, true);
-        return Object.values(list.posts).filter((p) => p.root_id === rootId && p.user_id === mm.bot.id && typeof ireserveOf(p).after_seconds === 'number');
+        const list = await suite.mm.admin.client.getPostThread(rootId, true);
+        return Object.values(list.posts).filter((p) => p.root_id === rootId && p.user_id === suite.mm.bot.id && typeof ireserveOf(p).after_seconds === 'number');
     };
-    const mentionsOf = async (agent: 'agent1' | 'agent2'): Promise<number> => (await mm.agents[agent].client.getMyChannelMember(mm.channels.public.id)).mention_count;
+    const mentionsOf = async (agent: 'agent1' | 'agent2'): Promise<number> => (await suite.mm.agents[agent].client.getMyChannelMember(suite.mm.channels.public.id)).mention_count;
     /** A conversation with a waiting guest; resolves with its root once it shows waiting_since. */
     const guestWaits = async (conversationId: string, assigneeEmail?: string): Promise<Post> => {
         assert.equal((await api.sendEvent('conversation.started', {conversation_id: conversationId, visitor: {name: 'Lotte Jansen'}, page_url: 'https://park.example.com/'})).status, 202);
@@ -60,38 +49,24 @@ describe('waiting guests ⇄ real Mattermost', {timeout: 20 * 60_000}, () => {
     };
 
     before(async () => {
-        mm = await bootRealMattermost();
-        timer.booted(mm);
-        ireserve = await IReserveStandIn.start();
         bridge = await startBridge({engine, clock});
         api = new BridgeClient(bridge.url, licence);
-        endpoint = ireserve.endpoint(licence, {secret: 'whsec_cGxhY2Vob2xkZXI='});
-        const hook = await mm.createOutgoingWebhook(`${bridge.url}/api/v1/mattermost/outgoing-webhook`, {contentType: 'application/json'});
-        const created = await api.put({
-            mattermost: {server_url: mm.url, bot_token: mm.bot.token, outgoing_webhook_token: hook.token},
-            channel_id: mm.channels.public.id,
+        endpoint = suite.endpoint(licence);
+        const hook = await suite.mm.createOutgoingWebhook(`${bridge.url}/api/v1/mattermost/outgoing-webhook`, {contentType: 'application/json'});
+        await createIntegration(api, {
+            mattermost: {server_url: suite.mm.url, bot_token: suite.mm.bot.token, outgoing_webhook_token: hook.token},
+            channel_id: suite.mm.channels.public.id,
             relay_mode: 'all_replies',
             inbound_mode: 'outgoing_webhook',
             ireserve: {callback_url: endpoint.url},
             active: true,
             reminders: {after_seconds: [10], notify: 'assignee'},
-        });
-        assert.equal(created.status, 201, created.text);
-        api.signingSecret = created.body.signing_secret!;
-        endpoint.secret = created.body.signing_secret!;
+        }, endpoint);
     }, {timeout: 45 * 60_000});
-
-    after(async () => {
-        await bridge?.close();
-        await ireserve?.close();
-        await stopPostgresServer();
-        await mm?.stop();
-        timer.report();
-    });
 
     it('a reminder in the thread mentions the assignee (found by e-mail) and Mattermost counts the mention for them; their reply ends the wait', async () => {
         const conversationId = `wait-${randomBytes(3).toString('hex')}`;
-        const root = await guestWaits(conversationId, mm.agents.agent1.email.toUpperCase());
+        const root = await guestWaits(conversationId, suite.mm.agents.agent1.email.toUpperCase());
         assert.match(root.message, /⏳ Waiting for an answer since/);
         assert.equal((await api.status()).waiting?.count, 1);
         const before = await mentionsOf('agent1');
@@ -102,11 +77,11 @@ describe('waiting guests ⇄ real Mattermost', {timeout: 20 * 60_000}, () => {
             return found.length > 0 ? found : undefined;
         });
         // (10 s moved on by the clock, plus the real seconds the scenario took.)
-        assert.match(reminder!.message, new RegExp(`^⏰ Lotte Jansen has waited 1\\d seconds — @${mm.agents.agent1.username}$`));
+        assert.match(reminder!.message, new RegExp(`^⏰ Lotte Jansen has waited 1\\d seconds — @${suite.mm.agents.agent1.username}$`));
         await settle('the mention counted for the assignee', async () => (await mentionsOf('agent1')) === before + 1);
 
         // The assignee answers in the thread: relayed to i-Reserve through the real outgoing webhook, the wait ends.
-        await mm.agents.agent1.client.createPost({channel_id: mm.channels.public.id, root_id: root.id, message: 'Hi Lotte, yes — how can I help?'} as Post);
+        await suite.mm.agents.agent1.client.createPost({channel_id: suite.mm.channels.public.id, root_id: root.id, message: 'Hi Lotte, yes — how can I help?'} as Post);
         await settle('the reply delivered to i-Reserve', () => endpoint.delivered().length >= 1);
         await settle('waiting_since gone from the root', async () => {
             const now = await rootOf(conversationId);
@@ -120,9 +95,9 @@ describe('waiting guests ⇄ real Mattermost', {timeout: 20 * 60_000}, () => {
     it('notify "channel": the reminder says @here, and Mattermost counts it for an online member', async () => {
         const patched = await api.patch({reminders: {after_seconds: [10], notify: 'channel'}});
         assert.equal(patched.status, 200, patched.text);
-        await mm.agents.agent2.client.updateStatus({user_id: mm.agents.agent2.id, status: 'online'} as never);
+        await suite.mm.agents.agent2.client.updateStatus({user_id: suite.mm.agents.agent2.id, status: 'online'} as never);
         const conversationId = `wait-${randomBytes(3).toString('hex')}`;
-        const root = await guestWaits(conversationId, mm.agents.agent1.email);
+        const root = await guestWaits(conversationId, suite.mm.agents.agent1.email);
         const before = await mentionsOf('agent2');
         clock.advance(10_000);
         const [reminder] = await settle('the reminder in the thread', async () => {

@@ -6,37 +6,21 @@
 //
 //   cd test && node --import tsx --test e2e/webhook_catch_up.test.ts
 //   E2E_BRIDGE_ENGINES=sqlite …   only the SQLite run
-import {describe, it, before, after} from 'node:test';
+import {describe, it} from 'node:test';
 import assert from 'node:assert/strict';
 import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {randomBytes} from 'node:crypto';
 import type {Post} from '@mattermost/types/posts';
-import {bootRealMattermost, type RealMattermost} from './harness/index.js';
-import {BRIDGE_ENGINES, BridgeClient, logTail, startBridge, stopPostgresServer, type RunningBridge} from './support/bridge.js';
-import {suiteTimer, waitFor} from './support/util.js';
-import {IReserveStandIn} from '../standins/ireserve/index.js';
+import {BRIDGE_ENGINES, BridgeClient, logTail, startBridge, type RunningBridge} from './support/bridge.js';
+import {conversationRoot, createIntegration, realMattermostSuite} from './support/suite.js';
+import {waitFor} from './support/util.js';
 
 const WEBHOOK_PATH = '/api/v1/mattermost/outgoing-webhook';
 
 describe('webhook catch-up against a real Mattermost', {timeout: 20 * 60_000}, () => {
-    let mm: RealMattermost;
-    let ireserve: IReserveStandIn;
-    const timer = suiteTimer('webhook_catch_up.test.ts');
-
-    before(async () => {
-        mm = await bootRealMattermost();
-        timer.booted(mm);
-        ireserve = await IReserveStandIn.start();
-    }, {timeout: 45 * 60_000});
-
-    after(async () => {
-        await ireserve?.close();
-        await stopPostgresServer();
-        await mm?.stop();
-        timer.report();
-    });
+    const suite = realMattermostSuite('webhook_catch_up.test.ts', {ireserve: true});
 
     for (const engine of BRIDGE_ENGINES) {
         it(`on ${engine}: bridge stopped while agents reply in two conversations → after the restart each reply reaches i-Reserve once, in order`, async () => {
@@ -45,23 +29,21 @@ describe('webhook catch-up against a real Mattermost', {timeout: 20 * 60_000}, (
             let first: RunningBridge | undefined;
             let second: RunningBridge | undefined;
             try {
+                const {mm} = suite;
                 first = await startBridge({engine, dir});
                 const {databaseUrl} = first;
                 const api = new BridgeClient(first.url, licence);
-                const endpoint = ireserve.endpoint(licence, {secret: 'whsec_cGxhY2Vob2xkZXI='});
+                const endpoint = suite.endpoint(licence);
                 const channel = await mm.admin.client.createChannel({team_id: mm.team.id, name: `catch-up-${engine}-${mm.suffix}`, display_name: `Catch-up ${engine}`, type: 'O'});
                 for (const user of [mm.bot.id, mm.agents.agent1.id, mm.agents.agent2.id]) {
                     await mm.admin.client.addToChannel(user, channel.id);
                 }
                 const hook = await mm.createOutgoingWebhook(`${first.url}${WEBHOOK_PATH}`, {channelId: channel.id});
-                const created = await api.put({
+                await createIntegration(api, {
                     mattermost: {server_url: mm.url, bot_token: mm.bot.token, outgoing_webhook_token: hook.token},
                     channel_id: channel.id, relay_mode: 'all_replies', inbound_mode: 'outgoing_webhook',
                     ireserve: {callback_url: endpoint.url}, active: true,
-                });
-                assert.equal(created.status, 201, created.text);
-                api.signingSecret = created.body.signing_secret!;
-                endpoint.secret = created.body.signing_secret!;
+                }, endpoint);
                 const settle = <T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, bridge: RunningBridge): Promise<T> =>
                     waitFor(what, fn, 60_000).catch(async (err: Error) => {
                         throw new Error(`${err.message}\n  bridge log:\n${logTail(bridge)}`);
@@ -72,10 +54,7 @@ describe('webhook catch-up against a real Mattermost', {timeout: 20 * 60_000}, (
                 for (const conversation of ['x', 'y']) {
                     const started = await api.sendEvent('conversation.started', {conversation_id: `${licence}-${conversation}`, visitor: {name: `Visitor ${conversation}`}, page_url: 'https://park.example.com/'});
                     assert.equal(started.status, 202, started.text);
-                    roots[conversation] = await settle(`the root of ${conversation}`, async () => {
-                        const list = await mm.admin.client.getPosts(channel.id, 0, 50);
-                        return Object.values(list.posts).find((post) => post.root_id === '' && (post.props?.ireserve as {conversation_id?: string} | undefined)?.conversation_id === `${licence}-${conversation}`)?.id;
-                    }, first);
+                    roots[conversation] = await settle(`the root of ${conversation}`, async () => (await conversationRoot(mm.admin.client, channel.id, `${licence}-${conversation}`))?.id, first);
                 }
                 const {agent1, agent2} = mm.agents;
                 const reply = (who: typeof agent1, conversation: string, message: string, props?: Record<string, unknown>): Promise<Post> =>

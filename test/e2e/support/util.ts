@@ -5,8 +5,11 @@ import {createServer, type IncomingHttpHeaders, type Server} from 'node:http';
 import type {AddressInfo} from 'node:net';
 import type {RealMattermost} from '../harness/index.js';
 
+/** What a bounded poll calls: a falsy answer means "not yet". */
+export type Poll<T> = () => T | undefined | null | false | Promise<T | undefined | null | false>;
+
 /** Bounded poll: resolves with the first truthy value of `fn`, rejects after `timeoutMs` naming `what`. */
-export async function waitFor<T>(what: string, fn: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 30_000, intervalMs = 100): Promise<T> {
+export async function waitFor<T>(what: string, fn: Poll<T>, timeoutMs = 30_000, intervalMs = 100): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     let lastError: unknown;
     for (;;) {
