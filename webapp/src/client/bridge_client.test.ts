@@ -3,47 +3,22 @@
  */
 // The bridge admin client against a real local HTTP server: URLs, headers, bodies, and how
 // failures are typed.
-import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http';
+import {createServer, type ServerResponse} from 'node:http';
 import type {AddressInfo} from 'node:net';
+
+import {recordingServer} from '../testing/recording_server';
 
 import {BridgeError, createBridgeClient, normalizeBridgeUrl} from './bridge_client';
 
-type Seen = {method: string; url: string; headers: IncomingMessage['headers']; body: string};
-type Handler = (req: Seen, res: ServerResponse) => void;
-
-let server: Server;
-let baseUrl: string;
-let handler: Handler;
-const seen: Seen[] = [];
-
-beforeAll(async () => {
-    server = createServer((req, res) => {
-        const chunks: Buffer[] = [];
-        req.on('data', (chunk: Buffer) => chunks.push(chunk));
-        req.on('end', () => {
-            const entry = {method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8')};
-            seen.push(entry);
-            handler(entry, res);
-        });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-
-afterAll(async () => {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-});
-
-beforeEach(() => {
-    seen.length = 0;
-});
+const recorder = recordingServer((raw) => raw.toString('utf8'));
+const {seen} = recorder;
 
 const send = (res: ServerResponse, status: number, body: unknown, type = 'application/json') => {
     res.writeHead(status, {'Content-Type': type});
     res.end(typeof body === 'string' ? body : JSON.stringify(body));
 };
 
-const client = (bridgeUrl = `${baseUrl}/bridge/`) => createBridgeClient({bridgeUrl, licence: 'L-1001', adminKey: 'key-123'});
+const client = (bridgeUrl = `${recorder.baseUrl}/bridge/`) => createBridgeClient({bridgeUrl, licence: 'L-1001', adminKey: 'key-123'});
 
 const view = {
     licence: 'L-1001',
@@ -58,7 +33,7 @@ const view = {
 };
 
 test('getIntegration: the licence\'s URL under the bridge\'s path, bearer admin key', async () => {
-    handler = (_req, res) => send(res, 200, view);
+    recorder.handler = (_req, res) => send(res, 200, view);
     const result = await client().getIntegration();
     expect(result.channel_id).toBe('c1');
     expect(seen[0]).toMatchObject({method: 'GET', url: '/bridge/api/v1/integrations/L-1001'});
@@ -67,7 +42,7 @@ test('getIntegration: the licence\'s URL under the bridge\'s path, bearer admin 
 });
 
 test('patchIntegration sends exactly the patch as JSON', async () => {
-    handler = (req, res) => send(res, 200, {...view, channel_id: JSON.parse(req.body).channel_id});
+    recorder.handler = (req, res) => send(res, 200, {...view, channel_id: JSON.parse(req.body).channel_id});
     const patch = {channel_id: 'c2', mattermost: {bot_token: 'tok'}};
     const result = await client().patchIntegration(patch);
     expect(result.channel_id).toBe('c2');
@@ -77,7 +52,7 @@ test('patchIntegration sends exactly the patch as JSON', async () => {
 });
 
 test('channels, test, failed deliveries and retry hit their endpoints', async () => {
-    handler = (req, res) => {
+    recorder.handler = (req, res) => {
         if (req.url.endsWith('/channels')) {
             send(res, 200, {channels: [{id: 'c1', name: 'support', display_name: 'Support', type: 'O', team_id: 't', team_name: 'park', member: true, selected: true}]});
         } else if (req.url.endsWith('/test')) {
@@ -106,7 +81,7 @@ test('channels, test, failed deliveries and retry hit their endpoints', async ()
 });
 
 test('a problem+json answer becomes a BridgeError with status, title, detail and field', async () => {
-    handler = (_req, res) => send(res, 400, {
+    recorder.handler = (_req, res) => send(res, 400, {
         type: 'about:blank',
         title: 'Invalid settings',
         status: 400,
@@ -125,14 +100,14 @@ test('a problem+json answer becomes a BridgeError with status, title, detail and
 });
 
 test('a non-JSON error page still carries the real status', async () => {
-    handler = (_req, res) => send(res, 502, '<html>Bad gateway</html>', 'text/html');
+    recorder.handler = (_req, res) => send(res, 502, '<html>Bad gateway</html>', 'text/html');
     const error = await client().getIntegration().catch((err: unknown) => err) as BridgeError;
     expect(error).toMatchObject({kind: 'http', status: 502, message: 'The bridge answered HTTP 502.'});
     expect(error.retryable).toBe(true);
 });
 
 test('an answer that is not the admin API\'s shape is reported as such', async () => {
-    handler = (_req, res) => send(res, 200, '<html>Mattermost</html>', 'text/html');
+    recorder.handler = (_req, res) => send(res, 200, '<html>Mattermost</html>', 'text/html');
     const error = await client().listChannels().catch((err: unknown) => err) as BridgeError;
     expect(error).toMatchObject({kind: 'invalid_response'});
     expect(error.message).toMatch(/unexpected answer/);

@@ -2,50 +2,24 @@
  * @jest-environment node
  */
 // The client against a real local HTTP server: what goes over the wire and how failures are typed.
-import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http';
-import type {AddressInfo} from 'node:net';
+import type {ServerResponse} from 'node:http';
+
+import {recordingServer} from '../testing/recording_server';
 
 import {MattermostError, createMattermostClient, getSiteURL, readCookie} from './mattermost_client';
 
-type Seen = {method: string; url: string; headers: IncomingMessage['headers']; body: Buffer};
-type Handler = (req: Seen, res: ServerResponse) => void;
-
-let server: Server;
-let baseUrl: string;
-let handler: Handler;
-const seen: Seen[] = [];
-
-beforeAll(async () => {
-    server = createServer((req, res) => {
-        const chunks: Buffer[] = [];
-        req.on('data', (chunk: Buffer) => chunks.push(chunk));
-        req.on('end', () => {
-            const entry = {method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks)};
-            seen.push(entry);
-            handler(entry, res);
-        });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-
-afterAll(async () => {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-});
-
-beforeEach(() => {
-    seen.length = 0;
-});
+const recorder = recordingServer((raw) => raw);
+const {seen} = recorder;
 
 const json = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, {'Content-Type': 'application/json'});
     res.end(JSON.stringify(body));
 };
 
-const client = () => createMattermostClient({siteURL: () => `${baseUrl}/mm`, csrfToken: () => 'csrf-token-1'});
+const client = () => createMattermostClient({siteURL: () => `${recorder.baseUrl}/mm`, csrfToken: () => 'csrf-token-1'});
 
 test('createPost: path under the site\'s sub-path, session headers, JSON body', async () => {
-    handler = (req, res) => json(res, 201, {id: 'newpost', ...JSON.parse(req.body.toString())});
+    recorder.handler = (req, res) => json(res, 201, {id: 'newpost', ...JSON.parse(req.body.toString())});
     const post = await client().createPost({
         channel_id: 'c1',
         root_id: 'r1',
@@ -70,7 +44,7 @@ test('createPost: path under the site\'s sub-path, session headers, JSON body', 
 });
 
 test('uploadFile: multipart with channel_id first, then the file', async () => {
-    handler = (_req, res) => json(res, 201, {file_infos: [{id: 'file1', name: 'photo.png'}], client_ids: ['k1']});
+    recorder.handler = (_req, res) => json(res, 201, {file_infos: [{id: 'file1', name: 'photo.png'}], client_ids: ['k1']});
     const info = await client().uploadFile('c1', new Blob(['png-bytes'], {type: 'image/png'}), 'photo.png', 'k1');
     expect(info.id).toBe('file1');
     const [req] = seen;
@@ -83,7 +57,7 @@ test('uploadFile: multipart with channel_id first, then the file', async () => {
 });
 
 test('getPostThread and getChannelRootPosts ask for the whole thread / collapsed roots', async () => {
-    handler = (_req, res) => json(res, 200, {order: [], posts: {}});
+    recorder.handler = (_req, res) => json(res, 200, {order: [], posts: {}});
     await client().getPostThread('r1');
     await client().getChannelRootPosts('c1');
     expect(seen[0]!.url).toMatch(/^\/mm\/api\/v4\/posts\/r1\/thread\?/);
@@ -95,14 +69,14 @@ test('getPostThread and getChannelRootPosts ask for the whole thread / collapsed
 });
 
 test('a Mattermost JSON error keeps its status and id; not retryable', async () => {
-    handler = (_req, res) => json(res, 403, {id: 'api.context.permissions.app_error', message: 'You do not have the appropriate permissions.', status_code: 403});
+    recorder.handler = (_req, res) => json(res, 403, {id: 'api.context.permissions.app_error', message: 'You do not have the appropriate permissions.', status_code: 403});
     const err = await client().createPost({channel_id: 'c', root_id: 'r', message: 'x', file_ids: [], props: {}}).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MattermostError);
     expect(err).toMatchObject({kind: 'http', status: 403, serverErrorId: 'api.context.permissions.app_error', retryable: false});
 });
 
 test('a plain-text 429 keeps its real status and Retry-After; retryable', async () => {
-    handler = (_req, res) => {
+    recorder.handler = (_req, res) => {
         res.writeHead(429, {'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '3'});
         res.end('limit exceeded');
     };
@@ -111,7 +85,7 @@ test('a plain-text 429 keeps its real status and Retry-After; retryable', async 
 });
 
 test('a 502 from a proxy is retryable', async () => {
-    handler = (_req, res) => {
+    recorder.handler = (_req, res) => {
         res.writeHead(502, {'Content-Type': 'text/html'});
         res.end('<html>bad gateway</html>');
     };
@@ -120,12 +94,12 @@ test('a 502 from a proxy is retryable', async () => {
 });
 
 test('JSON with a charset is read; a success without JSON is an invalid response', async () => {
-    handler = (_req, res) => {
+    recorder.handler = (_req, res) => {
         res.writeHead(200, {'Content-Type': 'application/json; charset=utf-8'});
         res.end(JSON.stringify({order: ['a'], posts: {}}));
     };
     expect(await client().getPostThread('r')).toEqual({order: ['a'], posts: {}});
-    handler = (_req, res) => {
+    recorder.handler = (_req, res) => {
         res.writeHead(200, {'Content-Type': 'text/html'});
         res.end('<html>login page</html>');
     };
