@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import {createHash} from 'node:crypto';
-import {after, before, describe, test} from 'node:test';
+import {after, describe, test} from 'node:test';
 
-import {MattermostStandIn} from '../../../test/standins/mattermost/index.js';
 import {ENGINES, stopPostgresServer} from '../support/bridge_harness.js';
 
 import {
@@ -13,28 +12,19 @@ import {
     message,
     notification,
     postsOfMessage,
+    rigsPerSuite,
     rootsOf,
     started,
-    startRig,
     updated,
     waitFor,
-    type OutboundRig,
 } from './support.js';
 
 after(stopPostgresServer);
 
 for (const engine of ENGINES) {
     describe(`outbound delivery on ${engine}`, {timeout: 5 * 60_000}, () => {
-        let standIn: MattermostStandIn;
-        before(async () => {
-            standIn = await MattermostStandIn.start();
-        });
-        after(() => standIn.close());
-
-        async function rig(options: Parameters<typeof startRig>[1] = {}): Promise<OutboundRig> {
-            standIn.reset();
-            return startRig(engine, {...options, standIn});
-        }
+        const rigs = rigsPerSuite(engine);
+        const rig = rigs.rig;
 
         test('a conversation becomes a root post with its card props, its messages threaded replies with the sender shown', async () => {
             const r = await rig();
@@ -284,7 +274,7 @@ for (const engine of ENGINES) {
 
         test('a notification mapped to an incoming-webhook URL is posted through the webhook', async () => {
             const r = await rig({integration: (seed) => {
-                const hook = standIn.createIncomingWebhook({channel_id: seed.notification_channel.id, user_id: seed.admin.user.id});
+                const hook = rigs.standIn.createIncomingWebhook({channel_id: seed.notification_channel.id, user_id: seed.admin.user.id});
                 return {notificationChannels: {'payment.received': hook.url}};
             }});
             const seed = r.seed;
@@ -292,7 +282,7 @@ for (const engine of ENGINES) {
                 assert.equal((await r.send(notification('payment.received', {title: 'Payment received', text: '€ 450 for booking 4711'}))).status, 202);
                 await drained(r);
                 // With Slack-compatible attachments Mattermost types the post `slack_attachment` (issue 9).
-                const post = standIn.channelPosts(seed.notification_channel.id).find((p) => p.type === 'slack_attachment');
+                const post = rigs.standIn.channelPosts(seed.notification_channel.id).find((p) => p.type === 'slack_attachment');
                 assert.ok(post, 'posted by the webhook');
                 assert.equal(post.props.from_webhook, 'true');
                 assert.equal(ireserve(post).notification_type, 'payment.received');

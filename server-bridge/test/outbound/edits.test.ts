@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import {after, before, describe, test} from 'node:test';
+import {after, describe, test} from 'node:test';
 
-import {MattermostStandIn} from '../../../test/standins/mattermost/index.js';
 import {ENGINES, stopPostgresServer} from '../support/bridge_harness.js';
 
-import {botPosts, drained, ireserve, mentionWords, message, postsOfMessage, rootsOf, started, startRig, type OutboundRig} from './support.js';
+import {botPosts, drained, ireserve, mentionWords, message, postsOfMessage, rigsPerSuite, rootsOf, started, startRig, type OutboundRig} from './support.js';
 
 after(stopPostgresServer);
 
@@ -50,16 +49,8 @@ async function fileStatus(r: OutboundRig, fileId: string): Promise<number> {
 
 for (const engine of ENGINES) {
     describe(`message edits and deletions from i-Reserve on ${engine}`, {timeout: 5 * 60_000}, () => {
-        let standIn: MattermostStandIn;
-        before(async () => {
-            standIn = await MattermostStandIn.start();
-        });
-        after(() => standIn.close());
-
-        async function rig(): Promise<OutboundRig> {
-            standIn.reset();
-            return startRig(engine, {standIn});
-        }
+        const rigs = rigsPerSuite(engine);
+        const rig = rigs.rig;
 
         test('an edit of a posted message edits the bot\'s post in place, mentions neutralised again', async () => {
             const r = await rig();
@@ -259,7 +250,7 @@ for (const engine of ENGINES) {
 
         test('bad input: unknown message, another licence\'s conversation, text over the limit, empty text, repeats', async () => {
             const r = await rig();
-            const other = await startRig(engine, {standIn, seed: r.seed});
+            const other = await startRig(engine, {standIn: rigs.standIn, seed: r.seed});
             try {
                 await r.send(started('c-6'));
                 await r.send(message('c-6', 'm-1', 'Mine'));

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import {after, before, describe, test} from 'node:test';
+import {after, describe, test} from 'node:test';
 
-import {MattermostStandIn} from '../../../test/standins/mattermost/index.js';
 import {ADMIN_TOKEN, ENGINES, stopPostgresServer} from '../support/bridge_harness.js';
 
-import {assertDeliveredInOrder, botPosts, drained, ireserve, message, rootsOf, sendConversations, started, startRig, waitFor, type OutboundRig} from './support.js';
+import {assertDeliveredInOrder, botPosts, drained, ireserve, message, rigsPerSuite, rootsOf, sendConversations, started, waitFor, type OutboundRig} from './support.js';
 
 after(stopPostgresServer);
 
@@ -17,21 +16,13 @@ async function admin(r: OutboundRig, method: string, path: string): Promise<unkn
 
 for (const engine of ENGINES) {
     describe(`outbound resilience on ${engine}`, {timeout: 5 * 60_000}, () => {
-        let standIn: MattermostStandIn;
-        before(async () => {
-            standIn = await MattermostStandIn.start();
-        });
-        after(() => standIn.close());
-
-        async function rig(options: Parameters<typeof startRig>[1] = {}): Promise<OutboundRig> {
-            standIn.reset();
-            return startRig(engine, {...options, standIn});
-        }
+        const rigs = rigsPerSuite(engine);
+        const rig = rigs.rig;
 
         test('1,000 messages across 50 conversations arrive complete and in per-conversation order', async () => {
             const r = await rig();
             try {
-                standIn.setLatency(1, {method: 'POST', path: '/api/v4/posts'});
+                rigs.standIn.setLatency(1, {method: 'POST', path: '/api/v4/posts'});
                 const expected = await sendConversations(r.send, 50, 20, 'bulk');
                 assert.equal(await drained(r, 'all 1,050 jobs', 120_000), 0);
                 assertDeliveredInOrder(r, expected);
@@ -44,20 +35,20 @@ for (const engine of ENGINES) {
         test('Mattermost down for a while (503s, then connection resets), then back → everything delivered, nothing twice', async () => {
             const r = await rig({env: {BRIDGE_DELIVERY_MAX_ATTEMPTS: '1000'}});
             try {
-                standIn.startOutage({mode: '503'});
+                rigs.standIn.startOutage({mode: '503'});
                 const first = await sendConversations(r.send, 4, 5, 'down');
-                await waitFor(() => standIn.requestLog().filter((entry) => entry.status === 503).length >= 20, 'the bridge to meet the outage');
-                standIn.endOutage();
-                standIn.startOutage({mode: 'reset'});
+                await waitFor(() => rigs.standIn.requestLog().filter((entry) => entry.status === 503).length >= 20, 'the bridge to meet the outage');
+                rigs.standIn.endOutage();
+                rigs.standIn.startOutage({mode: 'reset'});
                 const second = await sendConversations(r.send, 2, 5, 'reset');
-                await waitFor(() => standIn.requestLog().filter((entry) => entry.status === 0).length >= 10, 'the bridge to meet the resets');
-                standIn.endOutage();
+                await waitFor(() => rigs.standIn.requestLog().filter((entry) => entry.status === 0).length >= 10, 'the bridge to meet the resets');
+                rigs.standIn.endOutage();
                 assert.equal(await drained(r, 'delivery after the outage', 60_000), 0);
                 assertDeliveredInOrder(r, new Map([...first, ...second]));
                 const failed = await r.running.bridge.context.outbox.list(r.licence, {status: 'failed'});
                 assert.deepEqual(failed, []);
             } finally {
-                standIn.clearFaults();
+                rigs.standIn.clearFaults();
                 await r.close();
             }
         });
@@ -66,7 +57,7 @@ for (const engine of ENGINES) {
             // Backoff of up to 10 minutes: without the wake-up, most of these would wait minutes.
             const r = await rig({env: {BRIDGE_DELIVERY_BASE_BACKOFF_MS: '600000', BRIDGE_DELIVERY_MAX_BACKOFF_MS: '600000'}});
             try {
-                standIn.startOutage({mode: '503'});
+                rigs.standIn.startOutage({mode: '503'});
                 const waiting = await sendConversations(r.send, 6, 2, 'backoff');
                 const {db} = r.running.bridge.context.database;
                 const pendingFar = async () => (await db.selectFrom('outbox').select(['id', 'next_attempt_at']).where('licence', '=', r.licence)
@@ -74,7 +65,7 @@ for (const engine of ENGINES) {
                     .filter((row) => Number(row.next_attempt_at) > Date.now() + 60_000);
                 await waitFor(async () => (await pendingFar()).length > 0, 'deliveries to back off for more than a minute');
                 const far = await pendingFar();
-                standIn.endOutage();
+                rigs.standIn.endOutage();
                 // The next success (a new conversation's first attempt) tells the bridge Mattermost is back.
                 await r.send(started('backoff-after'));
                 assert.equal(await drained(r, 'every waiting delivery', 20_000), 0);
@@ -82,7 +73,7 @@ for (const engine of ENGINES) {
                 const rows = await db.selectFrom('outbox').select(['id', 'status']).where('id', 'in', far.map((row) => row.id)).execute();
                 assert.ok(rows.every((row) => row.status === 'delivered'), 'the deliveries that were minutes away were delivered now');
             } finally {
-                standIn.clearFaults();
+                rigs.standIn.clearFaults();
                 await r.close();
             }
         });
@@ -91,11 +82,11 @@ for (const engine of ENGINES) {
             // Backoff capped far above Retry-After, so that only Retry-After decides the wait.
             const r = await rig({env: {BRIDGE_DELIVERY_MAX_BACKOFF_MS: '5000', BRIDGE_DELIVERY_BASE_BACKOFF_MS: '1'}});
             try {
-                standIn.rateLimitStorm({count: 3, retryAfterSeconds: 1});
+                rigs.standIn.rateLimitStorm({count: 3, retryAfterSeconds: 1});
                 const expected = await sendConversations(r.send, 1, 4, 'storm');
                 assert.equal(await drained(r, 'delivery after the storm', 60_000), 0);
                 assertDeliveredInOrder(r, expected);
-                const log = standIn.requestLog().filter((entry) => entry.path.startsWith('/api/v4/'));
+                const log = rigs.standIn.requestLog().filter((entry) => entry.path.startsWith('/api/v4/'));
                 const limited = log.filter((entry) => entry.status === 429);
                 assert.equal(limited.length, 3, 'three 429s were answered');
                 for (const hit of limited) {
@@ -106,7 +97,7 @@ for (const engine of ENGINES) {
                     assert.ok(first - hit.at >= 1000, `a request arrived ${first - hit.at} ms after a 429 with Retry-After: 1`);
                 }
             } finally {
-                standIn.clearFaults();
+                rigs.standIn.clearFaults();
                 await r.close();
             }
         });
@@ -115,7 +106,7 @@ for (const engine of ENGINES) {
             const r = await rig();
             try {
                 const channelId = r.seed.notification_channel.id;
-                standIn.removeChannelMember(channelId, r.seed.bot.user.id);
+                rigs.standIn.removeChannelMember(channelId, r.seed.bot.user.id);
                 assert.equal((await r.send({type: 'notification', data: {notification_type: 'booking.confirmed', text: 'Booking 12'}})).status, 202);
                 await drained(r, 'the notification to park');
                 const listed = await admin(r, 'GET', '/deliveries?status=failed') as {deliveries: Array<Record<string, unknown>>};
@@ -136,7 +127,7 @@ for (const engine of ENGINES) {
             const r = await rig();
             const {outbox} = r.running.bridge.context;
             try {
-                standIn.removeChannelMember(r.seed.channel.id, r.seed.bot.user.id);
+                rigs.standIn.removeChannelMember(r.seed.channel.id, r.seed.bot.user.id);
                 await r.send(started('kicked'));
                 await r.send(message('kicked', 'k-1', 'first'));
                 await r.send(message('kicked', 'k-2', 'second'));
@@ -159,7 +150,7 @@ for (const engine of ENGINES) {
                 assert.equal(botPosts(r).filter((post) => post.type === 'custom_irsv_notification').length, 1);
 
                 // The admin adds the bot back and replays through the admin API, one delivery at a time.
-                standIn.addChannelMember(r.seed.channel.id, r.seed.bot.user.id);
+                rigs.standIn.addChannelMember(r.seed.channel.id, r.seed.bot.user.id);
                 const listed = await admin(r, 'GET', '/deliveries?status=failed') as {deliveries: Array<{id: number; last_error: string}>};
                 assert.deepEqual(listed.deliveries.map((delivery) => delivery.id).sort(), failed.map((job) => job.id).sort());
                 for (const delivery of [...listed.deliveries].reverse()) {
@@ -178,7 +169,7 @@ for (const engine of ENGINES) {
             const r = await rig();
             try {
                 // Mattermost's MaxFileSize is smaller than the bridge's limit: the second post's file is refused.
-                standIn.setConfig({maxFileSize: 4096});
+                rigs.standIn.setConfig({maxFileSize: 4096});
                 const small = Buffer.alloc(1000, 1).toString('base64');
                 const large = Buffer.alloc(6000, 2).toString('base64');
                 const attachments = [...Array.from({length: 5}, (_, i) => ({filename: `s${i}.bin`, content_type: 'application/octet-stream', data: small})),
@@ -190,13 +181,13 @@ for (const engine of ENGINES) {
                 assert.match(failed!.last_error!, /Mattermost refused the data as too large/);
                 assert.equal(botPosts(r).filter((post) => ireserve(post).message_id === 'p-1').length, 1, 'the first post went out');
 
-                standIn.setConfig({maxFileSize: 100 * 1024 * 1024});
+                rigs.standIn.setConfig({maxFileSize: 100 * 1024 * 1024});
                 assert.deepEqual(await admin(r, 'POST', '/deliveries/retry-failed'), {retried: 1});
                 assert.equal(await drained(r), 0);
                 const posts = botPosts(r).filter((post) => ireserve(post).message_id === 'p-1');
                 assert.deepEqual(posts.map((post) => [ireserve(post).part, post.file_ids.length]), [[1, 5], [2, 1]]);
             } finally {
-                standIn.setConfig({maxFileSize: 100 * 1024 * 1024});
+                rigs.standIn.setConfig({maxFileSize: 100 * 1024 * 1024});
                 await r.close();
             }
         });
@@ -205,7 +196,7 @@ for (const engine of ENGINES) {
             const r = await rig();
             const {outbox, integrations} = r.running.bridge.context;
             try {
-                standIn.revokeToken(r.seed.bot.token);
+                rigs.standIn.revokeToken(r.seed.bot.token);
                 await r.send(message('revoked', 'r-1', 'hello'));
                 await drained(r);
                 const [job] = await outbox.list(r.licence, {status: 'failed'});
@@ -213,7 +204,7 @@ for (const engine of ENGINES) {
                 assert.match(job!.last_error!, /Mattermost rejected the bot token/);
 
                 const record = (await integrations.getRecord(r.licence))!;
-                await integrations.save({...record, auth: {mode: 'token', botToken: standIn.createToken(r.seed.bot.user.id).token}});
+                await integrations.save({...record, auth: {mode: 'token', botToken: rigs.standIn.createToken(r.seed.bot.user.id).token}});
                 assert.equal(await outbox.retryAll(r.licence), 1);
                 r.running.bridge.context.wakeWorker();
                 assert.equal(await drained(r), 0);

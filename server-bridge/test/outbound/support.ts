@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import {randomUUID} from 'node:crypto';
+import {after, before} from 'node:test';
 
 import {generateSigningSecret, signedHeaders} from '../../src/crypto/standard_webhooks.js';
 import {DEFAULT_DM_SETTINGS} from '../../src/domain/integration.js';
@@ -61,6 +62,32 @@ export async function startRig(engine: Engine, options: {env?: Record<string, st
             }
         },
     };
+}
+
+/**
+ * For one describe block: one Mattermost stand-in, started before its tests and closed after them
+ * (`standIn`, set from then on), and `rig(options)`: a fresh bridge and integration on `engine`
+ * against it, the stand-in reset first so each test starts from a clean server.
+ */
+export function rigsPerSuite(engine: Engine): {readonly standIn: MattermostStandIn; rig(options?: Parameters<typeof startRig>[1]): Promise<OutboundRig>} {
+    let standIn: MattermostStandIn | undefined;
+    before(async () => {
+        standIn = await MattermostStandIn.start();
+    });
+    after(async () => {
+        await standIn?.close();
+    });
+    const suite = {
+        get standIn(): MattermostStandIn {
+            assert.ok(standIn, 'the stand-in is not started yet (use it inside hooks and tests)');
+            return standIn;
+        },
+        async rig(options: Parameters<typeof startRig>[1] = {}): Promise<OutboundRig> {
+            suite.standIn.reset();
+            return startRig(engine, {...options, standIn: suite.standIn});
+        },
+    };
+    return suite;
 }
 
 export function integrationRecord(standIn: MattermostStandIn, seed: Seed, licence: string, secret: string, overrides: Partial<IntegrationRecord> = {}): IntegrationRecord {
