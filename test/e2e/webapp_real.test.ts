@@ -19,8 +19,9 @@ import {chromium, type BrowserContext, type Page} from 'playwright-core';
 import type {Post} from '@mattermost/types/posts';
 import {bootRealMattermost, type RealMattermost} from './harness/index.js';
 import {ensureTarball, fetchServedBundle, installPlugin, PLUGIN_ID, readTarball, repoRoot} from './support/bundle.js';
-import {BridgeClient, logTail, startBridge, type RunningBridge} from './support/bridge.js';
-import {suiteTimer, waitFor} from './support/util.js';
+import {BridgeClient, startBridge, type RunningBridge} from './support/bridge.js';
+import {conversationRoot, createIntegration, settleOn} from './support/suite.js';
+import {suiteTimer, type Poll} from './support/util.js';
 import {IReserveStandIn, type Endpoint} from '../standins/ireserve/index.js';
 import {startHarness, type Harness} from '../browser/harness/server.js';
 import {CONVERSATION_POST_TYPE} from '../../server-bridge/src/contract/index.js';
@@ -61,13 +62,8 @@ describe('the webapp plugin on a real Mattermost server, in Chromium', {timeout:
     const licence = `L-E2E-WEB-${Date.now().toString(36)}`;
     const timer = suiteTimer('webapp_real.test.ts');
 
-    const settle = async <T>(what: string, fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 30_000): Promise<T> => {
-        try {
-            return await waitFor(what, fn, timeoutMs);
-        } catch (err) {
-            throw new Error(`${(err as Error).message}\n  bridge: ${await api.diagnose()}\n  bridge log:\n${logTail(bridge)}\n  page errors: ${pageErrors.join(' | ')}`);
-        }
-    };
+    const settle = <T>(what: string, fn: Poll<T>, timeoutMs = 30_000): Promise<T> =>
+        settleOn({api, bridge, also: () => `page errors: ${pageErrors.join(' | ')}`}, what, fn, timeoutMs);
     const thread = async (): Promise<Post[]> => {
         const list = await mm.admin.client.getPostThread(rootId, true);
         return Object.values(list.posts).filter((p) => p.root_id === rootId).sort((a, b) => a.create_at - b.create_at);
@@ -101,18 +97,15 @@ describe('the webapp plugin on a real Mattermost server, in Chromium', {timeout:
         bridge = await startBridge({engine: 'sqlite', env: {BRIDGE_CORS_ORIGINS: harness.origin}});
         api = new BridgeClient(bridge.url, licence);
         const hook = await mm.createOutgoingWebhook(`${bridge.url}/api/v1/mattermost/outgoing-webhook`);
-        const created = await api.put({
+        const created = await createIntegration(api, {
             mattermost: {server_url: mm.url, bot_token: mm.bot.token, outgoing_webhook_token: hook.token},
             channel_id: mm.channels.public.id,
             relay_mode: 'all_replies',
             inbound_mode: 'outgoing_webhook',
             ireserve: {callback_url: endpoint.url},
             active: true,
-        });
-        assert.equal(created.status, 201, created.text);
-        api.signingSecret = created.body.signing_secret!;
-        adminKey = (created.body as unknown as {admin_key: string}).admin_key;
-        endpoint.secret = created.body.signing_secret!;
+        }, endpoint);
+        adminKey = created.admin_key!;
         assert.equal((await api.putUsers([{ireserve_user_id: 'irs-alice', email: mm.agents.agent1.email}])).status, 200);
 
         const started = await api.sendEvent('conversation.started', {conversation_id: conv, visitor: {name: 'Lotte Jansen', email: 'lotte@example.com'}, page_url: 'https://park.example.com/beach-house-6', started_at: new Date(Date.now() - 5 * 60_000).toISOString()});
@@ -121,10 +114,7 @@ describe('the webapp plugin on a real Mattermost server, in Chromium', {timeout:
             const res = await api.sendEvent('conversation.message', {conversation_id: conv, message_id: id, sender: {type: 'visitor', name: 'Lotte Jansen'}, text});
             assert.equal(res.status, 202, res.text);
         }
-        const root = await settle('the root post on the real server', async () => {
-            const posts = Object.values((await mm.admin.client.getPosts(mm.channels.public.id, 0, 100)).posts);
-            return posts.find((p) => !p.root_id && (p.props?.ireserve as Props | undefined)?.conversation_id === conv);
-        });
+        const root = await settle('the root post on the real server', () => conversationRoot(mm.admin.client, mm.channels.public.id, conv));
         rootId = root.id;
         await settle('the two visitor messages', async () => (await thread()).length >= 2);
 
