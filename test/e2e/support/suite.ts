@@ -1,7 +1,7 @@
-// The set-up the bridge suites against a real Mattermost share: the server booted (or MM_URL
-// bootstrapped) once per file with the i-Reserve stand-in beside it, a bootstrap per bridge engine,
-// integrations created through the admin API, bounded waits that explain themselves, and the
-// conversation's root post found on the server.
+// The set-up the suites against a real Mattermost share: the server booted (or MM_URL
+// bootstrapped) once per file, with the i-Reserve stand-in beside it for the bridge suites; and for
+// those, a bootstrap per bridge engine, integrations created through the admin API, bounded waits
+// that explain themselves, and the conversation's root post found on the server.
 import assert from 'node:assert/strict';
 import {after, before} from 'node:test';
 import type {Post} from '@mattermost/types/posts';
