@@ -156,7 +156,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
             outbox, logger, wakeWorker: () => context.wakeWorker(), agentNotify, erasures,
         });
         const outbound = new OutboundDelivery({
-            sessions: context.sessions, ledger, conversations: context.conversations, messages, logger, directMessages,
+            sessions: context.sessions, ledger, conversations: context.conversations, messages, outbox, logger, directMessages,
             actions: {url: `${config.publicUrl.replace(/\/+$/, '')}${ACTIONS_PATH}`, keyOf: (licence) => context.integrations.ensureActionKey(licence)},
             incomingWebhooks: context.incomingWebhooks,
             waiting: context.waitingTracker,

@@ -6,6 +6,7 @@ import {kindForStatus, retryAfterMs, UpstreamError} from '../domain/errors.js';
 import {egressRefusal} from '../support/egress.js';
 
 import {LoginSession} from './login_session.js';
+import {plainBody, sendOverDispatcher, type FetchResult} from './transport.js';
 
 /**
  * The one request funnel to Mattermost: a Client4 (bot token or login session) whose every failure becomes an
@@ -38,7 +39,6 @@ export interface MattermostClientOptions {
     dispatcher?: Dispatcher;
 }
 
-type FetchResult = {response: Response; headers: Map<string, string>; data: unknown};
 type DoFetchWithResponse = (url: string, options: RequestInit & {ignoreStatus?: boolean}) => Promise<FetchResult>;
 
 /**
@@ -76,7 +76,12 @@ export function createMattermostClient(options: MattermostClientOptions): Matter
     const send = async (url: string, requestOptions: RequestInit & {ignoreStatus?: boolean}, token: string | undefined): Promise<FetchResult> => {
         const headers = token === undefined ? requestOptions.headers : {...requestOptions.headers as Record<string, string> | undefined, Authorization: `Bearer ${token}`};
         try {
-            return await original(url, {...requestOptions, ...(headers ? {headers} : {}), ignoreStatus: true, signal: requestOptions.signal ?? AbortSignal.timeout(timeoutMs)});
+            const sent = {...requestOptions, ...(headers ? {headers} : {}), ignoreStatus: true, signal: requestOptions.signal ?? AbortSignal.timeout(timeoutMs)};
+            // JSON calls (all but file uploads) go over undici's request() on the same dispatcher:
+            // fetch's per-request machinery was most of a delivered message's CPU time.
+            return plainBody(sent.body)
+                ? await sendOverDispatcher(url, client.getOptions(sent as Parameters<typeof client.getOptions>[0]), options.dispatcher)
+                : await original(url, sent);
         } catch (error) {
             const refused = egressRefusal(error);
             if (refused) {

@@ -25,7 +25,7 @@ import type {JobHandler} from '../outbox/worker.js';
 import type {IncomingWebhookPort} from '../ports/incoming_webhook.js';
 import type {ConversationRecord, ConversationsRepository} from '../storage/conversations_repository.js';
 import type {MessagesRepository} from '../storage/messages_repository.js';
-import type {Completion, Job} from '../storage/outbox_repository.js';
+import type {Completion, Job, OutboxRepository} from '../storage/outbox_repository.js';
 
 import type {DirectMessages} from './direct_messages.js';
 import {OUTBOUND_JOB_KINDS, WAITING_JOB_KINDS, type OutboundJobPayload, type WaitingPayload} from './jobs.js';
@@ -36,6 +36,8 @@ export interface OutboundDeliveryDeps {
     ledger: PostLedger;
     conversations: ConversationsRepository;
     messages: MessagesRepository;
+    /** The outbox, read to see whether a later job of the conversation will show its state anyway. */
+    outbox: Pick<OutboxRepository, 'hasLaterPending'>;
     logger: Logger;
     /** Notification targets that are incoming-webhook URLs. */
     incomingWebhooks: IncomingWebhookPort;
@@ -55,6 +57,9 @@ export interface OutboundDeliveryDeps {
 
 /** One delivery: the job's attempt and its integration's bot. */
 type Session = BotSession & {job: Job};
+
+/** Jobs that show the conversation's current state on its root when they run. */
+const ROOT_SHOWING_KINDS = [WAITING_JOB_KINDS.waiting, OUTBOUND_JOB_KINDS['conversation.updated']];
 
 type Linked = ConversationRecord & {channelId: string; rootPostId: string};
 
@@ -346,7 +351,10 @@ export class OutboundDelivery {
      * A waiting spell started or ended: the root shows the conversation's waiting state as it is now.
      * When the state has moved on since (the spell that started is already over, or a newer one
      * started after this one ended), a later job of the conversation (same ordering key) shows it, so
-     * this one patches nothing: a quick answer costs no patch for a start nobody saw.
+     * this one patches nothing: a quick answer costs no patch for a start nobody saw. Likewise when a
+     * later job that shows the root's state (a waiting job or an update) already waits behind this
+     * one in the conversation's order: it shows the state as it is then, so a burst of messages
+     * delivered in one go patches the root once, not once per message.
      */
     async #waiting(job: Job, data: WaitingPayload): Promise<void> {
         const s = await this.#session(job);
@@ -356,6 +364,9 @@ export class OutboundDelivery {
         }
         const current = conversation.waitingSince;
         if (data.change === 'start' ? current !== data.waiting_since : current !== null) {
+            return;
+        }
+        if (await this.#deps.outbox.hasLaterPending(job.licence, job.orderingKey, job.id, ROOT_SHOWING_KINDS)) {
             return;
         }
         await this.#showContext(s, data.conversation_id);

@@ -267,6 +267,17 @@ export function migrations(kind: DatabaseKind): Record<string, Migration> {
                 await db.schema.alterTable('integrations').addColumn('reminders', 'text').execute();
             },
         },
+        '0012_outbox_unfinished_index': {
+            // The claim asks, for every job it walks, whether an earlier job of its conversation is
+            // unfinished. On (licence, ordering_key, id) that probe stepped through every delivered
+            // job of the conversation first (status is not in that index): thousands of row reads
+            // per claim with a backlog. Only unfinished jobs are in this one, so the probe is one
+            // look-up. Its WHERE is the claim's own term, word for word (SQLite uses a partial index
+            // only when the query's WHERE contains it).
+            async up(db: Kysely<unknown>) {
+                await sql`create index outbox_unfinished on outbox (licence, ordering_key, id) where status in ('pending', 'in_flight')`.execute(db);
+            },
+        },
     };
 }
 

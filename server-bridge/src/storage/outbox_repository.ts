@@ -225,6 +225,21 @@ export class OutboxRepository {
     }
 
     /**
+     * True when a job of one of `kinds` waits behind job `afterId` in its (licence, orderingKey):
+     * it will run after this one, in order (jobs behind a running one are always pending).
+     */
+    async hasLaterPending(licence: string, orderingKey: string, afterId: number, kinds: readonly string[]): Promise<boolean> {
+        if (kinds.length === 0) {
+            return false;
+        }
+        const row = await this.db.selectFrom('outbox').select('id')
+            .where('licence', '=', licence).where('ordering_key', '=', orderingKey).where('id', '>', afterId)
+            .where('status', '=', 'pending').where('kind', 'in', [...kinds])
+            .limit(1).executeTakeFirst();
+        return row !== undefined;
+    }
+
+    /**
      * Ends a lease as delivered. False when the lease was lost (another owner took the job over).
      * `completion` (the handler's record of what it did) is written in the same transaction, and
      * is kept even when the lease was lost: what it records did happen.
@@ -350,10 +365,18 @@ export class OutboxRepository {
      * of a spell that ended); a job already running is left to see for itself. Returns how many.
      */
     async cancelPending(licence: string, kind: string, prefix: string, executor: Executor = this.db): Promise<number> {
-        const result = await executor.deleteFrom('outbox')
+        let query = executor.deleteFrom('outbox')
             .where('licence', '=', licence).where('kind', '=', kind).where('status', '=', 'pending')
-            .where(sql<string>`substr(dedupe_key, 1, ${prefix.length})`, '=', prefix)
-            .executeTakeFirst();
+            .where(sql<string>`substr(dedupe_key, 1, ${prefix.length})`, '=', prefix);
+        if (this.kind === 'sqlite' && prefix !== '' && prefix.charCodeAt(prefix.length - 1) < 0x7f) {
+            // SQLite compares text bytewise (the column has no collation): the keys starting with
+            // `prefix` are those in [prefix, prefix with its last character's successor), a range
+            // of the (licence, dedupe_key) index (for a last character in ASCII, where bytes and
+            // characters order alike). Without it every pending job of the licence was read.
+            const upper = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+            query = query.where('dedupe_key', '>=', prefix).where('dedupe_key', '<', upper);
+        }
+        const result = await query.executeTakeFirst();
         return Number(result.numDeletedRows);
     }
 

@@ -51,8 +51,10 @@ for (const engine of ENGINES) {
             assert.equal(hookCall?.status, 200);
             assert.equal(hookCall?.response_body, '{}');
             assert.equal(hookCall?.response_post_id, null, 'Mattermost posts nothing back');
-            const jobs = await outboxRows(world, setup.licence);
-            assert.deepEqual(jobs.filter((job) => job.kind === 'inbound.reply').map((job) => [job.dedupe_key, job.status]), [[`post:${reply.id}`, 'delivered']]);
+            // The ✅ is added by the job itself, just before it is recorded as delivered.
+            const replyJobs = async () => (await outboxRows(world, setup.licence)).filter((job) => job.kind === 'inbound.reply');
+            await waitFor(async () => (await replyJobs()).every((job) => job.status !== 'in_flight'), 'the reply job recorded');
+            assert.deepEqual((await replyJobs()).map((job) => [job.dedupe_key, job.status]), [[`post:${reply.id}`, 'delivered']]);
         });
 
         test('JSON webhook payload: the reply is relayed the same way', async () => {

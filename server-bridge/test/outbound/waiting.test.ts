@@ -267,5 +267,34 @@ for (const engine of ENGINES) {
                 await second.close();
             }
         });
+
+        test('messages delivered in one go (queued while Mattermost was down): the root is patched once, to the state after the last one', async () => {
+            const setup = await setupIntegration(rig);
+            for (const last of ['agent', 'visitor'] as const) {
+                const conversationId = unique('conv');
+                await send(rig, setup, started(conversationId, {visitor: {name: 'Lotte Jansen'}}));
+                await settled(rig, setup);
+                const root = await waitFor(() => rootOf(rig, conversationId), 'the root post');
+                const burst = [visitor(conversationId), agentMessage(conversationId), visitor(conversationId), agentMessage(conversationId), visitor(conversationId), agentMessage(conversationId)];
+                const events = last === 'agent' ? burst : burst.slice(0, -1);
+                rig.mm.faults.startOutage({mode: '503'}); // (not rig.mm.startOutage: the bridge's websocket stays up)
+                try {
+                    for (const event of events) {
+                        await send(rig, setup, event);
+                    }
+                } finally {
+                    rig.mm.endOutage();
+                }
+                rig.mm.clearRequestLog();
+                rig.clock.advance(3600_000); // past the backoff of the first message's failed attempt
+                await settled(rig, setup);
+                const replies = rig.mm.allPosts().filter((p) => p.root_id === root.id && !p.delete_at);
+                assert.equal(replies.length, events.length, 'every message posted once');
+                const patches = rig.mm.requestLog().filter((r) => r.method === 'PUT' && r.path === `/api/v4/posts/${root.id}/patch`);
+                assert.equal(patches.length, 1, `one patch for the ${events.length} waiting changes (last message: ${last})`);
+                const since = await waitingSince(rig, conversationId);
+                assert.equal(since !== undefined, last === 'visitor', `the root shows the state after the last message (${since})`);
+            }
+        });
     });
 }
