@@ -61,7 +61,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
             request.log.info({method: request.method, route, status: reply.statusCode, reason, ms: Math.round(reply.elapsedTime)}, 'request');
             return;
         }
-        request.log.info({method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime)}, 'request');
+        // Answered requests at debug: at info, a line written per event was a tenth of intake's CPU
+        // (a synchronous write and the redaction per line). Refusals and errors stay at info and above.
+        request.log.debug({method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime)}, 'request');
     });
 
     app.setNotFoundHandler((request, reply) => {

@@ -2,7 +2,8 @@ import pino, {type Logger} from 'pino';
 
 /**
  * Secrets never reach the log: every field that can carry one is redacted wherever it appears.
- * Request logging in http/ logs method, route and status only — never bodies or headers.
+ * Request logging in http/ logs method, route and status only — never bodies or headers (refusals at
+ * info, answered requests at debug).
  */
 export const REDACTED_PATHS = [
     'bot_token', '*.bot_token', 'password', '*.password', '*.*.password',

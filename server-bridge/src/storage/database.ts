@@ -8,6 +8,7 @@ import pg from 'pg';
 import type {DatabaseConfig} from '../config/config.js';
 import {ensureWritableDir} from '../support/writable_dir.js';
 
+import {registerSqliteConnection} from './hot_statement.js';
 import {migrations, StaticMigrationProvider} from './migrations.js';
 import type {Database} from './schema.js';
 
@@ -88,7 +89,9 @@ function openSqlite(file: string): Db {
     // text must not survive in the file's free space (DESIGN §12; ErasuresRepository.reclaim
     // truncates the WAL, whose older frames hold earlier versions of the pages).
     sqlite.pragma('secure_delete = ON');
-    return new Kysely<Database>({dialect: new SqliteDialect({database: withStatementCache(sqlite)})});
+    const db = new Kysely<Database>({dialect: new SqliteDialect({database: withStatementCache(sqlite)})});
+    registerSqliteConnection(db, sqlite);
+    return db;
 }
 
 /**

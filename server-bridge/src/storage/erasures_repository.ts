@@ -4,9 +4,14 @@ import type {ErasureKept, ErasureSource, ErasureStatus} from '../contract/index.
 import type {Clock} from '../ports/clock.js';
 
 import type {DatabaseKind, Db} from './database.js';
+import {directSqlite, HotStatement} from './hot_statement.js';
 import type {Database} from './schema.js';
 
 type Executor = Db | Transaction<Database>;
+
+/** Read for every intake event of a conversation (is it erased?). */
+const GET = new HotStatement<[licence: string, conversationId: string], Database['erasures']>(
+    'select licence, conversation_id, status, source, kept, requested_at, completed_at from erasures where licence = ? and conversation_id = ?');
 
 export interface ErasureRecord {
     licence: string;
@@ -33,6 +38,11 @@ export class ErasuresRepository {
     constructor(private readonly db: Db, private readonly kind: DatabaseKind, private readonly clock: Clock) {}
 
     async get(licence: string, conversationId: string, executor: Executor = this.db): Promise<ErasureRecord | undefined> {
+        const sqlite = directSqlite(this.db, executor);
+        if (sqlite) {
+            const found = GET.on(sqlite).get(licence, conversationId);
+            return found ? toRecord(found) : undefined;
+        }
         const row = await executor.selectFrom('erasures').selectAll()
             .where('licence', '=', licence).where('conversation_id', '=', conversationId).executeTakeFirst();
         return row ? toRecord(row) : undefined;

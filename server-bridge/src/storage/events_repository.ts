@@ -3,9 +3,13 @@ import type {Transaction} from 'kysely';
 import type {Clock} from '../ports/clock.js';
 
 import type {Db} from './database.js';
+import {directSqlite, HotStatement} from './hot_statement.js';
 import type {Database} from './schema.js';
 
 type Executor = Db | Transaction<Database>;
+
+const RECORD = new HotStatement<[licence: string, webhookId: string, eventType: string, receivedAt: number], {webhook_id: string}>(
+    'insert into events (licence, webhook_id, event_type, received_at) values (?, ?, ?, ?) on conflict (licence, webhook_id) do nothing returning webhook_id');
 
 /**
  * Seen event ids (the Standard Webhooks `webhook-id`), per licence: the idempotency key of the
@@ -16,6 +20,10 @@ export class EventsRepository {
 
     /** Records the id; false when it was already recorded (a duplicate). Run it in the intake transaction. */
     async record(licence: string, webhookId: string, eventType: string, executor: Executor = this.db): Promise<boolean> {
+        const sqlite = directSqlite(this.db, executor);
+        if (sqlite) {
+            return RECORD.on(sqlite).get(licence, webhookId, eventType, this.clock.now()) !== undefined;
+        }
         const row = await executor.insertInto('events')
             .values({licence, webhook_id: webhookId, event_type: eventType, received_at: this.clock.now()})
             .onConflict((oc) => oc.columns(['licence', 'webhook_id']).doNothing())

@@ -3,9 +3,19 @@ import {sql, type Transaction} from 'kysely';
 import type {Clock} from '../ports/clock.js';
 
 import type {Db} from './database.js';
+import {directSqlite, HotStatement} from './hot_statement.js';
 import type {Database} from './schema.js';
 
 type Executor = Db | Transaction<Database>;
+
+const INSERT_QUEUED = new HotStatement<[licence: string, conversationId: string, messageId: string, createdAt: number], {message_id: string}>(
+    'insert into messages (licence, conversation_id, message_id, post_ids, delivered_at, created_at) values (?, ?, ?, null, null, ?)'
+    + ' on conflict (licence, conversation_id, message_id) do nothing returning message_id');
+const RECORD_EDIT = new HotStatement<[text: string, editedAt: number, licence: string, conversationId: string, messageId: string, editedAt: number], {message_id: string}>(
+    'update messages set edited_text = ?, edited_at = ? where licence = ? and conversation_id = ? and message_id = ?'
+    + ' and deleted_at is null and (edited_at is null or edited_at <= ?) returning message_id');
+const RECORD_DELETION = new HotStatement<[deletedAt: number, licence: string, conversationId: string, messageId: string], {message_id: string}>(
+    'update messages set deleted_at = ?, edited_text = null where licence = ? and conversation_id = ? and message_id = ? and deleted_at is null returning message_id');
 
 export interface MessageRecord {
     licence: string;
@@ -51,6 +61,10 @@ export class MessagesRepository {
 
     /** Records a queued message; false when this message id is already known in the conversation. */
     async insertQueued(licence: string, conversationId: string, messageId: string, executor: Executor = this.db): Promise<boolean> {
+        const sqlite = directSqlite(this.db, executor);
+        if (sqlite) {
+            return INSERT_QUEUED.on(sqlite).get(licence, conversationId, messageId, this.clock.now()) !== undefined;
+        }
         const row = await executor.insertInto('messages')
             .values({licence, conversation_id: conversationId, message_id: messageId, post_ids: null, delivered_at: null, created_at: this.clock.now()})
             .onConflict((oc) => oc.columns(['licence', 'conversation_id', 'message_id']).doNothing())
@@ -97,6 +111,11 @@ export class MessagesRepository {
      * (`stale_edit`); so does an edit of a deleted or unknown message. Atomic: a conditional update.
      */
     async recordEdit(licence: string, conversationId: string, messageId: string, text: string, editedAt: number, executor: Executor = this.db): Promise<ChangeOutcome> {
+        const sqlite = directSqlite(this.db, executor);
+        if (sqlite) {
+            return RECORD_EDIT.on(sqlite).get(text, editedAt, licence, conversationId, messageId, editedAt)
+                ? 'recorded' : this.#whyNot(licence, conversationId, messageId, executor, 'stale_edit');
+        }
         const row = await executor.updateTable('messages')
             .set({edited_text: text, edited_at: editedAt})
             .where('licence', '=', licence).where('conversation_id', '=', conversationId).where('message_id', '=', messageId)
@@ -109,6 +128,11 @@ export class MessagesRepository {
 
     /** Records a deletion (in the intake transaction); the edited text, if any, is dropped with it. */
     async recordDeletion(licence: string, conversationId: string, messageId: string, executor: Executor = this.db): Promise<ChangeOutcome> {
+        const sqlite = directSqlite(this.db, executor);
+        if (sqlite) {
+            return RECORD_DELETION.on(sqlite).get(this.clock.now(), licence, conversationId, messageId)
+                ? 'recorded' : this.#whyNot(licence, conversationId, messageId, executor, 'already_deleted');
+        }
         const row = await executor.updateTable('messages')
             .set({deleted_at: this.clock.now(), edited_text: null})
             .where('licence', '=', licence).where('conversation_id', '=', conversationId).where('message_id', '=', messageId)

@@ -4,6 +4,7 @@ import type {DeliveryDirection, DeliveryStatus} from '../contract/index.js';
 import type {Clock} from '../ports/clock.js';
 
 import type {DatabaseKind, Db} from './database.js';
+import {directSqlite, HotStatement} from './hot_statement.js';
 import type {Database} from './schema.js';
 
 export type Direction = DeliveryDirection;
@@ -57,6 +58,11 @@ export interface JobSummary {
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
+const ENQUEUE = new HotStatement<[licence: string, direction: string, kind: string, orderingKey: string, conversationId: string | null,
+    dedupeKey: string | null, payload: string, nextAttemptAt: number, createdAt: number, updatedAt: number], {id: number}>(
+    'insert into outbox (licence, direction, kind, ordering_key, conversation_id, dedupe_key, payload, status, attempts, next_attempt_at, created_at, updated_at)'
+    + ' values (?, ?, ?, ?, ?, ?, ?, \'pending\', 0, ?, ?, ?) on conflict (licence, dedupe_key) do nothing returning id');
+
 /** Writes that record a job's outcome, run in the transaction that marks the job delivered. */
 export type Completion = (trx: Transaction<Database>) => Promise<void>;
 
@@ -93,6 +99,12 @@ export class OutboxRepository {
     /** Queues a job inside the caller's transaction (or alone). Returns its id, or null for a dedupe hit. */
     async enqueue(job: NewJob, executor: Executor = this.db): Promise<number | null> {
         const now = this.clock.now();
+        const sqlite = directSqlite(this.db, executor);
+        if (sqlite) {
+            const inserted = ENQUEUE.on(sqlite).get(job.licence, job.direction, job.kind, job.orderingKey, job.conversationId ?? null,
+                job.dedupeKey ?? null, JSON.stringify(job.payload), job.notBefore ?? now, now, now);
+            return inserted ? Number(inserted.id) : null;
+        }
         const row = await executor.insertInto('outbox').values({
             licence: job.licence,
             direction: job.direction,
