@@ -14,7 +14,7 @@ import type {AddressInfo} from 'node:net';
 import {join} from 'node:path';
 import {after, before, describe, test} from 'node:test';
 
-import mm from '@mattermost/client';
+import type mm from '@mattermost/client';
 import type {Post} from '@mattermost/types/posts';
 import type {BrowserContext, Locator, Page} from 'playwright-core';
 
@@ -22,7 +22,7 @@ import {MattermostStandIn, pollUntil, type Seed} from '../standins/mattermost/in
 
 import {CONVERSATION_POST_TYPE} from '../../server-bridge/src/contract/index.js';
 
-import {launchLoggedIn, openHarnessChannel, type LoggedInBrowser} from './harness/browser.js';
+import {clientWithToken, collectPageErrors, launchLoggedIn, openHarnessChannel, type LoggedInBrowser} from './harness/browser.js';
 import {startHarness, type Harness} from './harness/server.js';
 import {repoRoot} from './harness/vendor.js';
 
@@ -130,9 +130,7 @@ before(async () => {
     standIn = await MattermostStandIn.start();
     seed = standIn.seedDefault();
     await recorder.start();
-    bot = new mm.Client4();
-    bot.setUrl(standIn.url);
-    bot.setToken(seed.bot.token);
+    bot = clientWithToken(standIn.url, seed.bot.token);
     rootId = (standIn.createPost(seed.bot.user.id, {
         channel_id: seed.channel.id,
         type: CONVERSATION_POST_TYPE,
@@ -145,8 +143,7 @@ before(async () => {
     browser = await launchLoggedIn(harness, session);
     context = browser.context;
     page = browser.page;
-    const errors: string[] = [];
-    page.on('pageerror', (err) => errors.push(err.message));
+    const errors = collectPageErrors(page);
     await openHarnessChannel(page, harness, seed.channel.id);
     assert.deepEqual(errors, []);
 });

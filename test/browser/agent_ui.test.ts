@@ -11,7 +11,7 @@ import {mkdirSync} from 'node:fs';
 import {join} from 'node:path';
 import {after, before, describe, test} from 'node:test';
 
-import mm from '@mattermost/client';
+import type mm from '@mattermost/client';
 import type {BrowserContext, Page} from 'playwright-core';
 
 import {MattermostStandIn, pollUntil, type PostRec, type Seed} from '../standins/mattermost/index.js';
@@ -19,7 +19,7 @@ import {MattermostStandIn, pollUntil, type PostRec, type Seed} from '../standins
 import {CONVERSATION_POST_TYPE, NOTIFICATION_POST_TYPE} from '../../server-bridge/src/contract/index.js';
 
 import {ensureBundle} from './harness/bundle.js';
-import {launchLoggedIn, openHarnessChannel, type LoggedInBrowser} from './harness/browser.js';
+import {clientWithToken, collectPageErrors, launchLoggedIn, openHarnessChannel, type LoggedInBrowser} from './harness/browser.js';
 import {startHarness, type Harness} from './harness/server.js';
 import {repoRoot} from './harness/vendor.js';
 
@@ -103,9 +103,7 @@ before(async () => {
     mkdirSync(artifacts, {recursive: true});
     standIn = await MattermostStandIn.start();
     seed = standIn.seedDefault();
-    botClient = new mm.Client4();
-    botClient.setUrl(standIn.url);
-    botClient.setToken(seed.bot.token);
+    botClient = clientWithToken(standIn.url, seed.bot.token);
 
     // A conversation mirrored by the bot: the root card and the visitor's first messages.
     const channelId = seed.channel.id;
@@ -138,13 +136,7 @@ before(async () => {
     browser = await launchLoggedIn(harness, session);
     context = browser.context;
     page = browser.page;
-    const errors: string[] = [];
-    page.on('pageerror', (err) => errors.push(err.message));
-    page.on('console', (msg) => {
-        if (msg.type() === 'error') {
-            errors.push(`${msg.text()} ${msg.location().url}`);
-        }
-    });
+    const errors = collectPageErrors(page, {console: true});
     await openHarnessChannel(page, harness, channelId);
     assert.deepEqual(errors, [], 'no errors while loading the plugin');
 });

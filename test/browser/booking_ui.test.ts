@@ -9,7 +9,7 @@ import {mkdirSync} from 'node:fs';
 import {join} from 'node:path';
 import {after, before, describe, test} from 'node:test';
 
-import mm from '@mattermost/client';
+import type mm from '@mattermost/client';
 import type {Post} from '@mattermost/types/posts';
 import type {Locator, Page} from 'playwright-core';
 
@@ -17,7 +17,7 @@ import {MattermostStandIn, pollUntil, type Seed} from '../standins/mattermost/in
 
 import {CONVERSATION_POST_TYPE} from '../../server-bridge/src/contract/index.js';
 
-import {launchLoggedIn, openHarnessChannel, type LoggedInBrowser} from './harness/browser.js';
+import {clientWithToken, collectPageErrors, launchLoggedIn, openHarnessChannel, type LoggedInBrowser} from './harness/browser.js';
 import {ensureBundle} from './harness/bundle.js';
 import {startHarness, type Harness} from './harness/server.js';
 import {repoRoot} from './harness/vendor.js';
@@ -143,9 +143,7 @@ before(async () => {
     mkdirSync(artifacts, {recursive: true});
     standIn = await MattermostStandIn.start();
     seed = standIn.seedDefault();
-    bot = new mm.Client4();
-    bot.setUrl(standIn.url);
-    bot.setToken(seed.bot.token);
+    bot = clientWithToken(standIn.url, seed.bot.token);
     rootId = (standIn.createPost(seed.bot.user.id, {
         channel_id: seed.channel.id,
         type: CONVERSATION_POST_TYPE,
@@ -156,7 +154,7 @@ before(async () => {
     harness = await startHarness({mattermostUrl: standIn.url});
     browser = await launchLoggedIn(harness, standIn.createSession(seed.agent.user.id));
     page = browser.page;
-    page.on('pageerror', (err) => errors.push(err.message));
+    collectPageErrors(page, {}, errors);
     await openHarnessChannel(page, harness, seed.channel.id);
     await setLocale('en');
     assert.deepEqual(errors, []);

@@ -10,14 +10,13 @@ import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {after, before, describe, test} from 'node:test';
 
-import mm from '@mattermost/client';
 import type {Page} from 'playwright-core';
 
 import {MattermostStandIn, pollUntil, type Seed} from '../standins/mattermost/index.js';
 
 import {CONVERSATION_POST_TYPE} from '../../server-bridge/src/contract/index.js';
 
-import {launchLoggedIn, openHarnessChannel, type LoggedInBrowser} from './harness/browser.js';
+import {clientWithToken, collectPageErrors, launchLoggedIn, openHarnessChannel, type LoggedInBrowser} from './harness/browser.js';
 import {startHarness, type Harness} from './harness/server.js';
 import {librariesMissing, libraryVersions, repoRoot} from './harness/vendor.js';
 
@@ -68,12 +67,7 @@ before(async () => {
     const session = standIn.createSession(seed.agent.user.id);
     browser = await launchLoggedIn(harness, session);
     page = browser.page;
-    page.on('pageerror', (err) => errors.push(err.message));
-    page.on('console', (msg) => {
-        if (msg.type() === 'error') {
-            errors.push(`${msg.text()} ${msg.location().url}`);
-        }
-    });
+    collectPageErrors(page, {console: true}, errors);
     await openHarnessChannel(page, harness, seed.channel.id);
 });
 
@@ -116,9 +110,7 @@ describe(`the plugin on Mattermost 9.5–10.x host libraries (min_server_version
         const post = await pollUntil(() => standIn.thread(rootId).find((p) => p.message === 'Yes, it is free from 3 to 10 July.'), {what: 'the reply at the stand-in'});
         assert.deepEqual(post.props.ireserve_reply, {mode: 'visitor'});
 
-        const bot = new mm.Client4();
-        bot.setUrl(standIn.url);
-        bot.setToken(seed.bot.token);
+        const bot = clientWithToken(standIn.url, seed.bot.token);
         await bot.addReaction(seed.bot.user.id, post.id, 'white_check_mark');
         const badge = center().locator(`[data-post-id="${post.id}"]`).getByTestId('irsv-delivery-badge');
         await pollUntil(async () => (await badge.innerText()).includes('Delivered'), {what: 'the delivered badge'});

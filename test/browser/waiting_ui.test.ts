@@ -9,7 +9,7 @@ import {mkdirSync} from 'node:fs';
 import {join} from 'node:path';
 import {after, before, describe, test} from 'node:test';
 
-import mm from '@mattermost/client';
+import type mm from '@mattermost/client';
 import type {Post} from '@mattermost/types/posts';
 import type {Locator, Page} from 'playwright-core';
 
@@ -18,7 +18,7 @@ import {MattermostStandIn, pollUntil, type Seed} from '../standins/mattermost/in
 import {CONVERSATION_POST_TYPE} from '../../server-bridge/src/contract/index.js';
 
 import {ensureBundle} from './harness/bundle.js';
-import {launchLoggedIn, openHarnessChannel, type LoggedInBrowser} from './harness/browser.js';
+import {clientWithToken, collectPageErrors, launchLoggedIn, openHarnessChannel, type LoggedInBrowser} from './harness/browser.js';
 import {startHarness, type Harness} from './harness/server.js';
 import {repoRoot} from './harness/vendor.js';
 
@@ -60,9 +60,7 @@ before(async () => {
     mkdirSync(artifacts, {recursive: true});
     standIn = await MattermostStandIn.start();
     seed = standIn.seedDefault();
-    bot = new mm.Client4();
-    bot.setUrl(standIn.url);
-    bot.setToken(seed.bot.token);
+    bot = clientWithToken(standIn.url, seed.bot.token);
     for (const guest of guests) {
         const waitingSince = guest.waitingMinutes === undefined ? undefined : Date.now() - guest.waitingMinutes * MINUTE;
         roots[guest.name] = (standIn.createPost(seed.bot.user.id, {
@@ -79,8 +77,7 @@ before(async () => {
     page = browser.page;
     // The page's clock runs on from now; the test moves it on to see the waiting time tick.
     await page.clock.install();
-    const errors: string[] = [];
-    page.on('pageerror', (err) => errors.push(err.message));
+    const errors = collectPageErrors(page);
     await openHarnessChannel(page, harness, seed.channel.id);
     assert.deepEqual(errors, []);
 });

@@ -4,6 +4,7 @@ import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 
+import mm from '@mattermost/client';
 import {chromium, type BrowserContext, type Page} from 'playwright-core';
 
 import type {Harness} from './server.js';
@@ -50,4 +51,28 @@ export async function openHarnessChannel(page: Page, harness: Pick<Harness, 'pag
     await page.goto(harness.pageUrl);
     await page.evaluate(() => (window as unknown as HostWindow).harness.boot());
     await page.evaluate((id) => (window as unknown as HostWindow).harness.openChannel(id), channelId);
+}
+
+/**
+ * From now on, collects the page's uncaught errors and, with `console: true`, its console errors
+ * (with where they came from) into `into`, which it answers.
+ */
+export function collectPageErrors(page: Page, options: {console?: boolean} = {}, into: string[] = []): string[] {
+    page.on('pageerror', (err) => into.push(err.message));
+    if (options.console) {
+        page.on('console', (msg) => {
+            if (msg.type() === 'error') {
+                into.push(`${msg.text()} ${msg.location().url}`);
+            }
+        });
+    }
+    return into;
+}
+
+/** A Client4 on `url` with `token`: what a test posts with, as the bridge's bot or a user would. */
+export function clientWithToken(url: string, token: string): InstanceType<typeof mm.Client4> {
+    const client = new mm.Client4();
+    client.setUrl(url);
+    client.setToken(token);
+    return client;
 }
