@@ -99,7 +99,8 @@ export class MattermostRestAdapter implements MattermostPort {
         const form = new FormData();
         // Mattermost reads channel_id before the files: it must come first.
         form.append('channel_id', channelId);
-        form.append('files', new Blob([new Uint8Array(file.data)], {type: file.contentType}), file.filename);
+        // The Blob is sent as it is: fetch streams it into the multipart body, no copy is made here.
+        form.append('files', file.data, file.filename);
         const result = await this.client.uploadFile(form) as {file_infos: FileInfo[]};
         const info = result.file_infos[0];
         if (!info) {

@@ -11,7 +11,7 @@ import type {
 } from '../domain/outbound/events.js';
 import {messagePropsOf, planMessageEdit, type PostedPart} from '../domain/outbound/message_edit.js';
 import {
-    attachmentBytes,
+    attachmentBlob,
     messageParts,
     notificationPost,
     rootPost,
@@ -488,11 +488,7 @@ export class OutboundDelivery {
                     for (const index of part.attachments) {
                         const attachment = data.attachments[index]!;
                         // A retry uploads again: an upload that never got attached is harmless.
-                        const info = await s.port.uploadFile(conversation.channelId, {
-                            filename: attachment.filename,
-                            contentType: attachment.content_type,
-                            data: attachmentBytes(attachment),
-                        });
+                        const info = await s.port.uploadFile(conversation.channelId, {filename: attachment.filename, data: attachmentBlob(attachment)});
                         fileIds.push(info.id);
                     }
                     return {message: part.message, props: part.props, ...(fileIds.length > 0 ? {file_ids: fileIds} : {})};

@@ -22,8 +22,8 @@ export interface NewPost {
 
 export interface UploadFile {
     filename: string;
-    contentType: string;
-    data: Buffer;
+    /** The file's bytes; the Blob's `type` is its content type. */
+    data: Blob;
 }
 
 export interface DownloadedFile {

@@ -89,6 +89,11 @@ function openSqlite(file: string): Db {
     // text must not survive in the file's free space (DESIGN §12; ErasuresRepository.reclaim
     // truncates the WAL, whose older frames hold earlier versions of the pages).
     sqlite.pragma('secure_delete = ON');
+    // SQLite's page cache, at most 4 MiB (better-sqlite3 builds SQLite with 16 MiB per connection).
+    // The hot pages (the outbox's waiting jobs, the tables' newest rows) fit many times over; the
+    // rest is in the operating system's file cache. In the benchmark this kept 10-12 MB off the
+    // RSS at the same CPU time per event (issue 20).
+    sqlite.pragma('cache_size = -4096');
     const db = new Kysely<Database>({dialect: new SqliteDialect({database: withStatementCache(sqlite)})});
     registerSqliteConnection(db, sqlite);
     return db;
