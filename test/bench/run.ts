@@ -2,7 +2,7 @@
 //
 //   QUICK=1         the one-minute version: small intake, delivery and chaos runs; results go to
 //                   test/artifacts/bench-quick.json (the committed full-run results are untouched).
-//   BENCH_ONLY=a,b  only these scenarios (intake, delivery, floor, waiting, scaleout, memory, chaos, webapp);
+//   BENCH_ONLY=a,b  only these scenarios (intake, delivery, drain, floor, waiting, scaleout, memory, chaos, webapp);
 //                   results go to test/artifacts/bench-partial.json.
 //   BENCH_BRIDGE=dist|tsx  how bridges are started (default: the build when it is up to date).
 //   BENCH_MERGE=1   with BENCH_ONLY in full mode: replace those scenarios' figures in bench/results.json.
@@ -21,6 +21,7 @@ import {ROOT, bridgeRunner} from './lib/processes.js';
 import {chartSvg, markdownSection, writeJson, writeMarkdown} from './lib/report.js';
 import {chaos} from './scenarios/chaos.js';
 import {delivery} from './scenarios/delivery.js';
+import {drain} from './scenarios/drain.js';
 import {floor} from './scenarios/floor.js';
 import {intake} from './scenarios/intake.js';
 import {memory} from './scenarios/memory.js';
@@ -28,10 +29,10 @@ import {scaleout} from './scenarios/scaleout.js';
 import {waiting} from './scenarios/waiting.js';
 import {webapp} from './scenarios/webapp.js';
 
-const SCENARIOS = {intake, delivery, floor, waiting, scaleout, memory, chaos, webapp} as const;
+const SCENARIOS = {intake, delivery, drain, floor, waiting, scaleout, memory, chaos, webapp} as const;
 type Name = keyof typeof SCENARIOS;
 const QUICK_SET: Name[] = ['intake', 'delivery', 'floor', 'chaos', 'webapp'];
-const FULL_SET: Name[] = ['webapp', 'intake', 'delivery', 'floor', 'waiting', 'scaleout', 'chaos', 'memory'];
+const FULL_SET: Name[] = ['webapp', 'intake', 'delivery', 'drain', 'floor', 'waiting', 'scaleout', 'chaos', 'memory'];
 
 async function main(): Promise<number> {
     const quick = ['1', 'true', 'yes'].includes((process.env.QUICK ?? '').toLowerCase());

@@ -70,9 +70,10 @@ export class BenchContext {
     /**
      * A bridge process with the bench's admin token and secret key, on a port of its own.
      * BENCH_BRIDGE_NODE_FLAGS (space-separated, e.g. "--trace-gc") adds Node flags to every bridge
-     * of the run, for experiments; a run with it says so in its conditions.
+     * of the run, for experiments; a run with it says so in its conditions. With `npmStart` it is
+     * started as `npm start` starts it (the heap bound its heap_flag script prints, nothing else).
      */
-    async bridge(name: string, env: Record<string, string>, nodeFlags?: string[]): Promise<BridgeProcess> {
+    async bridge(name: string, env: Record<string, string>, nodeFlags?: string[], npmStart = false): Promise<BridgeProcess> {
         const extra = (process.env.BENCH_BRIDGE_NODE_FLAGS ?? '').split(/\s+/).filter((flag) => flag !== '');
         const bridge = new BridgeProcess({
             name,
@@ -80,6 +81,7 @@ export class BenchContext {
             env: {BRIDGE_ADMIN_TOKEN: ADMIN_TOKEN, BRIDGE_SECRET_KEY: SECRET_KEY, ...env},
             logFile: path.join(this.logs, `${name}-bridge.log`),
             nodeFlags: [...extra, ...(nodeFlags ?? [])],
+            npmStart,
         });
         await bridge.start();
         return bridge;

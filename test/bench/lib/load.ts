@@ -32,7 +32,10 @@ export async function closedLoop(options: {
     connections: number;
     warmupMs: number;
     durationMs: number;
-    next: () => SignedRequest;
+    /** The next request of connection `worker` (0 … connections − 1), asked once its previous request was answered. */
+    next: (worker: number) => SignedRequest;
+    /** Told each answer's status (0: no answer, a network error), before `worker` asks for its next request. */
+    answered?: (worker: number, status: number) => void;
     method?: 'POST' | 'GET';
 }): Promise<ClosedLoopResult> {
     const client = pool(options.origin, options.connections);
@@ -47,7 +50,7 @@ export async function closedLoop(options: {
     const end = warmEnd + options.durationMs;
     let measuredStart = 0;
     let measuredEnd = 0;
-    const worker = async () => {
+    const worker = async (index: number) => {
         for (;;) {
             const now = performance.now();
             if (now >= end) {
@@ -57,7 +60,7 @@ export async function closedLoop(options: {
                 counting = true;
                 measuredStart = now;
             }
-            const request = options.next();
+            const request = options.next(index);
             const t0 = performance.now();
             try {
                 const response = await client.request({
@@ -67,6 +70,7 @@ export async function closedLoop(options: {
                     body: options.method === 'GET' ? undefined : request.body,
                 });
                 await response.body.dump();
+                options.answered?.(index, response.statusCode);
                 total += 1;
                 const t1 = performance.now();
                 if (t0 >= warmEnd && t1 <= end) {
@@ -77,10 +81,11 @@ export async function closedLoop(options: {
                 }
             } catch {
                 errors += 1;
+                options.answered?.(index, 0);
             }
         }
     };
-    await Promise.all(Array.from({length: options.connections}, worker));
+    await Promise.all(Array.from({length: options.connections}, (_, index) => worker(index)));
     await client.close();
     const [p50, p99, max] = percentiles(latencies, [50, 99, 100]);
     const seconds = Math.max(1e-9, ((measuredEnd || end) - (measuredStart || warmEnd)) / 1000);

@@ -1,7 +1,7 @@
 // Child processes of a benchmark run: bridges (real `node server-bridge/dist/main.js`, or tsx on the
 // sources when the build is missing or stale), the Mattermost stand-in (its CLI), the Fastify
 // "hello" baseline. Every child is tracked and killed when the run ends, whatever happens.
-import {spawn, type ChildProcess} from 'node:child_process';
+import {execFileSync, spawn, type ChildProcess} from 'node:child_process';
 import {closeSync, existsSync, openSync, readFileSync, readdirSync, statSync} from 'node:fs';
 import {createServer} from 'node:net';
 import path from 'node:path';
@@ -146,6 +146,14 @@ export async function measureCpu<T>(pid: number, work: () => Promise<T>): Promis
     return {result, cpuMs: (readCpuMs(pid) ?? 0) - cpu0, mainThreadWaitMs: sched0 && sched1 ? sched1.waitMs - sched0.waitMs : Number.NaN, wallMs};
 }
 
+/** The flags `npm start` puts before the entry point: what its heap_flag script prints for this environment. */
+function npmStartFlags(runner: BridgeRunner, env: Record<string, string>): string[] {
+    const script = runner === 'dist'
+        ? [path.join(ROOT, 'server-bridge/dist/heap_flag.js')]
+        : ['--import', 'tsx', path.join(ROOT, 'server-bridge/src/heap_flag.ts')];
+    return execFileSync(process.execPath, script, {cwd: ROOT, env, encoding: 'utf8'}).split(/\s+/).filter((flag) => flag !== '');
+}
+
 export interface BridgeOptions {
     name: string;
     port: number;
@@ -153,6 +161,12 @@ export interface BridgeOptions {
     logFile: string;
     /** Extra node flags (e.g. --cpu-prof). */
     nodeFlags?: string[];
+    /**
+     * Start the bridge as `npm start` does (server-bridge/package.json:
+     * `node $(node dist/heap_flag.js) dist/main.js`): the heap flag is printed by the same script,
+     * run with the bridge's own environment, and nothing else is added.
+     */
+    npmStart?: boolean;
 }
 
 /** One bridge process; `restart()` starts it again on the same port with the same environment. */
@@ -174,25 +188,30 @@ export class BridgeProcess {
         return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
     }
 
+    /** The node flags of the last start: the given ones, and with `npmStart` the heap bound `npm start` adds. */
+    startFlags: string[] = [];
+
     /** Spawns the process and waits until /healthz answers 200. */
     async start(timeoutMs = 60_000): Promise<void> {
         const entry = this.runner === 'dist'
             ? [path.join(ROOT, 'server-bridge/dist/main.js')]
             : ['--import', 'tsx', path.join(ROOT, 'server-bridge/src/main.ts')];
+        const env = {
+            PATH: process.env.PATH ?? '/usr/bin:/bin',
+            HOME: process.env.HOME ?? '/tmp',
+            NODE_ENV: 'production',
+            BRIDGE_HOST: '127.0.0.1',
+            BRIDGE_PORT: String(this.options.port),
+            BRIDGE_PUBLIC_URL: this.url,
+            // The stand-ins, the i-Reserve recorder and Mattermost all listen on loopback.
+            BRIDGE_ALLOWED_INTERNAL_HOSTS: LOOPBACK_HOSTS,
+            ...this.options.env,
+        };
+        this.startFlags = [...(this.options.nodeFlags ?? []), ...(this.options.npmStart ? npmStartFlags(this.runner, env) : [])];
         const log = openSync(this.options.logFile, 'a');
-        const child = spawn(process.execPath, [...(this.options.nodeFlags ?? []), ...entry], {
+        const child = spawn(process.execPath, [...this.startFlags, ...entry], {
             cwd: ROOT,
-            env: {
-                PATH: process.env.PATH ?? '/usr/bin:/bin',
-                HOME: process.env.HOME ?? '/tmp',
-                NODE_ENV: 'production',
-                BRIDGE_HOST: '127.0.0.1',
-                BRIDGE_PORT: String(this.options.port),
-                BRIDGE_PUBLIC_URL: this.url,
-                // The stand-ins, the i-Reserve recorder and Mattermost all listen on loopback.
-                BRIDGE_ALLOWED_INTERNAL_HOSTS: LOOPBACK_HOSTS,
-                ...this.options.env,
-            },
+            env,
             stdio: ['ignore', log, log],
         });
         closeSync(log);

@@ -183,6 +183,8 @@ export function chartSvg(ctx: BenchContext): string {
         ['intake.fastify_hello_get_per_s', 'Fastify GET hello (ceiling)', grey],
         ['intake.fastify_post_202_per_s', 'Fastify POST, same bodies', grey],
         ['intake.bridge_events_per_s', 'bridge intake, signed events', blue],
+        ['drain.fastify_hello_get_per_s', 'Fastify GET hello (drain run)', grey],
+        ['drain.bridge_events_per_s', 'bridge intake while a backlog drains', blue],
     ];
     for (const [name, label, color] of pairs) {
         const v = get(name);

@@ -1,5 +1,8 @@
-// 4. Memory: RSS of one bridge (SQLite) while 10,000 conversations and 100,000 messages go through
-// it (intake and delivery to the stand-in), sampled from /proc/<pid>/status along the way.
+// Memory: RSS of one bridge (SQLite), started as `npm start` starts it, while 10,000 conversations
+// and 100,000 messages go through it (intake and delivery to the stand-in), sampled from
+// /proc/<pid>/status along the way.
+import {readFileSync} from 'node:fs';
+
 import {outboxBacklog} from '../lib/clients.js';
 import type {BenchContext} from '../lib/context.js';
 import {waitDrained} from '../lib/drain.js';
@@ -26,10 +29,26 @@ async function memoryBreakdown(url: string): Promise<Record<string, number> | un
     }
 }
 
-/** Node's default heap sizing, then the same run with V8's old space capped (an operator's knob). */
+/** Resident memory by kind from /proc/<pid>/smaps_rollup: anonymous (heaps, malloc) and file-backed (code, mapped files). */
+function residentKinds(pid: number): Record<string, number> | undefined {
+    try {
+        const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+        const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? Number.NaN) * 1024;
+        const figures = {rss_anonymous_after_100k: kb('Anonymous'), rss_file_backed_after_100k: kb('Rss') - kb('Anonymous')};
+        return Object.values(figures).every(Number.isFinite) ? figures : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
+/**
+ * The bridge started as `npm start` starts it (the target), then the same run started as plain
+ * `node dist/main.js`, where Node sizes the heap from the machine's memory (the figures before the
+ * bound, `memory.unbounded.*`).
+ */
 const VARIANTS = [
-    {name: 'memory', prefix: '', nodeFlags: [] as string[]},
-    {name: 'memory-heap-96', prefix: 'old_space_96mb.', nodeFlags: ['--max-old-space-size=96']},
+    {name: 'memory', prefix: '', npmStart: true},
+    {name: 'memory-unbounded', prefix: 'unbounded.', npmStart: false},
 ];
 
 export async function memory(ctx: BenchContext): Promise<void> {
@@ -43,7 +62,7 @@ async function memoryRun(ctx: BenchContext, variant: (typeof VARIANTS)[number]):
     const messages = 10;
     const dir = ctx.dir(variant.name);
     const {info, control} = await ctx.standIn(variant.name);
-    const bridge = await ctx.bridge(variant.name, {DATABASE_URL: `sqlite:${dir}/bridge.db`, BRIDGE_DATA_DIR: dir}, variant.nodeFlags);
+    const bridge = await ctx.bridge(variant.name, {DATABASE_URL: `sqlite:${dir}/bridge.db`, BRIDGE_DATA_DIR: dir}, [], variant.npmStart);
     const samples: Array<{t_s: number; rss_mb: number; accepted: number}> = [];
     let accepted = 0;
     let backlog = 0;
@@ -70,7 +89,7 @@ async function memoryRun(ctx: BenchContext, variant: (typeof VARIANTS)[number]):
         let traffic;
         try {
             traffic = await sendTraffic([bridge.url], {
-                run: variant.prefix === '' ? 'mem' : 'mem96', licence, secret: signingSecret, conversations, messagesPerConversation: messages, concurrency: 64,
+                run: variant.npmStart ? 'mem' : 'memu', licence, secret: signingSecret, conversations, messagesPerConversation: messages, concurrency: 64,
                 // Keep the backlog bounded (as a steady stream would): a waiting outbox is not what is measured here.
                 beforeEach: async () => {
                     while (backlog > 5000) {
@@ -86,7 +105,7 @@ async function memoryRun(ctx: BenchContext, variant: (typeof VARIANTS)[number]):
         await waitDrained(() => [bridge.url], 900_000, 500);
         await sleep(3000);
         const settled = bridge.rss()!;
-        const breakdown = await memoryBreakdown(bridge.url);
+        const breakdown = {...await memoryBreakdown(bridge.url), ...residentKinds(bridge.pid)};
         sampling = false;
         await sampler;
         const posts = await control.posts();
@@ -94,16 +113,16 @@ async function memoryRun(ctx: BenchContext, variant: (typeof VARIANTS)[number]):
         if (!correct(v)) {
             ctx.failures.push(`${variant.name} run: lost ${v.lost}, duplicated ${v.duplicated}, out of order ${v.out_of_order}: ${v.examples.join('; ')}`);
         }
-        const conditions = {database: 'sqlite', node_flags: variant.nodeFlags.join(' ') || 'none', conversations, messages_per_conversation: messages, events: traffic.events, standin_latency_ms: 0, backlog_cap: 5000, sample_interval_ms: 1000, duration_s: round((Date.now() - t0) / 1000, 0)};
+        const conditions = {database: 'sqlite', started_as: variant.npmStart ? 'npm start' : 'node dist/main.js', node_flags: bridge.startFlags.join(' ') || 'none', conversations, messages_per_conversation: messages, events: traffic.events, standin_latency_ms: 0, backlog_cap: 5000, sample_interval_ms: 1000, duration_s: round((Date.now() - t0) / 1000, 0)};
         const peak = Math.max(...samples.map((s) => s.rss_mb), settled.hwm / MB);
         ctx.figure('memory', {name: `${variant.prefix}rss_idle`, value: round(idle.rss / MB, 1), unit: 'MB', conditions});
         ctx.figure('memory', {name: `${variant.prefix}rss_after_100k`, value: round(settled.rss / MB, 1), unit: 'MB', target: '<= 200 MB', met: settled.rss / MB <= 200, conditions});
         ctx.figure('memory', {name: `${variant.prefix}rss_peak`, value: round(peak, 1), unit: 'MB', conditions, note: 'VmHWM or the highest sample'});
-        if (breakdown) {
-            // Where the RSS is: V8's heap (used / reserved) and memory outside it (buffers, native addons).
-            for (const [name, bytes] of Object.entries(breakdown)) {
-                ctx.figure('memory', {name: `${variant.prefix}${name}`, value: round(bytes / MB, 1), unit: 'MB', conditions: {...conditions, source: 'the bridge\'s /metrics (prom-client default metrics) after the drain'}});
-            }
+        // Where the RSS is: V8's heap (used / reserved), memory outside it (buffers, native addons),
+        // and the resident pages by kind (anonymous: heaps and malloc; file-backed: code and mapped files).
+        for (const [name, bytes] of Object.entries(breakdown)) {
+            ctx.figure('memory', {name: `${variant.prefix}${name}`, value: round(bytes / MB, 1), unit: 'MB',
+                conditions: {...conditions, source: name.startsWith('rss_') ? '/proc/<pid>/smaps_rollup after the drain' : 'the bridge\'s /metrics (prom-client default metrics) after the drain'}});
         }
         ctx.figure('memory', {name: `${variant.prefix}lost_duplicated_out_of_order`, value: v.lost + v.duplicated + v.out_of_order, unit: 'messages', target: '0', met: correct(v), conditions});
         ctx.details[variant.name] = {samples, verification: verificationSummary(v), drained_after_s: round((Date.now() - t0) / 1000, 0)};
