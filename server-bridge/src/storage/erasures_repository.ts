@@ -3,7 +3,7 @@ import {sql, type Transaction} from 'kysely';
 import type {ErasureKept, ErasureSource, ErasureStatus} from '../contract/index.js';
 import type {Clock} from '../ports/clock.js';
 
-import type {DatabaseKind, Db} from './database.js';
+import {StorageError, type DatabaseKind, type Db} from './database.js';
 import {directSqlite, HotStatement} from './hot_statement.js';
 import type {Database} from './schema.js';
 
@@ -180,7 +180,18 @@ export class ErasuresRepository {
 
     async #reclaimNow(): Promise<void> {
         if (this.kind === 'sqlite') {
-            await sql`pragma wal_checkpoint(TRUNCATE)`.execute(this.db);
+            // The WAL checkpointer's worker may be copying pages (it holds the checkpoint lock, and
+            // SQLite answers busy rather than wait for it): again until the WAL is emptied.
+            for (let attempt = 1; ; attempt++) {
+                const {rows} = await sql<{busy: number}>`pragma wal_checkpoint(TRUNCATE)`.execute(this.db);
+                if (!rows[0]?.busy) {
+                    return;
+                }
+                if (attempt >= 500) {
+                    throw new StorageError('the WAL could not be emptied: the database stayed busy for 5 s');
+                }
+                await new Promise((resolve) => setTimeout(resolve, 10));
+            }
         } else {
             await sql`vacuum full conversations, messages, outbox`.execute(this.db);
         }
