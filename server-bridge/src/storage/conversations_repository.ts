@@ -3,6 +3,7 @@ import {sql, type Transaction} from 'kysely';
 import type {Clock} from '../ports/clock.js';
 
 import type {Db} from './database.js';
+import {directSqlite, HotStatement} from './hot_statement.js';
 import type {Database} from './schema.js';
 
 /** What the bridge knows of a conversation: its root post link and its latest context. */
@@ -24,6 +25,10 @@ export interface ConversationRecord {
 
 type Executor = Db | Transaction<Database>;
 
+/** `get` on SQLite, prepared once (every delivered message reads its conversation). */
+const GET_CONVERSATION = new HotStatement<[licence: string, conversationId: string], Database['conversations']>(
+    'select * from conversations where licence = ? and conversation_id = ?');
+
 /** `kv` key of the per-licence counter behind conversation numbers. */
 const NUMBER_COUNTER_KEY = 'conversation.number';
 
@@ -32,6 +37,11 @@ export class ConversationsRepository {
     constructor(private readonly db: Db, private readonly clock: Clock) {}
 
     async get(licence: string, conversationId: string, executor: Executor = this.db): Promise<ConversationRecord | undefined> {
+        const connection = directSqlite(this.db, executor);
+        if (connection) {
+            const found = GET_CONVERSATION.on(connection).get(licence, conversationId);
+            return found ? toRecord(found) : undefined;
+        }
         const row = await executor.selectFrom('conversations').selectAll()
             .where('licence', '=', licence).where('conversation_id', '=', conversationId).executeTakeFirst();
         return row ? toRecord(row) : undefined;

@@ -46,6 +46,13 @@ export interface PostIntent {
 
 const INTENT_PREFIX = 'outbound.post:';
 
+// The delivery path's statements on SQLite, prepared once (storage/hot_statement.ts); each has its Kysely query beside it.
+const GET_MESSAGE = new HotStatement<[licence: string, conversationId: string, messageId: string], Database['messages']>(
+    'select * from messages where licence = ? and conversation_id = ? and message_id = ?');
+const MARK_DELIVERED = new HotStatement<[postIds: string, deliveredAt: number, licence: string, conversationId: string, messageId: string]>(
+    'update messages set post_ids = ?, delivered_at = ? where licence = ? and conversation_id = ? and message_id = ?');
+const GET_INTENT = new HotStatement<[licence: string, key: string], {value: string}>('select value from kv where licence = ? and key = ?');
+
 /**
  * Conversation messages (the message↔post link and the per-conversation `message_id`
  * idempotency key), and the **post ledger** that makes posting exactly-once as users see it.
@@ -74,6 +81,11 @@ export class MessagesRepository {
     }
 
     async get(licence: string, conversationId: string, messageId: string): Promise<MessageRecord | undefined> {
+        const connection = directSqlite(this.db, this.db);
+        if (connection) {
+            const found = GET_MESSAGE.on(connection).get(licence, conversationId, messageId);
+            return found ? toRecord(found) : undefined;
+        }
         const row = await this.db.selectFrom('messages').selectAll()
             .where('licence', '=', licence).where('conversation_id', '=', conversationId).where('message_id', '=', messageId)
             .executeTakeFirst();
@@ -96,10 +108,15 @@ export class MessagesRepository {
      */
     async markDelivered(licence: string, conversationId: string, messageId: string, postIds: readonly string[], intentPrefix: string,
         trx: Transaction<Database>, options: {forgetIntents?: boolean} = {}): Promise<void> {
-        await trx.updateTable('messages')
-            .set({post_ids: JSON.stringify(postIds), delivered_at: this.clock.now()})
-            .where('licence', '=', licence).where('conversation_id', '=', conversationId).where('message_id', '=', messageId)
-            .execute();
+        const connection = directSqlite(this.db, trx);
+        if (connection) {
+            MARK_DELIVERED.on(connection).run(JSON.stringify(postIds), this.clock.now(), licence, conversationId, messageId);
+        } else {
+            await trx.updateTable('messages')
+                .set({post_ids: JSON.stringify(postIds), delivered_at: this.clock.now()})
+                .where('licence', '=', licence).where('conversation_id', '=', conversationId).where('message_id', '=', messageId)
+                .execute();
+        }
         if (options.forgetIntents ?? true) {
             await this.forgetIntents(licence, intentPrefix, trx);
         }
@@ -167,8 +184,10 @@ export class MessagesRepository {
     // ---- the post ledger
 
     async intent(licence: string, key: string): Promise<PostIntent | undefined> {
-        const row = await this.db.selectFrom('kv').select('value')
-            .where('licence', '=', licence).where('key', '=', INTENT_PREFIX + key).executeTakeFirst();
+        const connection = directSqlite(this.db, this.db);
+        const row = connection
+            ? GET_INTENT.on(connection).get(licence, INTENT_PREFIX + key)
+            : await this.db.selectFrom('kv').select('value').where('licence', '=', licence).where('key', '=', INTENT_PREFIX + key).executeTakeFirst();
         if (!row) {
             return undefined;
         }

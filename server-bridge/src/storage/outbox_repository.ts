@@ -71,6 +71,34 @@ type OutboxRow = {
     conversation_id: string | null; dedupe_key: string | null; payload: string; attempts: number; created_at: number;
 };
 
+/** The claim's "an earlier job of this conversation is unfinished" test (the outbox_unfinished index's WHERE, word for word). */
+const blockedSqlite = (alias: string) => `not exists (select 1 from outbox p where p.licence = ${alias}.licence and p.ordering_key = ${alias}.ordering_key`
+    + ` and p.id < ${alias}.id and p.status in ('pending', 'in_flight'))`;
+const RETURNING = 'id, licence, direction, kind, ordering_key, conversation_id, dedupe_key, payload, attempts, created_at';
+
+/** The SQLite claim of `claim()` below, prepared once. */
+const CLAIM = new HotStatement<[owner: string, leaseUntil: number, now: number, due: number, limit: number, expired: number, limit2: number, limit3: number], OutboxRow>(
+    'update outbox set status = \'in_flight\', lease_owner = ?, lease_until = ?, attempts = attempts + 1, updated_at = ? where id in ('
+    + ` select id from (select o.id from outbox o indexed by outbox_claim where o.status = 'pending' and o.next_attempt_at <= ? and ${blockedSqlite('o')} order by o.id limit ?)`
+    + ` union all select id from (select e.id from outbox e where e.status = 'in_flight' and e.lease_until < ? and ${blockedSqlite('e')} order by e.id limit ?)`
+    + ` order by id limit ?) returning ${RETURNING}`);
+
+const MARK_DELIVERED = new HotStatement<[deliveredAt: number, updatedAt: number, id: number, owner: string]>(
+    'update outbox set status = \'delivered\', delivered_at = ?, updated_at = ?, lease_owner = null, lease_until = null, last_error = null, last_error_code = null'
+    + ' where id = ? and lease_owner = ? and status = \'in_flight\'');
+
+/** hasLaterPending's statement for `n` kinds. */
+const LATER_PENDING = new Map<number, HotStatement<unknown[], {id: number}>>();
+function laterPending(n: number): HotStatement<unknown[], {id: number}> {
+    let statement = LATER_PENDING.get(n);
+    if (!statement) {
+        statement = new HotStatement('select id from outbox where licence = ? and ordering_key = ? and id > ? and status = \'pending\''
+            + ` and kind in (${Array.from({length: n}, () => '?').join(', ')}) limit 1`);
+        LATER_PENDING.set(n, statement);
+    }
+    return statement;
+}
+
 function toJob(row: OutboxRow): Job {
     return {
         id: Number(row.id),
@@ -129,6 +157,10 @@ export class OutboxRepository {
             return [];
         }
         const now = this.clock.now();
+        const connection = directSqlite(this.db, this.db);
+        if (connection) {
+            return CLAIM.on(connection).all(owner, now + leaseMs, now, now, limit, now, limit, limit).map(toJob).sort((a, b) => a.id - b.id);
+        }
         const blocked = (alias: string) => sql`not exists (
                       select 1 from outbox p
                       where p.licence = ${sql.ref(`${alias}.licence`)} and p.ordering_key = ${sql.ref(`${alias}.ordering_key`)} and p.id < ${sql.ref(`${alias}.id`)}
@@ -166,7 +198,8 @@ export class OutboxRepository {
                 limit ${limit}
                 for update skip locked)
             returning ${returning}`;
-        const result = await this.db.transaction().execute((trx) => query.execute(trx));
+        // One statement is atomic on both engines (autocommit): no transaction around it.
+        const result = await query.execute(this.db);
         return result.rows.map(toJob).sort((a, b) => a.id - b.id);
     }
 
@@ -244,6 +277,10 @@ export class OutboxRepository {
         if (kinds.length === 0) {
             return false;
         }
+        const connection = directSqlite(this.db, this.db);
+        if (connection) {
+            return laterPending(kinds.length).on(connection).get(licence, orderingKey, afterId, ...kinds) !== undefined;
+        }
         const row = await this.db.selectFrom('outbox').select('id')
             .where('licence', '=', licence).where('ordering_key', '=', orderingKey).where('id', '>', afterId)
             .where('status', '=', 'pending').where('kind', 'in', [...kinds])
@@ -259,6 +296,10 @@ export class OutboxRepository {
     async markDelivered(id: number, owner: string, completion?: Completion): Promise<boolean> {
         const mark = async (executor: Executor): Promise<boolean> => {
             const now = this.clock.now();
+            const connection = directSqlite(this.db, executor);
+            if (connection) {
+                return MARK_DELIVERED.on(connection).run(now, now, id, owner).changes === 1;
+            }
             const result = await executor.updateTable('outbox')
                 .set({status: 'delivered', delivered_at: now, updated_at: now, lease_owner: null, lease_until: null, last_error: null, last_error_code: null})
                 .where('id', '=', id).where('lease_owner', '=', owner).where('status', '=', 'in_flight')

@@ -1,9 +1,14 @@
 import {sql, type Transaction} from 'kysely';
 
 import type {Db} from './database.js';
+import {directSqlite, HotStatement} from './hot_statement.js';
 import type {Database} from './schema.js';
 
 type Executor = Db | Transaction<Database>;
+
+/** `start` on SQLite, prepared once (run with every visitor message's delivery). */
+const START = new HotStatement<[at: number, licence: string, conversationId: string, answeredBefore: number]>(
+    'update conversations set waiting_since = ? where licence = ? and conversation_id = ? and waiting_since is null and (answered_at is null or answered_at < ?)');
 
 /** How a waiting spell ended (see WaitingRepository.end). */
 export interface EndedSpell {
@@ -30,6 +35,10 @@ export class WaitingRepository {
      * guest nobody would notice. Returns the new spell's start, or null when none started.
      */
     async start(licence: string, conversationId: string, at: number, executor: Executor = this.db): Promise<number | null> {
+        const connection = directSqlite(this.db, executor);
+        if (connection) {
+            return START.on(connection).run(at, licence, conversationId, at).changes > 0 ? at : null;
+        }
         const result = await executor.updateTable('conversations').set({waiting_since: at})
             .where('licence', '=', licence).where('conversation_id', '=', conversationId)
             .where('waiting_since', 'is', null)
