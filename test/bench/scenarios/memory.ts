@@ -116,7 +116,9 @@ async function memoryRun(ctx: BenchContext, variant: (typeof VARIANTS)[number]):
         const conditions = {database: 'sqlite', started_as: variant.npmStart ? 'npm start' : 'node dist/main.js', node_flags: bridge.startFlags.join(' ') || 'none', conversations, messages_per_conversation: messages, events: traffic.events, standin_latency_ms: 0, backlog_cap: 5000, sample_interval_ms: 1000, duration_s: round((Date.now() - t0) / 1000, 0)};
         const peak = Math.max(...samples.map((s) => s.rss_mb), settled.hwm / MB);
         ctx.figure('memory', {name: `${variant.prefix}rss_idle`, value: round(idle.rss / MB, 1), unit: 'MB', conditions});
-        ctx.figure('memory', {name: `${variant.prefix}rss_after_100k`, value: round(settled.rss / MB, 1), unit: 'MB', target: '<= 200 MB', met: settled.rss / MB <= 200, conditions});
+        // The target is about the bridge started as `npm start` starts it; the plain start is shown beside it.
+        ctx.figure('memory', {name: `${variant.prefix}rss_after_100k`, value: round(settled.rss / MB, 1), unit: 'MB', conditions,
+            ...(variant.npmStart ? {target: '<= 200 MB when started with npm start', met: settled.rss / MB <= 200} : {})});
         ctx.figure('memory', {name: `${variant.prefix}rss_peak`, value: round(peak, 1), unit: 'MB', conditions, note: 'VmHWM or the highest sample'});
         // Where the RSS is: V8's heap (used / reserved), memory outside it (buffers, native addons),
         // and the resident pages by kind (anonymous: heaps and malloc; file-backed: code and mapped files).
