@@ -8,18 +8,13 @@ import type {IntegrationView} from '@ireserve/contract';
 import {format, useStrings} from '../../i18n';
 
 import {Choices, CopyField, Field, SecretField, describedBy} from './fields';
-import type {FieldErrors, FormState} from './integration_form';
+import type {FormSectionProps} from './integration_form';
 
 /** The autocomplete hint the admin gives the /ireserve command (its sub-commands). */
 export const SLASH_COMMAND_HINT = 'claim | assign @user | unassign | close | reopen | open | notify | help';
 
-type Props = {
-    idPrefix: string;
-    form: FormState;
+type Props = FormSectionProps & {
     view: IntegrationView;
-    errors: FieldErrors;
-    disabled: boolean;
-    onChange: (change: Partial<FormState>) => void;
 };
 
 export default function AuthenticationSection({idPrefix, form, view, errors, disabled, onChange}: Props) {

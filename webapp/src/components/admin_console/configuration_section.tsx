@@ -7,7 +7,7 @@ import {NOTIFICATION_TYPES, type ChannelView, type NotificationType} from '@ires
 import {format, notificationTypeLabel, useStrings, type Strings} from '../../i18n';
 
 import {Choices, Field, Switch, describedBy} from './fields';
-import type {FieldErrors, FormState} from './integration_form';
+import type {FormSectionProps} from './integration_form';
 
 export type ChannelsState =
     | {state: 'loading'; channels?: ChannelView[]}
@@ -16,13 +16,8 @@ export type ChannelsState =
 
 const WEBHOOK = '__webhook__';
 
-type Props = {
-    idPrefix: string;
-    form: FormState;
+type Props = FormSectionProps & {
     channels: ChannelsState;
-    errors: FieldErrors;
-    disabled: boolean;
-    onChange: (change: Partial<FormState>) => void;
     onReloadChannels: () => void;
 };
 

@@ -102,6 +102,15 @@ export type FieldKey =
 
 export type FieldErrors = Partial<Record<FieldKey, string>>;
 
+/** What every System Console section that edits the form gets: its fields, their errors, and no edits while saving. */
+export type FormSectionProps = {
+    idPrefix: string;
+    form: FormState;
+    errors: FieldErrors;
+    disabled: boolean;
+    onChange: (change: Partial<FormState>) => void;
+};
+
 function isHttpUrl(value: string): boolean {
     if (!isIncomingWebhookTarget(value)) {
         return false;

@@ -7,16 +7,10 @@ import {MAX_REMINDER_THRESHOLDS, MIN_REMINDER_SECONDS} from '@ireserve/contract'
 import {format, useStrings} from '../../i18n';
 
 import {Choices, Field, Switch, describedBy} from './fields';
-import type {FieldErrors, FormState} from './integration_form';
+import type {FormSectionProps} from './integration_form';
 import {browserTimeZone, knownTimeZones, type RemindersForm, type ThresholdUnit} from './reminders_form';
 
-type Props = {
-    idPrefix: string;
-    form: FormState;
-    errors: FieldErrors;
-    disabled: boolean;
-    onChange: (change: Partial<FormState>) => void;
-};
+type Props = FormSectionProps;
 
 export default function RemindersSection({idPrefix, form, errors, disabled, onChange}: Props) {
     const {strings} = useStrings();

@@ -11,16 +11,11 @@ import {format, useStrings} from '../../i18n';
 
 import {ChannelOptions, channelList, type ChannelsState} from './configuration_section';
 import {SecretField, describedBy} from './fields';
-import type {FieldErrors, FormState} from './integration_form';
+import type {FormSectionProps} from './integration_form';
 import {moveRoute, newRoute, type RouteForm} from './routes_form';
 
-type Props = {
-    idPrefix: string;
-    form: FormState;
+type Props = FormSectionProps & {
     channels: ChannelsState;
-    errors: FieldErrors;
-    disabled: boolean;
-    onChange: (change: Partial<FormState>) => void;
 };
 
 type TextField = 'inbox' | 'locale' | 'pageUrlPrefix';
