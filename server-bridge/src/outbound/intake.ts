@@ -11,6 +11,7 @@ import type {ChangeOutcome, MessagesRepository} from '../storage/messages_reposi
 import type {AgentNotifyRepository} from '../storage/agent_notify_repository.js';
 import type {OutboxRepository} from '../storage/outbox_repository.js';
 import type {Database} from '../storage/schema.js';
+import {writeTransaction} from '../storage/write_transaction.js';
 
 import type {ErasureIntake} from './erasure_intake.js';
 import {OUTBOUND_JOB_KINDS, orderingKeyFor, type OutboundJobPayload} from './jobs.js';
@@ -133,7 +134,7 @@ export class EventIntake {
             const group = this.#group.splice(0, MAX_GROUP);
             let results: IntakeResult[] | undefined;
             try {
-                results = await this.deps.db.transaction().execute(async (trx) => {
+                results = await writeTransaction(this.deps.db, async (trx) => {
                     const out: IntakeResult[] = [];
                     for (const item of group) {
                         out.push(await this.#store(trx, item));
@@ -151,7 +152,7 @@ export class EventIntake {
                 // Alone, so that the event that broke the group fails by itself.
                 for (const item of group) {
                     try {
-                        item.resolve(await this.deps.db.transaction().execute((trx) => this.#store(trx, item)));
+                        item.resolve(await writeTransaction(this.deps.db, (trx) => this.#store(trx, item)));
                     } catch (error) {
                         item.reject(error);
                     }

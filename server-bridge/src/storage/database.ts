@@ -11,6 +11,7 @@ import {ensureWritableDir} from '../support/writable_dir.js';
 import {registerSqliteConnection} from './hot_statement.js';
 import {migrations, StaticMigrationProvider} from './migrations.js';
 import {WalCheckpointer} from './wal_checkpointer.js';
+import {registerSqliteTransactions} from './write_transaction.js';
 import type {Database} from './schema.js';
 
 export type DatabaseKind = 'sqlite' | 'postgres';
@@ -98,8 +99,10 @@ function openSqlite(file: string): {db: Db; checkpointer: WalCheckpointer} {
     // Checkpoints run on a worker thread, not inside a commit on the request path (the WAL stays
     // bounded: see WalCheckpointer).
     const checkpointer = new WalCheckpointer(sqlite, file);
-    const db = new Kysely<Database>({dialect: new SqliteDialect({database: withStatementCache(sqlite)})});
+    const dialect = new SqliteDialect({database: withStatementCache(sqlite)});
+    const db = new Kysely<Database>({dialect});
     registerSqliteConnection(db, sqlite);
+    registerSqliteTransactions(db, sqlite, dialect);
     return {db, checkpointer};
 }
 
