@@ -203,6 +203,12 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
                         await context.integrations.recordDelivery(job.licence);
                     }
                 },
+                // Mattermost answers this licence again: its websocket need not sit out its reconnect backoff.
+                recovered: (licence, upstream) => {
+                    if (upstream === 'mattermost') {
+                        context.inbound.mattermostAnswers(licence);
+                    }
+                },
                 retrying: async (job, reason, code) => {
                     metrics.deliveries.inc({direction: job.direction, kind: job.kind, result: 'retry'});
                     if (code === 'login_rejected') {

@@ -18,6 +18,8 @@ export interface Inbound {
     readonly handlers: Record<string, JobHandler>;
     refresh(licence: string): Promise<void>;
     status(licence: string): ListenerStatus | undefined;
+    /** Mattermost answers the licence's requests again after a transient failure (the outbox saw it): a websocket waiting to reconnect reconnects now. */
+    mattermostAnswers(licence: string): void;
     start(): Promise<void>;
     stop(): Promise<void>;
 }
@@ -37,6 +39,7 @@ export function createInbound(deps: () => InboundDeps, options: {
         handlers: relay.handlers(),
         refresh: (licence) => listeners.refresh(licence),
         status: (licence) => listeners.status(licence),
+        mattermostAnswers: (licence) => listeners.mattermostAnswers(licence),
         async start() {
             catchUp.start();
             await listeners.start();

@@ -108,6 +108,17 @@ export class LicenceListener {
         return true;
     }
 
+    /**
+     * Mattermost answers this licence's requests again after a transient failure: a socket waiting
+     * out its reconnect backoff connects now (see MattermostWebSocketListener.reconnectNow), so the
+     * replies agents make from now on are relayed live instead of after that backoff and a re-sync.
+     */
+    mattermostAnswers(): void {
+        if (this.#socket?.reconnectNow()) {
+            this.#context.deps().logger.info({licence: this.#licence, part: 'websocket'}, 'Mattermost answers again: reconnecting the websocket now, not after its backoff');
+        }
+    }
+
     status(): ListenerStatus {
         return {
             licence: this.#licence,

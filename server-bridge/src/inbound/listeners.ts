@@ -90,6 +90,11 @@ export class InboundListeners {
         return next;
     }
 
+    /** Mattermost answers the licence's requests again: its listener, if waiting to reconnect, reconnects now. */
+    mattermostAnswers(licence: string): void {
+        this.#listeners.get(licence)?.mattermostAnswers();
+    }
+
     status(licence: string): ListenerStatus | undefined {
         return this.#listeners.get(licence)?.status();
     }

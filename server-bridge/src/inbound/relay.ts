@@ -265,6 +265,12 @@ export class InboundRelay {
         if (!decision.relay) {
             return this.#count(source, 'internal', {postId: post.id, reason: decision.reason, conversation: conversation.conversationId}, licence);
         }
+        // Relayed already (a re-sync reads the last minutes again after every websocket gap): known
+        // from the note written with its job, before asking Mattermost for the author — a round trip
+        // per post that would hold back the live posts waiting behind the re-sync.
+        if (await deps.relayedReplies.get(licence, post.id)) {
+            return this.#count(source, 'duplicate', {postId: post.id}, licence);
+        }
         const user = await port.getUser(post.user_id);
         if (user.is_bot) {
             return ignore('bot_post');

@@ -11,7 +11,8 @@ import type {EgressPolicy} from '../support/egress.js';
  * - Authenticates with the `Authorization` header at the upgrade (so the server can resume it).
  * - Hands every event except `hello` to `onEvent` once, in `seq` order (replayed duplicates dropped).
  * - Reconnects after any drop with capped exponential backoff and full jitter, asking to resume with
- *   `connection_id` + `sequence_number` (the next seq it expects). When the server cannot resume it
+ *   `connection_id` + `sequence_number` (the next seq it expects). `reconnectNow()` cuts a backoff
+ *   short when the caller learned that Mattermost answers again. When the server cannot resume it
  *   sends a new `hello` with a new connection id: events were lost, and `onGap` is called so the
  *   caller re-syncs over REST. `onGap` is also called on the first `hello` (whatever happened while
  *   nobody listened is unknown) and when a `seq` jumps (an event was skipped).
@@ -155,8 +156,33 @@ export class MattermostWebSocketListener {
             const detail: DisconnectDetail = {reason: 'refused', error: (error as Error).message};
             this.#options.logger.warn({attempt: this.#attempt, delayMs: delay, error: detail.error}, 'no token for the Mattermost websocket, retrying');
             this.#options.onState?.('disconnected', detail);
-            this.#reconnectTimer = setTimeout(() => this.#connect(), delay);
+            this.#scheduleReconnect(delay);
         });
+    }
+
+    #scheduleReconnect(delay: number): void {
+        this.#reconnectTimer = setTimeout(() => {
+            this.#reconnectTimer = undefined;
+            this.#connect();
+        }, delay);
+    }
+
+    /**
+     * The caller learned that Mattermost answers again (a request to the same server succeeded
+     * after a transient failure): a listener waiting out its reconnect backoff connects now instead
+     * of sleeping through a delay that grew while Mattermost was down. The attempt count is kept, so
+     * should this attempt fail too, the backoff goes on where it was (a socket refused for its own
+     * reasons is not hurried). True when a waiting reconnect was started; a socket open or being
+     * opened, or a stopped listener, is left alone.
+     */
+    reconnectNow(): boolean {
+        if (!this.#running || this.#socket !== undefined || this.#reconnectTimer === undefined) {
+            return false;
+        }
+        clearTimeout(this.#reconnectTimer);
+        this.#reconnectTimer = undefined;
+        this.#connect();
+        return true;
     }
 
     #backoff(): number {
@@ -267,7 +293,7 @@ export class MattermostWebSocketListener {
             };
             logger[this.#attempt === 1 ? 'info' : 'debug']({attempt: this.#attempt, delayMs: delay, ...detail}, 'Mattermost websocket closed, reconnecting');
             this.#options.onState?.('disconnected', detail);
-            this.#reconnectTimer = setTimeout(() => this.#connect(), delay);
+            this.#scheduleReconnect(delay);
         });
     }
 

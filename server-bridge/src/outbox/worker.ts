@@ -28,6 +28,12 @@ export interface WorkerEvents {
     parked?(job: Job, reason: string, code: string, error: unknown): Promise<void> | void;
     /** Called after a failed attempt that will be retried. */
     retrying?(job: Job, reason: string, code: string, delayMs: number): Promise<void> | void;
+    /**
+     * Called once when an upstream answers a licence's job again after a transient failure there
+     * (the moment its waiting jobs are made due): other parts waiting on that upstream may stop
+     * waiting too. Not awaited by the delivery it follows; a throw is logged.
+     */
+    recovered?(licence: string, upstream: string): Promise<void> | void;
 }
 
 export interface WorkerOptions {
@@ -243,19 +249,22 @@ export class OutboxWorker {
         if (!this.#troubled.delete(this.#troubleKey(job))) {
             return;
         }
-        const {upstreamOf, handlers, repository} = this.#options;
+        const {upstreamOf, handlers, repository, events, logger} = this.#options;
         const upstream = this.#upstream(job);
+        void Promise.resolve()
+            .then(() => events?.recovered?.(job.licence, upstream))
+            .catch((error: unknown) => logger.warn({err: error, licence: job.licence, upstream}, 'reporting that an upstream answers again failed'));
         const filter = upstreamOf
             ? {kinds: Object.keys(handlers).filter((kind) => upstreamOf(kind) === upstream)}
             : {direction: job.direction};
         try {
             const woken = await repository.wakeWaiting(job.licence, filter, TRANSIENT_CODES);
             if (woken > 0) {
-                this.#options.logger.info({licence: job.licence, upstream, woken}, 'upstream answers again: waiting deliveries are due now');
+                logger.info({licence: job.licence, upstream, woken}, 'upstream answers again: waiting deliveries are due now');
                 this.wake();
             }
         } catch (error) {
-            this.#options.logger.warn({err: error, licence: job.licence}, 'could not make waiting deliveries due; they keep their backoff');
+            logger.warn({err: error, licence: job.licence}, 'could not make waiting deliveries due; they keep their backoff');
         }
     }
 

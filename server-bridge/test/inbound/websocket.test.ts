@@ -172,6 +172,42 @@ for (const engine of ENGINES) {
             await waitFor(() => [first, ...during].every((entry) => reactionsOf(world, entry.id).includes('white_check_mark')), '✅ on all');
         });
 
+        test('Mattermost back after an outage: the first delivery to it that succeeds tells the websocket listener, which need not sit out its backoff', async () => {
+            const setup = await setupIntegration(world, {inboundMode: 'websocket'});
+            const {rootId} = await createConversation(world, setup);
+            const {mm, seed} = world;
+            const inbound = context().inbound;
+            const original = inbound.mattermostAnswers;
+            const told: string[] = [];
+            inbound.mattermostAnswers = (licence) => {
+                told.push(licence);
+                original(licence);
+            };
+            const jobFailed = async (kind: string) => (await outboxRows(world, setup.licence)).some((job) => job.kind === kind && job.last_error !== null);
+            try {
+                // i-Reserve holds the reply back, so its ✅ (a delivery to Mattermost) comes due while Mattermost is down.
+                setup.endpoint.down();
+                const reply = post(world, seed.agent.user.id, {channel_id: setup.channel.id, root_id: rootId, message: 'Just before the outage'});
+                await waitFor(() => jobFailed('inbound.reply'), 'the callback failing');
+                mm.startOutage({mode: '503'});
+                try {
+                    await waitFor(() => context().inbound.status(setup.licence)?.state === 'disconnected', 'the listener to notice');
+                    setup.endpoint.up();
+                    await waitFor(() => jobFailed('inbound.feedback'), 'the ✅ failing against Mattermost');
+                    assert.equal(told.length, 0, 'i-Reserve answering again says nothing about Mattermost');
+                } finally {
+                    mm.endOutage();
+                }
+                await waitFor(() => reactionsOf(world, reply.id).includes('white_check_mark'), '✅ once Mattermost is back');
+                await waitFor(() => told.includes(setup.licence), 'the listener told that Mattermost answers again');
+                assert.deepEqual(told, [setup.licence], 'told once, for this licence');
+                await waitFor(() => context().inbound.status(setup.licence)?.state === 'connected', 'the websocket back');
+            } finally {
+                inbound.mattermostAnswers = original;
+                setup.endpoint.up();
+            }
+        });
+
         test('Mattermost restarted (connection forgotten): a new connection re-syncs the open conversations over REST', async () => {
             const setup = await setupIntegration(world, {inboundMode: 'websocket', relayMode: 'composer_only'});
             const {rootId} = await createConversation(world, setup);
@@ -182,6 +218,8 @@ for (const engine of ENGINES) {
             await waitFor(() => setup.endpoint.delivered().length === 1, 'the first reply');
             const status = context().inbound.status(setup.licence)!;
             const resyncsBefore = status.resyncs;
+            const userLookups = () => mm.requestLog().filter((entry) => entry.key === 'GET /api/v4/users/:user_id').map((entry) => entry.path);
+            const lookupsBefore = userLookups().length;
 
             mm.refuseWebsockets(60_000);
             mm.forgetWebsocketConnections();
@@ -203,6 +241,9 @@ for (const engine of ENGINES) {
             assert.equal(delivered.find((body) => body.data.reply_id === gap.otherConversation.id)?.data.conversation_id, other.conversationId);
             await waitFor(() => (context().inbound.status(setup.licence)?.resyncs ?? 0) > resyncsBefore, 'the re-sync to finish');
             assert.notEqual(context().inbound.status(setup.licence)?.connectionId, status.connectionId, 'a new connection');
+            // The re-sync read the reply relayed before the gap again: known as relayed, so its author
+            // was not looked up again; only the authors of the two new replies were.
+            assert.deepEqual(userLookups().slice(lookupsBefore).sort(), [`/api/v4/users/${seed.agent.user.id}`, `/api/v4/users/${seed.agent2.user.id}`].sort());
             const sources = (await outboxRows(world, setup.licence)).filter((job) => job.kind === 'inbound.reply').map((job) => job.payload.source);
             assert.deepEqual(sources, ['websocket', 'resync', 'resync']);
             // Live events flow again on the new connection.

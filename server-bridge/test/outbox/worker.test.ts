@@ -30,6 +30,8 @@ interface Rig {
     delivered: Job[];
     retrying: Array<{job: Job; reason: string; code: string; delayMs: number}>;
     parked: Array<{job: Job; reason: string; code: string}>;
+    /** `licence\nupstream` of every `recovered` event. */
+    recovered: string[];
     enqueue(orderingKey: string, payload: unknown, kind?: string): Promise<number>;
     job(id: number): Promise<JobSummary>;
     close(): Promise<void>;
@@ -44,6 +46,7 @@ async function rig(handlers: Record<string, JobHandler>, options: Partial<Worker
     const delivered: Rig['delivered'] = [];
     const retrying: Rig['retrying'] = [];
     const parked: Rig['parked'] = [];
+    const recovered: Rig['recovered'] = [];
     const worker = new OutboxWorker({
         repository,
         handlers,
@@ -60,11 +63,12 @@ async function rig(handlers: Record<string, JobHandler>, options: Partial<Worker
             delivered: (job) => void delivered.push(job),
             retrying: (job, reason, code, delayMs) => void retrying.push({job, reason, code, delayMs}),
             parked: (job, reason, code) => void parked.push({job, reason, code}),
+            recovered: (licence, upstream) => void recovered.push(`${licence}\n${upstream}`),
         },
         ...options,
     });
     return {
-        worker, repository, db: handle.db, time, delivered, retrying, parked,
+        worker, repository, db: handle.db, time, delivered, retrying, parked, recovered,
         async enqueue(orderingKey, payload, kind = 'k') {
             const id = await repository.enqueue({licence: LICENCE, direction: 'outbound', kind, orderingKey, payload});
             worker.wake();
@@ -328,7 +332,7 @@ describe('OutboxWorker', {timeout: 2 * 60_000}, () => {
         }
     });
 
-    test('after a transient failure, the next success towards the same upstream makes its waiting jobs due at once', async () => {
+    test('after a transient failure, the next success towards the same upstream makes its waiting jobs due at once and is reported once', async () => {
         let down = true;
         const r = await rig({
             post: async (job) => {
@@ -348,9 +352,16 @@ describe('OutboxWorker', {timeout: 2 * 60_000}, () => {
             await waitFor(() => r.delivered.length === 1, 'the callback delivered');
             await new Promise((resolve) => setTimeout(resolve, 100));
             assert.equal((await r.job(waiting)).status, 'pending', 'a success towards another upstream wakes nothing');
+            assert.deepEqual(r.recovered, [], 'nor is it reported as a recovery');
             await r.enqueue('c', {}, 'post');
             await waitFor(async () => (await r.job(waiting)).status === 'delivered', 'the waiting post delivered long before its backoff');
             assert.equal(r.time.offset, 0, 'no time travelled');
+            // Reported once, for that licence and upstream (the websocket listener reconnects on it).
+            await waitFor(() => r.recovered.length === 1, 'the recovery reported');
+            assert.deepEqual(r.recovered, [`${LICENCE}\nmattermost`]);
+            await r.enqueue('d', {}, 'post');
+            await waitFor(() => r.delivered.length === 4, 'one more post delivered');
+            assert.deepEqual(r.recovered, [`${LICENCE}\nmattermost`], 'a success without trouble before it reports nothing');
         } finally {
             await r.close();
         }
