@@ -170,7 +170,7 @@ for (const engine of ENGINES) {
             rmSync(dir, {recursive: true, force: true});
         });
 
-        test('reschedule waits for its time', async () => {
+        test('reschedule waits for its time; an uncounted one gives the attempt back', async () => {
             const {handle, clock, dir} = await open(engine);
             const outbox = new OutboxRepository(handle.db, handle.kind, clock);
             await outbox.enqueue({licence: 'L-1', direction: 'outbound', kind: 'k', orderingKey: 'a', payload: 1});
@@ -179,7 +179,15 @@ for (const engine of ENGINES) {
             clock.t += 499;
             assert.deepEqual(await outbox.claim('w', 5, 1000), []);
             clock.t += 1;
-            assert.equal((await outbox.claim('w', 5, 1000)).length, 1);
+            const [again] = await outbox.claim('w', 5, 1000);
+            assert.equal(again?.attempts, 2, 'a rescheduled attempt counts');
+            // An uncounted attempt (a probe while the upstream is down) is handed back uncounted.
+            assert.equal(await outbox.reschedule(again.id, 'w', 500, 'Mattermost could not be reached', 'unreachable', {uncounted: true}), true);
+            clock.t += 500;
+            const [third] = await outbox.claim('w', 5, 1000);
+            assert.equal(third?.attempts, 2, 'the probe\'s attempt did not count');
+            const [row] = await outbox.list('L-1');
+            assert.equal(row?.last_error_code, 'unreachable');
             await handle.close();
             rmSync(dir, {recursive: true, force: true});
         });

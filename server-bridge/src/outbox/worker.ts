@@ -63,10 +63,32 @@ export interface WorkerOptions {
      * that upstream's waiting jobs due at once: an outage's backoff does not outlast the outage.
      */
     upstreamOf?: (kind: string) => string;
+    /**
+     * While an upstream is known to be down (a transient failure since the last success there),
+     * one of its failing jobs, the probe, is retried at most this long apart (default: 5 s, or
+     * `maxBackoffMs` when smaller; an upstream's Retry-After still wins) instead of after its own
+     * backoff, which grows with the outage. Its first success makes the others due (see
+     * `upstreamOf`), so a backlog does not sit idle for a backoff after the upstream is back. A
+     * probe attempt made before the job's own backoff ran out does not count toward `maxAttempts`:
+     * the probe gives up no sooner than any other job. 0 turns probing off.
+     */
+    probeIntervalMs?: number;
 }
+
+/** How far apart a troubled upstream is probed by default (see WorkerOptions.probeIntervalMs). */
+const DEFAULT_PROBE_INTERVAL_MS = 5000;
 
 /** Failure codes whose waiting jobs are woken when their upstream answers again. */
 const TRANSIENT_CODES = ['unreachable', 'server_error', 'rate_limited'] as const;
+
+/** The job that probes a troubled upstream (per `licence\nupstream`). */
+interface Probe {
+    jobId: number;
+    /** When its next (probe) attempt is due. */
+    dueAt: number;
+    /** When its own backoff runs out: an attempt before then is a probe and does not count. */
+    ownDueAt: number;
+}
 
 interface Ready {
     job: Job;
@@ -93,9 +115,13 @@ export class OutboxWorker {
     #renewedAt = 0;
     /** `licence\nupstream` where a job failed transiently since the last success there. */
     readonly #troubled = new Set<string>();
+    /** The probe of each troubled upstream (see `probeIntervalMs`). In memory: after a restart the next failure elects one. */
+    readonly #probes = new Map<string, Probe>();
+    readonly #probeMs: number;
 
     constructor(options: WorkerOptions) {
         this.#options = options;
+        this.#probeMs = Math.max(0, options.probeIntervalMs ?? Math.min(DEFAULT_PROBE_INTERVAL_MS, options.maxBackoffMs));
         this.owner = options.owner ?? `${process.pid}-${randomUUID().slice(0, 8)}`;
     }
 
@@ -246,6 +272,7 @@ export class OutboxWorker {
 
     /** After a transient failure: the first success there makes the upstream's waiting jobs due. */
     async #recovered(job: Job): Promise<void> {
+        this.#probes.delete(this.#troubleKey(job));
         if (!this.#troubled.delete(this.#troubleKey(job))) {
             return;
         }
@@ -269,20 +296,40 @@ export class OutboxWorker {
     }
 
     async #fail(job: Job, error: unknown): Promise<void> {
-        const {repository, logger, events, maxAttempts} = this.#options;
-        if (error instanceof UpstreamError && (TRANSIENT_CODES as readonly string[]).includes(error.kind)) {
-            this.#troubled.add(this.#troubleKey(job));
+        const {repository, logger, events, maxAttempts, clock} = this.#options;
+        const key = this.#troubleKey(job);
+        const transient = error instanceof UpstreamError && (TRANSIENT_CODES as readonly string[]).includes(error.kind);
+        if (transient) {
+            this.#troubled.add(key);
         }
-        const verdict = judgeFailure(error, job.attempts, maxAttempts);
+        const probe = this.#probes.get(key);
+        const now = clock.now();
+        // This attempt was the probe's, made before its own backoff ran out: it does not count.
+        const uncounted = transient && probe?.jobId === job.id && now < probe.ownDueAt;
+        const attempts = uncounted ? job.attempts - 1 : job.attempts;
+        const verdict = judgeFailure(error, attempts, maxAttempts);
         const {reason, code} = verdict;
         if (verdict.unexpected) {
             logger.error({err: error, job: job.id, kind: job.kind}, 'delivery handler threw an unexpected error');
         }
+        if (probe?.jobId === job.id && !(transient && verdict.retry)) {
+            this.#probes.delete(key); // the next transient failure there elects another
+        }
         try {
             if (verdict.retry) {
-                const delay = backoffDelayMs(job.attempts, this.#options, this.#options.random, verdict.retryAfterMs);
-                if (await repository.reschedule(job.id, this.owner, delay, reason, code)) {
-                    logger.info({job: job.id, kind: job.kind, attempt: job.attempts, delayMs: delay, code}, 'delivery failed, will retry');
+                let delay = backoffDelayMs(attempts, this.#options, this.#options.random, verdict.retryAfterMs);
+                if (transient && this.#probeMs > 0 && (!probe || probe.jobId === job.id || now > probe.dueAt + this.#options.leaseMs)) {
+                    // This job probes the upstream (none did, it already was, or the last one went
+                    // missing: claimed by another process, or its outcome lost in a crash).
+                    const ownDueAt = uncounted ? probe!.ownDueAt : now + delay;
+                    delay = Math.min(ownDueAt - now, this.#probeMs);
+                    if (verdict.retryAfterMs !== undefined) {
+                        delay = Math.max(delay, Math.min(verdict.retryAfterMs, this.#options.maxBackoffMs));
+                    }
+                    this.#probes.set(key, {jobId: job.id, dueAt: now + delay, ownDueAt});
+                }
+                if (await repository.reschedule(job.id, this.owner, delay, reason, code, {uncounted})) {
+                    logger.info({job: job.id, kind: job.kind, attempt: attempts, delayMs: delay, code, ...(uncounted ? {probe: true} : {})}, 'delivery failed, will retry');
                     await events?.retrying?.(job, reason, code, delay);
                 }
                 return;

@@ -315,11 +315,17 @@ export class OutboxRepository {
         });
     }
 
-    /** Ends a lease with a retry after `delayMs`. */
-    async reschedule(id: number, owner: string, delayMs: number, error: string, code: string): Promise<boolean> {
+    /**
+     * Ends a lease with a retry after `delayMs`. `uncounted`: this attempt does not count toward
+     * giving up (a probe of an upstream known to be down, made before the job's own backoff ran out).
+     */
+    async reschedule(id: number, owner: string, delayMs: number, error: string, code: string, options: {uncounted?: boolean} = {}): Promise<boolean> {
         const now = this.clock.now();
         const result = await this.db.updateTable('outbox')
-            .set({status: 'pending', next_attempt_at: now + delayMs, updated_at: now, lease_owner: null, lease_until: null, last_error: error, last_error_code: code})
+            .set((eb) => ({
+                status: 'pending', next_attempt_at: now + delayMs, updated_at: now, lease_owner: null, lease_until: null, last_error: error, last_error_code: code,
+                ...(options.uncounted ? {attempts: eb('attempts', '-', 1)} : {}),
+            }))
             .where('id', '=', id).where('lease_owner', '=', owner).where('status', '=', 'in_flight')
             .executeTakeFirst();
         return Number(result.numUpdatedRows) === 1;

@@ -1,6 +1,7 @@
 // OutboxWorker on its own: a real SQLite outbox, handlers written by each test, an adjustable
 // clock. What it does with each outcome (delivered, retried with backoff, parked), its order and
-// concurrency, stopping, and waking an upstream's waiting jobs when that upstream answers again.
+// concurrency, stopping, and waking an upstream's waiting jobs when that upstream answers again
+// (and probing it meanwhile).
 // The worker's SQL is engine-neutral and the repository's is covered on both engines by
 // outbox_repository.test.ts, so this file runs on SQLite only.
 import assert from 'node:assert/strict';
@@ -341,7 +342,7 @@ describe('OutboxWorker', {timeout: 2 * 60_000}, () => {
                 }
             },
             callback: async () => undefined,
-        }, {concurrency: 1, prefetch: 0, baseBackoffMs: 600_000, maxBackoffMs: 600_000, upstreamOf: (kind) => (kind === 'callback' ? 'ireserve' : 'mattermost')});
+        }, {concurrency: 1, prefetch: 0, baseBackoffMs: 600_000, maxBackoffMs: 600_000, probeIntervalMs: 0, upstreamOf: (kind) => (kind === 'callback' ? 'ireserve' : 'mattermost')});
         try {
             const waiting = await r.enqueue('a', {first: true}, 'post');
             r.worker.start();
@@ -362,6 +363,93 @@ describe('OutboxWorker', {timeout: 2 * 60_000}, () => {
             await r.enqueue('d', {}, 'post');
             await waitFor(() => r.delivered.length === 4, 'one more post delivered');
             assert.deepEqual(r.recovered, [`${LICENCE}\nmattermost`], 'a success without trouble before it reports nothing');
+        } finally {
+            await r.close();
+        }
+    });
+
+    test('while an upstream is down, one of its jobs probes it every probeIntervalMs (uncounted before its own backoff); the probe\'s success brings the rest', async () => {
+        let down = true;
+        const attempted: string[] = [];
+        const r = await rig({
+            callback: async (job) => {
+                attempted.push((job.payload as {name: string}).name);
+                if (down) {
+                    throw new UpstreamError('ireserve', 'unreachable', 'connect ECONNREFUSED');
+                }
+            },
+        }, {concurrency: 1, prefetch: 0, maxAttempts: 3, baseBackoffMs: 600_000, maxBackoffMs: 600_000, probeIntervalMs: 5000, upstreamOf: () => 'ireserve'});
+        const settled = async (count: number) => {
+            await waitFor(() => r.retrying.length === count, `${count} failed attempts`);
+            await waitFor(async () => (await r.repository.list(LICENCE)).every((job) => job.status === 'pending'), 'no job under lease');
+        };
+        try {
+            const first = await r.enqueue('a', {name: 'first'}, 'callback');
+            r.worker.start();
+            await settled(1);
+            assert.equal(r.retrying[0]!.delayMs, 5000, 'the first failure there makes its job the probe: back in 5 s, not 5 minutes');
+            const second = await r.enqueue('b', {name: 'second'}, 'callback');
+            await settled(2);
+            assert.equal(r.retrying[1]!.delayMs, 300_000, 'any other job keeps its own backoff: one probe per upstream');
+
+            // i-Reserve stays down for a minute: the probe tries every 5 s, far more often than
+            // maxAttempts, and is not given up — those attempts came before its own backoff ran out.
+            for (let i = 0; i < 12; i++) {
+                r.time.offset += 5000;
+                await settled(3 + i);
+                assert.equal(r.retrying.at(-1)!.job.id, first);
+                assert.equal(r.retrying.at(-1)!.delayMs, 5000);
+            }
+            assert.deepEqual(attempted.filter((name) => name === 'second'), ['second'], 'the other job waited');
+            assert.equal((await r.job(first)).attempts, 1, 'probe attempts before its own backoff ran out do not count');
+            assert.equal(r.parked.length, 0);
+
+            // Back up: the next probe succeeds and the other job is due at once, not in 4 minutes.
+            down = false;
+            r.time.offset += 5000;
+            await waitFor(async () => (await r.job(second)).status === 'delivered', 'the waiting job delivered right after the probe');
+            assert.equal((await r.job(first)).status, 'delivered');
+            assert.deepEqual(r.recovered, [`${LICENCE}\nireserve`]);
+            assert.equal(r.time.offset, 65_000, 'a minute of outage and one probe interval, no more');
+        } finally {
+            await r.close();
+        }
+    });
+
+    test('a probe honours the upstream\'s Retry-After', async () => {
+        const r = await rig({
+            post: async () => {
+                throw new UpstreamError('mattermost', 'rate_limited', 'limit exceeded', {status: 429, retryAfterMs: 30_000});
+            },
+        }, {concurrency: 1, prefetch: 0, baseBackoffMs: 600_000, maxBackoffMs: 600_000, probeIntervalMs: 5000, upstreamOf: () => 'mattermost'});
+        try {
+            await r.enqueue('a', {}, 'post');
+            r.worker.start();
+            await waitFor(() => r.retrying.length === 1, 'the 429');
+            assert.equal(r.retrying[0]!.delayMs, 30_000, 'not sooner than asked, not the 300 s of its own backoff');
+        } finally {
+            await r.close();
+        }
+    });
+
+    test('a probe attempt at or after the job\'s own backoff counts: the probe gives up no sooner than another job would', async () => {
+        const r = await rig({
+            callback: async () => {
+                throw new UpstreamError('ireserve', 'unreachable', 'connect ECONNREFUSED');
+            },
+        }, {concurrency: 1, prefetch: 0, maxAttempts: 2, baseBackoffMs: 20_000, maxBackoffMs: 20_000, probeIntervalMs: 5000, upstreamOf: () => 'ireserve'});
+        try {
+            const id = await r.enqueue('a', {}, 'callback');
+            r.worker.start();
+            await waitFor(() => r.retrying.length === 1, 'the first failure');
+            // Own backoff: 10 s (jitter pinned at half of 20 s); probes at +5 s (uncounted), +10 s (counted: the last attempt).
+            r.time.offset += 5000;
+            await waitFor(() => r.retrying.length === 2, 'the probe');
+            assert.equal((await r.job(id)).attempts, 1);
+            r.time.offset += 5000;
+            await waitFor(() => r.parked.length === 1, 'given up at its own second attempt');
+            assert.equal((await r.job(id)).attempts, 2);
+            assert.match((await r.job(id)).last_error ?? '', /^Gave up after 2 attempts/);
         } finally {
             await r.close();
         }
