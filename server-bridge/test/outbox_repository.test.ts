@@ -70,6 +70,28 @@ for (const engine of ENGINES) {
             rmSync(dir, {recursive: true, force: true});
         });
 
+        test('jobs without a dedupe key never collide; the questions by ordering key see only unfinished jobs', async () => {
+            const {handle, clock, dir} = await open(engine);
+            const outbox = new OutboxRepository(handle.db, handle.kind, clock);
+            const job = (kind: string, payload: number) => ({licence: 'L-1', direction: 'outbound' as const, kind, orderingKey: 'conv:c', payload});
+            const first = await outbox.enqueue(job('a', 1));
+            assert.ok(first !== null && await outbox.enqueue(job('a', 1)) !== null, 'the same job twice without a key: queued twice');
+            assert.equal(await outbox.statusOf('L-1', 'none'), undefined);
+            await outbox.enqueue(job('b', 2));
+            assert.equal(await outbox.hasUnfinished('L-1', 'conv:c'), true);
+            assert.equal(await outbox.hasLaterPending('L-1', 'conv:c', first, ['b']), true);
+            assert.equal(await outbox.hasLaterPending('L-1', 'conv:other', 0, ['b']), false);
+            for (let i = 0; i < 3; i++) {
+                const [head] = await outbox.claim('w', 10, 1000);
+                assert.ok(head, 'one job of the key at a time');
+                assert.equal(await outbox.markDelivered(head.id, 'w'), true);
+            }
+            assert.equal(await outbox.hasUnfinished('L-1', 'conv:c'), false, 'delivered jobs are finished');
+            assert.equal(await outbox.hasLaterPending('L-1', 'conv:c', first, ['b']), false);
+            await handle.close();
+            rmSync(dir, {recursive: true, force: true});
+        });
+
         test('a lease that runs out hands the job to another worker, and the old owner cannot complete it', async () => {
             const {handle, clock, dir} = await open(engine);
             const outbox = new OutboxRepository(handle.db, handle.kind, clock);

@@ -204,7 +204,7 @@ export class EventIntake {
             kind: OUTBOUND_JOB_KINDS[event.type],
             orderingKey: orderingKeyFor(payload),
             conversationId: event.type === 'notification' ? null : event.data.conversation_id,
-            dedupeKey: `event:${webhookId}`,
+            // No dedupe key: `events.record` above, in this transaction, already refused a repeated id.
             payload,
         }, trx);
         return {status: 'accepted'};

@@ -1,4 +1,4 @@
-import {sql, type Kysely, type Transaction} from 'kysely';
+import {sql, type Kysely, type SqlBool, type Transaction} from 'kysely';
 
 import type {DeliveryDirection, DeliveryStatus} from '../contract/index.js';
 import type {Clock} from '../ports/clock.js';
@@ -61,7 +61,7 @@ type Executor = Kysely<Database> | Transaction<Database>;
 const ENQUEUE = new HotStatement<[licence: string, direction: string, kind: string, orderingKey: string, conversationId: string | null,
     dedupeKey: string | null, payload: string, nextAttemptAt: number, createdAt: number, updatedAt: number], {id: number}>(
     'insert into outbox (licence, direction, kind, ordering_key, conversation_id, dedupe_key, payload, status, attempts, next_attempt_at, created_at, updated_at)'
-    + ' values (?, ?, ?, ?, ?, ?, ?, \'pending\', 0, ?, ?, ?) on conflict (licence, dedupe_key) do nothing returning id');
+    + ' values (?, ?, ?, ?, ?, ?, ?, \'pending\', 0, ?, ?, ?) on conflict (licence, dedupe_key) where dedupe_key is not null do nothing returning id');
 
 /** Writes that record a job's outcome, run in the transaction that marks the job delivered. */
 export type Completion = (trx: Transaction<Database>) => Promise<void>;
@@ -71,9 +71,17 @@ type OutboxRow = {
     conversation_id: string | null; dedupe_key: string | null; payload: string; attempts: number; created_at: number;
 };
 
-/** The claim's "an earlier job of this conversation is unfinished" test (the outbox_unfinished index's WHERE, word for word). */
+/**
+ * The WHERE of the outbox_unfinished index (licence, ordering_key, id), word for word: SQLite reads a
+ * partial index only for a query whose WHERE contains that term (PostgreSQL must prove it from the
+ * query's WHERE, which a bound parameter hides). Every query by ordering key says it: that index is
+ * the only one on ordering_key (migration 0013).
+ */
+const UNFINISHED = 'status in (\'pending\', \'in_flight\')';
+
+/** The claim's "an earlier job of this conversation is unfinished" test. */
 const blockedSqlite = (alias: string) => `not exists (select 1 from outbox p where p.licence = ${alias}.licence and p.ordering_key = ${alias}.ordering_key`
-    + ` and p.id < ${alias}.id and p.status in ('pending', 'in_flight'))`;
+    + ` and p.id < ${alias}.id and p.${UNFINISHED})`;
 const RETURNING = 'id, licence, direction, kind, ordering_key, conversation_id, dedupe_key, payload, attempts, created_at';
 
 /** The SQLite claim of `claim()` below, prepared once. */
@@ -92,7 +100,7 @@ const LATER_PENDING = new Map<number, HotStatement<unknown[], {id: number}>>();
 function laterPending(n: number): HotStatement<unknown[], {id: number}> {
     let statement = LATER_PENDING.get(n);
     if (!statement) {
-        statement = new HotStatement('select id from outbox where licence = ? and ordering_key = ? and id > ? and status = \'pending\''
+        statement = new HotStatement(`select id from outbox where licence = ? and ordering_key = ? and id > ? and ${UNFINISHED} and status = 'pending'`
             + ` and kind in (${Array.from({length: n}, () => '?').join(', ')}) limit 1`);
         LATER_PENDING.set(n, statement);
     }
@@ -146,7 +154,7 @@ export class OutboxRepository {
             next_attempt_at: job.notBefore ?? now,
             created_at: now,
             updated_at: now,
-        }).onConflict((oc) => oc.columns(['licence', 'dedupe_key']).doNothing())
+        }).onConflict((oc) => oc.columns(['licence', 'dedupe_key']).where('dedupe_key', 'is not', null).doNothing())
             .returning('id').executeTakeFirst();
         return row ? Number(row.id) : null;
     }
@@ -263,8 +271,7 @@ export class OutboxRepository {
     /** True while a job of (licence, orderingKey) is waiting or running: a newcomer would queue behind it. */
     async hasUnfinished(licence: string, orderingKey: string): Promise<boolean> {
         const row = await this.db.selectFrom('outbox').select('id')
-            .where('licence', '=', licence).where('ordering_key', '=', orderingKey)
-            .where('status', 'in', ['pending', 'in_flight'])
+            .where('licence', '=', licence).where('ordering_key', '=', orderingKey).where(sql.raw<SqlBool>(UNFINISHED))
             .limit(1).executeTakeFirst();
         return row !== undefined;
     }
@@ -283,7 +290,7 @@ export class OutboxRepository {
         }
         const row = await this.db.selectFrom('outbox').select('id')
             .where('licence', '=', licence).where('ordering_key', '=', orderingKey).where('id', '>', afterId)
-            .where('status', '=', 'pending').where('kind', 'in', [...kinds])
+            .where(sql.raw<SqlBool>(UNFINISHED)).where('status', '=', 'pending').where('kind', 'in', [...kinds])
             .limit(1).executeTakeFirst();
         return row !== undefined;
     }
