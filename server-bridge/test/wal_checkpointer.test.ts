@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import {mkdtempSync, rmSync, statSync} from 'node:fs';
+import {closeSync, mkdtempSync, openSync, readSync, rmSync, statSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {describe, test} from 'node:test';
@@ -19,6 +19,17 @@ function walBytes(file: string): number {
     }
 }
 
+/** The WAL header's checkpoint sequence number: SQLite adds one each time the WAL starts over. */
+function walSequence(file: string): number {
+    const fd = openSync(`${file}-wal`, 'r');
+    try {
+        const header = Buffer.alloc(16);
+        return readSync(fd, header, 0, 16, 0) === 16 ? header.readUInt32BE(12) : 0;
+    } finally {
+        closeSync(fd);
+    }
+}
+
 /** Polls `check` until it holds, at most `tries` × 50 ms. */
 async function eventually(check: () => boolean, tries = 200): Promise<boolean> {
     for (let i = 0; i < tries; i++) {
@@ -31,7 +42,7 @@ async function eventually(check: () => boolean, tries = 200): Promise<boolean> {
 }
 
 describe('WAL checkpoints off the request path', {timeout: 2 * 60_000}, () => {
-    test('under sustained writes the WAL stays bounded, with no checkpoint in any commit', async () => {
+    test('under sustained writes the WAL starts over in place and stays bounded, with no checkpoint in any commit', async () => {
         const dir = mkdtempSync(path.join(tmpdir(), 'wal-test-'));
         const file = path.join(dir, 'w.db');
         const sqlite = new SqliteDatabase(file);
@@ -51,21 +62,43 @@ describe('WAL checkpoints off the request path', {timeout: 2 * 60_000}, () => {
                 }
             });
             // 40 MB written, 20 KB per commit, a commit every millisecond or so: sustained writes,
-            // forty times the limit. Without the worker the WAL would hold all of it.
+            // forty times the limit, with gaps too short for a checkpoint on another thread to
+            // complete in (it syncs the WAL first). Without the worker the WAL would hold all of it.
             const written = 2000 * 5 * 4000;
             let largest = 0;
+            // Once the file reached the limit it should keep that size: the WAL is written again
+            // from its start, not emptied and grown again.
+            let reachedLimit = false;
+            let smallestAfter = Number.POSITIVE_INFINITY;
+            const firstSequence = walSequence(file);
             for (let batch = 0; batch < 2000; batch++) {
                 writeBatch();
-                largest = Math.max(largest, walBytes(file));
+                const size = walBytes(file);
+                largest = Math.max(largest, size);
+                if (reachedLimit) {
+                    smallestAfter = Math.min(smallestAfter, size);
+                }
+                reachedLimit ||= size >= limitBytes;
                 await new Promise((resolve) => setTimeout(resolve, 1));
             }
             assert.ok(largest < written / 4, `the WAL grew to ${largest} bytes of ${written} written`);
+            // Each time the WAL starts over, SQLite counts it in the WAL header.
+            assert.ok(walSequence(file) - firstSequence >= 3, `the WAL started over ${walSequence(file) - firstSequence} times`);
+            assert.ok(reachedLimit && smallestAfter >= limitBytes, `the WAL file was cut to ${smallestAfter} bytes after it had reached ${limitBytes}`);
             assert.ok(await eventually(() => walBytes(file) <= limitBytes), `the WAL is back within its limit (${walBytes(file)} bytes)`);
             assert.equal((sqlite.prepare('select count(*) as n from t').get() as {n: number}).n, 10_000);
         } finally {
             await checkpointer.close();
             assert.equal(sqlite.pragma('wal_autocheckpoint', {simple: true}), 1000, 'closed: the connection checkpoints itself again');
             sqlite.close();
+        }
+        // Every committed row is in the database file, intact, once the last connection closed.
+        const reopened = new SqliteDatabase(file, {readonly: true});
+        try {
+            assert.equal(reopened.pragma('integrity_check', {simple: true}), 'ok');
+            assert.equal((reopened.prepare('select count(*) as n from t').get() as {n: number}).n, 10_000);
+        } finally {
+            reopened.close();
             rmSync(dir, {recursive: true, force: true});
         }
     });
