@@ -2,7 +2,10 @@
 // in the same run, so the bridge's intake and delivery CPU figures have a limit to be compared with.
 // - intake: the same signed event requests as the intake scenario, closed loop, against a bare
 //   `node:http` server (floor_intake_server.ts: Standard Webhooks check, JSON parse, event + job rows
-//   with better-sqlite3 prepared statements, group commit): CPU µs per event of that process.
+//   with better-sqlite3 prepared statements, group commit): CPU µs per event of that process; then
+//   its latency at half of its own maximum rate, measured as the intake scenario measures the
+//   bridge's (open loop, from each request's due time): the tail that durable storage on this disk
+//   allows with nothing else in the way.
 // - delivery: claim a job row, POST it to the Mattermost stand-in (another process, no latency) and
 //   complete it (floor_delivery.ts), once over a kept-alive `node:http` Agent and once through
 //   Node's global `fetch` (what Client4 uses): CPU µs per message of that process.
@@ -14,8 +17,8 @@ import {promisify} from 'node:util';
 
 import type {BenchContext} from '../lib/context.js';
 import {conversationId, messageEvent, signedEvent} from '../lib/events.js';
-import {closedLoop} from '../lib/load.js';
-import {TEST_DIR, measureCpu, startScript} from '../lib/processes.js';
+import {closedLoop, openLoop} from '../lib/load.js';
+import {TEST_DIR, measureCpu, sleep, startScript} from '../lib/processes.js';
 import {median, round} from '../lib/stats.js';
 
 const run = promisify(execFile);
@@ -46,6 +49,10 @@ async function intakeFloor(ctx: BenchContext): Promise<void> {
         path.join(ctx.logs, 'floor-intake.log'));
     const cpuUs: number[] = [];
     const rates: number[] = [];
+    const latencyRounds = ctx.quick ? 1 : 3;
+    const latencyDurationMs = ctx.quick ? 2000 : 10_000;
+    const latency: Array<{p50: number; p99: number; p999: number}> = [];
+    let rate = 0;
     try {
         let n = 0;
         const next = () => {
@@ -62,6 +69,17 @@ async function intakeFloor(ctx: BenchContext): Promise<void> {
             cpuUs.push(Math.round((m.cpuMs * 1000) / m.result.total));
             ctx.log(`floor intake round ${r + 1}/${rounds}: ${rates.at(-1)}/s, ${cpuUs.at(-1)} µs CPU/event`);
         }
+        // The intake scenario's latency method, at half of this server's own maximum rate.
+        rate = Math.max(10, Math.round(median(rates) / 2));
+        for (let r = 0; r < latencyRounds; r++) {
+            await sleep(500);
+            const result = await openLoop({origin: server.url, rate, connections: 64, warmupMs, durationMs: latencyDurationMs, next});
+            if ((result.statuses['202'] ?? 0) < result.requests * 0.99) {
+                throw new Error(`floor intake latency: the bare server accepted only ${result.statuses['202'] ?? 0} of ${result.requests} events: ${JSON.stringify(result.statuses)}`);
+            }
+            latency.push(result.latency_ms);
+            ctx.log(`floor intake latency round ${r + 1}/${latencyRounds} at ${rate}/s: p50 ${result.latency_ms.p50} ms, p99 ${result.latency_ms.p99} ms`);
+        }
     } finally {
         await server.stop();
     }
@@ -69,6 +87,12 @@ async function intakeFloor(ctx: BenchContext): Promise<void> {
         work: 'Standard Webhooks HMAC check, JSON parse, event + outbox job rows by prepared statements, group commit (same turn of the event loop, ≤ 128)'};
     ctx.figure('floor', {name: 'intake_cpu_per_event', value: median(cpuUs), unit: 'µs CPU', runs: cpuUs, conditions});
     ctx.figure('floor', {name: 'intake_events_per_s', value: median(rates), unit: 'events/s', runs: rates, conditions});
+    const latencyConditions = {...conditions, checkpoints: 'SQLite\'s automatic checkpoints (in the commit that passes 1,000 pages)',
+        rate_per_s: rate, duration_ms: latencyDurationMs, rounds: latencyRounds, load: 'open loop, latency from due time, at half of the floor\'s own maximum rate (as intake.p99_at_half_max)'};
+    for (const [name, pick] of [['p50', (l: typeof latency[number]) => l.p50], ['p99', (l: typeof latency[number]) => l.p99], ['p999', (l: typeof latency[number]) => l.p999]] as const) {
+        const runs = latency.map(pick);
+        ctx.figure('floor', {name: `intake_${name}_at_half_max`, value: median(runs), unit: 'ms', runs, conditions: latencyConditions});
+    }
 }
 
 async function deliveryFloor(ctx: BenchContext): Promise<void> {
@@ -111,6 +135,12 @@ function compareWithBridge(ctx: BenchContext): void {
     if (intakeBridge !== undefined && intakeFloor) {
         ctx.figure('floor', {name: 'bridge_intake_cpu_vs_floor', value: round(intakeBridge / intakeFloor, 1), unit: '× the floor',
             note: 'intake.bridge_cpu_per_event ÷ floor.intake_cpu_per_event'});
+    }
+    const p99Bridge = value('intake.p99_at_half_max');
+    const p99Floor = value('floor.intake_p99_at_half_max');
+    if (p99Bridge !== undefined && p99Floor) {
+        ctx.figure('floor', {name: 'bridge_intake_p99_vs_floor', value: round(p99Bridge / p99Floor, 1), unit: '× the floor',
+            note: 'intake.p99_at_half_max ÷ floor.intake_p99_at_half_max (each at half of its own maximum rate)'});
     }
     const deliveryBridge = value('delivery.bridge_cpu_per_event');
     const deliveryFloor = value('floor.delivery_cpu_per_message_http');
