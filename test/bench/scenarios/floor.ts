@@ -52,6 +52,7 @@ async function intakeFloor(ctx: BenchContext): Promise<void> {
     const latencyRounds = ctx.quick ? 1 : 3;
     const latencyDurationMs = ctx.quick ? 2000 : 10_000;
     const latency: Array<{p50: number; p99: number; p999: number}> = [];
+    const latencyWaitPct: number[] = [];
     let rate = 0;
     try {
         let n = 0;
@@ -73,12 +74,14 @@ async function intakeFloor(ctx: BenchContext): Promise<void> {
         rate = Math.max(10, Math.round(median(rates) / 2));
         for (let r = 0; r < latencyRounds; r++) {
             await sleep(500);
-            const result = await openLoop({origin: server.url, rate, connections: 64, warmupMs, durationMs: latencyDurationMs, next});
+            const m = await measureCpu(server.pid, () => openLoop({origin: server.url, rate, connections: 64, warmupMs, durationMs: latencyDurationMs, next}));
+            const result = m.result;
+            latencyWaitPct.push(round((m.mainThreadWaitMs / m.wallMs) * 100, 1));
             if ((result.statuses['202'] ?? 0) < result.requests * 0.99) {
                 throw new Error(`floor intake latency: the bare server accepted only ${result.statuses['202'] ?? 0} of ${result.requests} events: ${JSON.stringify(result.statuses)}`);
             }
             latency.push(result.latency_ms);
-            ctx.log(`floor intake latency round ${r + 1}/${latencyRounds} at ${rate}/s: p50 ${result.latency_ms.p50} ms, p99 ${result.latency_ms.p99} ms`);
+            ctx.log(`floor intake latency round ${r + 1}/${latencyRounds} at ${rate}/s: p50 ${result.latency_ms.p50} ms, p99 ${result.latency_ms.p99} ms, main thread waiting for a CPU ${latencyWaitPct.at(-1)} % of the time`);
         }
     } finally {
         await server.stop();
@@ -93,6 +96,8 @@ async function intakeFloor(ctx: BenchContext): Promise<void> {
         const runs = latency.map(pick);
         ctx.figure('floor', {name: `intake_${name}_at_half_max`, value: median(runs), unit: 'ms', runs, conditions: latencyConditions});
     }
+    ctx.figure('floor', {name: 'intake_waiting_for_cpu_at_half_max', value: median(latencyWaitPct), unit: '% of wall time', runs: latencyWaitPct, conditions: latencyConditions,
+        note: 'the floor server\'s main thread runnable but not running during the latency rounds (/proc/<pid>/schedstat)'});
 }
 
 async function deliveryFloor(ctx: BenchContext): Promise<void> {

@@ -5,6 +5,7 @@
 import {rmSync} from 'node:fs';
 import path from 'node:path';
 
+import {metrics} from '../lib/clients.js';
 import type {BenchContext} from '../lib/context.js';
 import {FeatureMissing} from '../lib/errors.js';
 import {conversationId, messageEvent, signedEvent, type SignedRequest} from '../lib/events.js';
@@ -102,10 +103,21 @@ export async function intake(ctx: BenchContext): Promise<void> {
         // Latency at half of the maximum rate: open loop, from each request's due time.
         const rate = Math.max(10, Math.round(bridgeRate / 2));
         const latency = [];
+        // The bridge's own event-loop delay in each round (prom-client's monitorEventLoopDelay,
+        // 10 ms resolution, reset at every scrape): how long its main thread was held at once.
+        const loopDelay: Array<{max_ms: number; p99_ms: number}> = [];
+        // And how long its main thread waited for a CPU meanwhile (the shared machine's part of the tail).
+        const latencyWaitPct: number[] = [];
         for (let round = 0; round < latencyRounds; round++) {
             await sleep(500);
-            latency.push(await openLoop({origin: bridge.url, rate, connections: 64, warmupMs, durationMs: latencyDurationMs, next}));
-            ctx.log(`intake latency round ${round + 1}/${latencyRounds} at ${rate}/s: p50 ${latency.at(-1)!.latency_ms.p50} ms, p99 ${latency.at(-1)!.latency_ms.p99} ms`);
+            await metrics(bridge.url);
+            const m = await measureCpu(bridge.pid, () => openLoop({origin: bridge.url, rate, connections: 64, warmupMs, durationMs: latencyDurationMs, next}));
+            latency.push(m.result);
+            latencyWaitPct.push(round1((m.mainThreadWaitMs / m.wallMs) * 100));
+            const lag = await metrics(bridge.url);
+            loopDelay.push({max_ms: round1((lag.get('ireserve_bridge_nodejs_eventloop_lag_max_seconds') ?? Number.NaN) * 1000),
+                p99_ms: round1((lag.get('ireserve_bridge_nodejs_eventloop_lag_p99_seconds') ?? Number.NaN) * 1000)});
+            ctx.log(`intake latency round ${round + 1}/${latencyRounds} at ${rate}/s: p50 ${m.result.latency_ms.p50} ms, p99 ${m.result.latency_ms.p99} ms; the bridge's event loop delayed at most ${loopDelay.at(-1)!.max_ms} ms (p99 ${loopDelay.at(-1)!.p99_ms} ms), its main thread waiting for a CPU ${latencyWaitPct.at(-1)} % of the time`);
         }
         // The same open loop against the Fastify server answering the same signed POSTs with a
         // constant 202: what the load generator and the machine alone add to the latency.
@@ -120,10 +132,16 @@ export async function intake(ctx: BenchContext): Promise<void> {
         ctx.figure('intake', {name: 'p99_at_half_max', value: median(p99s), unit: 'ms', target: '<= 10 ms at half of the maximum rate', met: median(p99s) <= 10, runs: p99s, conditions: latencyConditions});
         ctx.figure('intake', {name: 'p50_at_half_max', value: median(latency.map((l) => l.latency_ms.p50)), unit: 'ms', runs: latency.map((l) => l.latency_ms.p50), conditions: latencyConditions});
         ctx.figure('intake', {name: 'p999_at_half_max', value: median(latency.map((l) => l.latency_ms.p999)), unit: 'ms', runs: latency.map((l) => l.latency_ms.p999), conditions: latencyConditions});
+        const loopConditions = {...latencyConditions, source: 'the bridge\'s /metrics (prom-client monitorEventLoopDelay, 10 ms resolution), scraped before and after each latency round',
+            note: 'includes the load generator\'s warm-up second'};
+        ctx.figure('intake', {name: 'event_loop_delay_max_at_half_max', value: median(loopDelay.map((l) => l.max_ms)), unit: 'ms', runs: loopDelay.map((l) => l.max_ms), conditions: loopConditions});
+        ctx.figure('intake', {name: 'waiting_for_cpu_at_half_max', value: median(latencyWaitPct), unit: '% of wall time', runs: latencyWaitPct, conditions: latencyConditions,
+            note: 'the bridge\'s main thread runnable but not running during the latency rounds (/proc/<pid>/schedstat)'});
+        ctx.figure('intake', {name: 'event_loop_delay_p99_at_half_max', value: median(loopDelay.map((l) => l.p99_ms)), unit: 'ms', runs: loopDelay.map((l) => l.p99_ms), conditions: loopConditions});
         const baselineConditions = {...latencyConditions, note: 'Fastify answering the same signed POSTs with a constant 202, same rate and load generator'};
         ctx.figure('intake', {name: 'baseline_p99_at_same_rate', value: median(baseline.map((l) => l.latency_ms.p99)), unit: 'ms', runs: baseline.map((l) => l.latency_ms.p99), conditions: baselineConditions});
         ctx.figure('intake', {name: 'baseline_p50_at_same_rate', value: median(baseline.map((l) => l.latency_ms.p50)), unit: 'ms', runs: baseline.map((l) => l.latency_ms.p50), conditions: baselineConditions});
-        ctx.details.intake = {runs, latency, baseline, statuses: runs.statuses};
+        ctx.details.intake = {runs, latency, baseline, event_loop_delay: loopDelay, statuses: runs.statuses};
     } finally {
         await control.clearFaults().catch(() => undefined);
         await bridge.stop();
