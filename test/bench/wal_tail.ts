@@ -15,6 +15,8 @@
 // Which thread waits in which system call, and how long:
 //   strace -f -T -tt -e trace=fsync,fdatasync,ftruncate,openat -o FILE node --import tsx bench/wal_tail.ts
 // (the first thread is the main thread; openat says which descriptor is the database, the WAL).
+// Where the main thread waits off a CPU: bpftrace on tracepoint:sched:sched_switch for its thread
+// id, timing prev_state != 0 until it runs again, keyed by kstack.
 import {mkdtempSync, readFileSync, rmSync, statSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
