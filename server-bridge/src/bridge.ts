@@ -218,6 +218,8 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
                 },
                 parked: async (job, reason) => {
                     metrics.deliveries.inc({direction: job.direction, kind: job.kind, result: 'failed'});
+                    // Earlier jobs of the conversation may have left the root's waiting state to this one (never throws).
+                    await outbound.parked(job);
                     // A parked notification says where it was going (type and channel) in the status.
                     const integration = await context.integrations.getCached(job.licence);
                     const target = integration ? notificationTargetOf(job, integration) : null;

@@ -23,12 +23,12 @@ import {signActionContext} from '../crypto/action_context.js';
 import {incomingWebhookNotification} from '../domain/outbound/webhook_attachments.js';
 import type {JobHandler} from '../outbox/worker.js';
 import type {IncomingWebhookPort} from '../ports/incoming_webhook.js';
-import type {ConversationRecord, ConversationsRepository} from '../storage/conversations_repository.js';
+import {rootShowsWaiting, type ConversationRecord, type ConversationsRepository} from '../storage/conversations_repository.js';
 import type {MessagesRepository} from '../storage/messages_repository.js';
 import type {Completion, Job, OutboxRepository} from '../storage/outbox_repository.js';
 
 import type {DirectMessages} from './direct_messages.js';
-import {OUTBOUND_JOB_KINDS, WAITING_JOB_KINDS, type OutboundJobPayload, type WaitingPayload} from './jobs.js';
+import {OUTBOUND_JOB_KINDS, ROOT_SETTLING_KINDS, WAITING_JOB_KINDS, type OutboundJobPayload} from './jobs.js';
 import type {WaitingTracker} from './waiting.js';
 
 export interface OutboundDeliveryDeps {
@@ -57,9 +57,6 @@ export interface OutboundDeliveryDeps {
 
 /** One delivery: the job's attempt and its integration's bot. */
 type Session = BotSession & {job: Job};
-
-/** Jobs that show the conversation's current state on its root when they run. */
-const ROOT_SHOWING_KINDS = [WAITING_JOB_KINDS.waiting, OUTBOUND_JOB_KINDS['conversation.updated']];
 
 type Linked = ConversationRecord & {channelId: string; rootPostId: string};
 
@@ -97,11 +94,14 @@ export class OutboundDelivery {
     handlers(): Record<string, JobHandler> {
         return {
             [OUTBOUND_JOB_KINDS['conversation.started']]: (job) => this.#started(job, (job.payload as OutboundJobPayload & {type: 'conversation.started'}).data),
-            [OUTBOUND_JOB_KINDS['conversation.message']]: (job) => this.#message(job, (job.payload as OutboundJobPayload & {type: 'conversation.message'}).data),
+            [OUTBOUND_JOB_KINDS['conversation.message']]: (job) => {
+                const data = (job.payload as OutboundJobPayload & {type: 'conversation.message'}).data;
+                return this.#settlingRoot(job, data.conversation_id, this.#message(job, data));
+            },
             [OUTBOUND_JOB_KINDS['conversation.updated']]: (job) => this.#updated(job, (job.payload as OutboundJobPayload & {type: 'conversation.updated'}).data),
             [OUTBOUND_JOB_KINDS['conversation.message_edited']]: (job) => this.#messageEdited(job, (job.payload as OutboundJobPayload & {type: 'conversation.message_edited'}).data),
             [OUTBOUND_JOB_KINDS['conversation.message_deleted']]: (job) => this.#messageDeleted(job, (job.payload as OutboundJobPayload & {type: 'conversation.message_deleted'}).data),
-            [WAITING_JOB_KINDS.waiting]: (job) => this.#waiting(job, job.payload as WaitingPayload),
+            [WAITING_JOB_KINDS.waiting]: (job) => this.#waiting(job, (job.payload as {conversation_id: string}).conversation_id),
             [OUTBOUND_JOB_KINDS.notification]: (job) => {
                 const payload = job.payload as OutboundJobPayload & {type: 'notification'};
                 return this.#notification(job, payload.data, payload.event_id);
@@ -109,7 +109,38 @@ export class OutboundDelivery {
         };
     }
 
+    /**
+     * The worker parked `job`. A job of ROOT_SETTLING_KINDS that never completes still settles the
+     * root: earlier jobs of the conversation may have left it to this one. Never throws.
+     */
+    async parked(job: Job): Promise<void> {
+        const waiting = this.#deps.waiting;
+        const conversationId = job.conversationId;
+        if (!waiting || conversationId === null || !ROOT_SETTLING_KINDS.includes(job.kind)) {
+            return;
+        }
+        try {
+            await waiting.settleRoot(job.licence, conversationId, job);
+        } catch (error) {
+            this.#deps.logger.warn({err: error, licence: job.licence, job: job.id, conversation: conversationId},
+                'could not queue the root\'s waiting update after a parked delivery; the conversation\'s next job brings it up to date');
+        }
+    }
+
     // ---- handlers
+
+    /** Adds WaitingTracker.settleRoot to the completion of `handled` (when waiting is tracked), whatever the handler did. */
+    async #settlingRoot(job: Job, conversationId: string, handled: Promise<Completion | void>): Promise<Completion | void> {
+        const completion = await handled;
+        const waiting = this.#deps.waiting;
+        if (!waiting) {
+            return completion;
+        }
+        return async (trx) => {
+            await completion?.(trx);
+            await waiting.settleRoot(job.licence, conversationId, job, trx);
+        };
+    }
 
     async #started(job: Job, data: ConversationStarted): Promise<void> {
         const s = await this.#session(job);
@@ -190,10 +221,11 @@ export class OutboundDelivery {
         const waiting = this.#deps.waiting;
         return async (trx) => {
             await messages.markDelivered(s.licence, data.conversation_id, data.message_id, postIds, `msg:${job.id}:`, trx, {forgetIntents: ledger.used});
+            // The root is settled after this (#settlingRoot), for every path of this handler.
             if (waiting && data.sender.type === 'visitor') {
-                await waiting.visitorMessage(s.integration, data.conversation_id, job.createdAt, trx);
+                await waiting.visitorMessage(s.integration, data.conversation_id, job.createdAt, trx, {settledByCaller: true});
             } else if (waiting && data.sender.type === 'agent') {
-                await waiting.answered(s.licence, data.conversation_id, job.createdAt, trx);
+                await waiting.answered(s.licence, data.conversation_id, job.createdAt, trx, {settledByCaller: true});
             }
         };
     }
@@ -349,27 +381,21 @@ export class OutboundDelivery {
 
     /**
      * A waiting spell started or ended: the root shows the conversation's waiting state as it is now.
-     * When the state has moved on since (the spell that started is already over, or a newer one
-     * started after this one ended), a later job of the conversation (same ordering key) shows it, so
-     * this one patches nothing: a quick answer costs no patch for a start nobody saw. Likewise when a
-     * later job that shows the root's state (a waiting job or an update) already waits behind this
-     * one in the conversation's order: it shows the state as it is then, so a burst of messages
+     * Nothing is patched when the root already shows it (the state moved back: a quick answer costs no
+     * patch for a start nobody saw), or when a later job of ROOT_SETTLING_KINDS waits behind this one
+     * in the conversation's order: that one shows the state as it is then, so a burst of messages
      * delivered in one go patches the root once, not once per message.
      */
-    async #waiting(job: Job, data: WaitingPayload): Promise<void> {
+    async #waiting(job: Job, conversationId: string): Promise<void> {
         const s = await this.#session(job);
-        const conversation = await this.#deps.conversations.get(s.licence, data.conversation_id);
-        if (!conversation) {
+        const conversation = await this.#deps.conversations.get(s.licence, conversationId);
+        if (!conversation || rootShowsWaiting(conversation)) {
             return;
         }
-        const current = conversation.waitingSince;
-        if (data.change === 'start' ? current !== data.waiting_since : current !== null) {
+        if (await this.#deps.outbox.hasLaterPending(job.licence, job.orderingKey, job.id, ROOT_SETTLING_KINDS)) {
             return;
         }
-        if (await this.#deps.outbox.hasLaterPending(job.licence, job.orderingKey, job.id, ROOT_SHOWING_KINDS)) {
-            return;
-        }
-        await this.#showContext(s, data.conversation_id);
+        await this.#showContext(s, conversationId);
     }
 
     // ---- conversation roots
@@ -424,7 +450,7 @@ export class OutboundDelivery {
             matches: (post) => String(post.type) === CONVERSATION_POST_TYPE && post.id !== previousRootId
                 && ireserveOf(post).conversation_id === conversation.conversationId && ireserveOf(post).licence === s.licence,
         });
-        await conversations.linkRoot(s.licence, conversation.conversationId, channelId, rootPostId);
+        await conversations.linkRoot(s.licence, conversation.conversationId, channelId, rootPostId, this.#waitingShownBy(conversation));
         await ledger.forget(s.licence, key);
         return {...conversation, channelId, rootPostId};
     }
@@ -452,6 +478,12 @@ export class OutboundDelivery {
         // Mattermost strips the buttons' `integration` from the post it returns: they are rebuilt whole.
         const props = {...(post.props as Record<string, unknown>), ...content.props};
         await s.port.patchPost(conversation.rootPostId, {message: content.message, props});
+        await this.#deps.conversations.noteRootShows(s.licence, conversation.conversationId, conversation.rootPostId, this.#waitingShownBy(conversation));
+    }
+
+    /** The waiting spell a root made from `conversation` shows (null: none; the root shows waiting only when it is tracked). */
+    #waitingShownBy(conversation: ConversationRecord): number | null {
+        return this.#deps.waiting ? conversation.waitingSince : null;
     }
 
     /** The root's number (given now when it has none) and its action buttons. */

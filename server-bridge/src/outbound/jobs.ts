@@ -80,9 +80,12 @@ export function erasureJob(licence: string, conversationId: string, eventId: str
 
 /**
  * Outbox job kinds of waiting guests (DESIGN §11), queued by WaitingTracker (waiting.ts):
- * - `outbound.conversation.waiting`: shows a spell's start or end on the root (`waiting_since`).
- *   ordering `conv:<conversation id>` (in order with the conversation's other root updates),
- *   dedupe `waiting:<conversation id>:<spell>:start|end`.
+ * - `outbound.conversation.waiting`: brings the root's `waiting_since` up to date when it does not
+ *   show the conversation's waiting state as it is (a spell started or ended). ordering
+ *   `conv:<conversation id>` (in order with the conversation's other root updates), dedupe
+ *   `waiting:<conversation id>:<spell>:start|end` when an agent's reply relayed from the thread ends
+ *   a spell, `waiting:<conversation id>:after:<job id>` when a conversation job queued it
+ *   (WaitingTracker.settleRoot).
  * - `outbound.conversation.reminder`: one reminder of a spell, due at its threshold (or at the end
  *   of quiet hours). ordering and dedupe `reminder:<conversation id>:<spell>:<after_seconds>` (its own
  *   ordering key, so a reminder due later never holds up the conversation's other jobs).
@@ -93,9 +96,18 @@ export const WAITING_JOB_KINDS = {
     reminder: 'outbound.conversation.reminder',
 } as const;
 
+/**
+ * Jobs of a conversation after which its root shows the waiting state as it is: `conversation.updated`
+ * and `waiting` patch the root; `conversation.message` settles it when it is done (WaitingTracker.settleRoot).
+ * A job that finds one of these waiting behind it in the conversation's order leaves the root to it.
+ */
+export const ROOT_SETTLING_KINDS: readonly string[] = [
+    WAITING_JOB_KINDS.waiting, OUTBOUND_JOB_KINDS['conversation.updated'], OUTBOUND_JOB_KINDS['conversation.message'],
+];
+
 export interface WaitingPayload {
     conversation_id: string;
-    /** The spell (ms). */
+    /** The spell (ms) that started or ended (for the admin's view; the job compares the state as it is when it runs). */
     waiting_since: number;
     change: 'start' | 'end';
 }

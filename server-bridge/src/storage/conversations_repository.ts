@@ -19,6 +19,11 @@ export interface ConversationRecord {
     number: number | null;
     /** Since when the guest waits for an answer (DESIGN §11); null when nobody waits. See WaitingRepository. */
     waitingSince: number | null;
+    /**
+     * What the root post last showed of the waiting state: a spell's start, 0 for nobody waiting,
+     * null when not known. The root shows the state as it is when `rootShowsWaiting` holds.
+     */
+    rootWaitingShown: number | null;
     createdAt: number;
     updatedAt: number;
 }
@@ -120,18 +125,31 @@ export class ConversationsRepository {
             .where('licence', '=', licence).where('conversation_id', '=', conversationId).execute();
     }
 
-    /** Links the conversation to its (new) root post, and notes the root among the conversation's posts. */
-    async linkRoot(licence: string, conversationId: string, channelId: string, rootPostId: string): Promise<void> {
+    /**
+     * Links the conversation to its (new) root post, and notes the root among the conversation's posts.
+     * `waitingShown`: the waiting spell the new root shows (null: nobody waits; omitted: not known).
+     */
+    async linkRoot(licence: string, conversationId: string, channelId: string, rootPostId: string, waitingShown?: number | null): Promise<void> {
         const now = this.clock.now();
         await this.db.transaction().execute(async (trx) => {
             await trx.updateTable('conversations')
-                .set({channel_id: channelId, root_post_id: rootPostId, updated_at: now})
+                .set({channel_id: channelId, root_post_id: rootPostId, root_waiting_shown: waitingShown === undefined ? null : waitingShown ?? 0, updated_at: now})
                 .where('licence', '=', licence).where('conversation_id', '=', conversationId).execute();
             // Every root a conversation ever had is remembered, so an erasure finds self-healed ones too (DESIGN §12).
             await trx.insertInto('conversation_posts')
                 .values({licence, conversation_id: conversationId, post_id: rootPostId, role: 'root', created_at: now})
                 .onConflict((oc) => oc.columns(['licence', 'post_id']).doNothing()).execute();
         });
+    }
+
+    /**
+     * Notes what the root post `rootPostId` shows of the waiting state now that it was brought up to
+     * date (`waitingShown`: the spell it shows, null: nobody waits). Nothing changes when the
+     * conversation has another root by now.
+     */
+    async noteRootShows(licence: string, conversationId: string, rootPostId: string, waitingShown: number | null): Promise<void> {
+        await this.db.updateTable('conversations').set({root_waiting_shown: waitingShown ?? 0})
+            .where('licence', '=', licence).where('conversation_id', '=', conversationId).where('root_post_id', '=', rootPostId).execute();
     }
 
     /** Open conversations of one channel with a root post, by number (for `/ireserve open`). */
@@ -173,7 +191,13 @@ function toRecord(row: Database['conversations']): ConversationRecord {
         status: row.status,
         number: row.number === null || row.number === undefined ? null : Number(row.number),
         waitingSince: row.waiting_since === null || row.waiting_since === undefined ? null : Number(row.waiting_since),
+        rootWaitingShown: row.root_waiting_shown === null || row.root_waiting_shown === undefined ? null : Number(row.root_waiting_shown),
         createdAt: Number(row.created_at),
         updatedAt: Number(row.updated_at),
     };
+}
+
+/** The root post shows the conversation's waiting state as it is now (false when that is not known). */
+export function rootShowsWaiting(conversation: Pick<ConversationRecord, 'waitingSince' | 'rootWaitingShown'>): boolean {
+    return conversation.rootWaitingShown !== null && conversation.rootWaitingShown === (conversation.waitingSince ?? 0);
 }

@@ -295,6 +295,15 @@ export function migrations(kind: DatabaseKind): Record<string, Migration> {
                 await sql`create unique index outbox_dedupe on outbox (licence, dedupe_key) where dedupe_key is not null`.execute(db);
             },
         },
+        '0014_root_waiting_shown': {
+            // What the conversation's root post last showed of the waiting state (DESIGN §11): the
+            // spell's start (ms), 0 for "nobody waits", null when not known (rows from before). A
+            // job that changes the state patches the root only when it differs from this, and only
+            // when no later job of the conversation will look at it again.
+            async up(db: Kysely<unknown>) {
+                await db.schema.alterTable('conversations').addColumn('root_waiting_shown', bigint).execute();
+            },
+        },
     };
 }
 

@@ -95,7 +95,11 @@ const MARK_DELIVERED = new HotStatement<[deliveredAt: number, updatedAt: number,
     'update outbox set status = \'delivered\', delivered_at = ?, updated_at = ?, lease_owner = null, lease_until = null, last_error = null, last_error_code = null'
     + ' where id = ? and lease_owner = ? and status = \'in_flight\'');
 
-/** hasLaterPending's statement for `n` kinds. */
+/**
+ * hasLaterPending's statement for `n` kinds. The outbox_unfinished index's WHERE, word for word, lets
+ * SQLite look up the conversation's unfinished jobs; without it SQLite walked every pending job after
+ * `afterId` on the (status, id) index — the whole backlog, once per delivered message.
+ */
 const LATER_PENDING = new Map<number, HotStatement<unknown[], {id: number}>>();
 function laterPending(n: number): HotStatement<unknown[], {id: number}> {
     let statement = LATER_PENDING.get(n);
@@ -105,6 +109,15 @@ function laterPending(n: number): HotStatement<unknown[], {id: number}> {
         LATER_PENDING.set(n, statement);
     }
     return statement;
+}
+
+/** cancelPending on SQLite (a prefix ending in ASCII: see there). */
+const CANCEL_PENDING = new HotStatement<[licence: string, kind: string, length: number, prefix: string, from: string, to: string]>(
+    'delete from outbox where licence = ? and kind = ? and status = \'pending\' and substr(dedupe_key, 1, ?) = ? and dedupe_key >= ? and dedupe_key < ?');
+
+/** `prefix` with its last character's successor: the keys starting with `prefix` sort below it (bytewise, last character ASCII). */
+function successorOfLast(prefix: string): string {
+    return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
 }
 
 function toJob(row: OutboxRow): Job {
@@ -280,15 +293,15 @@ export class OutboxRepository {
      * True when a job of one of `kinds` waits behind job `afterId` in its (licence, orderingKey):
      * it will run after this one, in order (jobs behind a running one are always pending).
      */
-    async hasLaterPending(licence: string, orderingKey: string, afterId: number, kinds: readonly string[]): Promise<boolean> {
+    async hasLaterPending(licence: string, orderingKey: string, afterId: number, kinds: readonly string[], executor: Executor = this.db): Promise<boolean> {
         if (kinds.length === 0) {
             return false;
         }
-        const connection = directSqlite(this.db, this.db);
+        const connection = directSqlite(this.db, executor);
         if (connection) {
             return laterPending(kinds.length).on(connection).get(licence, orderingKey, afterId, ...kinds) !== undefined;
         }
-        const row = await this.db.selectFrom('outbox').select('id')
+        const row = await executor.selectFrom('outbox').select('id')
             .where('licence', '=', licence).where('ordering_key', '=', orderingKey).where('id', '>', afterId)
             .where(sql.raw<SqlBool>(UNFINISHED)).where('status', '=', 'pending').where('kind', 'in', [...kinds])
             .limit(1).executeTakeFirst();
@@ -431,6 +444,11 @@ export class OutboxRepository {
      * of a spell that ended); a job already running is left to see for itself. Returns how many.
      */
     async cancelPending(licence: string, kind: string, prefix: string, executor: Executor = this.db): Promise<number> {
+        const connection = prefix !== '' && prefix.charCodeAt(prefix.length - 1) < 0x7f ? directSqlite(this.db, executor) : undefined;
+        if (connection) {
+            // The same statement as below, prepared once (an agent's answer runs it).
+            return CANCEL_PENDING.on(connection).run(licence, kind, prefix.length, prefix, prefix, successorOfLast(prefix)).changes;
+        }
         let query = executor.deleteFrom('outbox')
             .where('licence', '=', licence).where('kind', '=', kind).where('status', '=', 'pending')
             .where(sql<string>`substr(dedupe_key, 1, ${prefix.length})`, '=', prefix);
@@ -439,8 +457,7 @@ export class OutboxRepository {
             // `prefix` are those in [prefix, prefix with its last character's successor), a range
             // of the (licence, dedupe_key) index (for a last character in ASCII, where bytes and
             // characters order alike). Without it every pending job of the licence was read.
-            const upper = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
-            query = query.where('dedupe_key', '>=', prefix).where('dedupe_key', '<', upper);
+            query = query.where('dedupe_key', '>=', prefix).where('dedupe_key', '<', successorOfLast(prefix));
         }
         const result = await query.executeTakeFirst();
         return Number(result.numDeletedRows);

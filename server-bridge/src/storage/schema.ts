@@ -70,6 +70,11 @@ export interface ConversationsTable {
     answered_at: number | null;
     /** The first agent answer (first-response time). */
     first_answered_at: number | null;
+    /**
+     * What the root post last showed of the waiting state: the spell's start, 0 when it showed nobody
+     * waiting, null when not known (conversations from before this was kept). See migration 0014.
+     */
+    root_waiting_shown: number | null;
     created_at: number;
     updated_at: number;
 }

@@ -268,7 +268,7 @@ for (const engine of ENGINES) {
             }
         });
 
-        test('messages delivered in one go (queued while Mattermost was down): the root is patched once, to the state after the last one', async () => {
+        test('messages delivered in one go (queued while Mattermost was down): the root is patched once, to the state after the last one, and not at all when it shows that already', async () => {
             const setup = await setupIntegration(rig);
             for (const last of ['agent', 'visitor'] as const) {
                 const conversationId = unique('conv');
@@ -291,10 +291,40 @@ for (const engine of ENGINES) {
                 const replies = rig.mm.allPosts().filter((p) => p.root_id === root.id && !p.delete_at);
                 assert.equal(replies.length, events.length, 'every message posted once');
                 const patches = rig.mm.requestLog().filter((r) => r.method === 'PUT' && r.path === `/api/v4/posts/${root.id}/patch`);
-                assert.equal(patches.length, 1, `one patch for the ${events.length} waiting changes (last message: ${last})`);
+                // Ending on an agent's message, nobody waits: what the root has shown since it was made.
+                assert.equal(patches.length, last === 'visitor' ? 1 : 0, `patches for the ${events.length} waiting changes (last message: ${last})`);
+                const waitingJobs = (await outboxRows(rig, setup.licence)).filter((row) => row.kind === 'outbound.conversation.waiting' && row.payload.conversation_id === conversationId);
+                assert.equal(waitingJobs.length, last === 'visitor' ? 1 : 0, 'no waiting job per message: at most one, queued by the last');
                 const since = await waitingSince(rig, conversationId);
                 assert.equal(since !== undefined, last === 'visitor', `the root shows the state after the last message (${since})`);
             }
+        });
+
+        test('the last message of a burst is parked: the root still shows the state the delivered ones left', async () => {
+            const setup = await setupIntegration(rig);
+            const conversationId = unique('conv');
+            await send(rig, setup, started(conversationId, {visitor: {name: 'Lotte Jansen'}}));
+            await settled(rig, setup);
+            const root = await waitFor(() => rootOf(rig, conversationId), 'the root post');
+            const withFile = message(conversationId, unique('m'), 'Here is the form.', {
+                sender: {type: 'visitor', name: 'Lotte Jansen'},
+                attachments: [{filename: 'form.txt', content_type: 'text/plain', data: Buffer.from('form').toString('base64')}],
+            });
+            rig.mm.faults.startOutage({mode: '503'});
+            try {
+                // Both wait behind the first one's failed attempt: the first leaves the root to the second.
+                await send(rig, setup, visitor(conversationId));
+                await send(rig, setup, withFile);
+            } finally {
+                rig.mm.endOutage();
+            }
+            rig.mm.faults.failNext(1, 403, {match: {method: 'POST', path: '/api/v4/files'}}); // the second's upload: refused, parked at once
+            rig.clock.advance(3600_000);
+            await settled(rig, setup);
+            const rows = (await outboxRows(rig, setup.licence)).filter((row) => JSON.stringify(row.payload).includes(conversationId));
+            assert.equal(rows.filter((row) => row.status === 'failed').length, 1, 'the message with the file is parked');
+            assert.equal(rig.mm.allPosts().filter((p) => p.root_id === root.id && !p.delete_at).length, 1, 'the first message is posted');
+            assert.ok(await waitingSince(rig, conversationId), 'the root shows the guest waiting since the first message');
         });
     });
 }
