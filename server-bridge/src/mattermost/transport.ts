@@ -52,16 +52,20 @@ export function plainBody(body: unknown): body is string | undefined | null {
  * One request with undici's `request()` on `dispatcher` (the egress policy's: its address rules
  * apply to every connection), answered the way Client4's fetch-based funnel answers: a request
  * costs no web streams, Headers or fetch machinery, and the kept-alive connections are reused.
- * Redirects are not followed (request() never follows them). Throws what the connection throws
- * (an EgressRefused, a timeout, a reset) and a body that does not parse; statuses are returned.
+ * Redirects are not followed (request() never follows them). `timeoutMs` bounds the wait for the
+ * answer's headers and then for each piece of its body (undici's timers, no AbortSignal). Throws what
+ * the connection throws (an EgressRefused, a timeout, a reset) and a body that does not parse;
+ * statuses are returned.
  */
 export async function sendOverDispatcher(url: string, options: {method?: string; headers?: unknown; body?: string | null; signal?: AbortSignal | null},
-    dispatcher: Dispatcher | undefined): Promise<FetchResult> {
+    dispatcher: Dispatcher | undefined, timeoutMs?: number): Promise<FetchResult> {
     const answer = await request(url, {
         method: (options.method ?? 'GET').toUpperCase() as Dispatcher.HttpMethod,
         headers: options.headers as Record<string, string> | undefined,
         body: options.body ?? undefined,
         signal: options.signal ?? undefined,
+        // Without a timeout, undici's defaults (300 s each) apply.
+        ...(timeoutMs === undefined ? {} : {headersTimeout: timeoutMs, bodyTimeout: timeoutMs}),
         ...(dispatcher ? {dispatcher} : {}),
     });
     const raw = answer.headers as Record<string, string | string[] | undefined>;
