@@ -7,9 +7,9 @@ import type {AddressInfo} from 'node:net';
 import {after, before, describe, test} from 'node:test';
 
 import {parseAllowedInternalHosts} from '../../src/config/config.js';
-import {UpstreamError} from '../../src/domain/errors.js';
 import {createMattermostClient} from '../../src/mattermost/client.js';
 import {EgressPolicy} from '../../src/support/egress.js';
+import {upstreamError} from '../support/upstream_error.js';
 
 describe('Mattermost client timeouts', {timeout: 60_000}, () => {
     const egress = new EgressPolicy(parseAllowedInternalHosts('127.0.0.0/8'));
@@ -40,26 +40,16 @@ describe('Mattermost client timeouts', {timeout: 60_000}, () => {
         await egress.close();
     });
 
-    async function failure(work: () => Promise<unknown>): Promise<UpstreamError> {
-        try {
-            await work();
-        } catch (error) {
-            assert.ok(error instanceof UpstreamError, `an UpstreamError, got ${String(error)}`);
-            return error;
-        }
-        throw new Error('expected a failure');
-    }
-
     test('no answer at all: unreachable', async () => {
         const client = createMattermostClient({serverUrl: url, token: 'token', timeoutMs: 300, dispatcher: egress.dispatcher});
-        const error = await failure(() => client.getPost('p1'));
+        const error = await upstreamError(() => client.getPost('p1'));
         assert.equal(error.kind, 'unreachable');
         assert.equal(error.retryable, true);
     });
 
     test('an answer that stops halfway: unreachable', async () => {
         const client = createMattermostClient({serverUrl: url, token: 'token', timeoutMs: 300, dispatcher: egress.dispatcher});
-        const error = await failure(() => client.getMe());
+        const error = await upstreamError(() => client.getMe());
         assert.equal(error.kind, 'unreachable');
     });
 
@@ -68,7 +58,7 @@ describe('Mattermost client timeouts', {timeout: 60_000}, () => {
         const form = new FormData();
         form.append('channel_id', 'c1');
         form.append('files', new Blob(['a']), 'a.txt');
-        const error = await failure(() => client.uploadFile(form));
+        const error = await upstreamError(() => client.uploadFile(form));
         assert.equal(error.kind, 'unreachable');
     });
 });

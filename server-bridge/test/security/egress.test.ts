@@ -8,23 +8,14 @@ import {after, before, describe, test} from 'node:test';
 import WebSocket from 'ws';
 
 import {ConfigError, loadConfig, parseAllowedInternalHosts} from '../../src/config/config.js';
-import {UpstreamError} from '../../src/domain/errors.js';
 import {IReserveCallbackClient} from '../../src/ireserve/callback_client.js';
 import {createMattermostClient} from '../../src/mattermost/client.js';
 import {MattermostIncomingWebhooks} from '../../src/mattermost/incoming_webhook.js';
 import {EgressPolicy, isInternalAddress} from '../../src/support/egress.js';
 
-import {startRecorder, type Recorder} from './support.js';
+import {upstreamError} from '../support/upstream_error.js';
 
-async function upstreamError(work: () => Promise<unknown>): Promise<UpstreamError> {
-    try {
-        await work();
-    } catch (error) {
-        assert.ok(error instanceof UpstreamError, `an UpstreamError, got ${String(error)}`);
-        return error;
-    }
-    throw new Error('expected a failure');
-}
+import {startRecorder, type Recorder} from './support.js';
 
 describe('which addresses are internal', {timeout: 10_000}, () => {
     test('loopback, private, link-local, shared, reserved and multicast, in IPv4 and IPv6 forms that embed them', () => {
