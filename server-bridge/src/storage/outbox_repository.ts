@@ -6,6 +6,7 @@ import type {Clock} from '../ports/clock.js';
 import type {DatabaseKind, Db} from './database.js';
 import {directSqlite, HotStatement} from './hot_statement.js';
 import type {Database} from './schema.js';
+import {writeTransaction} from './write_transaction.js';
 
 export type Direction = DeliveryDirection;
 /** A job's status, as the admin API shows it. */
@@ -329,7 +330,7 @@ export class OutboxRepository {
         if (!completion) {
             return mark(this.db);
         }
-        return this.db.transaction().execute(async (trx) => {
+        return writeTransaction(this.db, async (trx) => {
             await completion(trx);
             return mark(trx);
         });
