@@ -192,6 +192,35 @@ for (const engine of ENGINES) {
             rmSync(dir, {recursive: true, force: true});
         });
 
+        test('deliveries recorded at once: each completion kept with its mark; one that fails fails alone, nothing of it kept', async () => {
+            const {handle, clock, dir} = await open(engine);
+            const outbox = new OutboxRepository(handle.db, handle.kind, clock);
+            for (const key of ['a', 'b', 'c', 'd']) {
+                await outbox.enqueue({licence: 'L-1', direction: 'outbound', kind: 'k', orderingKey: key, payload: key});
+            }
+            const jobs = await outbox.claim('w', 10, 60_000);
+            assert.equal(jobs.length, 4);
+            const note = (key: string, fail = false) => async (trx: Parameters<NonNullable<Parameters<OutboxRepository['markDelivered']>[2]>>[0]) => {
+                await trx.insertInto('kv').values({licence: 'L-1', key: `note:${key}`, value: key, updated_at: 1}).execute();
+                if (fail) {
+                    throw new Error(`completion ${key} fails`);
+                }
+            };
+            // Started in the same turn of the event loop: on SQLite they share a transaction.
+            const outcomes = await Promise.allSettled(jobs.map((job) => outbox.markDelivered(job.id, 'w', note(String(job.payload), job.payload === 'c'))));
+            assert.deepEqual(outcomes.map((outcome) => outcome.status), ['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+            assert.deepEqual(outcomes.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value : null)), [true, true, null, true]);
+            const notes = await handle.db.selectFrom('kv').select('key').where('licence', '=', 'L-1').orderBy('key').execute();
+            assert.deepEqual(notes.map((row) => row.key), ['note:a', 'note:b', 'note:d'], 'the failed completion left nothing');
+            const statuses = await handle.db.selectFrom('outbox').select(['ordering_key', 'status']).orderBy('id').execute();
+            assert.deepEqual(statuses.map((row) => `${row.ordering_key}:${row.status}`), ['a:delivered', 'b:delivered', 'c:in_flight', 'd:delivered']);
+            // A lost lease: the mark says so, the completion is kept.
+            assert.equal(await outbox.markDelivered(jobs[2]!.id, 'someone else', note('c2')), false);
+            assert.ok(await handle.db.selectFrom('kv').select('key').where('key', '=', 'note:c2').executeTakeFirst());
+            await handle.close();
+            rmSync(dir, {recursive: true, force: true});
+        });
+
         test('reschedule waits for its time; an uncounted one gives the attempt back', async () => {
             const {handle, clock, dir} = await open(engine);
             const outbox = new OutboxRepository(handle.db, handle.kind, clock);

@@ -67,6 +67,20 @@ const ENQUEUE = new HotStatement<[licence: string, direction: string, kind: stri
 /** Writes that record a job's outcome, run in the transaction that marks the job delivered. */
 export type Completion = (trx: Transaction<Database>) => Promise<void>;
 
+interface MarkRequest {
+    id: number;
+    owner: string;
+    completion?: Completion | undefined;
+}
+
+interface PendingMark extends MarkRequest {
+    resolve(delivered: boolean): void;
+    reject(error: unknown): void;
+}
+
+/** At most this many deliveries recorded in one transaction (SQLite). */
+const MAX_MARK_GROUP = 64;
+
 type OutboxRow = {
     id: number; licence: string; direction: string; kind: string; ordering_key: string;
     conversation_id: string | null; dedupe_key: string | null; payload: string; attempts: number; created_at: number;
@@ -144,6 +158,10 @@ function toJob(row: OutboxRow): Job {
  * no job is handed to two of them. Parked (failed) jobs do not block later jobs.
  */
 export class OutboxRepository {
+    /** SQLite: deliveries waiting to be recorded by `#markGroups`. */
+    readonly #marks: PendingMark[] = [];
+    #marking = false;
+
     constructor(private readonly db: Db, private readonly kind: DatabaseKind, private readonly clock: Clock) {}
 
     /** Queues a job inside the caller's transaction (or alone). Returns its id, or null for a dedupe hit. */
@@ -312,28 +330,86 @@ export class OutboxRepository {
     /**
      * Ends a lease as delivered. False when the lease was lost (another owner took the job over).
      * `completion` (the handler's record of what it did) is written in the same transaction, and
-     * is kept even when the lease was lost: what it records did happen.
+     * is kept even when the lease was lost: what it records did happen. On SQLite the deliveries
+     * recorded in the same turn of the event loop share one transaction (see `#markGroups`).
      */
     async markDelivered(id: number, owner: string, completion?: Completion): Promise<boolean> {
-        const mark = async (executor: Executor): Promise<boolean> => {
-            const now = this.clock.now();
-            const connection = directSqlite(this.db, executor);
-            if (connection) {
-                return MARK_DELIVERED.on(connection).run(now, now, id, owner).changes === 1;
+        if (this.kind !== 'sqlite') {
+            return this.#markOne({id, owner, completion});
+        }
+        return new Promise<boolean>((resolve, reject) => {
+            this.#marks.push({id, owner, completion, resolve, reject});
+            if (!this.#marking) {
+                this.#marking = true;
+                // Let the deliveries that finish in this turn of the event loop join the group.
+                setImmediate(() => void this.#markGroups());
             }
-            const result = await executor.updateTable('outbox')
-                .set({status: 'delivered', delivered_at: now, updated_at: now, lease_owner: null, lease_until: null, last_error: null, last_error_code: null})
-                .where('id', '=', id).where('lease_owner', '=', owner).where('status', '=', 'in_flight')
-                .executeTakeFirst();
-            return Number(result.numUpdatedRows) === 1;
-        };
+        });
+    }
+
+    /**
+     * SQLite: the deliveries waiting to be recorded, a group at a time, each group in ONE transaction
+     * (a commit per group instead of one per delivered message: the commit, writing the WAL, was the
+     * costliest statement of a delivery). Each job's completion and mark stay one unit: when the
+     * group's transaction fails, each is written alone, so the one that broke it fails by itself.
+     * Never throws.
+     */
+    async #markGroups(): Promise<void> {
+        while (this.#marks.length > 0) {
+            const group = this.#marks.splice(0, MAX_MARK_GROUP);
+            let results: boolean[] | undefined;
+            if (group.length > 1) {
+                try {
+                    results = await writeTransaction(this.db, async (trx) => {
+                        const out: boolean[] = [];
+                        for (const pending of group) {
+                            await pending.completion?.(trx);
+                            out.push(await this.#mark(pending, trx));
+                        }
+                        return out;
+                    });
+                } catch {
+                    results = undefined; // each alone, below
+                }
+            }
+            if (results) {
+                group.forEach((pending, index) => pending.resolve(results[index]!));
+                continue;
+            }
+            for (const pending of group) {
+                try {
+                    pending.resolve(await this.#markOne(pending));
+                } catch (error) {
+                    pending.reject(error);
+                }
+            }
+        }
+        this.#marking = false;
+    }
+
+    /** One delivery recorded: its completion and its mark in one transaction (the mark alone without completion). */
+    async #markOne(pending: MarkRequest): Promise<boolean> {
+        const {completion} = pending;
         if (!completion) {
-            return mark(this.db);
+            return this.#mark(pending, this.db);
         }
         return writeTransaction(this.db, async (trx) => {
             await completion(trx);
-            return mark(trx);
+            return this.#mark(pending, trx);
         });
+    }
+
+    async #mark({id, owner}: MarkRequest, executor: Executor): Promise<boolean> {
+        const now = this.clock.now();
+        const connection = directSqlite(this.db, executor);
+        if (connection) {
+            return MARK_DELIVERED.on(connection).run(now, now, id, owner).changes === 1;
+        }
+        const result = await executor.updateTable('outbox')
+            .set({status: 'delivered', delivered_at: now, updated_at: now, lease_owner: null, lease_until: null, last_error: null, last_error_code: null})
+            .where('id', '=', id).where('lease_owner', '=', owner).where('status', '=', 'in_flight')
+            .executeTakeFirst();
+        return Number(result.numUpdatedRows) === 1;
     }
 
     /**
