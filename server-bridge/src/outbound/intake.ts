@@ -11,7 +11,7 @@ import type {ChangeOutcome, MessagesRepository} from '../storage/messages_reposi
 import type {AgentNotifyRepository} from '../storage/agent_notify_repository.js';
 import type {OutboxRepository} from '../storage/outbox_repository.js';
 import type {Database} from '../storage/schema.js';
-import {writeTransaction} from '../storage/write_transaction.js';
+import {GroupCommit} from '../storage/group_commit.js';
 
 import type {ErasureIntake} from './erasure_intake.js';
 import {OUTBOUND_JOB_KINDS, orderingKeyFor, type OutboundJobPayload} from './jobs.js';
@@ -44,8 +44,6 @@ interface Pending {
     integration: Integration;
     webhookId: string;
     event: OutboundEvent;
-    resolve(result: IntakeResult): void;
-    reject(error: unknown): void;
 }
 
 /** Events stored in one transaction, at most. */
@@ -63,8 +61,7 @@ const MAX_GROUP = 128;
  * fails, each of its events is tried alone, so one event cannot make others fail.
  */
 export class EventIntake {
-    #group: Pending[] = [];
-    #writing = false;
+    readonly #groups: GroupCommit<Pending, IntakeResult>;
 
     constructor(private readonly deps: {
         db: Db;
@@ -78,7 +75,19 @@ export class EventIntake {
         agentNotify?: AgentNotifyRepository;
         /** Erasure (DESIGN §12): `conversation.erased`, and events of erased conversations. */
         erasure?: ErasureIntake;
-    }) {}
+    }) {
+        this.#groups = new GroupCommit<Pending, IntakeResult>({
+            db: deps.db,
+            maxGroup: MAX_GROUP,
+            write: (trx, pending) => this.#store(trx, pending),
+            // A group that failed wakes it too: some of its events may have been stored alone.
+            afterGroup: (results) => {
+                if (results?.some((result) => result.status === 'accepted') ?? true) {
+                    deps.wakeWorker();
+                }
+            },
+        });
+    }
 
     /**
      * What can be checked before the body is read (DESIGN §14): the signature headers are present
@@ -118,51 +127,7 @@ export class EventIntake {
      * no channel is recorded (so a repeat is a duplicate) but not queued.
      */
     accept(integration: Integration, webhookId: string, event: OutboundEvent): Promise<IntakeResult> {
-        return new Promise<IntakeResult>((resolve, reject) => {
-            this.#group.push({integration, webhookId, event, resolve, reject});
-            if (!this.#writing) {
-                this.#writing = true;
-                // Let the requests already read in this turn of the event loop join the group.
-                setImmediate(() => void this.#write());
-            }
-        });
-    }
-
-    /** Writes waiting events, group after group, until none waits. Never throws. */
-    async #write(): Promise<void> {
-        while (this.#group.length > 0) {
-            const group = this.#group.splice(0, MAX_GROUP);
-            let results: IntakeResult[] | undefined;
-            try {
-                results = await writeTransaction(this.deps.db, async (trx) => {
-                    const out: IntakeResult[] = [];
-                    for (const item of group) {
-                        out.push(await this.#store(trx, item));
-                    }
-                    return out;
-                });
-            } catch (error) {
-                if (group.length === 1) {
-                    group[0]!.reject(error);
-                }
-            }
-            if (results) {
-                group.forEach((item, index) => item.resolve(results[index]!));
-            } else if (group.length > 1) {
-                // Alone, so that the event that broke the group fails by itself.
-                for (const item of group) {
-                    try {
-                        item.resolve(await writeTransaction(this.deps.db, (trx) => this.#store(trx, item)));
-                    } catch (error) {
-                        item.reject(error);
-                    }
-                }
-            }
-            if (results?.some((result) => result.status === 'accepted') ?? true) {
-                this.deps.wakeWorker();
-            }
-        }
-        this.#writing = false;
+        return this.#groups.submit({integration, webhookId, event});
     }
 
     async #store(trx: Transaction<Database>, {integration, webhookId, event}: Pending): Promise<IntakeResult> {

@@ -6,6 +6,7 @@ import type {Clock} from '../ports/clock.js';
 import type {DatabaseKind, Db} from './database.js';
 import {directSqlite, HotStatement} from './hot_statement.js';
 import type {Database} from './schema.js';
+import {GroupCommit} from './group_commit.js';
 import {writeTransaction} from './write_transaction.js';
 
 export type Direction = DeliveryDirection;
@@ -71,11 +72,6 @@ interface MarkRequest {
     id: number;
     owner: string;
     completion?: Completion | undefined;
-}
-
-interface PendingMark extends MarkRequest {
-    resolve(delivered: boolean): void;
-    reject(error: unknown): void;
 }
 
 /** At most this many deliveries recorded in one transaction (SQLite). */
@@ -158,11 +154,25 @@ function toJob(row: OutboxRow): Job {
  * no job is handed to two of them. Parked (failed) jobs do not block later jobs.
  */
 export class OutboxRepository {
-    /** SQLite: deliveries waiting to be recorded by `#markGroups`. */
-    readonly #marks: PendingMark[] = [];
-    #marking = false;
+    /**
+     * SQLite: the deliveries recorded in the same turn of the event loop, a group in ONE transaction
+     * (a commit per group instead of one per delivered message: the commit, writing the WAL, was the
+     * costliest statement of a delivery). Each job's completion and mark stay one unit: when the
+     * group's transaction fails, each is written alone, so the one that broke it fails by itself.
+     */
+    readonly #marks: GroupCommit<MarkRequest, boolean>;
 
-    constructor(private readonly db: Db, private readonly kind: DatabaseKind, private readonly clock: Clock) {}
+    constructor(private readonly db: Db, private readonly kind: DatabaseKind, private readonly clock: Clock) {
+        this.#marks = new GroupCommit<MarkRequest, boolean>({
+            db,
+            maxGroup: MAX_MARK_GROUP,
+            write: async (trx, request) => {
+                await request.completion?.(trx);
+                return this.#mark(request, trx);
+            },
+            alone: (request) => this.#markOne(request),
+        });
+    }
 
     /** Queues a job inside the caller's transaction (or alone). Returns its id, or null for a dedupe hit. */
     async enqueue(job: NewJob, executor: Executor = this.db): Promise<number | null> {
@@ -331,60 +341,13 @@ export class OutboxRepository {
      * Ends a lease as delivered. False when the lease was lost (another owner took the job over).
      * `completion` (the handler's record of what it did) is written in the same transaction, and
      * is kept even when the lease was lost: what it records did happen. On SQLite the deliveries
-     * recorded in the same turn of the event loop share one transaction (see `#markGroups`).
+     * recorded in the same turn of the event loop share one transaction (see `#marks`).
      */
     async markDelivered(id: number, owner: string, completion?: Completion): Promise<boolean> {
         if (this.kind !== 'sqlite') {
             return this.#markOne({id, owner, completion});
         }
-        return new Promise<boolean>((resolve, reject) => {
-            this.#marks.push({id, owner, completion, resolve, reject});
-            if (!this.#marking) {
-                this.#marking = true;
-                // Let the deliveries that finish in this turn of the event loop join the group.
-                setImmediate(() => void this.#markGroups());
-            }
-        });
-    }
-
-    /**
-     * SQLite: the deliveries waiting to be recorded, a group at a time, each group in ONE transaction
-     * (a commit per group instead of one per delivered message: the commit, writing the WAL, was the
-     * costliest statement of a delivery). Each job's completion and mark stay one unit: when the
-     * group's transaction fails, each is written alone, so the one that broke it fails by itself.
-     * Never throws.
-     */
-    async #markGroups(): Promise<void> {
-        while (this.#marks.length > 0) {
-            const group = this.#marks.splice(0, MAX_MARK_GROUP);
-            let results: boolean[] | undefined;
-            if (group.length > 1) {
-                try {
-                    results = await writeTransaction(this.db, async (trx) => {
-                        const out: boolean[] = [];
-                        for (const pending of group) {
-                            await pending.completion?.(trx);
-                            out.push(await this.#mark(pending, trx));
-                        }
-                        return out;
-                    });
-                } catch {
-                    results = undefined; // each alone, below
-                }
-            }
-            if (results) {
-                group.forEach((pending, index) => pending.resolve(results[index]!));
-                continue;
-            }
-            for (const pending of group) {
-                try {
-                    pending.resolve(await this.#markOne(pending));
-                } catch (error) {
-                    pending.reject(error);
-                }
-            }
-        }
-        this.#marking = false;
+        return this.#marks.submit({id, owner, completion});
     }
 
     /** One delivery recorded: its completion and its mark in one transaction (the mark alone without completion). */
