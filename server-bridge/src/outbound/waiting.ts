@@ -110,18 +110,17 @@ export class WaitingTracker {
             return;
         }
         const ongoing = state.waitingSince !== null;
-        const payload: WaitingPayload = {conversation_id: conversationId, waiting_since: state.waitingSince ?? state.rootWaitingShown ?? 0, change: ongoing ? 'start' : 'end'};
-        await this.deps.outbox.enqueue({
-            licence, direction: 'outbound', kind: WAITING_JOB_KINDS.waiting, orderingKey: `conv:${conversationId}`, conversationId,
-            dedupeKey: `waiting:${conversationId}:after:${job.id}`, payload,
-        }, executor);
+        await this.#showOnRoot(licence, conversationId, state.waitingSince ?? state.rootWaitingShown ?? 0, ongoing ? 'start' : 'end', executor,
+            `waiting:${conversationId}:after:${job.id}`);
     }
 
-    async #showOnRoot(licence: string, conversationId: string, since: number, change: WaitingPayload['change'], executor?: Executor): Promise<void> {
+    /** Queues a `waiting` job that patches the root; one per `dedupeKey` (by default: per spell start or end). */
+    async #showOnRoot(licence: string, conversationId: string, since: number, change: WaitingPayload['change'], executor?: Executor,
+        dedupeKey = `waiting:${conversationId}:${since}:${change}`): Promise<void> {
         const payload: WaitingPayload = {conversation_id: conversationId, waiting_since: since, change};
         await this.deps.outbox.enqueue({
             licence, direction: 'outbound', kind: WAITING_JOB_KINDS.waiting, orderingKey: `conv:${conversationId}`, conversationId,
-            dedupeKey: `waiting:${conversationId}:${since}:${change}`, payload,
+            dedupeKey, payload,
         }, executor);
     }
 }
