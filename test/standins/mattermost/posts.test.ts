@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import {after, before, describe, it} from 'node:test';
 import type {Post} from '@mattermost/types/posts';
 import type {MattermostStandIn, Seed} from './index.js';
+import {POSTS_SINCE_LIMIT} from './routes_posts.js';
 import {clientFor, draft, rejectsWith, startSeeded, type Client} from './test_helpers.js';
 
 describe('Mattermost stand-in: posts through Client4', {timeout: 2 * 60_000}, () => {
@@ -144,6 +145,32 @@ describe('Mattermost stand-in: posts through Client4', {timeout: 2 * 60_000}, ()
         assert.equal(list.posts[reply.id]?.message, 'after');
         assert.ok((list.posts[doomed.id]?.delete_at ?? 0) > 0);
         assert.equal(list.posts[doomed.id]?.message, '');
+    });
+
+    it('posts-since answers at most 1000 changed posts, as Mattermost\'s GetPostsSince (LIMIT 1000): a reader must page for the rest', async () => {
+        const channel = seed.notification_channel.id;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        const since = Date.now();
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        const root = await bot.createPost(draft({channel_id: channel, message: 'many replies'}));
+        const replies: Post[] = [];
+        for (let i = 0; i < POSTS_SINCE_LIMIT + 1; i += 1) {
+            replies.push(await bot.createPost(draft({channel_id: channel, root_id: root.id, message: `reply ${i}`})));
+        }
+        const list = await bot.getPostsSince(channel, since, false);
+        assert.equal(list.order.length, POSTS_SINCE_LIMIT, 'capped at the limit');
+        assert.equal(new Set(list.order).size, POSTS_SINCE_LIMIT);
+        for (const id of list.order) {
+            assert.ok(list.posts[id]!.update_at > since);
+        }
+        assert.ok(list.order.includes(root.id), 'the root (its update_at moved) is among them');
+        const listed = replies.filter((reply) => list.order.includes(reply.id)).length;
+        assert.equal(listed, POSTS_SINCE_LIMIT - 1, 'two replies are left out');
+        const orderCreated = list.order.map((id) => list.posts[id]!.create_at);
+        assert.deepEqual(orderCreated, [...orderCreated].sort((a, b) => b - a), 'newest first');
+        // Below the limit nothing is left out.
+        const tail = await bot.getPostsSince(channel, replies.at(-3)!.update_at, false);
+        assert.deepEqual(tail.order, [replies.at(-1)!.id, replies.at(-2)!.id, root.id]);
     });
 
     it('returns threads and channel pages as {order, posts}', async () => {

@@ -213,14 +213,33 @@ function missingRoots(store: Store, list: PostRec[]): PostRec[] {
     return roots;
 }
 
+/**
+ * At most this many changed posts in a `?since=` answer, plus their roots: Mattermost's
+ * server/channels/store/sqlstore/post_store.go GetPostsSince reads `UpdateAt > ? AND ChannelId = ?
+ * LIMIT 1000` (no ORDER BY: which ones is arbitrary), unions the roots of those posts, and lists
+ * (`order`) the ones changed after `since`, newest first.
+ */
+export const POSTS_SINCE_LIMIT = 1000;
+
 /** `GET /channels/{id}/posts`: `since` wins, then `after`, then `before`, then plain pages; newest first. */
 export function channelPostList(store: Store, channelId: string, q: ChannelPostsQuery): Record<string, unknown> {
     const all = store.channelPosts(channelId);
     const since = intParam(q.since, 'since', 0);
     if (since > 0) {
-        // Deleted posts come back too (message blanked), as on a real server.
-        const changed = all.filter((p) => p.update_at > since).sort(newestFirst);
-        return listJson(store, changed, missingRoots(store, changed));
+        // Deleted posts come back too (message blanked), as on a real server. Of more than the
+        // limit, the first in the channel's own order (oldest first): as arbitrary as Mattermost's.
+        const changed: PostRec[] = [];
+        for (const p of all) {
+            if (p.update_at > since) {
+                changed.push(p);
+                if (changed.length === POSTS_SINCE_LIMIT) {
+                    break;
+                }
+            }
+        }
+        const roots = missingRoots(store, changed);
+        const listed = [...changed, ...roots.filter((p) => p.update_at > since)].sort(newestFirst);
+        return listJson(store, listed, roots.filter((p) => p.update_at <= since));
     }
     const page = Math.max(0, intParam(q.page, 'page', 0));
     let perPage = intParam(q.per_page, 'per_page', 60);
