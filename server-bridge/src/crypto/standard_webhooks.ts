@@ -23,11 +23,12 @@ function keyOf(secret: string): Buffer {
     return Buffer.from(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret, 'base64');
 }
 
+function mac(secret: string, id: string, timestampSeconds: number, rawBody: string | Buffer): Buffer {
+    return createHmac('sha256', keyOf(secret)).update(`${id}.${timestampSeconds}.`).update(rawBody).digest();
+}
+
 export function sign(secret: string, id: string, timestampSeconds: number, rawBody: string | Buffer): string {
-    const mac = createHmac('sha256', keyOf(secret));
-    mac.update(`${id}.${timestampSeconds}.`);
-    mac.update(rawBody);
-    return `v1,${mac.digest('base64')}`;
+    return `v1,${mac(secret, id, timestampSeconds, rawBody).toString('base64')}`;
 }
 
 export function signedHeaders(secret: string, id: string, timestampSeconds: number, rawBody: string | Buffer): Record<string, string> {
@@ -39,15 +40,11 @@ export function signedHeaders(secret: string, id: string, timestampSeconds: numb
 }
 
 /**
- * Verifies a request against one or more secrets (the current one and, during rotation, the previous).
- * Returns null when valid, else the reason. Never throws.
+ * What can be checked without the body and the secret: the three headers are present and the
+ * timestamp is Unix seconds within the tolerance. Returns null when they pass, else the reason
+ * (the same reasons, in the same order, as `verify`).
  */
-export function verify(
-    secrets: readonly string[],
-    headers: {id?: string; timestamp?: string; signature?: string},
-    rawBody: string | Buffer,
-    nowSeconds: number,
-): VerifyFailure | null {
+export function checkHeaders(headers: {id?: string; timestamp?: string; signature?: string}, nowSeconds: number): Exclude<VerifyFailure, 'no_matching_signature'> | null {
     const {id, timestamp, signature} = headers;
     if (!id || !timestamp || !signature) {
         return 'missing_headers';
@@ -62,11 +59,28 @@ export function verify(
     if (ts > nowSeconds + TOLERANCE_SECONDS) {
         return 'timestamp_too_new';
     }
-    const offered = signature.split(' ')
+    return null;
+}
+
+/**
+ * Verifies a request against one or more secrets (the current one and, during rotation, the previous).
+ * Returns null when valid, else the reason. Never throws.
+ */
+export function verify(
+    secrets: readonly string[],
+    headers: {id?: string; timestamp?: string; signature?: string},
+    rawBody: string | Buffer,
+    nowSeconds: number,
+): VerifyFailure | null {
+    const failure = checkHeaders(headers, nowSeconds);
+    if (failure !== null) {
+        return failure;
+    }
+    const offered = headers.signature!.split(' ')
         .filter((entry) => entry.startsWith('v1,'))
         .map((entry) => Buffer.from(entry.slice(3), 'base64'));
     for (const secret of secrets) {
-        const expected = Buffer.from(sign(secret, id, ts, rawBody).slice(3), 'base64');
+        const expected = mac(secret, headers.id!, Number(headers.timestamp), rawBody);
         if (offered.some((candidate) => candidate.length === expected.length && timingSafeEqual(candidate, expected))) {
             return null;
         }

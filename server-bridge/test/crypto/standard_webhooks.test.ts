@@ -5,7 +5,7 @@ import {createHmac} from 'node:crypto';
 import {describe, test} from 'node:test';
 
 import {
-    generateSigningSecret, sign, signedHeaders, SECRET_PREFIX, TOLERANCE_SECONDS, verify, type VerifyFailure,
+    checkHeaders, generateSigningSecret, sign, signedHeaders, SECRET_PREFIX, TOLERANCE_SECONDS, verify, type VerifyFailure,
 } from '../../src/crypto/standard_webhooks.js';
 
 const NOW = 1_764_720_000; // seconds
@@ -97,6 +97,14 @@ describe('Standard Webhooks signatures', {timeout: 60_000}, () => {
         for (const {what, secrets = [SECRET], headers, body = BODY, reason} of failures) {
             assert.equal(verify(secrets, headers, body, NOW), reason, what);
         }
+    });
+
+    test('checkHeaders (before the body is read): the same reason as verify for every header failure, and null for any signature list', () => {
+        for (const {what, headers, reason} of failures) {
+            assert.equal(checkHeaders(headers, NOW), reason === 'no_matching_signature' ? null : reason, what);
+        }
+        assert.equal(checkHeaders(good(), NOW), null);
+        assert.equal(checkHeaders({...good(), signature: 'v1,not-checked-here'}, NOW), null, 'the signature itself needs the body and the secret');
     });
 
     test('rotation: any one matching v1 entry among several passes, against the current or the previous secret', () => {
