@@ -8,7 +8,7 @@ import {after, before, describe, test} from 'node:test';
 import {generateSigningSecret} from '../../src/crypto/standard_webhooks.js';
 import {MattermostStandIn, type Seed} from '../../../test/standins/mattermost/index.js';
 import {childBridgeEnv, ChildBridges} from '../support/child_bridge.js';
-import {startBridge, waitFor} from '../support/bridge_harness.js';
+import {ADMIN_TOKEN, startBridge, waitFor} from '../support/bridge_harness.js';
 
 import {assertDeliveredInOrder, botPosts, integrationRecord, message, sendEvent, started} from './support.js';
 
@@ -95,6 +95,12 @@ describe('outbound: the bridge process killed with SIGKILL mid-run (SQLite file,
         await sending;
 
         await waitFor(() => botCount() >= 220, 'every event delivered after the restarts', 120_000, 20);
+        // The last completions may still queue a root update (the guest waiting): let the outbox
+        // empty (bounded) so that the stop below does not leave it pending, under load.
+        await waitFor(async () => {
+            const response = await fetch(`${child.url}/api/v1/integrations/${licence}`, {headers: {authorization: `Bearer ${ADMIN_TOKEN}`}});
+            return response.ok && ((await response.json()) as {status: {queue_depth: number}}).status.queue_depth === 0;
+        }, 'the outbox empty after the last post', 60_000, 50);
         // Stop gracefully (deliveries under way finish), then look: no late duplicate may appear.
         child.process.kill('SIGTERM');
         assert.equal(await child.exited, 0);
