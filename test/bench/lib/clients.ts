@@ -133,8 +133,9 @@ export class StandInControl {
         return answer;
     }
 
+    /** Every request answered `ms` after it arrived, the stand-in's own handling included (its `answer` latency). */
     latency(ms: number): Promise<unknown> {
-        return this.#call('POST', '/faults/latency', {ms});
+        return this.#call('POST', '/faults/latency', {ms, mode: 'answer'});
     }
 
     outage(options: {mode?: '503' | 'reset' | 'hang'; duration_ms?: number; status?: number}): Promise<unknown> {

@@ -1,6 +1,8 @@
 // 2. Delivery: events → posts in the Mattermost stand-in answering every request after 20 ms,
 // 200 conversations × 20 messages (SQLite). Rate against the ideal concurrency / latency; every
-// message checked in the stand-in's posts: delivered once, in its conversation's order.
+// message checked in the stand-in's posts: delivered once, in its conversation's order. After each
+// run, a plain client (lib/plain_client.ts) posts to the same stand-in with as many requests in
+// flight: what the stand-in and the machine allow at that moment, the bridge's rate as a share of it.
 import {rmSync} from 'node:fs';
 import path from 'node:path';
 
@@ -8,6 +10,7 @@ import type {BenchContext} from '../lib/context.js';
 import {measureCpu} from '../lib/processes.js';
 import {mainThreadProfile, summariseProfile} from '../lib/profile.js';
 import {waitDrained} from '../lib/drain.js';
+import {plainClient, type PlainClientResult} from '../lib/plain_client.js';
 import {sendTraffic} from '../lib/traffic.js';
 import {correct, steadyRate, verificationSummary, verifyDelivery} from '../lib/verify.js';
 import {median, round} from '../lib/stats.js';
@@ -24,6 +27,8 @@ export async function delivery(ctx: BenchContext): Promise<void> {
     const requestsPerEvent: number[] = [];
     const cpuPerEvent: number[] = [];
     const waitPct: number[] = [];
+    const plainRates: number[] = [];
+    const vsPlain: number[] = [];
     const details = [];
     for (let run = 1; run <= runs; run++) {
         const dir = ctx.dir(`delivery-${run}`);
@@ -49,12 +54,16 @@ export async function delivery(ctx: BenchContext): Promise<void> {
             const total = traffic.events;
             const e2e = total / ((Math.max(v.lastPostAt, 0) - traffic.startedAt) / 1000);
             const apiRequests = Object.values(counts).reduce((a, b) => a + b, 0);
+            // The bridge is idle now (drained) and its posts are read: the plain client's posts change nothing measured above.
+            const plain: PlainClientResult = await plainClient(info, concurrency, ctx.quick ? 2000 : 5000);
+            plainRates.push(plain.rate_per_s);
+            vsPlain.push(round((rate / plain.rate_per_s) * 100, 1));
             rates.push(round(rate, 0));
             endToEnd.push(round(e2e, 0));
             requestsPerEvent.push(round(apiRequests / total, 2));
             details.push({run, events: total, posts: ours.length, steady_rate: round(rate, 0), end_to_end_rate: round(e2e, 0), drained_after_ms: drainedAt - traffic.startedAt,
-                intake_ms: traffic.finishedAt - traffic.startedAt, request_counts: counts, verification: verificationSummary(v)});
-            ctx.log(`delivery run ${run}/${runs}: ${round(rate, 0)} posts/s steady (ideal ${ideal}), ${round(e2e, 0)}/s end to end; lost ${v.lost}, duplicated ${v.duplicated}, out of order ${v.out_of_order}`);
+                intake_ms: traffic.finishedAt - traffic.startedAt, request_counts: counts, verification: verificationSummary(v), plain_client: plain});
+            ctx.log(`delivery run ${run}/${runs}: ${round(rate, 0)} posts/s steady (ideal ${ideal}, plain client ${plain.rate_per_s}), ${round(e2e, 0)}/s end to end; lost ${v.lost}, duplicated ${v.duplicated}, out of order ${v.out_of_order}`);
             if (!correct(v)) {
                 ctx.failures.push(`delivery run ${run}: lost ${v.lost}, duplicated ${v.duplicated}, out of order ${v.out_of_order}, duplicate roots ${v.duplicate_roots}: ${v.examples.join('; ')}`);
             }
@@ -68,6 +77,9 @@ export async function delivery(ctx: BenchContext): Promise<void> {
     const rate = median(rates);
     ctx.figure('delivery', {name: 'posts_per_s', value: rate, unit: 'posts/s', runs: rates, conditions, note: 'middle 80 % of posts over the time they took'});
     ctx.figure('delivery', {name: 'vs_ideal', value: round((rate / ideal) * 100, 1), unit: '% of concurrency/latency', target: '>= 90 % of concurrency / latency', met: rate / ideal >= 0.9, conditions});
+    ctx.figure('delivery', {name: 'plain_client_per_s', value: median(plainRates), unit: 'posts/s', runs: plainRates, conditions,
+        note: 'a plain client posting to the same stand-in with as many requests in flight, right after each run: what the stand-in and the machine allow then'});
+    ctx.figure('delivery', {name: 'vs_plain_client', value: median(vsPlain), unit: '% of the plain client\'s rate', runs: vsPlain, conditions});
     ctx.figure('delivery', {name: 'end_to_end_per_s', value: median(endToEnd), unit: 'events/s', runs: endToEnd, conditions, note: 'first event sent to last post'});
     ctx.figure('delivery', {name: 'bridge_cpu_per_event', value: median(cpuPerEvent), unit: 'µs CPU (intake + delivery)', runs: cpuPerEvent, conditions,
         target: '<= 400 µs CPU per delivered message (intake + delivery)', met: median(cpuPerEvent) <= 400});

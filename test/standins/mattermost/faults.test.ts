@@ -99,5 +99,27 @@ describe('Mattermost stand-in: faults', {timeout: 2 * 60_000}, () => {
         assert.equal(counts['GET /api/v4/users/:user_id'], 2);
         assert.equal(counts['GET /api/v4/channels/:channel_id'], 1);
         assert.ok(standIn.requestLog().every((r) => r.user_id === seed.bot.user.id && r.status === 200));
+        const delayed = standIn.requestLog().filter((r) => r.key === 'GET /api/v4/users/:user_id');
+        assert.ok(delayed.every((r) => r.at - r.received_at >= 20), JSON.stringify(delayed.map((r) => r.at - r.received_at)));
+    });
+
+    it('an `answer` latency answers that long after arrival, having handled the request at once', async () => {
+        standIn.clearRequestLog();
+        standIn.setLatency(1000, {method: 'POST', path: '/api/v4/posts'}, 'answer');
+        try {
+            let answered = false;
+            const posting = bot.createPost({channel_id: seed.channel.id, message: 'answered late'} as Parameters<typeof bot.createPost>[0]).finally(() => {
+                answered = true;
+            });
+            // Handled on arrival: the post is there while its answer is still held back.
+            await pollUntil(async () => standIn.allPosts().some((post) => post.message === 'answered late'), {what: 'the post made before its answer'});
+            assert.equal(answered, false, 'the answer waits for the latency');
+            const post = await posting;
+            assert.equal(post.message, 'answered late');
+            const [logged] = standIn.requestLog().filter((r) => r.key === 'POST /api/v4/posts');
+            assert.ok(logged && logged.at - logged.received_at >= 1000, `answered ${logged ? logged.at - logged.received_at : '?'} ms after arrival`);
+        } finally {
+            standIn.setLatency(0);
+        }
     });
 });

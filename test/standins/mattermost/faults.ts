@@ -64,16 +64,26 @@ interface FailRule {
     options: FailNextOptions;
 }
 
+/**
+ * How latency applies. `before`: the request waits `ms` before the stand-in handles it (a slow
+ * network or queue in front of the server; what it does happens at the end). `answer`: it is
+ * handled on arrival and answered `ms` after it arrived, the stand-in's own parsing and handling
+ * included — a server that takes `ms` per request, not `ms` plus this process's work, which a
+ * loaded machine stretches by milliseconds (the benchmarks' ideal concurrency / latency).
+ */
+export type LatencyMode = 'before' | 'answer';
+
 export class Faults {
-    private latency: {ms: number; match: FaultMatch | undefined} | null = null;
+    private latency: {ms: number; match: FaultMatch | undefined; mode: LatencyMode} | null = null;
     private outage: {mode: OutageMode; until: number; status: number} | null = null;
     private failRules: FailRule[] = [];
     private storm: {remaining: number; until: number; retryAfter: number; match: FaultMatch | undefined} | null = null;
     private limiter: {perSec: number; burst: number; tokens: number; last: number} | null = null;
     private outageListeners: (() => void)[] = [];
 
-    setLatency(ms: number, match?: FaultMatch): void {
-        this.latency = ms > 0 ? {ms, match} : null;
+    /** Adds `ms` of latency to every matching request (see LatencyMode); 0 removes it. */
+    setLatency(ms: number, match?: FaultMatch, mode: LatencyMode = 'before'): void {
+        this.latency = ms > 0 ? {ms, match, mode} : null;
     }
 
     startOutage(options: OutageOptions = {}): void {
@@ -139,11 +149,11 @@ export class Faults {
         this.outageListeners.push(listener);
     }
 
-    latencyFor(req: RequestInfo): number {
-        return this.latency && matches(this.latency.match, req) ? this.latency.ms : 0;
+    latencyFor(req: RequestInfo): {ms: number; mode: LatencyMode} | null {
+        return this.latency && matches(this.latency.match, req) ? {ms: this.latency.ms, mode: this.latency.mode} : null;
     }
 
-    /** What to do with a request, after latency. Consumes storm/fail budgets. */
+    /** What to do with a request, after a 'before' latency (on arrival with an 'answer' one). Consumes storm/fail budgets. */
     decide(req: RequestInfo): FaultDecision {
         const outage = this.activeOutage();
         if (outage) {

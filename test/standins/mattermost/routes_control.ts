@@ -82,7 +82,7 @@ export function registerControlRoutes(app: FastifyInstance, c: Controls): void {
         // faults
         scope.post('/faults/latency', async (req) => {
             const b = body(req.body);
-            c.setLatency(num(b.ms) ?? 0, matchFromJson(b.match));
+            c.setLatency(num(b.ms) ?? 0, matchFromJson(b.match), b.mode === 'answer' ? 'answer' : 'before');
             return {status: 'OK'};
         });
         scope.post('/faults/outage', async (req) => {

@@ -26,6 +26,8 @@ declare module 'fastify' {
         requestId: string;
         /** Date.now() when the request arrived (before any injected latency). */
         receivedAt: number;
+        /** performance.now() before which its answer is not sent (an `answer` latency), or 0. */
+        answerAt: number;
     }
     interface FastifyContextConfig {
         /** No session needed (ping, login, incoming webhooks). */
@@ -103,6 +105,7 @@ export function buildServer(deps: Deps, controls: Controls): FastifyInstance {
     app.decorateRequest('caller', null);
     app.decorateRequest('requestId', '');
     app.decorateRequest('receivedAt', 0);
+    app.decorateRequest('answerAt', 0);
 
     app.removeContentTypeParser('application/json');
     app.addContentTypeParser('application/json', {parseAs: 'string'}, (_req, body, done) => {
@@ -145,8 +148,10 @@ export function buildServer(deps: Deps, controls: Controls): FastifyInstance {
         }
         const info = {method: req.method, path, route: req.routeOptions.url};
         const latency = faults.latencyFor(info);
-        if (latency > 0) {
-            await new Promise((resolve) => setTimeout(resolve, latency));
+        if (latency?.mode === 'answer') {
+            req.answerAt = performance.now() + latency.ms; // onSend waits for the rest
+        } else if (latency) {
+            await new Promise((resolve) => setTimeout(resolve, latency.ms));
         }
         const decision = faults.decide(info);
         switch (decision.kind) {
@@ -198,7 +203,11 @@ export function buildServer(deps: Deps, controls: Controls): FastifyInstance {
         }
     });
 
-    app.addHook('onSend', async (_req, reply, payload) => {
+    app.addHook('onSend', async (req, reply, payload) => {
+        // A timer may fire a little early (libuv's cached clock): wait again until the time has come.
+        for (let wait = req.answerAt - performance.now(); req.answerAt > 0 && wait > 0; wait = req.answerAt - performance.now()) {
+            await new Promise((resolve) => setTimeout(resolve, wait));
+        }
         const type = reply.getHeader('content-type');
         if (typeof type === 'string' && type.startsWith('application/json')) {
             void reply.header('content-type', 'application/json');

@@ -3,7 +3,7 @@ import type {AddressInfo} from 'node:net';
 import type {FastifyInstance} from 'fastify';
 import {liveSession} from './auth.js';
 import {AppError} from './errors.js';
-import {Faults, type FailNextOptions, type FaultMatch, type OutageOptions, type RateLimitOptions, type StormOptions} from './faults.js';
+import {Faults, type FailNextOptions, type FaultMatch, type LatencyMode, type OutageOptions, type RateLimitOptions, type StormOptions} from './faults.js';
 import {newId} from './ids.js';
 import {OutgoingWebhooks, type WebhookCall} from './outgoing_webhooks.js';
 import {PostActions, type ActionCall} from './post_actions.js';
@@ -430,9 +430,9 @@ export class MattermostStandIn {
 
     // ---- faults
 
-    /** Add `ms` of latency to every (matching) request. 0 removes it. */
-    setLatency(ms: number, match?: FaultMatch): void {
-        this.faults.setLatency(ms, match);
+    /** Add `ms` of latency to every (matching) request, before it is handled or (`answer`) by when it is answered. 0 removes it. */
+    setLatency(ms: number, match?: FaultMatch, mode?: LatencyMode): void {
+        this.faults.setLatency(ms, match, mode);
     }
 
     /** Outage: 503s (default), socket resets, or hanging requests; websocket upgrades are refused too. */
