@@ -328,6 +328,30 @@ describe('Mattermost facts (real server)', {timeout: 20 * 60_000}, () => {
             const page = await mm.bot.client.getPosts(ch.id, 0, 200, false);
             assert.deepEqual(page.order.slice(0, 4), [r2.id, r1.id, marked.id, root.id], 'pages: replies included, newest first');
         });
+
+        it('?since= answers at most 1000 changed posts: when more changed, `order` holds exactly 1000 of them and the rest must be paged for', async () => {
+            // store/sqlstore/post_store.go GetPostsSince: `UpdateAt > ? AND ChannelId = ? LIMIT 1000`
+            // (which 1000 is arbitrary; their roots are added by a UNION, so here only roots are
+            // posted). The webhook catch-up pages when an answer is that full
+            // (server-bridge/src/inbound/channel_posts.ts), and the stand-in answers the same.
+            const ch = await mm.admin.client.createChannel({team_id: mm.team.id, name: `since-cap-${mm.suffix}`, display_name: 'Since cap', type: 'O'});
+            await mm.admin.client.addToChannel(mm.bot.id, ch.id);
+            const since = (await mm.bot.client.createPost({channel_id: ch.id, message: 'before the mark'})).update_at;
+            const total = 1001;
+            const posted: string[] = [];
+            let started = 0;
+            await Promise.all(Array.from({length: 8}, async () => {
+                while (started < total) {
+                    started += 1;
+                    posted.push((await mm.bot.client.createPost({channel_id: ch.id, message: `after the mark ${started}`})).id);
+                }
+            }));
+            assert.equal(new Set(posted).size, total);
+            const list = await mm.bot.client.getPostsSince(ch.id, since, false);
+            assert.equal(list.order.length, 1000, 'capped at 1000');
+            assert.equal(new Set(list.order).size, 1000);
+            assert.ok(list.order.every((id) => posted.includes(id)), 'only posts changed after since');
+        });
     });
 
     describe('incoming webhooks (a notification type may be mapped to one)', () => {
