@@ -352,6 +352,36 @@ describe('Mattermost facts (real server)', {timeout: 20 * 60_000}, () => {
             assert.equal(new Set(list.order).size, 1000);
             assert.ok(list.order.every((id) => posted.includes(id)), 'only posts changed after since');
         });
+        it('?after=<post id>: live posts created strictly after that post, replies included, paged oldest first; a deleted anchor still works, an unknown one answers nothing', async () => {
+            // A busy channel is read forward with this (server-bridge/src/inbound/channel_posts.ts).
+            // store/sqlstore/post_store.go getPostsAround: `CreateAt > (SELECT CreateAt FROM Posts
+            // WHERE Id = ?)`, `DeleteAt = 0`, `ORDER BY … CreateAt ASC LIMIT per_page OFFSET page*per_page`.
+            const ch = await mm.admin.client.createChannel({team_id: mm.team.id, name: `after-${mm.suffix}`, display_name: 'After', type: 'O'});
+            for (const user of [mm.bot.id, mm.agents.agent1.id]) {
+                await mm.admin.client.addToChannel(user, ch.id);
+            }
+            const root = await mm.bot.client.createPost({channel_id: ch.id, message: 'root'});
+            const anchor = await mm.agents.agent1.client.createPost({channel_id: ch.id, message: 'the anchor', root_id: root.id});
+            const r1 = await mm.agents.agent1.client.createPost({channel_id: ch.id, message: 'reply 1', root_id: root.id});
+            const top = await mm.agents.agent1.client.createPost({channel_id: ch.id, message: 'top level'});
+            const gone = await mm.agents.agent1.client.createPost({channel_id: ch.id, message: 'deleted', root_id: root.id});
+            const r2 = await mm.agents.agent1.client.createPost({channel_id: ch.id, message: 'reply 2', root_id: root.id});
+            await mm.admin.client.deletePost(gone.id);
+            const after = [r1, top, r2].map((p) => p.id);
+            const sorted = (ids: string[]) => [...ids].sort();
+            const all = await mm.bot.client.getPostsAfter(ch.id, anchor.id, 0, 200, false);
+            assert.deepEqual(sorted(all.order), sorted(after), 'newer live posts, replies and top-level ones; not the anchor, not a deleted one');
+            assert.ok(all.order.every((id) => all.posts[id]!.create_at > anchor.create_at));
+            const first = await mm.bot.client.getPostsAfter(ch.id, anchor.id, 0, 2, false);
+            assert.deepEqual(sorted(first.order), sorted([r1.id, top.id]), 'page 0 holds the oldest');
+            const second = await mm.bot.client.getPostsAfter(ch.id, anchor.id, 1, 2, false);
+            assert.deepEqual(second.order, [r2.id], 'page 1 the next ones');
+            await mm.admin.client.deletePost(anchor.id);
+            const fromDeleted = await mm.bot.client.getPostsAfter(ch.id, anchor.id, 0, 200, false);
+            assert.deepEqual(sorted(fromDeleted.order), sorted(after), 'a (soft-)deleted anchor still anchors');
+            const unknown = await mm.bot.client.getPostsAfter(ch.id, 'q'.repeat(26), 0, 200, false);
+            assert.deepEqual(unknown.order, [], 'an unknown (or erased) anchor: an empty answer, not an error');
+        });
     });
 
     describe('incoming webhooks (a notification type may be mapped to one)', () => {

@@ -19,6 +19,13 @@ export interface CatchUpOptions {
     holdMs?: number;
 }
 
+/**
+ * Batches (pages of ~200 posts) one run reads of a channel at most: a backlog bigger than that is
+ * caught up over several rounds, the mark moving after each batch, so a run stays short (the lease,
+ * webhook calls held behind it) and every round makes progress.
+ */
+const MAX_BATCHES_PER_RUN = 50;
+
 /** A channel never read before is read back at most this far (inside the 14 days the outbox remembers relayed posts). */
 const FIRST_READ_MAX_MS = 7 * 24 * 3600_000;
 
@@ -35,9 +42,13 @@ const FIRST_READ_MAX_MS = 7 * 24 * 3600_000;
  * - In order: a channel's posts are relayed oldest first, one at a time, behind any of its posts
  *   still waiting in a resolve job; webhook calls of a licence wait (at most `holdMs`) while its
  *   catch-up runs in this process, and at start until the first round is done.
- * - Nothing skipped: each channel has a high-water mark in `kv` (the newest `update_at` read),
- *   moved only after every post up to it is queued or decided; the next read starts at the mark
- *   minus `skewMarginMs`. A channel never read starts at the integration's creation or its first
+ * - Nothing skipped: each channel has a high-water mark in `kv` (how far the channel was read),
+ *   moved after each batch of the reader, once every post up to it is queued or decided; the next
+ *   read starts at the mark minus `skewMarginMs`. A busy channel (more than the reader's `since`
+ *   answer holds) is read forward from the mark itself, at most MAX_BATCHES_PER_RUN pages a run: a
+ *   backlog of any size is caught up over several rounds, oldest first, never re-read from the
+ *   start. In that mode the margin does not apply (a post Mattermost committed more than a page
+ *   after one created later than it is not seen): a choice for progress over a rare late commit. A channel never read starts at the integration's creation or its first
  *   conversation there, whichever is later (at most FIRST_READ_MAX_MS back).
  * - When: at start, every `intervalMs`, and right after a refused webhook call (`request`). The
  *   periodic round runs in one process per licence (a lease in `kv`, renewed each round, given up at
@@ -209,27 +220,36 @@ export class WebhookCatchUp {
         const from = stored !== undefined
             ? Number(stored)
             : Math.max(integration.createdAt, channel.firstAt, deps.clock.now() - FIRST_READ_MAX_MS);
-        const since = Math.max(1, from - this.#skewMarginMs);
-        const {replies, newestAt, incomplete} = await readChannelChanges(port, channel.channelId, since);
-        const caught: string[] = [];
-        for (const post of replies) {
-            if (post.create_at <= since || post.delete_at !== 0) {
-                continue; // an older post edited since, or a deleted one: not a reply that was missed
-            }
-            // Relayed already (or waiting for a look): no REST call, no count. Edits and deletions of
-            // relayed replies are not followed in this mode (outgoing webhooks never report them).
-            if (await deps.outbox.statusOf(licence, `post:${post.id}`) !== undefined || await deps.outbox.statusOf(licence, `resolve:${post.id}`) !== undefined) {
-                continue;
-            }
-            const outcome = await this.#relay.acceptPost(integration, post, 'catch_up');
-            if (outcome === 'queued' || outcome === 'deferred') {
-                caught.push(post.id);
-            }
+        if (stored === undefined) {
+            // Where this channel's reading starts, kept even when nothing is found (a later round
+            // would otherwise start later).
+            await deps.inboundState.advance(licence, key, from);
         }
-        if (incomplete) {
-            deps.logger.warn({licence, channel: channel.channelId}, 'more posts changed in the channel than a catch-up reads at once; its mark stays and the next round reads again');
-        } else {
-            await deps.inboundState.advance(licence, key, Math.max(from, newestAt ?? 0));
+        const since = Math.max(1, from - this.#skewMarginMs);
+        const caught: string[] = [];
+        let batches = 0;
+        for await (const {replies, throughAt} of readChannelChanges(port, channel.channelId, since, from)) {
+            for (const post of replies) {
+                if (post.create_at <= since || post.delete_at !== 0) {
+                    continue; // an older post edited since, or a deleted one: not a reply that was missed
+                }
+                // Relayed already (or waiting for a look): no REST call, no count. Edits and deletions of
+                // relayed replies are not followed in this mode (outgoing webhooks never report them).
+                if (await deps.outbox.statusOf(licence, `post:${post.id}`) !== undefined || await deps.outbox.statusOf(licence, `resolve:${post.id}`) !== undefined) {
+                    continue;
+                }
+                const outcome = await this.#relay.acceptPost(integration, post, 'catch_up');
+                if (outcome === 'queued' || outcome === 'deferred') {
+                    caught.push(post.id);
+                }
+            }
+            // Everything up to here is queued or decided: the mark moves, whatever comes next.
+            await deps.inboundState.advance(licence, key, Math.max(from, throughAt));
+            batches += 1;
+            if (batches >= MAX_BATCHES_PER_RUN || this.#stopped) {
+                deps.logger.info({licence, channel: channel.channelId}, 'webhook catch-up read its share of a busy channel; the next round goes on from its mark');
+                break;
+            }
         }
         if (caught.length > 0) {
             deps.metrics.inboundCaughtUp.inc({licence}, caught.length);

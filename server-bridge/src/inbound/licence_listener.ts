@@ -363,33 +363,33 @@ export class LicenceListener {
                 // Posts changed since the mark: new ones, edited ones (edit_at moved) and deleted
                 // ones (delete_at set, message blanked); the copies Mattermost keeps of earlier
                 // versions are left out by the reader (channel_posts.ts; pinned in test/e2e/mattermost_facts.test.ts).
-                const {replies: posts, incomplete} = await readChannelChanges(port, channelId, since);
-                if (incomplete) {
-                    deps.logger.warn({licence, channel: channelId}, 'more posts changed in the channel than a re-sync reads at once; some may not be relayed');
-                }
-                for (const post of posts) {
-                    // Through the event queue, so re-synced and live posts keep one order. A new post
-                    // is relayed with its latest text; an edit or deletion of one relayed earlier follows it.
-                    await new Promise<void>((resolve) => {
-                        this.#enqueue(async () => {
-                            try {
-                                const relay = this.#context.relay;
-                                if (post.delete_at > 0) {
-                                    await relay.acceptChange(this.#integration, post, 'deleted', 'resync');
-                                } else {
-                                    await relay.acceptPost(this.#integration, post, 'resync');
-                                    if (post.edit_at > 0) {
-                                        await relay.acceptChange(this.#integration, post, 'edited', 'resync');
+                // A busy channel comes in page-sized batches, oldest first (all of it, however long
+                // the gap: the mark moves only when every channel is read).
+                for await (const {replies: posts} of readChannelChanges(port, channelId, since)) {
+                    for (const post of posts) {
+                        // Through the event queue, so re-synced and live posts keep one order. A new post
+                        // is relayed with its latest text; an edit or deletion of one relayed earlier follows it.
+                        await new Promise<void>((resolve) => {
+                            this.#enqueue(async () => {
+                                try {
+                                    const relay = this.#context.relay;
+                                    if (post.delete_at > 0) {
+                                        await relay.acceptChange(this.#integration, post, 'deleted', 'resync');
+                                    } else {
+                                        await relay.acceptPost(this.#integration, post, 'resync');
+                                        if (post.edit_at > 0) {
+                                            await relay.acceptChange(this.#integration, post, 'edited', 'resync');
+                                        }
                                     }
+                                } catch (error) {
+                                    failure ??= error;
+                                } finally {
+                                    resolve();
                                 }
-                            } catch (error) {
-                                failure ??= error;
-                            } finally {
-                                resolve();
-                            }
+                            });
                         });
-                    });
-                    seen += 1;
+                        seen += 1;
+                    }
                 }
             }
             if (failure !== undefined) {

@@ -95,6 +95,10 @@ export class MattermostRestAdapter implements MattermostPort {
         return this.client.getPosts(channelId, page, perPage, false);
     }
 
+    getPostsAfter(channelId: string, postId: string, page: number, perPage: number): Promise<PostList> {
+        return this.client.getPostsAfter(channelId, postId, page, perPage, false);
+    }
+
     async uploadFile(channelId: string, file: UploadFile): Promise<FileInfo> {
         const form = new FormData();
         // Mattermost reads channel_id before the files: it must come first.

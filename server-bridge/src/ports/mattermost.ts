@@ -61,6 +61,14 @@ export interface MattermostPort {
     getPostsSince(channelId: string, sinceMs: number): Promise<PostList>;
     /** GET /channels/{id}/posts?page=&per_page=: live posts (replies too), newest first by `create_at`; `perPage` ≤ 200. */
     getChannelPostsPage(channelId: string, page: number, perPage: number): Promise<PostList>;
+    /**
+     * GET /channels/{id}/posts?after={postId}&page=&per_page=&skipFetchThreads=true: the channel's live
+     * posts (replies too) whose `create_at` is STRICTLY after the anchor's, oldest first in pages
+     * (`page` is an offset of `perPage`, ≤ 200); `order` holds only those, `posts` adds their roots.
+     * A soft-deleted anchor still works; an unknown (erased) one answers an empty list (pinned in
+     * test/e2e/mattermost_facts.test.ts).
+     */
+    getPostsAfter(channelId: string, postId: string, page: number, perPage: number): Promise<PostList>;
     uploadFile(channelId: string, file: UploadFile): Promise<FileInfo>;
     getFileInfo(fileId: string): Promise<FileInfo>;
     /** Downloads a file; throws UpstreamError kind `too_large` when it exceeds `maxBytes`. */

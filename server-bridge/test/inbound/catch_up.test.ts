@@ -161,6 +161,69 @@ for (const engine of ENGINES) {
             }
         });
 
+        test('more than 10,000 posts after the mark (a busy channel after an outage): the mark moves every round and each reply is relayed once, in order', async () => {
+            const setup = await setupIntegration(world, {webhook: false});
+            const {conversationId, rootId} = await createConversation(world, setup);
+            const {mm, seed} = world;
+            const context = world.bridge.bridge.context;
+            const channelId = setup.channel.id;
+            const noise = (count: number) => {
+                for (let n = 0; n < count; n += 1) {
+                    mm.createPost(seed.agent.user.id, {channel_id: channelId, message: `chatter ${n}`});
+                }
+            };
+            // History from before the integration: the forward read starts from a post at the mark.
+            noise(450);
+            const longAgo = mm.store.now() - 30 * 60_000;
+            for (const rec of mm.store.channelPosts(channelId).filter((rec) => rec.message.startsWith('chatter '))) {
+                rec.create_at = longAgo;
+                rec.update_at = longAgo;
+            }
+            await context.inbound.catchUp.run(setup.licence);
+            const key = catchUpMarkKey(channelId);
+            const firstMark = Number(await context.inboundState.get(setup.licence, key));
+            assert.ok(firstMark > 0, 'a mark for the channel');
+
+            // The outage: far more posts than one round reads, every 97th a reply (the first one older
+            // than the newest 10,000), and posts sharing a millisecond as on a busy server: groups of
+            // 7 across page boundaries, and one group of 250 (more than a page) with replies inside.
+            const total = 10_700;
+            const ids: string[] = [];
+            for (let n = 0; n < total; n += 1) {
+                ids.push(n % 97 === 0
+                    ? post(world, (n % 2 === 0 ? seed.agent : seed.agent2).user.id, {channel_id: channelId, root_id: rootId, message: `reply ${n}`}).id
+                    : mm.createPost(seed.agent.user.id, {channel_id: channelId, message: `chatter ${n}`}).id as string);
+            }
+            const recs = ids.map((id) => mm.store.posts.get(id)!);
+            const createdAt = recs.map((rec) => rec.create_at);
+            recs.forEach((rec, n) => {
+                const group = n >= 5000 && n < 5250 ? 5000 : Math.floor(n / 7) * 7;
+                rec.create_at = createdAt[group]!;
+                rec.update_at = Math.max(rec.update_at, rec.create_at);
+            });
+            const replies = recs.filter((rec) => rec.root_id === rootId)
+                .sort((a, b) => a.create_at - b.create_at || (a.id < b.id ? -1 : 1)).map((rec) => rec.id);
+            assert.ok(replies.length > 100 && recs.slice(5000, 5250).filter((rec) => rec.root_id !== '').length >= 2);
+            const last = recs.at(-1)!;
+
+            await context.inbound.catchUp.run(setup.licence);
+            const secondMark = Number(await context.inboundState.get(setup.licence, key));
+            assert.ok(secondMark >= recs[0]!.create_at, 'the first round moved the mark past the oldest reply');
+            assert.ok(secondMark < last.create_at, 'one round reads a bounded share');
+
+            await context.inbound.catchUp.run(setup.licence);
+            assert.ok(Number(await context.inboundState.get(setup.licence, key)) >= last.create_at, 'the next round reached the newest post');
+            await waitFor(() => setup.endpoint.delivered().length === replies.length, 'every reply', 120_000);
+            assert.deepEqual(repliesOf(setup, conversationId), replies, 'each once, in order');
+
+            // Caught up: a further round reads little (the `since` answer, a few pages to find the mark) and relays nothing.
+            const before = mm.requests.records.length;
+            await context.inbound.catchUp.run(setup.licence);
+            const reads = mm.requests.records.slice(before).filter((record) => record.key === 'GET /api/v4/channels/:channel_id/posts');
+            assert.ok(reads.length <= 20, `an idle round reads ${reads.length} pages`);
+            assert.equal(setup.endpoint.calls().length, replies.length);
+        });
+
         if (engine === 'postgres') {
             test('two bridge processes on one PostgreSQL catching up at the same time: each reply once, in order', async () => {
                 const second = await startBridge({engine, databaseUrl: world.bridge.databaseUrl, dir: world.bridge.dir, env: BRIDGE_ENV});

@@ -173,6 +173,27 @@ describe('Mattermost stand-in: posts through Client4', {timeout: 2 * 60_000}, ()
         assert.deepEqual(tail.order, [replies.at(-1)!.id, replies.at(-2)!.id, root.id]);
     });
 
+    it('?after=<post id> answers as Mattermost\'s getPostsAround: live posts created strictly after it, replies included, paged oldest first; a deleted anchor still anchors, an unknown one answers nothing', async () => {
+        const channel = seed.channel.id;
+        const root = await bot.createPost(draft({channel_id: channel, message: 'after root'}));
+        const anchor = await anna.createPost(draft({channel_id: channel, message: 'the anchor', root_id: root.id}));
+        const r1 = await anna.createPost(draft({channel_id: channel, message: 'reply 1', root_id: root.id}));
+        const top = await anna.createPost(draft({channel_id: channel, message: 'top level'}));
+        const gone = await anna.createPost(draft({channel_id: channel, message: 'deleted', root_id: root.id}));
+        const r2 = await anna.createPost(draft({channel_id: channel, message: 'reply 2', root_id: root.id}));
+        await anna.deletePost(gone.id);
+        const sorted = (ids: string[]) => [...ids].sort();
+        const after = [r1.id, top.id, r2.id];
+        const all = await bot.getPostsAfter(channel, anchor.id, 0, 200, false);
+        assert.deepEqual(sorted(all.order), sorted(after));
+        assert.ok(all.order.every((id) => all.posts[id]!.create_at > anchor.create_at));
+        assert.deepEqual(sorted((await bot.getPostsAfter(channel, anchor.id, 0, 2, false)).order), sorted([r1.id, top.id]), 'page 0 holds the oldest');
+        assert.deepEqual((await bot.getPostsAfter(channel, anchor.id, 1, 2, false)).order, [r2.id], 'page 1 the next ones');
+        await anna.deletePost(anchor.id);
+        assert.deepEqual(sorted((await bot.getPostsAfter(channel, anchor.id, 0, 200, false)).order), sorted(after), 'a deleted anchor');
+        assert.deepEqual((await bot.getPostsAfter(channel, 'q'.repeat(26), 0, 200, false)).order, [], 'an unknown anchor');
+    });
+
     it('returns threads and channel pages as {order, posts}', async () => {
         const root = await bot.createPost(draft({channel_id: seed.notification_channel.id, message: 'root'}));
         const r1 = await anna.createPost(draft({channel_id: seed.notification_channel.id, message: 'r1', root_id: root.id}));
