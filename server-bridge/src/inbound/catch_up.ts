@@ -47,8 +47,9 @@ const FIRST_READ_MAX_MS = 7 * 24 * 3600_000;
  *   read starts at the mark minus `skewMarginMs`. A busy channel (more than the reader's `since`
  *   answer holds) is read forward from the mark itself, at most MAX_BATCHES_PER_RUN pages a run: a
  *   backlog of any size is caught up over several rounds, oldest first, never re-read from the
- *   start. In that mode the margin does not apply (a post Mattermost committed more than a page
- *   after one created later than it is not seen): a choice for progress over a rare late commit. A channel never read starts at the integration's creation or its first
+ *   start. In that mode the margin does not apply: a post Mattermost commits after later-created
+ *   ones were read past it is not seen — a rare late commit traded for progress (an operator
+ *   expects a busy channel to be caught up, not re-read forever). A channel never read starts at the integration's creation or its first
  *   conversation there, whichever is later (at most FIRST_READ_MAX_MS back).
  * - When: at start, every `intervalMs`, and right after a refused webhook call (`request`). The
  *   periodic round runs in one process per licence (a lease in `kv`, renewed each round, given up at
@@ -227,33 +228,37 @@ export class WebhookCatchUp {
         }
         const since = Math.max(1, from - this.#skewMarginMs);
         const caught: string[] = [];
-        let batches = 0;
-        for await (const {replies, throughAt} of readChannelChanges(port, channel.channelId, since, from)) {
-            for (const post of replies) {
-                if (post.create_at <= since || post.delete_at !== 0) {
-                    continue; // an older post edited since, or a deleted one: not a reply that was missed
+        try {
+            let batches = 0;
+            for await (const {replies, throughAt} of readChannelChanges(port, channel.channelId, since, from)) {
+                for (const post of replies) {
+                    if (post.create_at <= since || post.delete_at !== 0) {
+                        continue; // an older post edited since, or a deleted one: not a reply that was missed
+                    }
+                    // Relayed already (or waiting for a look): no REST call, no count. Edits and deletions of
+                    // relayed replies are not followed in this mode (outgoing webhooks never report them).
+                    if (await deps.outbox.statusOf(licence, `post:${post.id}`) !== undefined || await deps.outbox.statusOf(licence, `resolve:${post.id}`) !== undefined) {
+                        continue;
+                    }
+                    const outcome = await this.#relay.acceptPost(integration, post, 'catch_up');
+                    if (outcome === 'queued' || outcome === 'deferred') {
+                        caught.push(post.id);
+                    }
                 }
-                // Relayed already (or waiting for a look): no REST call, no count. Edits and deletions of
-                // relayed replies are not followed in this mode (outgoing webhooks never report them).
-                if (await deps.outbox.statusOf(licence, `post:${post.id}`) !== undefined || await deps.outbox.statusOf(licence, `resolve:${post.id}`) !== undefined) {
-                    continue;
-                }
-                const outcome = await this.#relay.acceptPost(integration, post, 'catch_up');
-                if (outcome === 'queued' || outcome === 'deferred') {
-                    caught.push(post.id);
+                // Everything up to here is queued or decided: the mark moves, whatever comes next.
+                await deps.inboundState.advance(licence, key, Math.max(from, throughAt));
+                batches += 1;
+                if (batches >= MAX_BATCHES_PER_RUN || this.#stopped) {
+                    deps.logger.info({licence, channel: channel.channelId}, 'webhook catch-up read its share of a busy channel; the next round goes on from its mark');
+                    break;
                 }
             }
-            // Everything up to here is queued or decided: the mark moves, whatever comes next.
-            await deps.inboundState.advance(licence, key, Math.max(from, throughAt));
-            batches += 1;
-            if (batches >= MAX_BATCHES_PER_RUN || this.#stopped) {
-                deps.logger.info({licence, channel: channel.channelId}, 'webhook catch-up read its share of a busy channel; the next round goes on from its mark');
-                break;
+        } finally {
+            // Counted and logged also when a later page failed: those replies are queued.
+            if (caught.length > 0) {
+                deps.metrics.inboundCaughtUp.inc({licence}, caught.length);
+                deps.logger.info({licence, channel: channel.channelId, posts: caught}, 'webhook catch-up relayed replies whose outgoing-webhook call never arrived');
             }
-        }
-        if (caught.length > 0) {
-            deps.metrics.inboundCaughtUp.inc({licence}, caught.length);
-            deps.logger.info({licence, channel: channel.channelId, posts: caught}, 'webhook catch-up relayed replies whose outgoing-webhook call never arrived');
         }
     }
 }

@@ -21,8 +21,8 @@ export type {ListenerStatus} from './licence_listener.js';
  *
  * Nothing is lost across gaps: the listener reports a gap when it (re)connects to a new connection
  * (first start, Mattermost restart, resume window passed) or sees a skipped `seq`; then the threads
- * of the licence's open conversations are re-read over REST (`getPostsSince` per channel, from the
- * stored "caught up" mark minus a clock-skew margin) and every post goes through the relay again —
+ * of the licence's open conversations are re-read over REST (inbound/channel_posts.ts per channel, from
+ * the stored "caught up" mark minus a clock-skew margin) and every post goes through the relay again —
  * the reply job's dedupe key makes that safe. Live `posted` events that arrive while a re-sync is due
  * or running are held back and handled after it, so a reply made during the gap never reaches
  * i-Reserve after a later one that arrived live (order per conversation holds across gaps).

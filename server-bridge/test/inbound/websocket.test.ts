@@ -251,6 +251,32 @@ for (const engine of ENGINES) {
             await waitFor(() => setup.endpoint.delivered().some((call) => (call.json as {data: {reply_id: string}}).data.reply_id === later.id), 'a live reply after the gap');
         });
 
+        test('a gap in which more than 10,000 posts were made: the re-sync reads all of it, oldest reply first', async () => {
+            const setup = await setupIntegration(world, {inboundMode: 'websocket'});
+            const {rootId} = await createConversation(world, setup);
+            const {mm, seed} = world;
+            const first = post(world, seed.agent.user.id, {channel_id: setup.channel.id, root_id: rootId, message: 'Before'});
+            await waitFor(() => setup.endpoint.delivered().length === 1, 'the first reply');
+            const resyncsBefore = context().inbound.status(setup.licence)!.resyncs;
+            mm.refuseWebsockets(60_000);
+            mm.forgetWebsocketConnections();
+            let gap: string[] = [];
+            try {
+                await waitFor(() => context().inbound.status(setup.licence)?.state === 'disconnected', 'the listener to notice');
+                const oldest = post(world, seed.agent.user.id, {channel_id: setup.channel.id, root_id: rootId, message: 'Oldest in the gap'});
+                for (let n = 0; n < 10_300; n += 1) {
+                    mm.createPost(seed.agent2.user.id, {channel_id: setup.channel.id, message: `chatter ${n}`});
+                }
+                const newest = post(world, seed.agent2.user.id, {channel_id: setup.channel.id, root_id: rootId, message: 'Newest in the gap'});
+                gap = [oldest.id, newest.id];
+            } finally {
+                mm.refuseWebsockets(0);
+            }
+            await waitFor(() => (context().inbound.status(setup.licence)?.resyncs ?? 0) > resyncsBefore, 'the re-sync to finish', 60_000);
+            await waitFor(() => setup.endpoint.delivered().length === 3, 'the replies posted in the gap');
+            assert.deepEqual(deliveredReplies(setup.endpoint).map((body) => body.data.reply_id), [first.id, ...gap]);
+        });
+
         test('after a gap, a live reply waits for the re-sync: i-Reserve gets the gap\'s replies first', async () => {
             const setup = await setupIntegration(world, {inboundMode: 'websocket'});
             const {rootId} = await createConversation(world, setup);
