@@ -109,4 +109,66 @@ describe('webhook catch-up against a real Mattermost', {timeout: 20 * 60_000}, (
             }
         });
     }
+
+    it(`on ${BRIDGE_ENGINES[0]}: a busy channel while the bridge is down (more posts than Mattermost's ?since= answers) → read forward with ?after=, each reply once, in order`, async () => {
+        const engine = BRIDGE_ENGINES[0]!;
+        const dir = mkdtempSync(path.join(tmpdir(), 'e2e-catch-up-busy-'));
+        const licence = `L-BUSY-${engine}-${randomBytes(2).toString('hex')}`;
+        let first: RunningBridge | undefined;
+        let second: RunningBridge | undefined;
+        try {
+            const {mm} = suite;
+            first = await startBridge({engine, dir});
+            const {databaseUrl} = first;
+            const api = new BridgeClient(first.url, licence);
+            const endpoint = suite.endpoint(licence);
+            const channel = await mm.admin.client.createChannel({team_id: mm.team.id, name: `catch-up-busy-${mm.suffix}`, display_name: 'Catch-up busy', type: 'O'});
+            for (const user of [mm.bot.id, mm.agents.agent1.id, mm.agents.agent2.id]) {
+                await mm.admin.client.addToChannel(user, channel.id);
+            }
+            const hook = await mm.createOutgoingWebhook(`${first.url}${WEBHOOK_PATH}`, {channelId: channel.id});
+            await createIntegration(api, {
+                mattermost: {server_url: mm.url, bot_token: mm.bot.token, outgoing_webhook_token: hook.token},
+                channel_id: channel.id, relay_mode: 'all_replies', inbound_mode: 'outgoing_webhook',
+                ireserve: {callback_url: endpoint.url}, active: true,
+            }, endpoint);
+            const settle = <T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, bridge: RunningBridge): Promise<T> =>
+                waitFor(what, fn, 120_000).catch(async (err: Error) => {
+                    throw new Error(`${err.message}\n  bridge log:\n${logTail(bridge)}`);
+                });
+            const conversationId = `${licence}-x`;
+            const started = await api.sendEvent('conversation.started', {conversation_id: conversationId, visitor: {name: 'Visitor x'}, page_url: 'https://park.example.com/'});
+            assert.equal(started.status, 202, started.text);
+            const rootId = await settle('the root', async () => (await conversationRoot(mm.admin.client, channel.id, conversationId))?.id, first);
+            const {agent1, agent2} = mm.agents;
+            const reply = (who: typeof agent1, message: string): Promise<Post> =>
+                who.client.createPost({channel_id: channel.id, root_id: rootId, message} as Partial<Post> as Post);
+            const live = await reply(agent1, 'While the bridge runs');
+            await settle('the live reply', () => endpoint.delivered().length === 1, first);
+            await first.close();
+            first = undefined;
+
+            // While the bridge is down: a reply, 1,100 posts of chatter (8 at a time), a reply.
+            const oldest = await reply(agent1, 'Oldest while down');
+            let made = 0;
+            await Promise.all(Array.from({length: 8}, async () => {
+                while (made < 1100) {
+                    made += 1;
+                    await agent2.client.createPost({channel_id: channel.id, message: `chatter ${made}`} as Partial<Post> as Post);
+                }
+            }));
+            const newest = await reply(agent2, 'Newest while down');
+
+            second = await startBridge({engine, dir, databaseUrl});
+            const restarted = second;
+            await settle('the two replies made while the bridge was down', () => endpoint.delivered().length === 3, restarted);
+            const ids = endpoint.delivered().map((call) => (call.json as {data: {reply_id: string}}).data.reply_id);
+            assert.deepEqual(ids, [live.id, oldest.id, newest.id], 'in order');
+            assert.equal(endpoint.calls().length, 3, 'each reply once');
+        } finally {
+            await first?.close();
+            await second?.close();
+            rmSync(dir, {recursive: true, force: true});
+        }
+    });
 });
