@@ -22,6 +22,33 @@ const WEBHOOK_PATH = '/api/v1/mattermost/outgoing-webhook';
 describe('webhook catch-up against a real Mattermost', {timeout: 20 * 60_000}, () => {
     const suite = realMattermostSuite('webhook_catch_up.test.ts', {ireserve: true});
 
+    /**
+     * A new channel with the bot and both agents in it, an outgoing webhook calling `bridge`, and an
+     * integration of `licence` relaying every reply there back to its i-Reserve stand-in endpoint.
+     */
+    async function webhookChannel(bridge: RunningBridge, licence: string, name: string, displayName: string) {
+        const {mm} = suite;
+        const api = new BridgeClient(bridge.url, licence);
+        const endpoint = suite.endpoint(licence);
+        const channel = await mm.admin.client.createChannel({team_id: mm.team.id, name: `${name}-${mm.suffix}`, display_name: displayName, type: 'O'});
+        for (const user of [mm.bot.id, mm.agents.agent1.id, mm.agents.agent2.id]) {
+            await mm.admin.client.addToChannel(user, channel.id);
+        }
+        const hook = await mm.createOutgoingWebhook(`${bridge.url}${WEBHOOK_PATH}`, {channelId: channel.id});
+        await createIntegration(api, {
+            mattermost: {server_url: mm.url, bot_token: mm.bot.token, outgoing_webhook_token: hook.token},
+            channel_id: channel.id, relay_mode: 'all_replies', inbound_mode: 'outgoing_webhook',
+            ireserve: {callback_url: endpoint.url}, active: true,
+        }, endpoint);
+        return {api, endpoint, channel, hook};
+    }
+
+    /** Waits (bounded) until `fn` answers, failing with the tail of `bridge`'s log. */
+    const settle = <T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, bridge: RunningBridge): Promise<T> =>
+        waitFor(what, fn, 120_000).catch(async (err: Error) => {
+            throw new Error(`${err.message}\n  bridge log:\n${logTail(bridge)}`);
+        });
+
     for (const engine of BRIDGE_ENGINES) {
         it(`on ${engine}: bridge stopped while agents reply in two conversations → after the restart each reply reaches i-Reserve once, in order`, async () => {
             const dir = mkdtempSync(path.join(tmpdir(), 'e2e-catch-up-'));
@@ -32,22 +59,7 @@ describe('webhook catch-up against a real Mattermost', {timeout: 20 * 60_000}, (
                 const {mm} = suite;
                 first = await startBridge({engine, dir});
                 const {databaseUrl} = first;
-                const api = new BridgeClient(first.url, licence);
-                const endpoint = suite.endpoint(licence);
-                const channel = await mm.admin.client.createChannel({team_id: mm.team.id, name: `catch-up-${engine}-${mm.suffix}`, display_name: `Catch-up ${engine}`, type: 'O'});
-                for (const user of [mm.bot.id, mm.agents.agent1.id, mm.agents.agent2.id]) {
-                    await mm.admin.client.addToChannel(user, channel.id);
-                }
-                const hook = await mm.createOutgoingWebhook(`${first.url}${WEBHOOK_PATH}`, {channelId: channel.id});
-                await createIntegration(api, {
-                    mattermost: {server_url: mm.url, bot_token: mm.bot.token, outgoing_webhook_token: hook.token},
-                    channel_id: channel.id, relay_mode: 'all_replies', inbound_mode: 'outgoing_webhook',
-                    ireserve: {callback_url: endpoint.url}, active: true,
-                }, endpoint);
-                const settle = <T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, bridge: RunningBridge): Promise<T> =>
-                    waitFor(what, fn, 60_000).catch(async (err: Error) => {
-                        throw new Error(`${err.message}\n  bridge log:\n${logTail(bridge)}`);
-                    });
+                const {api, endpoint, channel, hook} = await webhookChannel(first, licence, `catch-up-${engine}`, `Catch-up ${engine}`);
 
                 // Two conversations, their roots made by the bridge.
                 const roots: Record<string, string> = {};
@@ -120,22 +132,7 @@ describe('webhook catch-up against a real Mattermost', {timeout: 20 * 60_000}, (
             const {mm} = suite;
             first = await startBridge({engine, dir});
             const {databaseUrl} = first;
-            const api = new BridgeClient(first.url, licence);
-            const endpoint = suite.endpoint(licence);
-            const channel = await mm.admin.client.createChannel({team_id: mm.team.id, name: `catch-up-busy-${mm.suffix}`, display_name: 'Catch-up busy', type: 'O'});
-            for (const user of [mm.bot.id, mm.agents.agent1.id, mm.agents.agent2.id]) {
-                await mm.admin.client.addToChannel(user, channel.id);
-            }
-            const hook = await mm.createOutgoingWebhook(`${first.url}${WEBHOOK_PATH}`, {channelId: channel.id});
-            await createIntegration(api, {
-                mattermost: {server_url: mm.url, bot_token: mm.bot.token, outgoing_webhook_token: hook.token},
-                channel_id: channel.id, relay_mode: 'all_replies', inbound_mode: 'outgoing_webhook',
-                ireserve: {callback_url: endpoint.url}, active: true,
-            }, endpoint);
-            const settle = <T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, bridge: RunningBridge): Promise<T> =>
-                waitFor(what, fn, 120_000).catch(async (err: Error) => {
-                    throw new Error(`${err.message}\n  bridge log:\n${logTail(bridge)}`);
-                });
+            const {api, endpoint, channel} = await webhookChannel(first, licence, 'catch-up-busy', 'Catch-up busy');
             const conversationId = `${licence}-x`;
             const started = await api.sendEvent('conversation.started', {conversation_id: conversationId, visitor: {name: 'Visitor x'}, page_url: 'https://park.example.com/'});
             assert.equal(started.status, 202, started.text);
