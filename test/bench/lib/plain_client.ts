@@ -6,6 +6,7 @@
 import {Agent, request} from 'undici';
 
 import type {StandInInfo} from './processes.js';
+import {percentileSorted, round} from './stats.js';
 
 export interface PlainClientResult {
     posts: number;
@@ -45,8 +46,8 @@ export async function plainClient(standIn: StandInInfo, concurrency: number, dur
     rtts.sort((a, b) => a - b);
     return {
         posts: rtts.length,
-        rate_per_s: Math.round((rtts.length / wallMs) * 1000),
-        round_trip_mean_ms: Math.round((rtts.reduce((a, b) => a + b, 0) / rtts.length) * 10) / 10,
-        round_trip_p50_ms: Math.round(rtts[rtts.length >> 1]! * 10) / 10,
+        rate_per_s: round((rtts.length / wallMs) * 1000, 0),
+        round_trip_mean_ms: round(rtts.reduce((a, b) => a + b, 0) / rtts.length),
+        round_trip_p50_ms: round(percentileSorted(rtts, 50)),
     };
 }
